@@ -1,0 +1,57 @@
+export { HarombeError, ValidationError, type ValidationIssue } from './errors.js';
+export {
+  type AnomalyResult,
+  AnomalyResultSchema,
+  type BaselineScores,
+  BaselineScoresSchema,
+  type BehavioralBaseline,
+  BehavioralBaselineSchema,
+  type BehavioralPattern,
+  BehavioralPatternSchema,
+  type FeatureVector,
+  FeatureVectorSchema,
+  type ScoringSource,
+  ScoringSourceSchema,
+  type StatisticSummary,
+  StatisticSummarySchema,
+} from './results.js';
+export {
+  createSecurityEventParser,
+  DEFAULT_EVENT_LIMITS,
+  type EventLimits,
+  parseSecurityEvent,
+  type SafeParseEventResult,
+  type SecurityEvent,
+  type SecurityEventInput,
+  type SecurityEventParser,
+  SecurityEventSchema,
+  safeParseSecurityEvent,
+} from './security-event.js';
+export { type ArtifactKind, ArtifactKindSchema, type ArtifactRef, type ModelStore } from './store.js';
+export {
+  atLeast,
+  compareThreatLevels,
+  DEFAULT_THREAT_BANDS,
+  maxThreatLevel,
+  THREAT_LEVELS,
+  type ThreatBands,
+  ThreatBandsSchema,
+  type ThreatLevel,
+  ThreatLevelSchema,
+  threatLevelForScore,
+  threatLevelRank,
+} from './threat-level.js';
+export {
+  MAX_TIMESTAMP_MS,
+  MIN_TIMESTAMP_MS,
+  parseIsoTimestamp,
+  TimestampSchema,
+  toEpochMillis,
+} from './timestamp.js';
+export {
+  describeValue,
+  formatPath,
+  type IssueOptions,
+  parseOrThrow,
+  toValidationIssues,
+} from './validation.js';

@@ -1,0 +1,409 @@
+// The event every package consumes. Input comes in the spec's snake_case (`event_type`,
+// `duration_ms`) or in camelCase; output is one normalised camelCase `SecurityEvent`.
+import { z } from 'zod';
+import { ValidationError, type ValidationIssue } from './errors.js';
+import { TimestampSchema } from './timestamp.js';
+import { toValidationIssues } from './validation.js';
+
+/** Length and size bounds applied while parsing events. */
+export interface EventLimits {
+  /** Ids: event, correlation, session, agent, actor. Default 256. */
+  readonly maxIdLength: number;
+  /** Names: event type, tool, action, status. Default 256. */
+  readonly maxNameLength: number;
+  /** File paths and other long text. Default 4096. */
+  readonly maxPathLength: number;
+  /** Keys in `resource_usage`. Default 64. */
+  readonly maxResourceKeys: number;
+  /** Keys in `metadata` (after unknown fields are folded in). Default 256. */
+  readonly maxMetadataKeys: number;
+  /** Nesting depth of `metadata` values. Default 8. */
+  readonly maxMetadataDepth: number;
+}
+
+export const DEFAULT_EVENT_LIMITS: EventLimits = Object.freeze({
+  maxIdLength: 256,
+  maxNameLength: 256,
+  maxPathLength: 4096,
+  maxResourceKeys: 64,
+  maxMetadataKeys: 256,
+  maxMetadataDepth: 8,
+});
+
+/** A validated, normalised agent event. */
+export interface SecurityEvent {
+  /** When it happened. */
+  timestamp: Date;
+  /** What kind of event (`tool_call`, `file_operation`, ...). Free text, learned per agent. */
+  eventType: string;
+  /** Whether it succeeded. Derived from `status` when absent; `true` when neither is given. */
+  success: boolean;
+  /** Outcome text. Derived from `success` (`success`/`failure`) when absent. */
+  status: string;
+  /** Numeric resource counters (cpu, memory, network bytes, ...). Default `{}`. */
+  resourceUsage: Record<string, number>;
+  /** Free-form context, plus any unknown top-level input fields. Default `{}`. */
+  metadata: Record<string, unknown>;
+  eventId?: string;
+  correlationId?: string;
+  sessionId?: string;
+  /** The agent; `agent_id` or, when absent, `actor`. */
+  agentId?: string;
+  /** Who acted; `actor` or, when absent, `agent_id`. */
+  actor?: string;
+  toolName?: string;
+  action?: string;
+  /** Milliseconds, finite and >= 0. */
+  durationMs?: number;
+  /** Number of resources touched, an integer >= 0. */
+  resourceCount?: number;
+  destinationIp?: string;
+  /** Lower-cased, without a trailing dot. */
+  destinationDomain?: string;
+  filePath?: string;
+  fileHash?: string;
+}
+
+/**
+ * What callers may pass: every field in snake_case or camelCase. Only `timestamp` and
+ * `event_type`/`eventType` are required. Unknown fields are kept in `metadata`.
+ */
+export interface SecurityEventInput {
+  timestamp: Date | string | number;
+  event_type?: string;
+  eventType?: string;
+  success?: boolean;
+  status?: string;
+  event_id?: string;
+  eventId?: string;
+  correlation_id?: string;
+  correlationId?: string;
+  session_id?: string;
+  sessionId?: string;
+  agent_id?: string;
+  agentId?: string;
+  actor?: string;
+  tool_name?: string;
+  toolName?: string;
+  action?: string;
+  duration_ms?: number;
+  durationMs?: number;
+  resource_count?: number;
+  resourceCount?: number;
+  destination_ip?: string;
+  destinationIp?: string;
+  destination_domain?: string;
+  destinationDomain?: string;
+  file_path?: string;
+  filePath?: string;
+  file_hash?: string;
+  fileHash?: string;
+  resource_usage?: Record<string, number>;
+  resourceUsage?: Record<string, number>;
+  metadata?: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+type FieldKind =
+  | 'id'
+  | 'name'
+  | 'path'
+  | 'ip'
+  | 'domain'
+  | 'duration'
+  | 'count'
+  | 'boolean'
+  | 'resources'
+  | 'metadata'
+  | 'timestamp';
+
+/** Canonical (camelCase) field → its kind. Snake-case spellings are derived from the names. */
+const FIELDS = {
+  timestamp: 'timestamp',
+  eventType: 'name',
+  success: 'boolean',
+  status: 'name',
+  eventId: 'id',
+  correlationId: 'id',
+  sessionId: 'id',
+  agentId: 'id',
+  actor: 'id',
+  toolName: 'name',
+  action: 'name',
+  durationMs: 'duration',
+  resourceCount: 'count',
+  destinationIp: 'ip',
+  destinationDomain: 'domain',
+  filePath: 'path',
+  fileHash: 'id',
+  resourceUsage: 'resources',
+  metadata: 'metadata',
+} as const satisfies Record<string, FieldKind>;
+
+type CanonicalField = keyof typeof FIELDS;
+
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Every accepted spelling → canonical field. camelCase wins when both spellings are present. */
+const SPELLINGS = new Map<string, { field: CanonicalField; camel: boolean }>();
+for (const field of Object.keys(FIELDS) as CanonicalField[]) {
+  SPELLINGS.set(field, { field, camel: true });
+  const snake = snakeCase(field);
+  if (snake !== field) SPELLINGS.set(snake, { field, camel: false });
+}
+
+/** Keys that could reach an object's prototype if copied naively; always dropped. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Status words read as failure (compared lower-cased); anything else given as a status is success. */
+const FAILURE_STATUSES = new Set([
+  'failure',
+  'failed',
+  'fail',
+  'error',
+  'errored',
+  'denied',
+  'blocked',
+  'rejected',
+  'timeout',
+  'timed_out',
+  'cancelled',
+  'canceled',
+  'forbidden',
+  'unauthorized',
+]);
+
+function nonNegative(kind: 'duration' | 'count') {
+  const base = z.number().min(0);
+  return kind === 'count' ? base.int() : base;
+}
+
+function buildSchema(limits: EventLimits) {
+  const id = z.string().min(1).max(limits.maxIdLength);
+  const name = z.string().min(1).max(limits.maxNameLength);
+  const schemaFor = (kind: FieldKind): z.ZodType => {
+    switch (kind) {
+      case 'timestamp':
+        return TimestampSchema;
+      case 'id':
+        return id;
+      case 'name':
+        return name;
+      case 'path':
+        return z.string().min(1).max(limits.maxPathLength);
+      case 'ip':
+        return z.union([z.ipv4(), z.ipv6()], { error: 'expected an IPv4 or IPv6 address' });
+      case 'domain':
+        return z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(/^[A-Za-z0-9_.-]+\.?$/, 'expected a domain name such as api.example.com');
+      case 'duration':
+      case 'count':
+        return nonNegative(kind);
+      case 'boolean':
+        return z.boolean();
+      case 'resources':
+        return z
+          .record(z.string().max(limits.maxNameLength), z.number().min(0))
+          .refine((r) => Object.keys(r).length <= limits.maxResourceKeys, {
+            message: `expected at most ${limits.maxResourceKeys} resource counters`,
+          });
+      case 'metadata':
+        return z.record(z.string(), z.unknown());
+    }
+  };
+  const shape: Record<string, z.ZodType> = {};
+  for (const [field, kind] of Object.entries(FIELDS)) {
+    shape[field] =
+      field === 'timestamp' || field === 'eventType' ? schemaFor(kind) : schemaFor(kind).optional();
+  }
+  return z.object(shape);
+}
+
+/** Copies plain data, dropping unsafe keys, bounding depth; returns undefined past the depth limit. */
+function sanitize(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return value;
+  if (depth <= 0) return '[truncated]';
+  if (Array.isArray(value)) return value.map((item) => sanitize(item, depth - 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (!UNSAFE_KEYS.has(key)) copy[key] = sanitize(item, depth - 1);
+  }
+  return copy;
+}
+
+interface Normalised {
+  readonly canonical: Record<string, unknown>;
+  /** canonical field → the key the caller used (for error paths). */
+  readonly spelledAs: Map<string, string>;
+  readonly extras: Array<[string, unknown]>;
+}
+
+function normaliseKeys(input: Record<string, unknown>): Normalised {
+  const canonical: Record<string, unknown> = {};
+  const spelledAs = new Map<string, string>();
+  const extras: Array<[string, unknown]> = [];
+  const fromCamel = new Set<string>();
+  for (const key of Object.keys(input)) {
+    if (UNSAFE_KEYS.has(key)) continue;
+    const value = input[key];
+    const spelling = SPELLINGS.get(key);
+    if (!spelling) {
+      extras.push([key, value]);
+      continue;
+    }
+    if (value === undefined || value === null) continue;
+    if (!spelling.camel && fromCamel.has(spelling.field)) continue;
+    canonical[spelling.field] = value;
+    spelledAs.set(spelling.field, key);
+    if (spelling.camel) fromCamel.add(spelling.field);
+  }
+  return { canonical, spelledAs, extras };
+}
+
+function finish(
+  data: Record<string, unknown>,
+  extras: Array<[string, unknown]>,
+  limits: EventLimits,
+): SecurityEvent {
+  const status = data.status as string | undefined;
+  let success = data.success as boolean | undefined;
+  if (success === undefined) success = status === undefined || !FAILURE_STATUSES.has(status.toLowerCase());
+  const metadata = sanitize(data.metadata ?? {}, limits.maxMetadataDepth) as Record<string, unknown>;
+  for (const [key, value] of extras) {
+    if (!(key in metadata) && value !== undefined)
+      metadata[key] = sanitize(value, limits.maxMetadataDepth - 1);
+  }
+  const resourceUsage: Record<string, number> = {};
+  for (const [key, value] of Object.entries((data.resourceUsage ?? {}) as Record<string, number>)) {
+    if (!UNSAFE_KEYS.has(key)) resourceUsage[key] = value;
+  }
+  const event: SecurityEvent = {
+    timestamp: data.timestamp as Date,
+    eventType: data.eventType as string,
+    success,
+    status: status ?? (success ? 'success' : 'failure'),
+    resourceUsage,
+    metadata,
+  };
+  const agentId = (data.agentId ?? data.actor) as string | undefined;
+  const actor = (data.actor ?? data.agentId) as string | undefined;
+  if (agentId !== undefined) event.agentId = agentId;
+  if (actor !== undefined) event.actor = actor;
+  for (const field of OPTIONAL_COPIED) {
+    const value = data[field];
+    if (value !== undefined) (event as unknown as Record<string, unknown>)[field] = value;
+  }
+  if (event.destinationDomain !== undefined) {
+    event.destinationDomain = event.destinationDomain.toLowerCase().replace(/\.$/, '');
+  }
+  return event;
+}
+
+const OPTIONAL_COPIED = [
+  'eventId',
+  'correlationId',
+  'sessionId',
+  'toolName',
+  'action',
+  'durationMs',
+  'resourceCount',
+  'destinationIp',
+  'destinationDomain',
+  'filePath',
+  'fileHash',
+] as const;
+
+/** The result of {@link safeParseSecurityEvent}, shaped like zod's `safeParse`. */
+export type SafeParseEventResult =
+  | { readonly success: true; readonly data: SecurityEvent }
+  | { readonly success: false; readonly error: ValidationError };
+
+/** A parser for events with its own limits; see {@link parseSecurityEvent}. */
+export interface SecurityEventParser {
+  parse(input: unknown): SecurityEvent;
+  safeParse(input: unknown): SafeParseEventResult;
+  readonly limits: EventLimits;
+}
+
+/**
+ * Creates an event parser with custom bounds (defaults: {@link DEFAULT_EVENT_LIMITS}).
+ * @example createSecurityEventParser({ maxPathLength: 1024 }).parse(raw)
+ */
+export function createSecurityEventParser(overrides: Partial<EventLimits> = {}): SecurityEventParser {
+  const limits: EventLimits = Object.freeze({ ...DEFAULT_EVENT_LIMITS, ...overrides });
+  const schema = buildSchema(limits);
+  const safeParse = (input: unknown): SafeParseEventResult => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      const issue: ValidationIssue = {
+        path: '',
+        code: 'invalid_type',
+        message: `expected an object, received ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`,
+      };
+      return { success: false, error: new ValidationError('event', [issue]) };
+    }
+    const { canonical, spelledAs, extras } = normaliseKeys(input as Record<string, unknown>);
+    const result = schema.safeParse(canonical, { reportInput: true });
+    if (!result.success) {
+      const issues = toValidationIssues(result.error.issues, {
+        mapPath: ([head, ...rest]) =>
+          typeof head === 'string' ? [spelledAs.get(head) ?? snakeCase(head), ...rest] : [],
+      });
+      return { success: false, error: new ValidationError('event', issues) };
+    }
+    const data = result.data as Record<string, unknown>;
+    if (Object.keys(data.metadata ?? {}).length + extras.length > limits.maxMetadataKeys) {
+      const issue: ValidationIssue = {
+        path: spelledAs.get('metadata') ?? 'metadata',
+        code: 'too_big',
+        message: `expected at most ${limits.maxMetadataKeys} metadata keys (unknown fields included)`,
+      };
+      return { success: false, error: new ValidationError('event', [issue]) };
+    }
+    return { success: true, data: finish(data, extras, limits) };
+  };
+  return {
+    limits,
+    safeParse,
+    parse(input) {
+      const result = safeParse(input);
+      if (!result.success) throw result.error;
+      return result.data;
+    },
+  };
+}
+
+const defaultParser = createSecurityEventParser();
+
+/**
+ * Validates and normalises one event (snake_case or camelCase, timestamp as Date, ISO string or
+ * epoch ms). Throws a {@link ValidationError} naming the field and the problem.
+ * @example parseSecurityEvent({ timestamp: '2026-03-01T09:30:00Z', event_type: 'tool_call', duration_ms: 200 })
+ */
+export function parseSecurityEvent(input: unknown): SecurityEvent {
+  return defaultParser.parse(input);
+}
+
+/** Like {@link parseSecurityEvent}, but returns `{ success, data | error }` instead of throwing. */
+export function safeParseSecurityEvent(input: unknown): SafeParseEventResult {
+  return defaultParser.safeParse(input);
+}
+
+/** Zod schema of an event input producing a normalised {@link SecurityEvent}, for composing schemas. */
+export const SecurityEventSchema: z.ZodType<SecurityEvent, unknown> = z.unknown().transform((value, ctx) => {
+  const result = defaultParser.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${issue.path ? `${issue.path}: ` : ''}${issue.message}`,
+      input: value,
+    });
+  }
+  return z.NEVER;
+});

@@ -1,0 +1,109 @@
+// Turns zod issues into our ValidationIssue/ValidationError, with messages that name the field and
+// say what was expected and what arrived ("expected a finite number >= 0, received -5").
+import type { z } from 'zod';
+import { ValidationError, type ValidationIssue } from './errors.js';
+
+type ZodIssue = z.core.$ZodIssue;
+
+/** Options for {@link parseOrThrow} and {@link toValidationIssues}. */
+export interface IssueOptions {
+  /** Rewrites the path of each issue, e.g. to the key spelling the caller used. */
+  readonly mapPath?: (path: readonly PropertyKey[]) => readonly PropertyKey[];
+}
+
+/** Validates `input` with `schema`, returning the parsed value or throwing a {@link ValidationError}. */
+export function parseOrThrow<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  subject: string,
+  options: IssueOptions = {},
+): z.output<T> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ValidationError(subject, toValidationIssues(result.error.issues, options));
+}
+
+/** Converts zod issues (flattening union branches) into readable {@link ValidationIssue}s. */
+export function toValidationIssues(
+  issues: readonly ZodIssue[],
+  options: IssueOptions = {},
+): ValidationIssue[] {
+  const out: ValidationIssue[] = [];
+  for (const issue of issues) {
+    const path = options.mapPath ? options.mapPath(issue.path) : issue.path;
+    out.push({ path: formatPath(path), code: issue.code, message: describeIssue(issue) });
+  }
+  return out;
+}
+
+/** `['resource_usage', 'cpu']` → `resource_usage.cpu`; numeric segments as `[3]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text ? `.${String(segment)}` : String(segment);
+  }
+  return text;
+}
+
+const MAX_SHOWN_STRING = 40;
+
+/** A short, safe rendering of a received value for an error message. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  if (typeof value === 'string') {
+    const shown = value.length > MAX_SHOWN_STRING ? `${value.slice(0, MAX_SHOWN_STRING)}…` : value;
+    return JSON.stringify(shown) + (value.length > MAX_SHOWN_STRING ? ` (${value.length} characters)` : '');
+  }
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return `a ${typeof value}`;
+}
+
+function expectedName(expected: string): string {
+  switch (expected) {
+    case 'number':
+      return 'a finite number';
+    case 'int':
+      return 'an integer';
+    case 'array':
+    case 'object':
+      return `an ${expected}`;
+    default:
+      return `a ${expected}`;
+  }
+}
+
+function describeIssue(issue: ZodIssue): string {
+  const received = 'input' in issue ? describeValue(issue.input) : undefined;
+  const suffix = received === undefined ? '' : `, received ${received}`;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${expectedName(issue.expected)}${suffix}`;
+    case 'too_small':
+    case 'too_big': {
+      const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      if (issue.origin === 'string') {
+        if (issue.code === 'too_small' && Number(bound) === 1) return `expected a non-empty string${suffix}`;
+        const limit = issue.code === 'too_small' ? 'at least' : 'at most';
+        return `expected a string of ${limit} ${String(bound)} characters${suffix}`;
+      }
+      if (issue.origin === 'array' || issue.origin === 'set') {
+        const limit = issue.code === 'too_small' ? 'at least' : 'at most';
+        return `expected ${limit} ${String(bound)} items${suffix}`;
+      }
+      return `expected a finite number ${op} ${String(bound)}${suffix}`;
+    }
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}${suffix}`;
+    case 'custom':
+      return issue.message;
+    default:
+      return issue.message + suffix;
+  }
+}

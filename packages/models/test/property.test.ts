@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseSecurityEvent, safeParseSecurityEvent, ValidationError } from '../src/index.js';
+
+const fieldNames = [
+  'timestamp',
+  'event_type',
+  'eventType',
+  'duration_ms',
+  'resource_count',
+  'success',
+  'status',
+  'tool_name',
+  'destination_ip',
+  'destination_domain',
+  'resource_usage',
+  'metadata',
+  '__proto__',
+  'constructor',
+];
+
+/** Objects whose keys are mostly real field names, with arbitrary JSON values. */
+const eventLike = fc.dictionary(fc.constantFrom(...fieldNames), fc.jsonValue(), { maxKeys: 10 });
+
+describe('parseSecurityEvent never throws anything but ValidationError', () => {
+  it('on arbitrary JSON values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        try {
+          parseSecurityEvent(value);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ValidationError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('on objects shaped like events with arbitrary values', () => {
+    fc.assert(
+      fc.property(eventLike, (value) => {
+        const result = safeParseSecurityEvent(value);
+        if (result.success) {
+          expect(Number.isFinite(result.data.timestamp.getTime())).toBe(true);
+          expect(typeof result.data.eventType).toBe('string');
+          if (result.data.durationMs !== undefined) expect(result.data.durationMs).toBeGreaterThanOrEqual(0);
+        } else {
+          expect(result.error).toBeInstanceOf(ValidationError);
+          expect(result.error.issues.length).toBeGreaterThan(0);
+        }
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('accepts every well-formed event and keeps its values', () => {
+    const valid = fc.record(
+      {
+        timestamp: fc.date({ min: new Date(0), max: new Date('2200-01-01'), noInvalidDate: true }),
+        event_type: fc.string({ minLength: 1, maxLength: 40 }),
+        duration_ms: fc.double({ min: 0, max: 1e9, noNaN: true }),
+        resource_count: fc.nat(),
+        success: fc.boolean(),
+      },
+      { requiredKeys: ['timestamp', 'event_type'] },
+    );
+    fc.assert(
+      fc.property(valid, (raw) => {
+        const event = parseSecurityEvent(raw);
+        expect(event.timestamp.getTime()).toBe(raw.timestamp.getTime());
+        expect(event.eventType).toBe(raw.event_type);
+        if (raw.success !== undefined) expect(event.success).toBe(raw.success);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
