@@ -179,7 +179,10 @@ export class IsolationForest {
       }
       const h = value[node]!;
       sum += h;
-      if (h > 0) for (let s = 0; s < steps; s++) credit[pathFeatures[s]!]! += pathBits[s]! / h;
+      if (h > 0) {
+        const weight = 1 / h;
+        for (let s = 0; s < steps; s++) credit[pathFeatures[s]!]! += pathBits[s]! * weight;
+      }
     }
     let total = 0;
     for (let f = 0; f < credit.length; f++) total += credit[f]!;

@@ -19,6 +19,7 @@ export {
   createSecurityEventParser,
   DEFAULT_EVENT_LIMITS,
   type EventLimits,
+  ensureSecurityEvent,
   parseSecurityEvent,
   type SafeParseEventResult,
   type SecurityEvent,

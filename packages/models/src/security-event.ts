@@ -30,7 +30,7 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = Object.freeze({
   maxMetadataDepth: 8,
 });
 
-/** A validated, normalised agent event. */
+/** A validated, normalised agent event. Parsers return it frozen. */
 export interface SecurityEvent {
   /** When it happened. */
   timestamp: Date;
@@ -319,6 +319,9 @@ const OPTIONAL_COPIED = [
   'fileHash',
 ] as const;
 
+/** Events produced by our parsers: frozen, so they can be trusted without parsing again. */
+const parsedEvents = new WeakSet<SecurityEvent>();
+
 /** The result of {@link safeParseSecurityEvent}, shaped like zod's `safeParse`. */
 export type SafeParseEventResult =
   | { readonly success: true; readonly data: SecurityEvent }
@@ -365,7 +368,9 @@ export function createSecurityEventParser(overrides: Partial<EventLimits> = {}):
       };
       return { success: false, error: new ValidationError('event', [issue]) };
     }
-    return { success: true, data: finish(data, extras, limits) };
+    const event = Object.freeze(finish(data, extras, limits));
+    parsedEvents.add(event);
+    return { success: true, data: event };
   };
   return {
     limits,
@@ -379,6 +384,17 @@ export function createSecurityEventParser(overrides: Partial<EventLimits> = {}):
 }
 
 const defaultParser = createSecurityEventParser();
+
+/**
+ * Returns `input` itself when it is an event this package parsed (they are frozen), otherwise
+ * parses it. Lets hot paths accept either without validating twice.
+ */
+export function ensureSecurityEvent(input: unknown): SecurityEvent {
+  if (typeof input === 'object' && input !== null && parsedEvents.has(input as SecurityEvent)) {
+    return input as SecurityEvent;
+  }
+  return defaultParser.parse(input);
+}
 
 /**
  * Validates and normalises one event (snake_case or camelCase, timestamp as Date, ISO string or

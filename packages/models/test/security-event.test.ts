@@ -234,3 +234,16 @@ describe('parseSecurityEvent: prototype pollution', () => {
     expect(merged.polluted).toBeUndefined();
   });
 });
+
+describe('ensureSecurityEvent', () => {
+  it('returns parsed events as they are and parses anything else', async () => {
+    const { ensureSecurityEvent } = await import('../src/index.js');
+    const parsed = parseSecurityEvent({ timestamp: 0, event_type: 'x' });
+    expect(Object.isFrozen(parsed)).toBe(true);
+    expect(ensureSecurityEvent(parsed)).toBe(parsed);
+    const copy = { ...parsed };
+    expect(ensureSecurityEvent(copy)).not.toBe(copy);
+    expect(ensureSecurityEvent(copy)).toEqual(parsed);
+    expect(() => ensureSecurityEvent({ ...parsed, durationMs: -1 })).toThrow(ValidationError);
+  });
+});

@@ -1,0 +1,208 @@
+// An agent's recent activity over a sliding window of event time, kept as a ring buffer with
+// running aggregates: adding and expiring an event are O(1) amortised (the window maximum uses a
+// monotonic deque), and memory is bounded by `capacity` events.
+
+/** One event as the window keeps it. */
+export interface WindowEntry {
+  readonly timeMs: number;
+  /** NaN when the event had no duration. */
+  readonly durationMs: number;
+  readonly tool: string | undefined;
+  readonly destination: string | undefined;
+  readonly failed: boolean;
+  readonly fileOperation: boolean;
+}
+
+/** Aggregates of the window, per hour where a rate. */
+export interface WindowStats {
+  callsPerHour: number;
+  toolInvocationsPerHour: number;
+  errorsPerHour: number;
+  avgDurationMs: number;
+  maxDurationMs: number;
+  uniqueTools: number;
+  uniqueDestinations: number;
+  fileOperations: number;
+}
+
+function increment(map: Map<string, number>, key: string | undefined): void {
+  if (key !== undefined) map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function decrement(map: Map<string, number>, key: string | undefined): void {
+  if (key === undefined) return;
+  const count = map.get(key)! - 1;
+  if (count === 0) map.delete(key);
+  else map.set(key, count);
+}
+
+export class ActivityWindow {
+  private readonly times: Float64Array;
+  private readonly durations: Float64Array;
+  private readonly flags: Uint8Array;
+  private readonly tools: (string | undefined)[];
+  private readonly destinations: (string | undefined)[];
+  /** Sequence numbers of entries with decreasing durations (front = window maximum). */
+  private readonly maxDeque: Float64Array;
+  private dequeHead = 0;
+  private dequeTail = 0;
+  /** Sequence number of the oldest entry and of the next entry to add. */
+  private head = 0;
+  private tail = 0;
+  private toolInvocations = 0;
+  private errors = 0;
+  private fileOperations = 0;
+  private durationSum = 0;
+  private durationCount = 0;
+  private readonly toolCounts = new Map<string, number>();
+  private readonly destinationCounts = new Map<string, number>();
+  private readonly perHour: number;
+  /** The newest event time seen; earlier events are placed at this time. */
+  newestMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly windowMs: number,
+    readonly capacity: number,
+  ) {
+    this.times = new Float64Array(capacity);
+    this.durations = new Float64Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.tools = new Array(capacity).fill(undefined);
+    this.destinations = new Array(capacity).fill(undefined);
+    this.maxDeque = new Float64Array(capacity);
+    this.perHour = 3_600_000 / windowMs;
+  }
+
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  /**
+   * The time the window uses for an event: its own, or the newest time already seen when it is
+   * older (an out-of-order event neither rewinds the window nor lands behind newer entries).
+   */
+  effectiveTime(timeMs: number): number {
+    return Math.max(timeMs, this.newestMs);
+  }
+
+  /** Expires entries at or before `timeMs - windowMs`. */
+  advance(timeMs: number): void {
+    const cutoff = timeMs - this.windowMs;
+    while (this.head < this.tail && this.times[this.head % this.capacity]! <= cutoff) this.removeOldest();
+  }
+
+  /** Records an event (expiring what falls out of the window first). */
+  add(entry: WindowEntry): void {
+    const time = this.effectiveTime(entry.timeMs);
+    this.advance(time);
+    if (this.size === this.capacity) this.removeOldest();
+    const slot = this.tail % this.capacity;
+    this.times[slot] = time;
+    this.durations[slot] = entry.durationMs;
+    this.flags[slot] = (entry.failed ? 1 : 0) | (entry.fileOperation ? 2 : 0);
+    this.tools[slot] = entry.tool;
+    this.destinations[slot] = entry.destination;
+    if (entry.tool !== undefined) this.toolInvocations++;
+    if (entry.failed) this.errors++;
+    if (entry.fileOperation) this.fileOperations++;
+    increment(this.toolCounts, entry.tool);
+    increment(this.destinationCounts, entry.destination);
+    if (!Number.isNaN(entry.durationMs)) {
+      this.durationSum += entry.durationMs;
+      this.durationCount++;
+      while (this.dequeTail > this.dequeHead) {
+        const last = this.maxDeque[(this.dequeTail - 1) % this.capacity]!;
+        if (this.durations[last % this.capacity]! > entry.durationMs) break;
+        this.dequeTail--;
+      }
+      this.maxDeque[this.dequeTail % this.capacity] = this.tail;
+      this.dequeTail++;
+    }
+    this.newestMs = time;
+    this.tail++;
+  }
+
+  /**
+   * The window's aggregates as they would be with `candidate` added, without adding it (entries
+   * that have expired by the candidate's time are dropped for good: time only moves forward).
+   */
+  statsWith(candidate: WindowEntry | undefined, out: WindowStats): WindowStats {
+    if (candidate) this.advance(this.effectiveTime(candidate.timeMs));
+    let calls = this.size;
+    let tools = this.toolInvocations;
+    let errors = this.errors;
+    let files = this.fileOperations;
+    let durationSum = this.durationSum;
+    let durationCount = this.durationCount;
+    let max =
+      this.dequeTail > this.dequeHead
+        ? this.durations[this.maxDeque[this.dequeHead % this.capacity]! % this.capacity]!
+        : 0;
+    let uniqueTools = this.toolCounts.size;
+    let uniqueDestinations = this.destinationCounts.size;
+    if (candidate) {
+      // At capacity, the oldest entry would make room; its share is small enough to ignore.
+      calls++;
+      if (candidate.tool !== undefined) {
+        tools++;
+        if (!this.toolCounts.has(candidate.tool)) uniqueTools++;
+      }
+      if (candidate.destination !== undefined && !this.destinationCounts.has(candidate.destination))
+        uniqueDestinations++;
+      if (candidate.failed) errors++;
+      if (candidate.fileOperation) files++;
+      if (!Number.isNaN(candidate.durationMs)) {
+        durationSum += candidate.durationMs;
+        durationCount++;
+        if (candidate.durationMs > max) max = candidate.durationMs;
+      }
+    }
+    out.callsPerHour = calls * this.perHour;
+    out.toolInvocationsPerHour = tools * this.perHour;
+    out.errorsPerHour = errors * this.perHour;
+    out.avgDurationMs = durationCount > 0 ? durationSum / durationCount : 0;
+    out.maxDurationMs = max;
+    out.uniqueTools = uniqueTools;
+    out.uniqueDestinations = uniqueDestinations;
+    out.fileOperations = files;
+    return out;
+  }
+
+  /** Entries oldest first, for serialization. */
+  entries(): WindowEntry[] {
+    const out: WindowEntry[] = [];
+    for (let seq = this.head; seq < this.tail; seq++) {
+      const slot = seq % this.capacity;
+      out.push({
+        timeMs: this.times[slot]!,
+        durationMs: this.durations[slot]!,
+        tool: this.tools[slot],
+        destination: this.destinations[slot],
+        failed: (this.flags[slot]! & 1) === 1,
+        fileOperation: (this.flags[slot]! & 2) === 2,
+      });
+    }
+    return out;
+  }
+
+  private removeOldest(): void {
+    const slot = this.head % this.capacity;
+    const flags = this.flags[slot]!;
+    if (this.tools[slot] !== undefined) this.toolInvocations--;
+    if (flags & 1) this.errors--;
+    if (flags & 2) this.fileOperations--;
+    decrement(this.toolCounts, this.tools[slot]);
+    decrement(this.destinationCounts, this.destinations[slot]);
+    this.tools[slot] = undefined;
+    this.destinations[slot] = undefined;
+    const duration = this.durations[slot]!;
+    if (!Number.isNaN(duration)) {
+      this.durationSum -= duration;
+      this.durationCount--;
+      if (this.durationCount === 0) this.durationSum = 0;
+    }
+    if (this.dequeTail > this.dequeHead && this.maxDeque[this.dequeHead % this.capacity] === this.head)
+      this.dequeHead++;
+    this.head++;
+  }
+}

@@ -1,0 +1,389 @@
+// FeatureExtractor: fitted on one agent's training events, it turns any event into a fixed-length
+// Float64Array with stable names. It learns vocabularies (event types, tools, destinations, file
+// locations), neutral values for missing fields, and the typical range of every feature.
+import { ensureSecurityEvent, parseOrThrow, type SecurityEvent, ValidationError } from '@harombe/models';
+import { quantileSorted } from 'simple-statistics';
+import { ActivityWindow, type WindowEntry, type WindowStats } from './activity-window.js';
+import { FeatureExtractorError } from './errors.js';
+import { EVENT_FEATURES, F, type FeatureInfo, resourceFeature, WINDOW_FEATURES } from './feature-names.js';
+import { LocalClock } from './local-time.js';
+import {
+  type FeatureExtractorOptions,
+  FeatureExtractorOptionsSchema,
+  type ResolvedFeatureOptions,
+} from './options.js';
+import { Rarity } from './rarity.js';
+import { deserializeExtractor, type SerializedExtractor, serializeExtractor } from './serialization.js';
+
+const TWO_PI = 2 * Math.PI;
+/** The tool "category" of events that name no tool. */
+export const NO_TOOL = '(none)';
+
+/** Typical range of a feature in its own units, from the training vectors. */
+export interface FeatureRange {
+  readonly p05: number;
+  readonly p50: number;
+  readonly p95: number;
+}
+
+/** A row-major matrix of feature vectors (one row per event). */
+export interface FeatureMatrix {
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly columns: number;
+}
+
+/** The directory part of a path (`/srv/data/a.csv` → `/srv/data`); `.` when there is none. */
+export function directoryOf(path: string): string {
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  if (slash < 0) return '.';
+  return slash === 0 ? path.slice(0, 1) : path.slice(0, slash);
+}
+
+/** The destination an event contacts: its domain, else its IP. */
+export function destinationOf(event: SecurityEvent): string | undefined {
+  return event.destinationDomain ?? event.destinationIp;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  values.sort((a, b) => a - b);
+  return quantileSorted(values, 0.5);
+}
+
+/** Learned state; what `toJSON` stores. */
+export interface ExtractorState {
+  readonly eventTypes: Rarity;
+  readonly tools: Rarity;
+  readonly destinations: Set<string>;
+  readonly directories: Set<string>;
+  readonly resourceKeys: readonly string[];
+  /** Values used for missing fields: resource_count, duration_log, then each resource key. */
+  readonly neutral: Float64Array;
+  readonly ranges: readonly FeatureRange[];
+  readonly hourCounts: Float64Array;
+  readonly weekdayCounts: Float64Array;
+  readonly trainingEvents: number;
+}
+
+/**
+ * Turns events into fixed, named feature vectors.
+ *
+ * @example
+ * const extractor = new FeatureExtractor({ timeZone: 'Europe/Berlin' });
+ * const matrix = extractor.fitTransform(trainingEvents); // one row per event, in time order
+ * const vector = extractor.transform(parseSecurityEvent(raw)); // Float64Array(extractor.dimension)
+ */
+export class FeatureExtractor {
+  readonly options: Readonly<ResolvedFeatureOptions>;
+  private readonly clock: LocalClock;
+  private window: ActivityWindow;
+  private state: ExtractorState | undefined;
+  private infos: FeatureInfo[] = [];
+  private readonly windowStats: WindowStats = {
+    callsPerHour: 0,
+    toolInvocationsPerHour: 0,
+    errorsPerHour: 0,
+    avgDurationMs: 0,
+    maxDurationMs: 0,
+    uniqueTools: 0,
+    uniqueDestinations: 0,
+    fileOperations: 0,
+  };
+
+  constructor(options: FeatureExtractorOptions = {}) {
+    this.options = Object.freeze(
+      parseOrThrow(FeatureExtractorOptionsSchema, options, 'FeatureExtractor options'),
+    );
+    this.clock = new LocalClock(this.options.timeZone);
+    this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
+  }
+
+  get fitted(): boolean {
+    return this.state !== undefined;
+  }
+
+  /** Feature names in vector order. */
+  get featureNames(): readonly string[] {
+    this.requireState('featureNames');
+    return this.infos.map((info) => info.name);
+  }
+
+  /** Feature descriptions in vector order. */
+  get features(): readonly FeatureInfo[] {
+    this.requireState('features');
+    return this.infos;
+  }
+
+  /** Length of every vector. */
+  get dimension(): number {
+    this.requireState('dimension');
+    return this.infos.length;
+  }
+
+  /** What was learned (read-only view). */
+  get learned(): Readonly<ExtractorState> {
+    return this.requireState('learned');
+  }
+
+  /**
+   * Learns from an agent's training events (any order; snake_case or camelCase) and returns the
+   * training vectors in time order, each computed with the sliding window as it stood at that event.
+   * The window is left holding the last `windowMs` of training, so live events continue it.
+   * @throws {ValidationError} an event is invalid (names the index and field).
+   * @throws {FeatureExtractorError} no events.
+   */
+  fitTransform(inputs: readonly unknown[]): FeatureMatrix {
+    if (inputs.length === 0) throw new FeatureExtractorError('FeatureExtractor.fit needs at least one event');
+    const events = sortByTime(inputs.map(parseAt));
+    this.learnVocabulary(events);
+    const columns = this.infos.length;
+    const data = new Float64Array(events.length * columns);
+    this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
+    for (let i = 0; i < events.length; i++) {
+      const row = data.subarray(i * columns, (i + 1) * columns);
+      this.transform(events[i]!, row);
+      this.observe(events[i]!);
+    }
+    this.setRanges(data, events.length, columns);
+    return { data, rows: events.length, columns };
+  }
+
+  /** {@link fitTransform} without returning the vectors. */
+  fit(inputs: readonly unknown[]): this {
+    this.fitTransform(inputs);
+    return this;
+  }
+
+  /**
+   * The event's feature vector. Window features describe the window as it would be with this event
+   * in it; the window itself is not changed (call {@link observe} to record the event).
+   * Never NaN or infinite. `out` (length {@link dimension}) avoids an allocation.
+   */
+  transform(event: SecurityEvent, out: Float64Array = new Float64Array(this.infos.length)): Float64Array {
+    const state = this.requireState('transform');
+    const ms = event.timestamp.getTime();
+    out[F.resourceCount] = event.resourceCount ?? state.neutral[0]!;
+    out[F.duration] = event.durationMs === undefined ? state.neutral[1]! : Math.log1p(event.durationMs);
+    const hour = this.clock.hourOfDay(ms);
+    const day = this.clock.dayOfWeek(ms);
+    out[F.hourSin] = Math.sin((TWO_PI * hour) / 24);
+    out[F.hourCos] = Math.cos((TWO_PI * hour) / 24);
+    out[F.weekdaySin] = Math.sin((TWO_PI * day) / 7);
+    out[F.weekdayCos] = Math.cos((TWO_PI * day) / 7);
+    out[F.weekend] = day >= 5 ? 1 : 0;
+    out[F.eventTypeRarity] = state.eventTypes.rarity(event.eventType);
+    out[F.toolRarity] = state.tools.rarity(event.toolName ?? NO_TOOL);
+    out[F.failure] = event.success ? 0 : 1;
+    const destination = destinationOf(event);
+    out[F.newDestination] = destination !== undefined && !state.destinations.has(destination) ? 1 : 0;
+    out[F.newFileLocation] =
+      event.filePath !== undefined && !state.directories.has(directoryOf(event.filePath)) ? 1 : 0;
+    let index = EVENT_FEATURES.length;
+    const keys = state.resourceKeys;
+    for (let k = 0; k < keys.length; k++) {
+      const value = event.resourceUsage[keys[k]!];
+      out[index++] = value === undefined ? state.neutral[2 + k]! : Math.log1p(value);
+    }
+    if (this.options.windowFeatures) {
+      const stats = this.window.statsWith(windowEntry(event), this.windowStats);
+      out[index++] = stats.callsPerHour;
+      out[index++] = stats.toolInvocationsPerHour;
+      out[index++] = stats.errorsPerHour;
+      out[index++] = Math.log1p(stats.avgDurationMs);
+      out[index++] = Math.log1p(stats.maxDurationMs);
+      out[index++] = stats.uniqueTools;
+      out[index++] = stats.uniqueDestinations;
+      out[index++] = stats.fileOperations;
+    }
+    return out;
+  }
+
+  /**
+   * Records an event into the sliding window. Out-of-order events are placed at the newest time
+   * already seen, so the window never moves backwards and no entry is lost or double-counted.
+   */
+  observe(event: SecurityEvent): void {
+    this.window.add(windowEntry(event));
+  }
+
+  /** The window's aggregates now (optionally advanced to `atMs`), as the spec's FeatureVector fields. */
+  activity(atMs?: number): WindowStats {
+    if (atMs !== undefined) this.window.advance(this.window.effectiveTime(atMs));
+    return { ...this.window.statsWith(undefined, this.windowStats) };
+  }
+
+  /**
+   * Adds a confirmed-normal event to the vocabularies (its type, tool, destination and directory
+   * stop being rare or new). Ranges and neutral values are kept until the next fit.
+   */
+  learn(event: SecurityEvent): void {
+    const state = this.requireState('learn');
+    const cap = this.options.maxVocabulary;
+    if (state.eventTypes.count(event.eventType) > 0 || state.eventTypes.distinct < cap)
+      state.eventTypes.add(event.eventType);
+    const tool = event.toolName ?? NO_TOOL;
+    if (state.tools.count(tool) > 0 || state.tools.distinct < cap) state.tools.add(tool);
+    const destination = destinationOf(event);
+    if (destination !== undefined && state.destinations.size < cap) state.destinations.add(destination);
+    if (event.filePath !== undefined && state.directories.size < cap)
+      state.directories.add(directoryOf(event.filePath));
+  }
+
+  /** Typical range (5th, 50th, 95th percentile of training) of a feature, in feature units. */
+  range(name: string): FeatureRange | undefined {
+    const state = this.requireState('range');
+    const index = this.infos.findIndex((info) => info.name === name);
+    return index < 0 ? undefined : state.ranges[index];
+  }
+
+  /** Local hour of day (fractional) and weekday (0 = Monday) of an instant in the extractor's zone. */
+  localTime(ms: number): { hour: number; weekday: number } {
+    return { hour: this.clock.hourOfDay(ms), weekday: this.clock.dayOfWeek(ms) };
+  }
+
+  /** A versioned JSON snapshot of what was learned and of the live window. */
+  toJSON(): SerializedExtractor {
+    return serializeExtractor(this);
+  }
+
+  /**
+   * Restores an extractor from {@link toJSON} output (object or JSON text); it produces identical vectors.
+   * @throws {FeatureModelError} foreign, wrong-version or malformed input.
+   */
+  static fromJSON(json: unknown): FeatureExtractor {
+    return deserializeExtractor(json);
+  }
+
+  /** @internal Restores learned state and window (serialization). */
+  restore(state: ExtractorState, window: readonly WindowEntry[]): void {
+    this.state = state;
+    this.infos = layout(state.resourceKeys, this.options.windowFeatures);
+    this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
+    for (const entry of window) this.window.add(entry);
+  }
+
+  /** @internal The window's entries, oldest first (serialization). */
+  windowEntries(): WindowEntry[] {
+    return this.window.entries();
+  }
+
+  private learnVocabulary(events: readonly SecurityEvent[]): void {
+    const cap = this.options.maxVocabulary;
+    const eventTypeCounts = new Map<string, number>();
+    const toolCounts = new Map<string, number>();
+    const resourceKeyCounts = new Map<string, number>();
+    const destinations = new Set<string>();
+    const directories = new Set<string>();
+    const hourCounts = new Float64Array(24);
+    const weekdayCounts = new Float64Array(7);
+    const resourceCounts: number[] = [];
+    const durations: number[] = [];
+    for (const event of events) {
+      eventTypeCounts.set(event.eventType, (eventTypeCounts.get(event.eventType) ?? 0) + 1);
+      const tool = event.toolName ?? NO_TOOL;
+      toolCounts.set(tool, (toolCounts.get(tool) ?? 0) + 1);
+      for (const key of Object.keys(event.resourceUsage)) {
+        resourceKeyCounts.set(key, (resourceKeyCounts.get(key) ?? 0) + 1);
+      }
+      const destination = destinationOf(event);
+      if (destination !== undefined && destinations.size < cap) destinations.add(destination);
+      if (event.filePath !== undefined && directories.size < cap)
+        directories.add(directoryOf(event.filePath));
+      const ms = event.timestamp.getTime();
+      hourCounts[Math.floor(this.clock.hourOfDay(ms))]!++;
+      weekdayCounts[this.clock.dayOfWeek(ms)]!++;
+      if (event.resourceCount !== undefined) resourceCounts.push(event.resourceCount);
+      if (event.durationMs !== undefined) durations.push(Math.log1p(event.durationMs));
+    }
+    const byFrequency = (counts: Map<string, number>) =>
+      [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, cap);
+    const resourceKeys = byFrequency(resourceKeyCounts)
+      .slice(0, this.options.maxResourceKeys)
+      .map(([key]) => key)
+      .sort();
+    const neutral = new Float64Array(2 + resourceKeys.length);
+    neutral[0] = median(resourceCounts);
+    neutral[1] = median(durations);
+    resourceKeys.forEach((key, k) => {
+      const values: number[] = [];
+      for (const event of events) {
+        const value = event.resourceUsage[key];
+        if (value !== undefined) values.push(Math.log1p(value));
+      }
+      neutral[2 + k] = median(values);
+    });
+    this.infos = layout(resourceKeys, this.options.windowFeatures);
+    this.state = {
+      eventTypes: new Rarity(byFrequency(eventTypeCounts)),
+      tools: new Rarity(byFrequency(toolCounts)),
+      destinations,
+      directories,
+      resourceKeys,
+      neutral,
+      ranges: [],
+      hourCounts,
+      weekdayCounts,
+      trainingEvents: events.length,
+    };
+  }
+
+  private setRanges(data: Float64Array, rows: number, columns: number): void {
+    const ranges: FeatureRange[] = [];
+    const column = new Float64Array(rows);
+    for (let c = 0; c < columns; c++) {
+      for (let r = 0; r < rows; r++) column[r] = data[r * columns + c]!;
+      column.sort();
+      const values = Array.from(column);
+      ranges.push({
+        p05: quantileSorted(values, 0.05),
+        p50: quantileSorted(values, 0.5),
+        p95: quantileSorted(values, 0.95),
+      });
+    }
+    this.state = { ...this.state!, ranges };
+  }
+
+  private requireState(member: string): ExtractorState {
+    if (!this.state) throw new FeatureExtractorError(`FeatureExtractor.${member} requires fit(events) first`);
+    return this.state;
+  }
+}
+
+/** Full feature layout for the given resource keys. */
+export function layout(resourceKeys: readonly string[], windowFeatures: boolean): FeatureInfo[] {
+  return [
+    ...EVENT_FEATURES,
+    ...resourceKeys.map(resourceFeature),
+    ...(windowFeatures ? WINDOW_FEATURES : []),
+  ];
+}
+
+function windowEntry(event: SecurityEvent): WindowEntry {
+  return {
+    timeMs: event.timestamp.getTime(),
+    durationMs: event.durationMs ?? Number.NaN,
+    tool: event.toolName,
+    destination: destinationOf(event),
+    failed: !event.success,
+    fileOperation: event.filePath !== undefined,
+  };
+}
+
+/** Parses the i-th training event, naming its index in the error. */
+function parseAt(input: unknown, index: number): SecurityEvent {
+  try {
+    return ensureSecurityEvent(input);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`events[${index}]`, error.issues);
+    throw error;
+  }
+}
+
+function sortByTime(events: SecurityEvent[]): SecurityEvent[] {
+  // Stable: events at the same instant keep their input order.
+  return events
+    .map((event, index) => ({ event, index, ms: event.timestamp.getTime() }))
+    .sort((a, b) => a.ms - b.ms || a.index - b.index)
+    .map((item) => item.event);
+}

@@ -1,0 +1,22 @@
+export type { WindowEntry, WindowStats } from './activity-window.js';
+export { FeatureExtractorError, FeatureModelError } from './errors.js';
+export {
+  destinationOf,
+  directoryOf,
+  type ExtractorState,
+  FeatureExtractor,
+  type FeatureMatrix,
+  type FeatureRange,
+  NO_TOOL,
+} from './extractor.js';
+export {
+  EVENT_FEATURES,
+  type FeatureInfo,
+  type FeatureKind,
+  resourceFeature,
+  WINDOW_FEATURES,
+} from './feature-names.js';
+export { checkTimeZone, LocalClock } from './local-time.js';
+export { type FeatureExtractorOptions, FeatureExtractorOptionsSchema } from './options.js';
+export { Rarity } from './rarity.js';
+export { FEATURES_FORMAT, FEATURES_FORMAT_VERSION, type SerializedExtractor } from './serialization.js';

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { LocalClock } from './local-time.js';
+
+export const FeatureExtractorOptionsSchema = z
+  .object({
+    timeZone: z
+      .string()
+      .refine((zone) => {
+        try {
+          new LocalClock(zone);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected an IANA time zone such as "Europe/Berlin"')
+      .default('UTC'),
+    windowMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(7 * 86_400_000)
+      .default(3_600_000),
+    windowCapacity: z.number().int().min(1).max(1_000_000).default(10_000),
+    windowFeatures: z.boolean().default(true),
+    maxResourceKeys: z.number().int().min(0).max(64).default(8),
+    maxVocabulary: z.number().int().min(1).max(1_000_000).default(10_000),
+  })
+  .strict();
+
+/** Options of {@link FeatureExtractor}; all optional. */
+export interface FeatureExtractorOptions {
+  /** IANA zone for hour of day, weekday and weekend. Default `'UTC'`. */
+  timeZone?: string;
+  /** Sliding window of event time for activity features, in ms. Default 1 hour. */
+  windowMs?: number;
+  /** Most events the window keeps (bounds memory per agent). Default 10,000. */
+  windowCapacity?: number;
+  /** Whether to append the window activity features. Default `true`. */
+  windowFeatures?: boolean;
+  /** Most frequent `resource_usage` counters that become features. Default 8. */
+  maxResourceKeys?: number;
+  /** Most destinations, file locations, event types and tools remembered. Default 10,000. */
+  maxVocabulary?: number;
+}
+
+export type ResolvedFeatureOptions = z.output<typeof FeatureExtractorOptionsSchema>;

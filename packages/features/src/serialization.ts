@@ -1,0 +1,134 @@
+// The fitted extractor as versioned JSON: vocabularies, neutral values, ranges and the live window,
+// so that a reloaded extractor produces identical vectors.
+import { z } from 'zod';
+import type { WindowEntry } from './activity-window.js';
+import { FeatureModelError } from './errors.js';
+import { FeatureExtractor } from './extractor.js';
+import { FeatureExtractorOptionsSchema } from './options.js';
+import { Rarity } from './rarity.js';
+
+export const FEATURES_FORMAT = 'harombe.features';
+export const FEATURES_FORMAT_VERSION = 1;
+
+const finite = z.number();
+const counts = z.array(z.tuple([z.string(), z.number().positive()]));
+
+const SerializedExtractorSchema = z.object({
+  format: z.literal(FEATURES_FORMAT),
+  version: z.literal(FEATURES_FORMAT_VERSION),
+  options: FeatureExtractorOptionsSchema,
+  eventTypes: counts,
+  tools: counts,
+  destinations: z.array(z.string()),
+  directories: z.array(z.string()),
+  resourceKeys: z.array(z.string()),
+  neutral: z.array(finite),
+  ranges: z.array(z.tuple([finite, finite, finite])),
+  hourCounts: z.array(z.number().min(0)).length(24),
+  weekdayCounts: z.array(z.number().min(0)).length(7),
+  trainingEvents: z.number().int().min(1),
+  /** [time ms, duration ms or null, tool or null, destination or null, flags (1 failed, 2 file)] */
+  window: z.array(
+    z.tuple([finite, finite.nullable(), z.string().nullable(), z.string().nullable(), z.number().int()]),
+  ),
+});
+
+export type SerializedExtractor = z.infer<typeof SerializedExtractorSchema>;
+
+export function serializeExtractor(extractor: FeatureExtractor): SerializedExtractor {
+  const state = extractor.learned;
+  return {
+    format: FEATURES_FORMAT,
+    version: FEATURES_FORMAT_VERSION,
+    options: { ...extractor.options },
+    eventTypes: state.eventTypes.entries(),
+    tools: state.tools.entries(),
+    destinations: [...state.destinations],
+    directories: [...state.directories],
+    resourceKeys: [...state.resourceKeys],
+    neutral: Array.from(state.neutral),
+    ranges: state.ranges.map((r) => [r.p05, r.p50, r.p95] as [number, number, number]),
+    hourCounts: Array.from(state.hourCounts),
+    weekdayCounts: Array.from(state.weekdayCounts),
+    trainingEvents: state.trainingEvents,
+    window: extractor
+      .windowEntries()
+      .map((e) => [
+        e.timeMs,
+        Number.isNaN(e.durationMs) ? null : e.durationMs,
+        e.tool ?? null,
+        e.destination ?? null,
+        (e.failed ? 1 : 0) | (e.fileOperation ? 2 : 0),
+      ]),
+  };
+}
+
+export function deserializeExtractor(input: unknown): FeatureExtractor {
+  const json = typeof input === 'string' ? safeJsonParse(input) : input;
+  if (
+    json === null ||
+    typeof json !== 'object' ||
+    (json as { format?: unknown }).format !== FEATURES_FORMAT
+  ) {
+    throw new FeatureModelError('foreign', `expected an object with format "${FEATURES_FORMAT}"`);
+  }
+  const version = (json as { version?: unknown }).version;
+  if (version !== FEATURES_FORMAT_VERSION) {
+    throw new FeatureModelError(
+      'version',
+      `format version ${String(version)} is not supported (this release reads ${FEATURES_FORMAT_VERSION})`,
+    );
+  }
+  const parsed = SerializedExtractorSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new FeatureModelError('schema', `field "${issue.path.join('.')}": ${issue.message}`);
+  }
+  const model = parsed.data;
+  const expectedNeutral = 2 + model.resourceKeys.length;
+  if (model.neutral.length !== expectedNeutral) {
+    throw new FeatureModelError(
+      'schema',
+      `expected ${expectedNeutral} neutral values, found ${model.neutral.length}`,
+    );
+  }
+  const extractor = new FeatureExtractor(model.options);
+  const window: WindowEntry[] = model.window.map(([timeMs, duration, tool, destination, flags]) => ({
+    timeMs,
+    durationMs: duration ?? Number.NaN,
+    tool: tool ?? undefined,
+    destination: destination ?? undefined,
+    failed: (flags & 1) === 1,
+    fileOperation: (flags & 2) === 2,
+  }));
+  extractor.restore(
+    {
+      eventTypes: new Rarity(model.eventTypes),
+      tools: new Rarity(model.tools),
+      destinations: new Set(model.destinations),
+      directories: new Set(model.directories),
+      resourceKeys: model.resourceKeys,
+      neutral: Float64Array.from(model.neutral),
+      ranges: model.ranges.map(([p05, p50, p95]) => ({ p05, p50, p95 })),
+      hourCounts: Float64Array.from(model.hourCounts),
+      weekdayCounts: Float64Array.from(model.weekdayCounts),
+      trainingEvents: model.trainingEvents,
+    },
+    window,
+  );
+  if (extractor.features.length !== model.ranges.length) {
+    throw new FeatureModelError(
+      'schema',
+      `expected ${extractor.features.length} ranges, found ${model.ranges.length}`,
+    );
+  }
+  return extractor;
+}
+
+function safeJsonParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FeatureModelError('schema', 'the text is not valid JSON');
+  }
+}
