@@ -2,7 +2,7 @@
 // `duration_ms`) or in camelCase; output is one normalised camelCase `SecurityEvent`.
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
-import { TimestampSchema } from './timestamp.js';
+import { TimestampSchema, toEpochMillis } from './timestamp.js';
 import { toValidationIssues } from './validation.js';
 
 /** Length and size bounds applied while parsing events. */
@@ -154,6 +154,8 @@ for (const field of Object.keys(FIELDS) as CanonicalField[]) {
   if (snake !== field) SPELLINGS.set(snake, { field, camel: false });
 }
 
+const DOMAIN_PATTERN = /^[A-Za-z0-9_.-]+\.?$/;
+
 /** Keys that could reach an object's prototype if copied naively; always dropped. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -200,7 +202,7 @@ function buildSchema(limits: EventLimits) {
           .string()
           .min(1)
           .max(253)
-          .regex(/^[A-Za-z0-9_.-]+\.?$/, 'expected a domain name such as api.example.com');
+          .regex(DOMAIN_PATTERN, 'expected a domain name such as api.example.com');
       case 'duration':
       case 'count':
         return nonNegative(kind);
@@ -222,6 +224,93 @@ function buildSchema(limits: EventLimits) {
       field === 'timestamp' || field === 'eventType' ? schemaFor(kind) : schemaFor(kind).optional();
   }
   return z.object(shape);
+}
+
+/**
+ * The common case checked by hand, for speed: returns the canonical fields with the timestamp as a
+ * Date when every present field is valid, or `undefined` to let the zod schema find and explain
+ * the problem. It must never accept what the schema rejects (a property test holds it to that).
+ */
+function fastValidate(
+  canonical: Record<string, unknown>,
+  limits: EventLimits,
+  ipSchema: z.ZodType,
+): Record<string, unknown> | undefined {
+  const ms = toEpochMillis(canonical.timestamp);
+  if (typeof ms !== 'number') return undefined;
+  for (const field in canonical) {
+    const value = canonical[field];
+    switch (FIELDS[field as CanonicalField]) {
+      case 'timestamp':
+        break;
+      case 'id':
+        if (typeof value !== 'string' || value.length === 0 || value.length > limits.maxIdLength)
+          return undefined;
+        break;
+      case 'name':
+        if (typeof value !== 'string' || value.length === 0 || value.length > limits.maxNameLength)
+          return undefined;
+        break;
+      case 'path':
+        if (typeof value !== 'string' || value.length === 0 || value.length > limits.maxPathLength)
+          return undefined;
+        break;
+      case 'ip':
+        if (typeof value !== 'string' || !ipSchema.safeParse(value).success) return undefined;
+        break;
+      case 'domain':
+        if (
+          typeof value !== 'string' ||
+          value.length === 0 ||
+          value.length > 253 ||
+          !DOMAIN_PATTERN.test(value)
+        ) {
+          return undefined;
+        }
+        break;
+      case 'duration':
+        if (typeof value !== 'number' || !(value >= 0) || value === Number.POSITIVE_INFINITY)
+          return undefined;
+        break;
+      case 'count':
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return undefined;
+        break;
+      case 'boolean':
+        if (typeof value !== 'boolean') return undefined;
+        break;
+      case 'resources': {
+        if (!isPlainRecord(value)) return undefined;
+        let keys = 0;
+        for (const key in value) {
+          const counter = (value as Record<string, unknown>)[key];
+          if (
+            key.length > limits.maxNameLength ||
+            typeof counter !== 'number' ||
+            !(counter >= 0) ||
+            counter === Number.POSITIVE_INFINITY
+          ) {
+            return undefined;
+          }
+          keys++;
+        }
+        if (keys > limits.maxResourceKeys) return undefined;
+        break;
+      }
+      case 'metadata':
+        if (!isPlainRecord(value)) return undefined;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  if (typeof canonical.eventType !== 'string') return undefined;
+  return { ...canonical, timestamp: new Date(ms) };
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** Copies plain data, dropping unsafe keys, bounding depth; returns undefined past the depth limit. */
@@ -338,9 +427,15 @@ export interface SecurityEventParser {
  * Creates an event parser with custom bounds (defaults: {@link DEFAULT_EVENT_LIMITS}).
  * @example createSecurityEventParser({ maxPathLength: 1024 }).parse(raw)
  */
-export function createSecurityEventParser(overrides: Partial<EventLimits> = {}): SecurityEventParser {
+export function createSecurityEventParser(
+  overrides: Partial<EventLimits> = {},
+  /** @internal `fastPath: false` validates with the zod schema only (for tests). */
+  internal: { fastPath?: boolean } = {},
+): SecurityEventParser {
+  const useFastPath = internal.fastPath !== false;
   const limits: EventLimits = Object.freeze({ ...DEFAULT_EVENT_LIMITS, ...overrides });
   const schema = buildSchema(limits);
+  const ipSchema = z.union([z.ipv4(), z.ipv6()]);
   const safeParse = (input: unknown): SafeParseEventResult => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       const issue: ValidationIssue = {
@@ -351,6 +446,16 @@ export function createSecurityEventParser(overrides: Partial<EventLimits> = {}):
       return { success: false, error: new ValidationError('event', [issue]) };
     }
     const { canonical, spelledAs, extras } = normaliseKeys(input as Record<string, unknown>);
+    const fast = useFastPath ? fastValidate(canonical, limits, ipSchema) : undefined;
+    if (
+      fast &&
+      Object.keys((fast.metadata as object | undefined) ?? {}).length + extras.length <=
+        limits.maxMetadataKeys
+    ) {
+      const event = Object.freeze(finish(fast, extras, limits));
+      parsedEvents.add(event);
+      return { success: true, data: event };
+    }
     const result = schema.safeParse(canonical, { reportInput: true });
     if (!result.success) {
       const issues = toValidationIssues(result.error.issues, {

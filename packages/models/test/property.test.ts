@@ -76,3 +76,49 @@ describe('parseSecurityEvent never throws anything but ValidationError', () => {
     );
   });
 });
+
+describe('the fast validation path', () => {
+  it('accepts exactly what the zod schema accepts, with the same result', async () => {
+    const { createSecurityEventParser } = await import('../src/index.js');
+    const fast = createSecurityEventParser({ maxNameLength: 12, maxResourceKeys: 3 });
+    const slow = createSecurityEventParser({ maxNameLength: 12, maxResourceKeys: 3 }, { fastPath: false });
+    const value = fc.oneof(
+      fc.jsonValue(),
+      fc.double(),
+      fc.integer({ min: -5, max: 2 ** 54 }),
+      fc.string({ maxLength: 16 }),
+      fc.constantFrom(
+        '10.0.0.1',
+        '::1',
+        '999.0.0.1',
+        'api.example.com',
+        'a b',
+        '2026-02-30',
+        '2026-03-01T10:00:00Z',
+      ),
+      fc.dictionary(fc.string({ maxLength: 14 }), fc.oneof(fc.double(), fc.nat(), fc.string())),
+    );
+    const input = fc.dictionary(
+      fc.constantFrom(...fieldNames, 'event_id', 'file_path', 'destination_ip', 'destinationIp'),
+      value,
+      {
+        maxKeys: 10,
+      },
+    );
+    fc.assert(
+      fc.property(
+        input,
+        fc.constantFrom(0, Date.UTC(2026, 2, 1), '2026-03-01T10:00:00Z'),
+        (raw, timestamp) => {
+          for (const candidate of [raw, { ...raw, timestamp, event_type: 'tool_call' }]) {
+            const a = fast.safeParse(candidate);
+            const b = slow.safeParse(candidate);
+            expect(a.success).toBe(b.success);
+            if (a.success && b.success) expect(a.data).toEqual(b.data);
+          }
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+});

@@ -1,0 +1,166 @@
+// One agent's history in bounded aggregates: a bucket per local day (hour counts, event types,
+// tools, failures, resource and duration distributions), the last hour by minute, and a short list
+// of recently recorded events so that feedback can take one back out.
+import type { SecurityEvent } from '@harombe/models';
+import { Distribution } from './distribution.js';
+
+export const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+const RECENT_MINUTES = 60;
+/** Recorded events remembered for feedback, per agent. */
+const REMEMBERED = 1000;
+/** Category for events without a tool, and for vocabulary past the cap. */
+export const NO_TOOL = '(none)';
+export const OTHER = '(other)';
+
+export class DayBucket {
+  /** Events per local hour (what happened). */
+  readonly activity = new Float64Array(24);
+  /** Weight per local hour for the temporal profile (activity plus feedback weight). */
+  readonly slots = new Float64Array(24);
+  readonly eventTypes = new Map<string, number>();
+  readonly tools = new Map<string, number>();
+  readonly resourceCount = new Distribution();
+  readonly duration = new Distribution();
+  events = 0;
+  failures = 0;
+  firstMs = Number.POSITIVE_INFINITY;
+
+  constructor(
+    readonly day: number,
+    readonly weekday: number,
+  ) {}
+}
+
+/** Where a recorded event went, so feedback can remove it. */
+export interface Remembered {
+  readonly day: number;
+  readonly hour: number;
+  readonly weight: number;
+}
+
+export function fingerprint(event: SecurityEvent): string {
+  if (event.eventId !== undefined) return `id:${event.eventId}`;
+  return `${event.timestamp.getTime()}|${event.eventType}|${event.toolName ?? ''}|${event.durationMs ?? ''}|${event.resourceCount ?? ''}|${event.success}`;
+}
+
+export class AgentHistory {
+  readonly buckets = new Map<number, DayBucket>();
+  newestMs = Number.NEGATIVE_INFINITY;
+  /** Events and failures per minute for the last hour; `minuteOf[i]` says which minute slot i holds. */
+  readonly recentEvents = new Float64Array(RECENT_MINUTES);
+  readonly recentFailures = new Float64Array(RECENT_MINUTES);
+  readonly minuteOf = new Float64Array(RECENT_MINUTES).fill(-1);
+  /** Recently recorded events: fingerprint → (day * 24 + hour); a ring of keys bounds it (FIFO). */
+  private readonly recorded = new Map<string, number>();
+  private readonly ring: (string | undefined)[] = new Array(REMEMBERED).fill(undefined);
+  private ringPosition = 0;
+  /** Weights of events learned through feedback (others weigh 1). */
+  private readonly weights = new Map<string, number>();
+  readonly quarantined = new Set<string>();
+  /** Events recorded since the cached baseline was computed. */
+  changes = 0;
+
+  bucket(day: number, weekday: number): DayBucket {
+    let bucket = this.buckets.get(day);
+    if (!bucket) {
+      bucket = new DayBucket(day, weekday);
+      this.buckets.set(day, bucket);
+    }
+    return bucket;
+  }
+
+  /** Drops days before `firstDay`. */
+  expire(firstDay: number): boolean {
+    let dropped = false;
+    for (const day of this.buckets.keys()) {
+      if (day < firstDay) {
+        this.buckets.delete(day);
+        dropped = true;
+      }
+    }
+    if (dropped) {
+      for (const [key, packed] of this.recorded) if (Math.floor(packed / 24) < firstDay) this.forget(key);
+    }
+    return dropped;
+  }
+
+  countRecent(ms: number, failed: boolean): void {
+    const minute = Math.floor(ms / MINUTE_MS);
+    const slot = minute % RECENT_MINUTES;
+    if (this.minuteOf[slot] !== minute) {
+      this.minuteOf[slot] = minute;
+      this.recentEvents[slot] = 0;
+      this.recentFailures[slot] = 0;
+    }
+    this.recentEvents[slot]!++;
+    if (failed) this.recentFailures[slot]!++;
+  }
+
+  /** Events and failures in the 60 minutes up to and including the minute of `ms`. */
+  recent(ms: number): { events: number; failures: number } {
+    const minute = Math.floor(ms / MINUTE_MS);
+    let events = 0;
+    let failures = 0;
+    for (let i = 0; i < RECENT_MINUTES; i++) {
+      const m = this.minuteOf[i]!;
+      if (m > minute - RECENT_MINUTES && m <= minute) {
+        events += this.recentEvents[i]!;
+        failures += this.recentFailures[i]!;
+      }
+    }
+    return { events, failures };
+  }
+
+  remember(key: string, where: Remembered): void {
+    const evicted = this.ring[this.ringPosition];
+    if (evicted !== undefined && evicted !== key) {
+      this.recorded.delete(evicted);
+      this.weights.delete(evicted);
+    }
+    this.ring[this.ringPosition] = key;
+    this.ringPosition = (this.ringPosition + 1) % REMEMBERED;
+    this.recorded.set(key, where.day * 24 + where.hour);
+    if (where.weight !== 1) this.weights.set(key, where.weight);
+    else this.weights.delete(key);
+  }
+
+  /** Where a recently recorded event went, if it is still remembered. */
+  lookup(key: string): Remembered | undefined {
+    const packed = this.recorded.get(key);
+    if (packed === undefined) return undefined;
+    return { day: Math.floor(packed / 24), hour: packed % 24, weight: this.weights.get(key) ?? 1 };
+  }
+
+  forget(key: string): Remembered | undefined {
+    const where = this.lookup(key);
+    this.recorded.delete(key);
+    this.weights.delete(key);
+    return where;
+  }
+
+  get rememberedCount(): number {
+    return this.recorded.size;
+  }
+
+  quarantine(key: string): void {
+    this.quarantined.add(key);
+    if (this.quarantined.size > REMEMBERED) this.quarantined.delete(this.quarantined.values().next().value!);
+  }
+}
+
+/** Adds `weight` to a capped vocabulary map; values past the cap count as `(other)`. */
+export function addCount(map: Map<string, number>, key: string, weight: number, cap: number): void {
+  const existing = map.get(key);
+  if (existing !== undefined) map.set(key, existing + weight);
+  else if (map.size < cap) map.set(key, weight);
+  else map.set(OTHER, (map.get(OTHER) ?? 0) + weight);
+}
+
+export function subtractCount(map: Map<string, number>, key: string, weight: number): void {
+  const target = map.has(key) ? key : OTHER;
+  const existing = map.get(target);
+  if (existing === undefined) return;
+  if (existing <= weight) map.delete(target);
+  else map.set(target, existing - weight);
+}

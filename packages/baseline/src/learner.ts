@@ -1,0 +1,320 @@
+// BaselineLearner: per-agent behavioural baselines over a rolling window of event time, in
+// bounded memory, with per-dimension anomaly scores in [0, 1] that are calibrated the same way.
+import { LocalClock } from '@harombe/features';
+import {
+  type BaselineScores,
+  type BehavioralBaseline,
+  ensureSecurityEvent,
+  parseOrThrow,
+  type SecurityEvent,
+} from '@harombe/models';
+import { z } from 'zod';
+import { AgentHistory, addCount, DAY_MS, fingerprint, NO_TOOL, subtractCount } from './agent-history.js';
+import {
+  type BaselineLearnerOptions,
+  BaselineLearnerOptionsSchema,
+  type ResolvedBaselineOptions,
+} from './options.js';
+import { buildProfile, type Profile } from './profile.js';
+import { deserializeLearner, type SerializedBaseline, serializeLearner } from './serialization.js';
+import { binomialUpperTail, surprise, upperNormalTail } from './surprise.js';
+
+/** Scale floor in ln(1 + x) units (about 10%), so constant histories do not make every change infinite. */
+const MIN_LOG_SCALE = 0.1;
+/** 1.4826 * MAD estimates a normal standard deviation. */
+const MAD_TO_SIGMA = 1.4826;
+
+const AgentIdSchema = z.string().min(1).max(256);
+/** Agent ids: non-empty strings of at most 256 characters (checked cheaply, explained by zod). */
+const parseAgentId = (agentId: unknown): string =>
+  typeof agentId === 'string' && agentId.length > 0 && agentId.length <= 256
+    ? agentId
+    : parseOrThrow(AgentIdSchema, agentId, 'agentId');
+
+/**
+ * Learns what is normal for each agent and scores new events against it.
+ *
+ * @example
+ * const learner = new BaselineLearner({ windowDays: 30, minSamples: 100 });
+ * for (const event of history) learner.recordEvent('agent-123', event);
+ * learner.computeBaseline('agent-123'); // BehavioralBaseline | null
+ * learner.detectAnomalies('agent-123', { timestamp: '2026-03-04T03:00:00Z', event_type: 'tool_call' });
+ * // { temporal: 1, resource: 0, duration: 0, eventType: 0, rate: 0, failure: 0.05 }
+ */
+export class BaselineLearner {
+  readonly options: Readonly<Omit<ResolvedBaselineOptions, never>>;
+  private readonly clock: LocalClock;
+  private readonly now: (() => number) | undefined;
+  private readonly agents = new Map<string, AgentHistory>();
+  private readonly profiles = new Map<string, Profile>();
+
+  constructor(options: BaselineLearnerOptions = {}) {
+    const { clock, ...rest } = options;
+    this.options = Object.freeze(parseOrThrow(BaselineLearnerOptionsSchema, rest, 'BaselineLearner options'));
+    this.clock = new LocalClock(this.options.timeZone);
+    this.now = clock;
+  }
+
+  /** Agents with any recorded history. */
+  get agentIds(): string[] {
+    return [...this.agents.keys()];
+  }
+
+  /**
+   * Adds an event to the agent's history (snake_case or camelCase input). Amortised O(1); memory per
+   * agent is bounded by the window's days, not by the number of events.
+   * @throws {ValidationError} invalid agent id or event.
+   */
+  recordEvent(agentId: string, input: unknown): void {
+    const id = parseAgentId(agentId);
+    const event = ensureSecurityEvent(input);
+    const history = this.history(id, true)!;
+    const key = fingerprint(event);
+    if (history.quarantined.has(key)) return;
+    this.add(history, event, 1, true, key);
+  }
+
+  /**
+   * Computes the agent's baseline from its window (the spec's `BehavioralBaseline`), or `null` while
+   * the window holds fewer than `minSamples` events. The result is also what `detectAnomalies` uses.
+   */
+  computeBaseline(agentId: string): BehavioralBaseline | null {
+    return this.profile(agentId, true)?.baseline ?? null;
+  }
+
+  /** The last computed baseline (without recomputing), or `null`. */
+  getBaseline(agentId: string): BehavioralBaseline | null {
+    return this.profiles.get(agentId)?.baseline ?? null;
+  }
+
+  /** Whether the agent has enough history for a baseline. */
+  hasBaseline(agentId: string): boolean {
+    return this.profile(agentId, false) !== undefined;
+  }
+
+  /**
+   * Scores an event against the agent's baseline, each dimension in [0, 1] (0.5 means a tail
+   * probability of about 3%, 1 means 0.1% or less); `null` without a baseline. The event is not
+   * recorded. The baseline is recomputed when 1% of the window (at least 10 events) is new or days
+   * have expired; call `computeBaseline` to force it.
+   *
+   * - temporal: mass of hour-of-week slots no more likely than the event's (smoothed profile);
+   * - resource, duration: upper tail of ln(1 + x) against median/MAD (or mean/std);
+   * - eventType: rarity of the event type and of the tool, whichever is rarer;
+   * - rate: events in the last hour against the agent's events per active hour;
+   * - failure: failures in the last hour against the agent's error rate (binomial tail).
+   */
+  detectAnomalies(agentId: string, input: unknown): BaselineScores | null {
+    const event = ensureSecurityEvent(input);
+    const profile = this.profile(parseAgentId(agentId), false);
+    if (!profile) return null;
+    const history = this.agents.get(agentId)!;
+    const ms = event.timestamp.getTime();
+    const temporal = surprise(profile.slotPValues[this.clock.hourOfWeek(ms)]!);
+    const resource =
+      event.resourceCount === undefined
+        ? 0
+        : surprise(this.upperTail(Math.log1p(event.resourceCount), profile.resourceCount));
+    const duration =
+      event.durationMs === undefined
+        ? 0
+        : surprise(this.upperTail(Math.log1p(event.durationMs), profile.duration));
+    const typeP = profile.eventTypes.pValues.get(event.eventType) ?? profile.eventTypes.unseen;
+    const toolP = profile.tools.pValues.get(event.toolName ?? NO_TOOL) ?? profile.tools.unseen;
+    const eventType = surprise(Math.min(typeP, toolP));
+    const recent = history.recent(Math.max(ms, history.newestMs));
+    const callsNow = recent.events + 1;
+    const rate = surprise(this.upperTail(Math.log1p(callsNow), profile.rate));
+    const failuresNow = recent.failures + (event.success ? 0 : 1);
+    const failure = surprise(binomialUpperTail(failuresNow, callsNow, profile.errorRate));
+    return { temporal, resource, duration, eventType, rate, failure };
+  }
+
+  /**
+   * Analyst feedback. `isAnomaly: false` (a false positive): the event is learned with the weight
+   * of `feedbackWeight` events, or of 5% of the window's events if that is more, so the same kind
+   * of event scores below 0.5 afterwards. `isAnomaly: true`: the
+   * event is taken out of the baseline if it was recorded, and kept out if it is recorded later.
+   */
+  updateFromFeedback(agentId: string, input: unknown, isAnomaly: boolean): void {
+    const id = parseAgentId(agentId);
+    const event = ensureSecurityEvent(input);
+    const history = this.history(id, true)!;
+    const key = fingerprint(event);
+    if (isAnomaly) {
+      const where = history.forget(key);
+      if (where) this.remove(history, event, where.weight, where.day, where.hour);
+      history.quarantine(key);
+    } else {
+      history.quarantined.delete(key);
+      const known = history.lookup(key);
+      const extra = this.feedbackWeight(id) - (known?.weight ?? 0);
+      if (extra > 0) this.add(history, event, extra, known === undefined, key, (known?.weight ?? 0) + extra);
+    }
+    history.changes = Number.POSITIVE_INFINITY;
+  }
+
+  /** Weight of a confirmed-normal event: `feedbackWeight`, or 5% of the window if that is more. */
+  private feedbackWeight(agentId: string): number {
+    let events = 0;
+    for (const bucket of this.agents.get(agentId)?.buckets.values() ?? []) events += bucket.events;
+    return Math.max(this.options.feedbackWeight, Math.ceil(0.05 * events));
+  }
+
+  /** Sizes of what is kept for an agent, for monitoring memory. */
+  footprint(agentId: string): {
+    days: number;
+    histogramBins: number;
+    vocabulary: number;
+    remembered: number;
+  } {
+    const history = this.agents.get(agentId);
+    if (!history) return { days: 0, histogramBins: 0, vocabulary: 0, remembered: 0 };
+    let bins = 0;
+    let vocabulary = 0;
+    for (const bucket of history.buckets.values()) {
+      bins += bucket.resourceCount.bins.size + bucket.duration.bins.size;
+      vocabulary += bucket.eventTypes.size + bucket.tools.size;
+    }
+    return {
+      days: history.buckets.size,
+      histogramBins: bins,
+      vocabulary,
+      remembered: history.rememberedCount,
+    };
+  }
+
+  /** Forgets an agent entirely. */
+  deleteAgent(agentId: string): boolean {
+    this.profiles.delete(agentId);
+    return this.agents.delete(agentId);
+  }
+
+  /** A versioned JSON snapshot of every agent's aggregates (bounded, like the learner). */
+  toJSON(): SerializedBaseline {
+    return serializeLearner(this);
+  }
+
+  /**
+   * Restores a learner from {@link toJSON} output; it gives the same scores. Pass `clock` again if
+   * the original had one.
+   * @throws {BaselineModelError} foreign, wrong-version or malformed input.
+   */
+  static fromJSON(json: unknown, options: Pick<BaselineLearnerOptions, 'clock'> = {}): BaselineLearner {
+    return deserializeLearner(json, (resolved) => new BaselineLearner(resolved), options);
+  }
+
+  /** @internal */
+  histories(): ReadonlyMap<string, AgentHistory> {
+    return this.agents;
+  }
+
+  /** @internal */
+  adopt(agentId: string, history: AgentHistory): void {
+    history.changes = Number.POSITIVE_INFINITY;
+    this.agents.set(agentId, history);
+  }
+
+  private history(agentId: string, create: boolean): AgentHistory | undefined {
+    let history = this.agents.get(agentId);
+    if (!history && create) {
+      history = new AgentHistory();
+      this.agents.set(agentId, history);
+    }
+    return history;
+  }
+
+  private add(
+    history: AgentHistory,
+    event: SecurityEvent,
+    weight: number,
+    countActivity: boolean,
+    key: string,
+    rememberedWeight = weight,
+  ): void {
+    const ms = event.timestamp.getTime();
+    const day = Math.floor((ms + this.clock.offsetAt(ms)) / DAY_MS);
+    const firstDay = this.currentDay(history, ms) - this.options.windowDays + 1;
+    if (day < firstDay) return; // older than the window: nothing to learn
+    const bucket = history.bucket(day, this.clock.dayOfWeek(ms));
+    const hour = Math.floor(this.clock.hourOfDay(ms));
+    const cap = this.options.maxVocabulary;
+    bucket.slots[hour]! += weight;
+    addCount(bucket.eventTypes, event.eventType, weight, cap);
+    addCount(bucket.tools, event.toolName ?? NO_TOOL, weight, cap);
+    if (event.resourceCount !== undefined) bucket.resourceCount.add(event.resourceCount, weight);
+    if (event.durationMs !== undefined) bucket.duration.add(event.durationMs, weight);
+    if (countActivity) {
+      bucket.activity[hour]!++;
+      bucket.events++;
+      if (!event.success) bucket.failures++;
+      bucket.firstMs = Math.min(bucket.firstMs, ms);
+      history.countRecent(Math.max(ms, history.newestMs), !event.success);
+    }
+    if (ms > history.newestMs) history.newestMs = ms;
+    if (history.expire(firstDay)) history.changes = Number.POSITIVE_INFINITY;
+    history.remember(key, { day, hour, weight: rememberedWeight });
+    history.changes += 1;
+  }
+
+  private remove(
+    history: AgentHistory,
+    event: SecurityEvent,
+    weight: number,
+    day: number,
+    hour: number,
+  ): void {
+    const bucket = history.buckets.get(day);
+    if (!bucket) return;
+    bucket.slots[hour] = Math.max(0, bucket.slots[hour]! - weight);
+    subtractCount(bucket.eventTypes, event.eventType, weight);
+    subtractCount(bucket.tools, event.toolName ?? NO_TOOL, weight);
+    if (event.resourceCount !== undefined) bucket.resourceCount.remove(event.resourceCount, weight);
+    if (event.durationMs !== undefined) bucket.duration.remove(event.durationMs, weight);
+    if (bucket.activity[hour]! > 0) {
+      bucket.activity[hour]!--;
+      bucket.events = Math.max(0, bucket.events - 1);
+      if (!event.success) bucket.failures = Math.max(0, bucket.failures - 1);
+    }
+  }
+
+  /** The local day "now" is in: the injected clock's, else the newest event's (or `ms`, if newer). */
+  private currentDay(history: AgentHistory, ms: number): number {
+    const now = this.now ? this.now() : Math.max(ms, history.newestMs);
+    return Math.floor((now + this.clock.offsetAt(now)) / DAY_MS);
+  }
+
+  private profile(agentId: string, force: boolean): Profile | undefined {
+    const history = this.agents.get(agentId);
+    if (!history) return undefined;
+    const cached = this.profiles.get(agentId);
+    if (this.now) {
+      const firstDay = this.currentDay(history, history.newestMs) - this.options.windowDays + 1;
+      if (history.expire(firstDay)) history.changes = Number.POSITIVE_INFINITY;
+    }
+    const stale = !cached || history.changes >= Math.max(10, 0.01 * cached.eventCount);
+    if (force || stale) {
+      let events = 0;
+      for (const bucket of history.buckets.values()) events += bucket.events;
+      history.changes = 0;
+      if (events < this.options.minSamples) {
+        this.profiles.delete(agentId);
+        return undefined;
+      }
+      const profile = buildProfile(agentId, history, this.options.windowDays);
+      this.profiles.set(agentId, profile);
+      return profile;
+    }
+    return cached;
+  }
+
+  private upperTail(
+    value: number,
+    summary: { logMedian: number; logMad: number; logMean: number; logStd: number },
+  ): number {
+    const z = this.options.robust
+      ? (value - summary.logMedian) / Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
+      : (value - summary.logMean) / Math.max(summary.logStd, MIN_LOG_SCALE);
+    return upperNormalTail(z);
+  }
+}

@@ -1,0 +1,46 @@
+import { checkTimeZone } from '@harombe/features';
+import { z } from 'zod';
+
+export const BaselineLearnerOptionsSchema = z
+  .object({
+    windowDays: z.number().int().min(1).max(366).default(30),
+    minSamples: z.number().int().min(1).default(100),
+    timeZone: z
+      .string()
+      .refine((zone) => {
+        try {
+          checkTimeZone(zone);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected an IANA time zone such as "Europe/Berlin"')
+      .default('UTC'),
+    robust: z.boolean().default(true),
+    feedbackWeight: z.number().min(1).max(1000).default(10),
+    maxVocabulary: z.number().int().min(1).max(100_000).default(1000),
+  })
+  .strict();
+
+/** Options of {@link BaselineLearner}; all optional. */
+export interface BaselineLearnerOptions {
+  /** Rolling window of event time, in days. Default 30. */
+  windowDays?: number;
+  /** Events needed in the window before a baseline exists. Default 100. */
+  minSamples?: number;
+  /** IANA zone for hours and weekdays. Default `'UTC'`. */
+  timeZone?: string;
+  /** Score resources and durations with median/MAD (default `true`) or mean/standard deviation. */
+  robust?: boolean;
+  /** How many ordinary events one confirmed-normal feedback event counts as, at least. Default 10 (or 5% of the window if more). */
+  feedbackWeight?: number;
+  /** Most distinct event types and tools tracked per day and agent. Default 1000. */
+  maxVocabulary?: number;
+  /**
+   * Where "now" comes from, in epoch ms. By default it is the newest event seen for the agent, so a
+   * replayed log gives the same answers; inject a clock to expire history by wall time instead.
+   */
+  clock?: () => number;
+}
+
+export type ResolvedBaselineOptions = z.output<typeof BaselineLearnerOptionsSchema>;

@@ -1,0 +1,173 @@
+// The learner as versioned JSON: options and, per agent, its day buckets, last-hour counters and
+// quarantined events. Agent ids are values, never object keys.
+import { z } from 'zod';
+import { AgentHistory, DayBucket } from './agent-history.js';
+import { Distribution } from './distribution.js';
+import { BaselineModelError } from './errors.js';
+import type { BaselineLearner } from './learner.js';
+import { type BaselineLearnerOptions, BaselineLearnerOptionsSchema } from './options.js';
+
+export const BASELINE_FORMAT = 'harombe.baseline';
+export const BASELINE_FORMAT_VERSION = 1;
+
+const counts = z.array(z.tuple([z.string(), z.number().positive()]));
+const DistributionSchema = z.object({
+  count: z.number().min(0),
+  mean: z.number(),
+  variance: z.number().min(0),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  bins: z.array(z.tuple([z.number().int(), z.number().positive()])),
+});
+const BucketSchema = z.object({
+  day: z.number().int(),
+  weekday: z.number().int().min(0).max(6),
+  activity: z.array(z.number().min(0)).length(24),
+  slots: z.array(z.number().min(0)).length(24),
+  eventTypes: counts,
+  tools: counts,
+  resourceCount: DistributionSchema,
+  duration: DistributionSchema,
+  events: z.number().min(0),
+  failures: z.number().min(0),
+  firstMs: z.number().nullable(),
+});
+const AgentSchema = z.object({
+  agentId: z.string().min(1).max(256),
+  newestMs: z.number().nullable(),
+  buckets: z.array(BucketSchema),
+  recent: z.array(z.tuple([z.number(), z.number().min(0), z.number().min(0)])).max(60),
+  quarantined: z.array(z.string()),
+});
+const SerializedBaselineSchema = z.object({
+  format: z.literal(BASELINE_FORMAT),
+  version: z.literal(BASELINE_FORMAT_VERSION),
+  options: BaselineLearnerOptionsSchema,
+  agents: z.array(AgentSchema),
+});
+
+export type SerializedBaseline = z.infer<typeof SerializedBaselineSchema>;
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+function writeDistribution(d: Distribution): z.infer<typeof DistributionSchema> {
+  return {
+    count: d.count,
+    mean: d.mean,
+    variance: d.variance,
+    min: finiteOrNull(d.min),
+    max: finiteOrNull(d.max),
+    bins: [...d.bins].sort((a, b) => a[0] - b[0]),
+  };
+}
+
+function readDistribution(json: z.infer<typeof DistributionSchema>): Distribution {
+  const d = new Distribution();
+  d.count = json.count;
+  d.mean = json.mean;
+  d.variance = json.variance;
+  d.min = json.min ?? Number.POSITIVE_INFINITY;
+  d.max = json.max ?? Number.NEGATIVE_INFINITY;
+  for (const [bin, weight] of json.bins) d.bins.set(bin, weight);
+  return d;
+}
+
+export function serializeLearner(learner: BaselineLearner): SerializedBaseline {
+  const agents: SerializedBaseline['agents'] = [];
+  for (const [agentId, history] of learner.histories()) {
+    const recent: Array<[number, number, number]> = [];
+    for (let i = 0; i < history.minuteOf.length; i++) {
+      if (history.minuteOf[i]! >= 0)
+        recent.push([history.minuteOf[i]!, history.recentEvents[i]!, history.recentFailures[i]!]);
+    }
+    agents.push({
+      agentId,
+      newestMs: finiteOrNull(history.newestMs),
+      buckets: [...history.buckets.values()]
+        .sort((a, b) => a.day - b.day)
+        .map((b) => ({
+          day: b.day,
+          weekday: b.weekday,
+          activity: Array.from(b.activity),
+          slots: Array.from(b.slots),
+          eventTypes: [...b.eventTypes],
+          tools: [...b.tools],
+          resourceCount: writeDistribution(b.resourceCount),
+          duration: writeDistribution(b.duration),
+          events: b.events,
+          failures: b.failures,
+          firstMs: finiteOrNull(b.firstMs),
+        })),
+      recent,
+      quarantined: [...history.quarantined],
+    });
+  }
+  return {
+    format: BASELINE_FORMAT,
+    version: BASELINE_FORMAT_VERSION,
+    options: { ...learner.options },
+    agents,
+  };
+}
+
+export function deserializeLearner(
+  input: unknown,
+  create: (options: BaselineLearnerOptions) => BaselineLearner,
+  extra: Pick<BaselineLearnerOptions, 'clock'>,
+): BaselineLearner {
+  const json = typeof input === 'string' ? parseText(input) : input;
+  if (
+    json === null ||
+    typeof json !== 'object' ||
+    (json as { format?: unknown }).format !== BASELINE_FORMAT
+  ) {
+    throw new BaselineModelError('foreign', `expected an object with format "${BASELINE_FORMAT}"`);
+  }
+  const version = (json as { version?: unknown }).version;
+  if (version !== BASELINE_FORMAT_VERSION) {
+    throw new BaselineModelError(
+      'version',
+      `format version ${String(version)} is not supported (this release reads ${BASELINE_FORMAT_VERSION})`,
+    );
+  }
+  const parsed = SerializedBaselineSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new BaselineModelError('schema', `field "${issue.path.join('.')}": ${issue.message}`);
+  }
+  const learner = create({ ...parsed.data.options, ...extra });
+  for (const agent of parsed.data.agents) {
+    const history = new AgentHistory();
+    history.newestMs = agent.newestMs ?? Number.NEGATIVE_INFINITY;
+    for (const b of agent.buckets) {
+      const bucket = new DayBucket(b.day, b.weekday);
+      bucket.activity.set(b.activity);
+      bucket.slots.set(b.slots);
+      for (const [key, n] of b.eventTypes) bucket.eventTypes.set(key, n);
+      for (const [key, n] of b.tools) bucket.tools.set(key, n);
+      bucket.resourceCount.merge(readDistribution(b.resourceCount));
+      bucket.duration.merge(readDistribution(b.duration));
+      bucket.events = b.events;
+      bucket.failures = b.failures;
+      bucket.firstMs = b.firstMs ?? Number.POSITIVE_INFINITY;
+      history.buckets.set(b.day, bucket);
+    }
+    for (const [minute, events, failures] of agent.recent) {
+      const slot = minute % 60;
+      history.minuteOf[slot] = minute;
+      history.recentEvents[slot] = events;
+      history.recentFailures[slot] = failures;
+    }
+    for (const key of agent.quarantined) history.quarantine(key);
+    learner.adopt(agent.agentId, history);
+  }
+  return learner;
+}
+
+function parseText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BaselineModelError('schema', 'the text is not valid JSON');
+  }
+}

@@ -1,0 +1,352 @@
+import { parseSecurityEvent, ValidationError } from '@harombe/models';
+import { describe, expect, it } from 'vitest';
+import {
+  BaselineLearner,
+  BaselineModelError,
+  binomialUpperTail,
+  surprise,
+  upperNormalTail,
+} from '../src/index.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MONDAY = Date.UTC(2026, 1, 2);
+
+/** A deterministic pseudo-random stream for test data. */
+function stream(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+interface Persona {
+  readonly hours: readonly [number, number];
+  readonly weekdaysOnly: boolean;
+}
+
+/** Ordinary events of a persona for `days` days from `start`. */
+function ordinary(persona: Persona, start: number, days: number, seed: number) {
+  const random = stream(seed);
+  const events = [];
+  for (let d = 0; d < days; d++) {
+    const weekday = (new Date(start + d * DAY).getUTCDay() + 6) % 7;
+    if (persona.weekdaysOnly && weekday >= 5) continue;
+    for (let h = persona.hours[0]; h < persona.hours[1]; h++) {
+      const calls = 3 + Math.floor(random() * 5);
+      for (let k = 0; k < calls; k++) {
+        events.push({
+          timestamp: start + d * DAY + h * HOUR + Math.floor(random() * HOUR),
+          event_type: random() < 0.8 ? 'tool_call' : 'file_read',
+          tool_name: random() < 0.7 ? 'web_fetch' : 'read_file',
+          resource_count: 1 + Math.floor(random() * 5),
+          duration_ms: Math.round(Math.exp(5 + 0.4 * (random() + random() + random() - 1.5) * 2)),
+          success: random() > 0.02,
+        });
+      }
+    }
+  }
+  return events.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+const officeHours: Persona = { hours: [9, 17], weekdaysOnly: true };
+
+function trained(persona = officeHours, options = {}) {
+  const learner = new BaselineLearner({ windowDays: 30, minSamples: 100, ...options });
+  for (const event of ordinary(persona, MONDAY, 28, 1)) learner.recordEvent('agent-1', event);
+  return learner;
+}
+
+describe('computeBaseline', () => {
+  it('is null below minSamples and a BehavioralBaseline from then on', () => {
+    const learner = new BaselineLearner({ minSamples: 100 });
+    const events = ordinary(officeHours, MONDAY, 5, 2);
+    for (const e of events.slice(0, 99)) learner.recordEvent('a', e);
+    expect(learner.computeBaseline('a')).toBeNull();
+    expect(learner.detectAnomalies('a', events[0])).toBeNull();
+    learner.recordEvent('a', events[99]);
+    const baseline = learner.computeBaseline('a')!;
+    expect(baseline.eventCount).toBe(100);
+    expect(baseline.agentId).toBe('a');
+    expect(learner.getBaseline('a')).toBe(baseline);
+    expect(learner.computeBaseline('unknown')).toBeNull();
+  });
+
+  it('learns uniform hourly and daily distributions', () => {
+    const learner = new BaselineLearner({ minSamples: 10, windowDays: 7 });
+    // One event every hour for exactly one week.
+    for (let i = 0; i < 168; i++)
+      learner.recordEvent('u', { timestamp: MONDAY + i * HOUR, event_type: 'tick' });
+    const { pattern } = learner.computeBaseline('u')!;
+    for (const share of pattern.hourlyDistribution) expect(share).toBeCloseTo(1 / 24, 10);
+    for (const share of pattern.dailyDistribution) expect(share).toBeCloseTo(1 / 7, 10);
+    expect(pattern.eventTypeFrequencies).toEqual({ tick: 1 });
+    expect(pattern.eventsPerHour).toBe(1);
+  });
+
+  it('summarises resources, durations, types, tools and errors', () => {
+    const learner = new BaselineLearner({ minSamples: 4 });
+    const rows = [
+      { resource_count: 2, duration_ms: 100, success: true, tool_name: 'a' },
+      { resource_count: 4, duration_ms: 200, success: true, tool_name: 'a' },
+      { resource_count: 6, duration_ms: 300, success: false, tool_name: 'b' },
+      { resource_count: 8, duration_ms: 400, success: true },
+    ];
+    for (const [i, row] of rows.entries()) {
+      learner.recordEvent('s', { timestamp: MONDAY + i * 60_000, event_type: 'x', ...row });
+    }
+    const { pattern, eventCount } = learner.computeBaseline('s')!;
+    expect(eventCount).toBe(4);
+    expect(pattern.resourceCount).toMatchObject({ count: 4, mean: 5, min: 2, max: 8 });
+    expect(pattern.resourceCount.std).toBeCloseTo(Math.sqrt(5), 10);
+    expect(pattern.durationMs.mean).toBe(250);
+    expect(pattern.errorRate).toBe(0.25);
+    expect(pattern.toolFrequencies).toEqual({ a: 0.5, b: 0.25, '(none)': 0.25 });
+  });
+});
+
+describe('detectAnomalies: the spec scenarios', () => {
+  const learner = trained();
+  const tuesday = MONDAY + 29 * DAY; // a Tuesday after the 4 training weeks
+  const typical = { event_type: 'tool_call', tool_name: 'web_fetch', resource_count: 3, duration_ms: 150 };
+
+  it('scores a typical event low in every dimension', () => {
+    const scores = learner.detectAnomalies('agent-1', { ...typical, timestamp: tuesday + 11 * HOUR })!;
+    for (const value of Object.values(scores)) expect(value).toBeLessThan(0.5);
+  });
+
+  it('3 AM for an agent only ever active 9-17 is temporal >= 0.9', () => {
+    expect(
+      learner.detectAnomalies('agent-1', { ...typical, timestamp: tuesday + 3 * HOUR })!.temporal,
+    ).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('weekend activity for a weekday-only agent is temporal >= 0.9', () => {
+    const saturday = MONDAY + 33 * DAY + 11 * HOUR;
+    expect(
+      learner.detectAnomalies('agent-1', { ...typical, timestamp: saturday })!.temporal,
+    ).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('resource_count 100 against a typical 1-5 is resource >= 0.9', () => {
+    const scores = learner.detectAnomalies('agent-1', {
+      ...typical,
+      timestamp: tuesday + 11 * HOUR,
+      resource_count: 100,
+    })!;
+    expect(scores.resource).toBeGreaterThanOrEqual(0.9);
+    expect(scores.temporal).toBeLessThan(0.5);
+  });
+
+  it('an event type or tool never seen is eventType >= 0.9', () => {
+    const at = tuesday + 11 * HOUR;
+    expect(
+      learner.detectAnomalies('agent-1', { ...typical, timestamp: at, event_type: 'rare_operation' })!
+        .eventType,
+    ).toBeGreaterThanOrEqual(0.9);
+    expect(
+      learner.detectAnomalies('agent-1', { ...typical, timestamp: at, tool_name: 'shell_execute' })!
+        .eventType,
+    ).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('a very slow operation is duration >= 0.9', () => {
+    expect(
+      learner.detectAnomalies('agent-1', { ...typical, timestamp: tuesday + 11 * HOUR, duration_ms: 5000 })!
+        .duration,
+    ).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('a burst of calls raises rate, a failure storm raises failure', () => {
+    const burst = trained();
+    const at = tuesday + 11 * HOUR;
+    for (let i = 0; i < 200; i++)
+      burst.recordEvent('agent-1', { ...typical, timestamp: at + i * 5000, success: i % 2 === 0 });
+    const scores = burst.detectAnomalies('agent-1', {
+      ...typical,
+      timestamp: at + 200 * 5000,
+      success: false,
+    })!;
+    expect(scores.rate).toBeGreaterThanOrEqual(0.9);
+    expect(scores.failure).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('calibration', () => {
+  it('for events drawn from the baseline itself, each dimension exceeds 0.5 for at most ~10%', () => {
+    for (const persona of [
+      officeHours,
+      { hours: [0, 24], weekdaysOnly: false } as Persona,
+      { hours: [6, 22], weekdaysOnly: false } as Persona,
+    ]) {
+      const learner = new BaselineLearner();
+      for (const event of ordinary(persona, MONDAY, 30, 7)) learner.recordEvent('p', event);
+      // Two more weeks of the same behaviour, scored as they arrive, then recorded.
+      const fresh = ordinary(persona, MONDAY + 30 * DAY, 14, 8);
+      const above = { temporal: 0, resource: 0, duration: 0, eventType: 0, rate: 0, failure: 0 };
+      for (const event of fresh) {
+        const scores = learner.detectAnomalies('p', event)!;
+        for (const key of Object.keys(above) as (keyof typeof above)[]) if (scores[key] > 0.5) above[key]++;
+        learner.recordEvent('p', event);
+      }
+      for (const [dimension, count] of Object.entries(above)) {
+        expect(count / fresh.length, `${dimension} for hours ${persona.hours}`).toBeLessThanOrEqual(0.1);
+      }
+    }
+  });
+});
+
+describe('event time', () => {
+  it('replaying a year-old log keeps its history and gives the same answers as live', () => {
+    const events = ordinary(officeHours, MONDAY, 28, 3);
+    const probe = { timestamp: MONDAY + 29 * DAY + 3 * HOUR, event_type: 'tool_call', resource_count: 40 };
+    const live = new BaselineLearner();
+    for (const e of events) live.recordEvent('a', e);
+    const yearLater = new BaselineLearner();
+    const shift = 365 * DAY;
+    for (const e of events) yearLater.recordEvent('a', { ...e, timestamp: e.timestamp - shift });
+    expect(yearLater.computeBaseline('a')!.eventCount).toBe(live.computeBaseline('a')!.eventCount);
+    const a = live.detectAnomalies('a', probe)!;
+    const b = yearLater.detectAnomalies('a', { ...probe, timestamp: probe.timestamp - shift })!;
+    expect(b.temporal).toBeCloseTo(a.temporal, 12);
+    expect(b.resource).toBeCloseTo(a.resource, 12);
+  });
+
+  it('old events leave the window as newer events arrive', () => {
+    const learner = new BaselineLearner({ windowDays: 7, minSamples: 10 });
+    for (const e of ordinary(officeHours, MONDAY, 7, 4)) learner.recordEvent('a', e);
+    const before = learner.computeBaseline('a')!.eventCount;
+    // Two weeks later, at night: the old week is gone.
+    for (let i = 0; i < 20; i++)
+      learner.recordEvent('a', { timestamp: MONDAY + 21 * DAY + 2 * HOUR + i * 60_000, event_type: 'night' });
+    const after = learner.computeBaseline('a')!;
+    expect(before).toBeGreaterThan(100);
+    expect(after.eventCount).toBe(20);
+    expect(after.pattern.eventTypeFrequencies).toEqual({ night: 1 });
+    expect(learner.footprint('a').days).toBe(1);
+  });
+
+  it('an injected clock expires history by its time instead', () => {
+    let now = MONDAY + 10 * DAY;
+    const learner = new BaselineLearner({ windowDays: 7, minSamples: 10, clock: () => now });
+    for (const e of ordinary(officeHours, MONDAY + 5 * DAY, 3, 5)) learner.recordEvent('a', e);
+    expect(learner.computeBaseline('a')).not.toBeNull();
+    now += 30 * DAY;
+    expect(learner.computeBaseline('a')).toBeNull();
+  });
+});
+
+describe('bounded memory', () => {
+  it('1,000,000 events for one agent: what is kept stops growing after the first window', () => {
+    const learner = new BaselineLearner({ windowDays: 30 });
+    const random = stream(9);
+    const perDay = 10_000;
+    const sizes: number[] = [];
+    for (let i = 0; i < 1_000_000; i++) {
+      learner.recordEvent('busy', {
+        timestamp: MONDAY + Math.floor((i / perDay) * DAY),
+        event_type: `type-${i % 7}`,
+        tool_name: `tool-${i % 5}`,
+        resource_count: Math.floor(random() * 20),
+        duration_ms: Math.floor(random() * 2000),
+        success: random() > 0.01,
+      });
+      if (i % 100_000 === 99_999) {
+        const f = learner.footprint('busy');
+        sizes.push(f.days * 1000 + f.histogramBins + f.vocabulary + f.remembered);
+      }
+    }
+    // 100 days of events: after day 30 the footprint is flat.
+    const f = learner.footprint('busy');
+    expect(f.days).toBeLessThanOrEqual(31);
+    expect(f.remembered).toBeLessThanOrEqual(1000);
+    expect(Math.max(...sizes.slice(4))).toBeLessThanOrEqual(sizes[3]! * 1.05);
+    expect(learner.computeBaseline('busy')!.eventCount).toBeLessThanOrEqual(31 * perDay);
+  }, 60_000);
+});
+
+describe('feedback', () => {
+  it('a confirmed-normal event is learned: the same kind of event scores lower afterwards', () => {
+    const learner = trained();
+    const event = {
+      timestamp: MONDAY + 29 * DAY + 11 * HOUR,
+      event_type: 'report_export',
+      tool_name: 'export_csv',
+    };
+    const before = learner.detectAnomalies('agent-1', event)!.eventType;
+    learner.updateFromFeedback('agent-1', event, false);
+    const after = learner.detectAnomalies('agent-1', {
+      ...event,
+      timestamp: event.timestamp + HOUR,
+    })!.eventType;
+    expect(before).toBeGreaterThanOrEqual(0.9);
+    expect(after).toBeLessThan(0.5);
+  });
+
+  it('a confirmed anomaly is taken out of the baseline and kept out', () => {
+    const learner = trained();
+    const attack = parseSecurityEvent({
+      timestamp: MONDAY + 29 * DAY + 11 * HOUR,
+      event_type: 'exfiltrate',
+      tool_name: 'upload',
+    });
+    learner.recordEvent('agent-1', attack);
+    const count = learner.computeBaseline('agent-1')!.eventCount;
+    learner.updateFromFeedback('agent-1', attack, true);
+    expect(learner.computeBaseline('agent-1')!.eventCount).toBe(count - 1);
+    expect(learner.computeBaseline('agent-1')!.pattern.eventTypeFrequencies.exfiltrate).toBeUndefined();
+    learner.recordEvent('agent-1', attack);
+    expect(learner.computeBaseline('agent-1')!.eventCount).toBe(count - 1);
+    expect(learner.detectAnomalies('agent-1', attack)!.eventType).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('serialization and input', () => {
+  it('round-trips through JSON with the same scores', () => {
+    const learner = trained();
+    const restored = BaselineLearner.fromJSON(JSON.parse(JSON.stringify(learner.toJSON())));
+    const probe = {
+      timestamp: MONDAY + 29 * DAY + 3 * HOUR,
+      event_type: 'odd',
+      resource_count: 30,
+      duration_ms: 900,
+    };
+    expect(restored.detectAnomalies('agent-1', probe)).toEqual(learner.detectAnomalies('agent-1', probe));
+    expect(restored.computeBaseline('agent-1')).toEqual(learner.computeBaseline('agent-1'));
+    expect(restored.toJSON()).toEqual(learner.toJSON());
+  });
+
+  it('refuses foreign and broken JSON with a typed error', () => {
+    expect(() => BaselineLearner.fromJSON({ format: 'x' })).toThrow(BaselineModelError);
+    expect(() => BaselineLearner.fromJSON({ ...trained().toJSON(), version: 2 })).toThrow('version 2');
+    expect(() => BaselineLearner.fromJSON({ ...trained().toJSON(), agents: [{ agentId: '' }] })).toThrow(
+      'agents',
+    );
+  });
+
+  it('validates agent ids, events and options', () => {
+    const learner = new BaselineLearner();
+    expect(() => learner.recordEvent('', { timestamp: 0, event_type: 'x' })).toThrow(ValidationError);
+    expect(() => learner.recordEvent('a', { timestamp: 0, event_type: 'x', duration_ms: -5 })).toThrow(
+      'event.duration_ms: expected a finite number >= 0, received -5',
+    );
+    expect(() => new BaselineLearner({ windowDays: 0 })).toThrow('windowDays');
+    expect(() => new BaselineLearner({ timeZone: 'Nowhere/City' })).toThrow('IANA');
+  });
+});
+
+describe('score helpers', () => {
+  it('map tail probabilities to [0, 1]: 3% is 0.5, 0.1% is 1', () => {
+    expect(surprise(1)).toBe(0);
+    expect(surprise(10 ** -1.5)).toBeCloseTo(0.5, 12);
+    expect(surprise(0.001)).toBeCloseTo(1, 12);
+    expect(surprise(0)).toBe(1);
+    expect(upperNormalTail(0)).toBeCloseTo(0.5, 6);
+    expect(upperNormalTail(1.959964)).toBeCloseTo(0.025, 5);
+    expect(upperNormalTail(-1.959964)).toBeCloseTo(0.975, 5);
+    expect(binomialUpperTail(0, 10, 0.1)).toBe(1);
+    expect(binomialUpperTail(1, 10, 0.1)).toBeCloseTo(1 - 0.9 ** 10, 12);
+    expect(binomialUpperTail(10, 10, 0.5)).toBeCloseTo(0.5 ** 10, 12);
+  });
+});
