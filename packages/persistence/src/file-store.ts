@@ -1,0 +1,216 @@
+// FileModelStore: artifacts as files in one directory. File names come from a SHA-256 of the agent
+// id (the id itself is inside the file), so no id can traverse, collide or hit a reserved name.
+// Writes are atomic and durable: temp file in the same directory, fsync, rename, fsync directory.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open as openFile, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  type ArtifactKind,
+  ArtifactKindSchema,
+  type ArtifactRef,
+  type ModelStore,
+  parseOrThrow,
+} from '@harombe/models';
+import { z } from 'zod';
+import { open, seal } from './envelope.js';
+import { CorruptError, NotFoundError, StoreError } from './errors.js';
+import { resolveKey } from './key.js';
+
+/** Where models live by default: `~/.harombe/models`. */
+export function defaultModelDirectory(): string {
+  return join(homedir(), '.harombe', 'models');
+}
+
+export const AgentIdSchema = z.string().min(1).max(4096);
+
+export interface FileModelStoreOptions {
+  /** Directory of the artifacts, created 0700 if missing. Default `~/.harombe/models`. */
+  directory?: string;
+  /**
+   * AES-256-GCM key: 32 bytes, or base64 text of 32 bytes. `undefined` (default) reads
+   * `HAROMBE_MODEL_KEY`; `null` turns encryption off even if that is set.
+   */
+  key?: Uint8Array | string | null;
+  /** Gzip bodies before (optional) encryption. Default `false`. */
+  gzip?: boolean;
+  /** With a key, also load plaintext artifacts (to migrate them). Default `false`: refused as tampered. */
+  allowPlaintext?: boolean;
+  /** fsync files and the directory on save (durability). Default `true`. */
+  durable?: boolean;
+  /** Source of `createdAt` in headers. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+const SUFFIX = '.json';
+const TEMP_SUFFIX = '.tmp';
+
+function fileName(agentId: string, kind: ArtifactKind): string {
+  const hash = createHash('sha256').update(agentId, 'utf8').digest('hex');
+  return `${hash}.${kind}${SUFFIX}`;
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+export class FileModelStore implements ModelStore {
+  readonly directory: string;
+  private readonly key: Buffer | undefined;
+  private readonly gzip: boolean;
+  private readonly allowPlaintext: boolean;
+  private readonly durable: boolean;
+  private readonly now: () => Date;
+  private ready: Promise<void> | undefined;
+
+  constructor(options: FileModelStoreOptions = {}) {
+    this.directory = resolve(options.directory ?? defaultModelDirectory());
+    this.key = resolveKey(options.key);
+    this.gzip = options.gzip ?? false;
+    this.allowPlaintext = options.allowPlaintext ?? false;
+    this.durable = options.durable ?? true;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Whether artifacts are encrypted at rest. */
+  get encrypted(): boolean {
+    return this.key !== undefined;
+  }
+
+  async save(agentId: string, kind: ArtifactKind, body: unknown): Promise<ArtifactRef> {
+    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    const text = await seal(body, {
+      agentId: id,
+      kind: k,
+      createdAt: this.now(),
+      key: this.key,
+      gzip: this.gzip,
+    });
+    await this.ensureDirectory();
+    const location = join(this.directory, fileName(id, k));
+    const temp = join(
+      this.directory,
+      `.${fileName(id, k)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`,
+    );
+    // 'wx' never follows or reuses an existing path; mode 0600 applies at creation.
+    const handle = await openFile(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(text, 'utf8');
+      if (this.durable) await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    try {
+      await rename(temp, location);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    if (this.durable) await this.syncDirectory();
+    return { agentId: id, kind: k, location };
+  }
+
+  async load(agentId: string, kind: ArtifactKind): Promise<unknown> {
+    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    const location = join(this.directory, fileName(id, k));
+    let text: string;
+    try {
+      text = await readFile(location, 'utf8');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) throw new NotFoundError(id, k, location);
+      throw new StoreError('STORE_IO', `cannot read ${location}: ${(error as Error).message}`, location, {
+        cause: error,
+      });
+    }
+    const { body } = await open(text, {
+      location,
+      key: this.key,
+      allowPlaintext: this.allowPlaintext,
+      expect: { agentId: id, kind: k },
+    });
+    return body;
+  }
+
+  async has(agentId: string, kind: ArtifactKind): Promise<boolean> {
+    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    try {
+      return (await stat(join(this.directory, fileName(id, k)))).isFile();
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return false;
+      throw error;
+    }
+  }
+
+  /** Every artifact (optionally of one kind) with its original agent id, read from the file headers. */
+  async list(kind?: ArtifactKind): Promise<ArtifactRef[]> {
+    const k = kind === undefined ? undefined : parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    let names: string[];
+    try {
+      names = await readdir(this.directory);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const refs: ArtifactRef[] = [];
+    for (const name of names.sort()) {
+      const match = /^[0-9a-f]{64}\.([a-z][a-z0-9-]*)\.json$/.exec(name);
+      if (!match || (k !== undefined && match[1] !== k)) continue;
+      const location = join(this.directory, name);
+      try {
+        const header = JSON.parse(await readFile(location, 'utf8')) as { agentId?: unknown; kind?: unknown };
+        if (typeof header.agentId === 'string' && header.kind === match[1]) {
+          refs.push({ agentId: header.agentId, kind: match[1]!, location });
+        }
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT'))
+          throw new CorruptError('not readable while listing', location, { cause: error });
+      }
+    }
+    return refs;
+  }
+
+  async delete(agentId: string, kind: ArtifactKind): Promise<boolean> {
+    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    try {
+      await unlink(join(this.directory, fileName(id, k)));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return false;
+      throw error;
+    }
+    if (this.durable) await this.syncDirectory();
+    return true;
+  }
+
+  /** Removes temp files left by saves that were killed midway. Returns how many. */
+  async removeStaleTempFiles(): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.directory).catch(() => [] as string[])) {
+      if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
+        await unlink(join(this.directory, name)).catch(() => undefined);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  private ensureDirectory(): Promise<void> {
+    this.ready ??= mkdir(this.directory, { recursive: true, mode: 0o700 }).then(() => undefined);
+    return this.ready;
+  }
+
+  private async syncDirectory(): Promise<void> {
+    const handle = await openFile(this.directory, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
