@@ -1,0 +1,14 @@
+export {
+  type Fleet,
+  type FleetOptions,
+  FleetOptionsSchema,
+  generateFleet,
+  type Label,
+  type LabelledEvent,
+  SCENARIOS,
+  type Scenario,
+  type SimEvent,
+  toJsonl,
+} from './fleet.js';
+export { makePersona, type Persona, type ToolProfile } from './personas.js';
+export { SimRandom } from './random.js';
