@@ -112,6 +112,11 @@ class EventFactory {
   }
 }
 
+/** Sorts by timestamp (ISO text of one format sorts as text), stable. */
+function sortByTime(events: LabelledEvent[]): void {
+  events.sort((a, b) => (a.event.timestamp < b.event.timestamp ? -1 : a.event.timestamp > b.event.timestamp ? 1 : 0));
+}
+
 /** Ordinary activity of one persona over [fromDay, toDay). */
 function ordinaryDays(
   persona: Persona,
@@ -140,9 +145,6 @@ function ordinaryDays(
   }
   return events;
 }
-
-const byTime = (a: LabelledEvent, b: LabelledEvent) =>
-  Date.parse(a.event.timestamp) - Date.parse(b.event.timestamp);
 
 /**
  * Generates a fleet. Deterministic for a seed.
@@ -222,8 +224,8 @@ export function generateFleet(options: FleetOptions = {}): Fleet {
       live.push({ agentId: persona.agentId, event, label: scenario });
     }
   }
-  history.sort(byTime);
-  live.sort(byTime);
+  sortByTime(history);
+  sortByTime(live);
   return {
     seed: o.seed,
     personas,

@@ -6,9 +6,13 @@ const QUARTER_HOUR_MS = 900_000;
 const DAY_MS = 86_400_000;
 const CACHE_LIMIT = 8192;
 
-/** Validates an IANA zone name; throws RangeError for an unknown zone. */
+const knownZones = new Set<string>(['UTC']);
+
+/** Validates an IANA zone name; throws RangeError for an unknown zone. Valid names are cached. */
 export function checkTimeZone(timeZone: string): void {
+  if (knownZones.has(timeZone)) return;
   new Intl.DateTimeFormat('en-US', { timeZone });
+  knownZones.add(timeZone);
 }
 
 export class LocalClock {

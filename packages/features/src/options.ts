@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LocalClock } from './local-time.js';
+import { checkTimeZone } from './local-time.js';
 
 export const FeatureExtractorOptionsSchema = z
   .object({
@@ -7,7 +7,7 @@ export const FeatureExtractorOptionsSchema = z
       .string()
       .refine((zone) => {
         try {
-          new LocalClock(zone);
+          checkTimeZone(zone);
           return true;
         } catch {
           return false;

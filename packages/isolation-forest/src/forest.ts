@@ -27,6 +27,13 @@ export interface FittedState {
   readonly trees: TreeArrays;
 }
 
+/** Out-of-bag scores of (a sample of) the training rows. */
+export interface OutOfBagScores {
+  /** Which rows were scored, ascending. */
+  readonly rows: Int32Array;
+  readonly scores: Float64Array;
+}
+
 /** A per-feature attribution of one row's score. */
 export interface ForestExplanation {
   /** The row's score, identical to `score(row)`. */
@@ -52,6 +59,8 @@ export class IsolationForest {
   private pathBits = new Float64Array(0);
   private isolationBits: Float32Array | undefined;
   private heap: HeapTrees | undefined;
+  private collectInBag = false;
+  private lastInBag: Int32Array | undefined;
 
   constructor(options: IsolationForestOptions = {}) {
     this.options = Object.freeze(resolveOptions(options));
@@ -77,6 +86,11 @@ export class IsolationForest {
     return this.fittedState('maxDepth').maxDepth;
   }
 
+  /** Total nodes over all trees (a measure of the model's size). */
+  get nodeCount(): number {
+    return this.fittedState('nodeCount').trees.feature.length;
+  }
+
   /** Scores above this are outliers: 0.5 for `contamination: 'auto'`, else a training-score quantile. */
   get threshold(): number {
     return this.fittedState('threshold').threshold;
@@ -95,14 +109,74 @@ export class IsolationForest {
     const { nEstimators, maxSamples, seed, contamination } = this.options;
     const psi = Math.min(maxSamples, matrix.rows);
     const maxDepth = this.options.maxDepth === 'auto' ? Math.ceil(Math.log2(psi)) : this.options.maxDepth;
-    const trees = buildTrees(matrix, nEstimators, psi, maxDepth, seed);
+    const inBag = this.collectInBag ? new Int32Array(nEstimators * psi) : undefined;
+    const trees = buildTrees(matrix, nEstimators, psi, maxDepth, seed, inBag);
     this.install({ nFeatures: matrix.columns, psi, maxDepth, threshold: 0.5, trees });
+    this.lastInBag = inBag;
     if (contamination !== 'auto') {
       const scores = this.scoreMatrix(matrix);
       scores.sort();
       this.install({ ...this.state!, threshold: upperQuantile(scores, contamination) });
     }
     return this;
+  }
+
+  /**
+   * Fits like {@link fit} and also returns out-of-bag scores: each row scored only by the trees
+   * whose subsample did not contain it, so the scores are not biased low by the row having shaped
+   * the trees. Used to calibrate thresholds on training data. At most `maxRows` rows (a seeded
+   * sample, in row order) are scored; a row in every subsample gets NaN.
+   */
+  fitOutOfBag(rows: MatrixInput, maxRows = Number.POSITIVE_INFINITY): OutOfBagScores {
+    const matrix = toRowMajor(rows, 'IsolationForest.fitOutOfBag');
+    this.collectInBag = true;
+    try {
+      this.fit(matrix);
+    } finally {
+      this.collectInBag = false;
+    }
+    const inBag = this.lastInBag!;
+    this.lastInBag = undefined;
+    const { psi, trees } = this.state!;
+    const n = matrix.rows;
+    const chosen = chooseRows(n, maxRows, this.options.seed);
+    const position = new Int32Array(n).fill(-1);
+    chosen.forEach((row, i) => {
+      position[row] = i;
+    });
+    const sums = new Float64Array(chosen.length);
+    const counts = new Int32Array(chosen.length);
+    const excluded = new Uint8Array(chosen.length);
+    const { feature, value, left, roots } = trees;
+    const { data, columns } = matrix;
+    for (let t = 0; t < roots.length; t++) {
+      for (let i = 0; i < psi; i++) {
+        const p = position[inBag[t * psi + i]!]!;
+        if (p >= 0) excluded[p] = 1;
+      }
+      const root = roots[t]!;
+      for (let i = 0; i < chosen.length; i++) {
+        if (excluded[i]) {
+          excluded[i] = 0;
+          continue;
+        }
+        const offset = chosen[i]! * columns;
+        let node = root;
+        let f = feature[node]!;
+        while (f >= 0) {
+          node = data[offset + f]! > value[node]! ? left[node]! + 1 : left[node]!;
+          f = feature[node]!;
+        }
+        sums[i]! += value[node]!;
+        counts[i]!++;
+      }
+    }
+    const scores = new Float64Array(chosen.length);
+    const c = averagePathLength(psi);
+    for (let i = 0; i < chosen.length; i++) {
+      scores[i] = counts[i]! > 0 ? 2 ** -(sums[i]! / counts[i]! / c) : Number.NaN;
+    }
+    return { rows: chosen, scores };
   }
 
   /**
@@ -247,6 +321,7 @@ function buildTrees(
   psi: number,
   maxDepth: number,
   seed: number,
+  inBag?: Int32Array,
 ): TreeArrays {
   const { data, rows, columns } = matrix;
   const scratch = new TreeScratch(psi, columns, maxDepth);
@@ -262,12 +337,27 @@ function buildTrees(
       const picked = permutation[j]!;
       permutation[j] = permutation[i]!;
       permutation[i] = picked;
+      if (inBag) inBag[t * psi + i] = picked;
       const offset = picked * columns;
       for (let f = 0; f < columns; f++) scratch.columns[f * psi + i] = data[offset + f]!;
     }
     roots[t] = growTree(buffer, scratch, maxDepth, random);
   }
   return buffer.finish(roots);
+}
+
+/** All rows when there are at most `maxRows`, else a seeded sample of `maxRows`, ascending. */
+function chooseRows(n: number, maxRows: number, seed: number): Int32Array {
+  if (n <= maxRows) return Int32Array.from({ length: n }, (_, i) => i);
+  const random = new Random(seed, 0x0b);
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < maxRows; i++) {
+    const j = i + random.nextInt(n - i);
+    const swap = all[i]!;
+    all[i] = all[j]!;
+    all[j] = swap;
+  }
+  return all.slice(0, maxRows).sort();
 }
 
 /**

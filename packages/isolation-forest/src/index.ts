@@ -1,5 +1,5 @@
 export { ForestInputError, ModelFormatError, type ModelFormatProblem, NotFittedError } from './errors.js';
-export { type ForestExplanation, IsolationForest } from './forest.js';
+export { type ForestExplanation, IsolationForest, type OutOfBagScores } from './forest.js';
 export type { MatrixInput, RowMajorMatrix } from './matrix.js';
 export { rocAuc } from './metrics.js';
 export { DEFAULT_SEED, type IsolationForestOptions, IsolationForestOptionsSchema } from './options.js';

@@ -284,3 +284,32 @@ describe('rocAuc', () => {
     expect(Number.isNaN(rocAuc([1, 2], [0, 0]))).toBe(true);
   });
 });
+
+describe('fitOutOfBag', () => {
+  it('scores each row only with trees that did not sample it, so training points are not favoured', () => {
+    const { rows } = plantedOutliers(31, 600, 0);
+    const forest = new IsolationForest({ seed: 3, maxSamples: 300 });
+    const { rows: scored, scores } = forest.fitOutOfBag(rows);
+    expect(scored.length).toBe(600);
+    // Same forest as a plain fit with the same seed.
+    expect(forest.score([0, 0])).toBe(new IsolationForest({ seed: 3, maxSamples: 300 }).fit(rows).score([0, 0]));
+    const inSample = forest.scoreBatch(rows);
+    let higher = 0;
+    for (let i = 0; i < 600; i++) if (scores[i]! > inSample[i]!) higher++;
+    // Out-of-bag scores sit above in-sample ones for most rows (no self-isolation bonus).
+    expect(higher / 600).toBeGreaterThan(0.6);
+    // Fresh points from the same distribution score like out-of-bag rows, not like in-sample ones.
+    const fresh = forest.scoreBatch(plantedOutliers(32, 600, 0).rows);
+    const mean = (a: ArrayLike<number>) => Array.from(a).reduce((x, y) => x + y, 0) / a.length;
+    expect(Math.abs(mean(fresh) - mean(scores))).toBeLessThan(Math.abs(mean(fresh) - mean(inSample)));
+  });
+
+  it('scores a seeded sample when asked for fewer rows, and NaN for rows in every subsample', () => {
+    const { rows } = plantedOutliers(33, 500, 0);
+    const sample = new IsolationForest({ seed: 1 }).fitOutOfBag(rows, 100);
+    expect(sample.rows.length).toBe(100);
+    expect(Array.from(sample.rows)).toEqual([...sample.rows].sort((a, b) => a - b));
+    const all = new IsolationForest({ seed: 1, maxSamples: 500 }).fitOutOfBag(rows);
+    expect(all.scores.every(Number.isNaN)).toBe(true);
+  });
+});

@@ -1,0 +1,71 @@
+// Calibration: from a raw forest score to "how far into this agent's own tail", then to a score in
+// [0, 1] where `threshold` is reached by about `contamination` of normal events and each band step
+// means a decade further into the tail.
+
+/** Points kept of the sorted out-of-bag training scores. */
+const TABLE_SIZE = 512;
+
+/** The empirical upper tail of training scores, with an exponential extrapolation past the maximum. */
+export interface TailTable {
+  /** Sorted (ascending) quantiles of the out-of-bag training scores. */
+  readonly quantiles: Float64Array;
+  /** How many training scores the table summarises. */
+  readonly count: number;
+  /** Mean excess over the upper quantile: the decay scale past the maximum. */
+  readonly tailScale: number;
+}
+
+/** Builds the table from raw out-of-bag scores (NaN ignored). */
+export function buildTailTable(scores: ArrayLike<number>, contamination: number): TailTable {
+  const finite = Array.from(scores).filter((s) => Number.isFinite(s)).sort((a, b) => a - b);
+  const count = finite.length;
+  if (count === 0) return { quantiles: new Float64Array([0.5]), count: 1, tailScale: 0.01 };
+  const size = Math.min(TABLE_SIZE, count);
+  const quantiles = new Float64Array(size);
+  for (let i = 0; i < size; i++) quantiles[i] = finite[Math.round((i * (count - 1)) / Math.max(1, size - 1))]!;
+  const k = Math.max(5, Math.ceil(contamination * count));
+  const top = finite.slice(Math.max(0, count - k));
+  const base = top[0]!;
+  const excess = top.reduce((sum, s) => sum + (s - base), 0) / top.length;
+  return { quantiles, count, tailScale: Math.max(excess, 1e-3) };
+}
+
+/** P(a normal event scores >= s): the share of training scores at or above s, extrapolated. */
+export function tailProbability(table: TailTable, score: number): number {
+  const { quantiles, count, tailScale } = table;
+  const size = quantiles.length;
+  const max = quantiles[size - 1]!;
+  const floor = 1 / (count + 1);
+  if (score > max) return floor * Math.exp(-(score - max) / tailScale);
+  // Fraction of table points >= score, by binary search for the first point >= score.
+  let lo = 0;
+  let hi = size;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (quantiles[mid]! < score) lo = mid + 1;
+    else hi = mid;
+  }
+  const atOrAbove = (size - lo) / size;
+  return Math.max(floor, (atOrAbove * count + 1) / (count + 1));
+}
+
+/** Decades past `contamination` that take the score from `threshold` to 1. */
+const DECADES_TO_FULL = 2;
+
+/**
+ * Maps a tail probability q to a calibrated score on a log scale: q = 1 is 0, q = c (the
+ * contamination) is `threshold`, and below c each decade adds half of the rest, so q = c/10 is
+ * halfway from threshold to 1 (HIGH with the default bands) and q <= c/100 is 1.
+ */
+export function calibratedScore(q: number, contamination: number, threshold: number): number {
+  if (q >= 1) return 0;
+  if (q >= contamination) return (threshold * Math.log(q)) / Math.log(contamination);
+  const decades = Math.log10(contamination / q) / DECADES_TO_FULL;
+  return Math.min(1, threshold + (1 - threshold) * decades);
+}
+
+/** Inverse of {@link calibratedScore}: the tail probability a calibrated score stands for. */
+export function tailOfScore(score: number, contamination: number, threshold: number): number {
+  if (score < threshold) return contamination ** (score / threshold);
+  return contamination / 10 ** (((score - threshold) / (1 - threshold)) * DECADES_TO_FULL);
+}

@@ -1,0 +1,469 @@
+// AnomalyDetector: one isolation-forest model per agent over its event features, calibrated on the
+// agent's own out-of-bag training scores, explained from the forest's attributions, taught by
+// analyst feedback, persisted through a ModelStore, and backed by a fleet model for cold starts.
+import { WINDOW_FEATURES } from '@harombe/features';
+import {
+  type AnomalyResult,
+  ensureSecurityEvent,
+  HarombeError,
+  type ModelStore,
+  parseOrThrow,
+  type ScoringSource,
+  type SecurityEvent,
+  type ThreatBands,
+  type ThreatLevel,
+  threatLevelForScore,
+  ValidationError,
+} from '@harombe/models';
+import { FileModelStore } from '@harombe/persistence';
+import { z } from 'zod';
+import { AgentModel, describeEvent, type ModelSettings, SerializedDetectorModelSchema } from './agent-model.js';
+import { calibratedScore } from './calibration.js';
+import { describeFactor } from './describe.js';
+import { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema } from './options.js';
+
+/** The artifact kind under which detector models are stored. */
+export const DETECTOR_KIND = 'detector';
+/** Events pooled from all agents for the fleet model. */
+const FLEET_RESERVOIR = 10_000;
+const FLEET_ID = '(fleet)';
+/** Factors with at least this share are named in explanations. */
+const FACTOR_SHARE = 0.1;
+const MAX_FACTORS = 3;
+
+const AgentIdSchema = z.string().min(1).max(4096);
+const parseAgentId = (agentId: unknown): string =>
+  typeof agentId === 'string' && agentId.length > 0 && agentId.length <= 4096
+    ? agentId
+    : parseOrThrow(AgentIdSchema, agentId, 'agentId');
+
+/** Per-agent training options. */
+export interface TrainOptions {
+  /** The agent's IANA time zone for hours and weekdays (default: the detector's `features.timeZone`, else UTC). */
+  timeZone?: string;
+}
+
+/** What `train` did. */
+export interface TrainResult {
+  readonly agentId: string;
+  readonly trained: boolean;
+  readonly events: number;
+  /** Why no model was trained, when `trained` is false. */
+  readonly reason?: string;
+  readonly features?: readonly string[];
+}
+
+/** A model could not be found, loaded or used. */
+export class DetectorError extends HarombeError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Detection result plus the tail probability behind the score (for combining with other evidence). */
+export interface DetectionDetail {
+  readonly result: AnomalyResult;
+  /** P(a normal event of this agent looks at least this unusual), estimated. */
+  readonly tailProbability: number;
+}
+
+export class AnomalyDetector {
+  readonly options: Readonly<z.output<typeof AnomalyDetectorOptionsSchema>>;
+  readonly store: ModelStore;
+  private readonly settings: ModelSettings;
+  private readonly models = new Map<string, AgentModel>();
+  private readonly bytes = new Map<string, number>();
+  private totalBytes = 0;
+  private readonly loading = new Map<string, Promise<boolean>>();
+  private fleet: AgentModel | undefined;
+  private fleetStale = false;
+  private readonly fleetEvents: SecurityEvent[] = [];
+  private fleetSeen = 0;
+
+  constructor(options: AnomalyDetectorOptions = {}) {
+    const { store, features, ...rest } = options;
+    this.options = Object.freeze(parseOrThrow(AnomalyDetectorOptionsSchema, rest, 'AnomalyDetector options'));
+    this.store = store ?? new FileModelStore(this.options.modelDir ? { directory: this.options.modelDir } : {});
+    this.settings = {
+      seed: this.options.seed,
+      nEstimators: this.options.nEstimators,
+      maxSamples: this.options.maxSamples,
+      contamination: this.options.contamination,
+      calibrationRows: this.options.calibrationRows,
+      features: features ?? {},
+    };
+  }
+
+  /** Agents with a model in memory. */
+  get agentIds(): string[] {
+    return [...this.models.keys()];
+  }
+
+  hasModel(agentId: string): boolean {
+    return this.models.has(agentId);
+  }
+
+  /**
+   * Trains the agent's model on its events (snake_case or camelCase). Below `minEvents` no model is
+   * trained and the result says why. Replaces any previous model of the agent.
+   * @throws {ValidationError} an invalid agent id or event (names the index and field).
+   */
+  train(agentId: string, inputs: readonly unknown[], options: TrainOptions = {}): TrainResult {
+    const id = parseAgentId(agentId);
+    const events = inputs.map((input, index) => {
+      try {
+        return ensureSecurityEvent(input);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError(`events[${index}]`, error.issues);
+        throw error;
+      }
+    });
+    if (events.length < this.options.minEvents) {
+      return {
+        agentId: id,
+        trained: false,
+        events: events.length,
+        reason: `needs at least ${this.options.minEvents} events to train, received ${events.length}`,
+      };
+    }
+    const settings = options.timeZone ? { ...this.settings, features: { ...this.settings.features, timeZone: options.timeZone } } : this.settings;
+    const model = AgentModel.fit(id, events, settings);
+    model.reservoir = reservoirSample(events, this.options.reservoirSize, this.options.seed);
+    this.install(id, model);
+    this.addToFleet(events);
+    return { agentId: id, trained: true, events: events.length, features: model.extractor.featureNames };
+  }
+
+  /**
+   * Scores an event for an agent: the spec's `AnomalyResult`, synchronously. With `record` (default
+   * true) the event then enters the agent's activity window. Agents without a model are scored by
+   * the fleet model (`source: 'fleet'`), and the result says so.
+   */
+  detect(agentId: string, input: unknown, options: { record?: boolean } = {}): AnomalyResult {
+    return this.detectDetailed(agentId, input, options).result;
+  }
+
+  /** {@link detect} plus the tail probability behind the score. */
+  detectDetailed(agentId: string, input: unknown, options: { record?: boolean } = {}): DetectionDetail {
+    const id = parseAgentId(agentId);
+    const event = ensureSecurityEvent(input);
+    let model = this.models.get(id);
+    let source: ScoringSource = 'agent';
+    let note = '';
+    if (model) {
+      this.touch(id, model);
+    } else {
+      void this.reloadInBackground(id);
+      model = this.fleetModel();
+      source = model ? 'fleet' : 'none';
+      note = model
+        ? `no model for agent ${id}; scored against the fleet model. `
+        : `no model for agent ${id} and no fleet model yet: not scored. `;
+    }
+    if (!model) {
+      return {
+        result: {
+          agentId: id,
+          timestamp: event.timestamp,
+          anomalyScore: 0,
+          isAnomaly: false,
+          threatLevel: 'none',
+          contributingFactors: {},
+          explanation: note.trim(),
+          source,
+        },
+        tailProbability: 1,
+      };
+    }
+    const detail = this.evaluate(id, model, event, source, note);
+    if (options.record !== false && source === 'agent') model.extractor.observe(event);
+    return detail;
+  }
+
+  /**
+   * Analyst feedback. `false` (a false positive): the event's type, tool, destination and location
+   * are learned, it joins the training reservoir (weighted), the model is refit after `refitAfter`
+   * such events, and near-identical events stop being flagged at once. `true`: near-identical events
+   * stay flagged, and the event is kept out of training.
+   */
+  updateFromFeedback(agentId: string, input: unknown, isAnomaly: boolean): void {
+    const id = parseAgentId(agentId);
+    const event = ensureSecurityEvent(input);
+    const model = this.models.get(id);
+    if (!model) throw new DetectorError('DETECTOR_NO_MODEL', `no model for agent ${id}: train or load it before giving feedback`);
+    const descriptor = describeEvent(event);
+    model.confirm(descriptor, isAnomaly);
+    if (isAnomaly) {
+      model.reservoir = model.reservoir.filter((e) => e !== event && !sameEvent(e, event));
+      return;
+    }
+    model.extractor.learn(event);
+    if (model.reservoir.length > 0) {
+      const copies = Math.max(3, Math.ceil(0.02 * model.reservoir.length));
+      for (let i = 0; i < copies; i++) model.reservoir.push(event);
+      model.pendingFeedback++;
+      if (model.pendingFeedback >= this.options.refitAfter) this.retrain(id);
+    }
+  }
+
+  /**
+   * Refits the agent's model on its training reservoir (plus `events`, if given), keeping the
+   * analyst's confirmations. After `loadModel` the reservoir is empty: pass the events to train on.
+   */
+  retrain(agentId: string, events: readonly unknown[] = []): TrainResult {
+    const id = parseAgentId(agentId);
+    const old = this.models.get(id);
+    const pool = [...(old?.reservoir ?? []), ...events.map((e) => ensureSecurityEvent(e))];
+    if (pool.length < this.options.minEvents) {
+      return { agentId: id, trained: false, events: pool.length, reason: `needs at least ${this.options.minEvents} events to retrain, has ${pool.length}` };
+    }
+    const features = old ? { ...this.settings.features, ...old.extractor.options } : this.settings.features;
+    const model = AgentModel.fit(id, pool, { ...this.settings, features });
+    model.reservoir = reservoirSample(pool, this.options.reservoirSize, this.options.seed);
+    if (old) {
+      model.confirmedNormals = old.confirmedNormals;
+      model.confirmedAnomalies = old.confirmedAnomalies;
+      for (const entry of old.extractor.windowEntries()) model.extractor.observe(windowEvent(entry));
+    }
+    this.install(id, model);
+    return { agentId: id, trained: true, events: pool.length, features: model.extractor.featureNames };
+  }
+
+  /** Saves the agent's model to the store; resolves to where it was stored. */
+  async saveModel(agentId: string): Promise<string> {
+    const id = parseAgentId(agentId);
+    const model = this.models.get(id);
+    if (!model) throw new DetectorError('DETECTOR_NO_MODEL', `no model for agent ${id} to save`);
+    const ref = await this.store.save(id, DETECTOR_KIND, model.toJSON());
+    return ref.location;
+  }
+
+  /**
+   * Loads the agent's model from the store (replacing the one in memory). Results are bit-identical
+   * to the saved model's.
+   * @throws {NotFoundError | CorruptError | TamperedError | UnsupportedVersionError} from the store.
+   * @throws {DetectorError} the artifact is not a detector model.
+   */
+  async loadModel(agentId: string): Promise<void> {
+    const id = parseAgentId(agentId);
+    const json = await this.store.load(id, DETECTOR_KIND);
+    const parsed = SerializedDetectorModelSchema.safeParse(json);
+    if (!parsed.success || parsed.data.agentId !== id) {
+      const issue = parsed.success ? 'agentId: belongs to another agent' : `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`;
+      throw new DetectorError('DETECTOR_INVALID_MODEL', `stored detector model of ${id} is invalid (${issue})`);
+    }
+    let model: AgentModel;
+    try {
+      model = AgentModel.fromJSON(parsed.data);
+    } catch (error) {
+      throw new DetectorError('DETECTOR_INVALID_MODEL', `stored detector model of ${id} is invalid: ${(error as Error).message}`, { cause: error });
+    }
+    this.install(id, model);
+  }
+
+  /** Loads the model if it is not in memory; resolves `false` when the store has none. */
+  async ensureModel(agentId: string): Promise<boolean> {
+    if (this.models.has(agentId)) return true;
+    return this.reloadInBackground(agentId);
+  }
+
+  /** Drops an agent's model from memory (not from the store). */
+  evict(agentId: string): boolean {
+    const bytes = this.bytes.get(agentId) ?? 0;
+    this.bytes.delete(agentId);
+    this.totalBytes -= bytes;
+    return this.models.delete(agentId);
+  }
+
+  /** Memory use of the model cache. */
+  cacheStats(): { models: number; estimatedBytes: number } {
+    return { models: this.models.size, estimatedBytes: this.totalBytes };
+  }
+
+  /** Rebuilds the fleet model now from events pooled across trained agents. */
+  rebuildFleetModel(): boolean {
+    this.fleetStale = false;
+    if (this.fleetEvents.length < this.options.minEvents) return false;
+    this.fleet = AgentModel.fit(FLEET_ID, this.fleetEvents, {
+      ...this.settings,
+      features: { ...this.settings.features, windowFeatures: false },
+    });
+    return true;
+  }
+
+  private fleetModel(): AgentModel | undefined {
+    if (!this.options.fleetModel) return undefined;
+    if (this.fleetStale || !this.fleet) this.rebuildFleetModel();
+    return this.fleet;
+  }
+
+  private addToFleet(events: readonly SecurityEvent[]): void {
+    // Reservoir sampling over every event trained on, seeded for reproducibility.
+    for (const event of events) {
+      this.fleetSeen++;
+      if (this.fleetEvents.length < FLEET_RESERVOIR) this.fleetEvents.push(event);
+      else {
+        const j = Math.floor(seededUnit(this.options.seed, this.fleetSeen) * this.fleetSeen);
+        if (j < FLEET_RESERVOIR) this.fleetEvents[j] = event;
+      }
+    }
+    this.fleetStale = true;
+  }
+
+  private reloadInBackground(agentId: string): Promise<boolean> {
+    let pending = this.loading.get(agentId);
+    if (!pending) {
+      pending = this.store
+        .has(agentId, DETECTOR_KIND)
+        .then((exists) => (exists ? this.loadModel(agentId).then(() => true) : false))
+        .catch(() => false)
+        .finally(() => this.loading.delete(agentId));
+      this.loading.set(agentId, pending);
+    }
+    return pending;
+  }
+
+  private install(agentId: string, model: AgentModel): void {
+    this.evict(agentId);
+    const bytes = model.estimatedBytes();
+    this.models.set(agentId, model);
+    this.bytes.set(agentId, bytes);
+    this.totalBytes += bytes;
+    while (
+      this.models.size > 1 &&
+      (this.models.size > this.options.maxModels || this.totalBytes > this.options.maxModelBytes)
+    ) {
+      const oldest = this.models.keys().next().value!;
+      if (oldest === agentId) break;
+      this.evict(oldest);
+    }
+  }
+
+  /** Marks a model as most recently used (Map order is the LRU order). */
+  private touch(agentId: string, model: AgentModel): void {
+    this.models.delete(agentId);
+    this.models.set(agentId, model);
+  }
+
+  private evaluate(agentId: string, model: AgentModel, event: SecurityEvent, source: ScoringSource, note: string): DetectionDetail {
+    const { contamination, threshold, bands } = this.options;
+    const scored = model.score(event);
+    let tail = Math.min(scored.forestTail, scored.noveltyTail);
+    const descriptor = describeEvent(event);
+    const confirmedNormal = model.confirmedNormals.length > 0 && model.matchesConfirmedNormal(descriptor);
+    const confirmedAnomaly = model.confirmedAnomalies.length > 0 && model.matchesConfirmedAnomaly(descriptor);
+    if (confirmedNormal) tail = Math.max(tail, Math.min(1, contamination * 2));
+    let anomalyScore = calibratedScore(tail, contamination, threshold);
+    if (confirmedAnomaly) anomalyScore = Math.max(anomalyScore, threshold);
+    const isAnomaly = anomalyScore >= threshold;
+    const threatLevel = levelFor(anomalyScore, isAnomaly, bands);
+    let contributingFactors: Record<string, number> = {};
+    let explanation: string;
+    if (anomalyScore >= bands.low || confirmedAnomaly) {
+      contributingFactors = this.factors(model, scored);
+      explanation = note + this.explain(model, event, scored, contributingFactors);
+      if (confirmedAnomaly) explanation += '; matches an event an analyst confirmed as an anomaly';
+    } else {
+      explanation = `${note}typical for this agent${confirmedNormal ? ' (like an event an analyst confirmed as normal)' : ''}`;
+    }
+    return {
+      result: {
+        agentId,
+        timestamp: event.timestamp,
+        anomalyScore,
+        isAnomaly,
+        threatLevel,
+        contributingFactors,
+        explanation,
+        rawScore: scored.rawScore,
+        source,
+      },
+      tailProbability: tail,
+    };
+  }
+
+  /** Forest attribution shares, blended with the features the forest could not see when they moved. */
+  private factors(model: AgentModel, scored: ReturnType<AgentModel['score']>): Record<string, number> {
+    const names = model.extractor.featureNames;
+    const shares = model.forest.explain(scored.vector).shares;
+    const combined = new Float64Array(shares.length);
+    const forestWeight = -Math.log(Math.max(scored.forestTail, 1e-300));
+    const noveltyWeight = scored.novel.length ? -Math.log(Math.max(scored.noveltyTail, 1e-300)) : 0;
+    const total = forestWeight + noveltyWeight || 1;
+    for (let i = 0; i < shares.length; i++) combined[i] = (shares[i]! * forestWeight) / total;
+    for (const index of scored.novel) combined[index]! += noveltyWeight / total / scored.novel.length;
+    const factors: Record<string, number> = {};
+    const sum = combined.reduce((a, b) => a + b, 0) || 1;
+    for (let i = 0; i < combined.length; i++) {
+      const share = combined[i]! / sum;
+      if (share > 0) factors[names[i]!] = share;
+    }
+    return factors;
+  }
+
+  private explain(model: AgentModel, event: SecurityEvent, scored: ReturnType<AgentModel['score']>, factors: Record<string, number>): string {
+    const infos = model.extractor.features;
+    const windowNames = new Set(WINDOW_FEATURES.map((f) => f.name));
+    // Group features that describe one thing (hour_sin/hour_cos, the weekday features).
+    const groups = new Map<string, { share: number; index: number }>();
+    infos.forEach((info, index) => {
+      const share = factors[info.name] ?? 0;
+      if (share === 0) return;
+      const key = info.source === 'weekend' ? 'weekday' : windowNames.has(info.name) ? info.name : info.source;
+      const group = groups.get(key);
+      if (group) {
+        group.share += share;
+        if (share > (factors[infos[group.index]!.name] ?? 0)) group.index = index;
+      } else groups.set(key, { share, index });
+    });
+    const top = [...groups.values()].filter((g) => g.share >= FACTOR_SHARE).sort((a, b) => b.share - a.share).slice(0, MAX_FACTORS);
+    if (top.length === 0) return 'unusual for this agent, with no single dominant factor';
+    return top.map((g) => describeFactor(infos[g.index]!.name, event, scored.vector, g.index, model.extractor)).join('; ');
+  }
+}
+
+function levelFor(score: number, isAnomaly: boolean, bands: ThreatBands): ThreatLevel {
+  const level = threatLevelForScore(score, bands);
+  if (isAnomaly) return level === 'none' ? 'low' : level;
+  return level === 'none' || level === 'low' ? level : 'low';
+}
+
+function sameEvent(a: SecurityEvent, b: SecurityEvent): boolean {
+  return a.timestamp.getTime() === b.timestamp.getTime() && a.eventType === b.eventType && a.toolName === b.toolName && a.eventId === b.eventId;
+}
+
+/** A deterministic uniform number in [0, 1) from a seed and a counter (splitmix-style hash). */
+function seededUnit(seed: number, counter: number): number {
+  let z = (seed ^ Math.imul(counter, 0x9e3779b9)) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
+}
+
+/** Up to `size` events, a seeded uniform sample when there are more (in time order). */
+function reservoirSample(events: readonly SecurityEvent[], size: number, seed: number): SecurityEvent[] {
+  if (events.length <= size) return [...events];
+  const sample = events.slice(0, size);
+  for (let i = size; i < events.length; i++) {
+    const j = Math.floor(seededUnit(seed, i) * (i + 1));
+    if (j < size) sample[j] = events[i]!;
+  }
+  return sample.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+}
+
+/** A minimal event carrying a window entry, to carry windows across refits. */
+function windowEvent(entry: { timeMs: number; durationMs: number; tool: string | undefined; destination: string | undefined; failed: boolean; fileOperation: boolean }): SecurityEvent {
+  const event: SecurityEvent = {
+    timestamp: new Date(entry.timeMs),
+    eventType: '(window)',
+    success: !entry.failed,
+    status: entry.failed ? 'failure' : 'success',
+    resourceUsage: {},
+    metadata: {},
+  };
+  if (!Number.isNaN(entry.durationMs)) event.durationMs = entry.durationMs;
+  if (entry.tool !== undefined) event.toolName = entry.tool;
+  if (entry.destination !== undefined) event.destinationDomain = entry.destination;
+  if (entry.fileOperation) event.filePath = './(window)';
+  return event;
+}

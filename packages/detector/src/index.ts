@@ -1,0 +1,11 @@
+export { type EventDescriptor, nearIdentical } from './agent-model.js';
+export { calibratedScore, tailOfScore } from './calibration.js';
+export {
+  AnomalyDetector,
+  DETECTOR_KIND,
+  type DetectionDetail,
+  DetectorError,
+  type TrainOptions,
+  type TrainResult,
+} from './detector.js';
+export { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema } from './options.js';

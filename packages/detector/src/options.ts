@@ -1,0 +1,58 @@
+import type { FeatureExtractorOptions } from '@harombe/features';
+import { DEFAULT_THREAT_BANDS, type ModelStore, ThreatBandsSchema } from '@harombe/models';
+import { z } from 'zod';
+
+export const AnomalyDetectorOptionsSchema = z
+  .object({
+    modelDir: z.string().min(1).optional(),
+    contamination: z.number().gt(0).max(0.5).default(0.05),
+    threshold: z.number().gt(0).lt(1).default(0.7),
+    bands: ThreatBandsSchema.default(DEFAULT_THREAT_BANDS),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+    nEstimators: z.number().int().min(1).max(1000).default(100),
+    maxSamples: z.number().int().min(2).default(256),
+    minEvents: z.number().int().min(2).default(10),
+    reservoirSize: z.number().int().min(10).default(10_000),
+    refitAfter: z.number().int().min(1).default(1),
+    calibrationRows: z.number().int().min(50).default(4096),
+    maxModels: z.number().int().min(1).default(1000),
+    maxModelBytes: z.number().int().min(1).default(512 * 2 ** 20),
+    fleetModel: z.boolean().default(true),
+  })
+  .passthrough();
+
+/** Options of {@link AnomalyDetector}; every field is optional. */
+export interface AnomalyDetectorOptions {
+  /** Where models are saved (a `FileModelStore`); default `~/.harombe/models`. Ignored with `store`. */
+  modelDir?: string;
+  /** Any `ModelStore`; default a `FileModelStore` in `modelDir`. */
+  store?: ModelStore;
+  /** Share of normal events expected to reach `threshold`. Default 0.05. */
+  contamination?: number;
+  /** Calibrated score at which an event is an anomaly. Default 0.7. */
+  threshold?: number;
+  /** Threat level bands on the calibrated score. Default low 0.5, medium 0.7, high 0.85, critical 0.95. */
+  bands?: { low: number; medium: number; high: number; critical: number };
+  /** Seed of every forest. Default 42. */
+  seed?: number;
+  /** Trees per forest. Default 100. */
+  nEstimators?: number;
+  /** Subsample size per tree (capped at half the training events, so out-of-bag calibration works). Default 256. */
+  maxSamples?: number;
+  /** Fewest training events for a model. Default 10. */
+  minEvents?: number;
+  /** Training events kept per agent for refits after feedback (in memory). Default 10,000. */
+  reservoirSize?: number;
+  /** Confirmed-normal events that trigger a refit. Default 1 (refit at once). */
+  refitAfter?: number;
+  /** Training events scored out of bag for calibration. Default 4096. */
+  calibrationRows?: number;
+  /** Models kept in memory; older ones are evicted and reloaded from the store. Default 1000. */
+  maxModels?: number;
+  /** Estimated bytes of models kept in memory. Default 512 MiB. */
+  maxModelBytes?: number;
+  /** Score agents without a model against a model of the whole fleet. Default `true`. */
+  fleetModel?: boolean;
+  /** Feature options (time zone, window) for every agent. */
+  features?: FeatureExtractorOptions;
+}
