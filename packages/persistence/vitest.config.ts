@@ -1,8 +1,1 @@
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    coverage: { provider: 'v8', include: ['src/**'] },
-  },
-});
+export { default } from '../../tooling/vitest.config.js';

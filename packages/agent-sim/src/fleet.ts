@@ -114,7 +114,9 @@ class EventFactory {
 
 /** Sorts by timestamp (ISO text of one format sorts as text), stable. */
 function sortByTime(events: LabelledEvent[]): void {
-  events.sort((a, b) => (a.event.timestamp < b.event.timestamp ? -1 : a.event.timestamp > b.event.timestamp ? 1 : 0));
+  events.sort((a, b) =>
+    a.event.timestamp < b.event.timestamp ? -1 : a.event.timestamp > b.event.timestamp ? 1 : 0,
+  );
 }
 
 /** Ordinary activity of one persona over [fromDay, toDay). */

@@ -22,6 +22,12 @@ export class DayBucket {
   readonly tools = new Map<string, number>();
   readonly resourceCount = new Distribution();
   readonly duration = new Distribution();
+  /** Per tool: durations and resource counts differ by tool (a test run vs a file read). */
+  readonly toolDurations = new Map<string, Distribution>();
+  readonly toolResources = new Map<string, Distribution>();
+  /** Calls in the trailing hour, and in the trailing 5 minutes, as each event saw them. */
+  readonly trailingCalls = new Distribution();
+  readonly trailingBurst = new Distribution();
   events = 0;
   failures = 0;
   firstMs = Number.POSITIVE_INFINITY;
@@ -46,6 +52,8 @@ export function fingerprint(event: SecurityEvent): string {
 
 export class AgentHistory {
   readonly buckets = new Map<number, DayBucket>();
+  /** The agent's own IANA zone, when it differs from the learner's. */
+  timeZone: string | undefined;
   newestMs = Number.NEGATIVE_INFINITY;
   /** Events and failures per minute for the last hour; `minuteOf[i]` says which minute slot i holds. */
   readonly recentEvents = new Float64Array(RECENT_MINUTES);
@@ -97,14 +105,14 @@ export class AgentHistory {
     if (failed) this.recentFailures[slot]!++;
   }
 
-  /** Events and failures in the 60 minutes up to and including the minute of `ms`. */
-  recent(ms: number): { events: number; failures: number } {
+  /** Events and failures in the `minutes` (default 60) up to and including the minute of `ms`. */
+  recent(ms: number, minutes = RECENT_MINUTES): { events: number; failures: number } {
     const minute = Math.floor(ms / MINUTE_MS);
     let events = 0;
     let failures = 0;
     for (let i = 0; i < RECENT_MINUTES; i++) {
       const m = this.minuteOf[i]!;
-      if (m > minute - RECENT_MINUTES && m <= minute) {
+      if (m > minute - minutes && m <= minute) {
         events += this.recentEvents[i]!;
         failures += this.recentFailures[i]!;
       }
@@ -147,6 +155,20 @@ export class AgentHistory {
     this.quarantined.add(key);
     if (this.quarantined.size > REMEMBERED) this.quarantined.delete(this.quarantined.values().next().value!);
   }
+}
+
+/** The distribution for `key`, created while under the cap; undefined past it. */
+export function distributionFor(
+  map: Map<string, Distribution>,
+  key: string,
+  cap: number,
+): Distribution | undefined {
+  let distribution = map.get(key);
+  if (!distribution && map.size < cap) {
+    distribution = new Distribution();
+    map.set(key, distribution);
+  }
+  return distribution;
 }
 
 /** Adds `weight` to a capped vocabulary map; values past the cap count as `(other)`. */

@@ -78,6 +78,11 @@ export class Distribution {
   }
 }
 
+/** The bin centre a raw value falls in, in ln(1 + x) space (values are compared at bin resolution). */
+export function binValue(value: number): number {
+  return binCenter(binOf(value));
+}
+
 export function binOf(value: number): number {
   return Math.floor(Math.log1p(value) / BIN_WIDTH);
 }
@@ -86,8 +91,12 @@ function binCenter(bin: number): number {
   return (bin + 0.5) * BIN_WIDTH;
 }
 
-/** Robust location and scale of a distribution in ln(1 + x) space. */
+/** Robust location and scale of a distribution in ln(1 + x) space, and its empirical upper tail. */
 export interface RobustSummary {
+  /** Distinct values (bin centres) ascending, and the weight at or above each. */
+  readonly values: Float64Array;
+  readonly atOrAbove: Float64Array;
+  readonly total: number;
   /** Median of ln(1 + x). */
   readonly logMedian: number;
   /** Median absolute deviation of ln(1 + x). */
@@ -100,22 +109,43 @@ export interface RobustSummary {
 /** Median and MAD (and mean/std) of ln(1 + x) from the histogram, at bin resolution. */
 export function robustSummary(distribution: Distribution): RobustSummary {
   const entries = [...distribution.bins].sort((a, b) => a[0] - b[0]);
-  const total = entries.reduce((sum, [, w]) => sum + w, 0);
-  if (total === 0) return { logMedian: 0, logMad: 0, logMean: 0, logStd: 0 };
-  const logMedian = weightedMedian(
-    entries.map(([bin, w]) => [binCenter(bin), w] as const),
-    total,
-  );
-  const deviations = entries
-    .map(([bin, w]) => [Math.abs(binCenter(bin) - logMedian), w] as const)
-    .sort((a, b) => a[0] - b[0]);
+  return summariseWeighted(entries.map(([bin, w]) => [binCenter(bin), w] as const));
+}
+
+/** The same summary from (value, weight) pairs sorted by value. */
+export function summariseWeighted(pairs: ReadonlyArray<readonly [number, number]>): RobustSummary {
+  const total = pairs.reduce((sum, [, w]) => sum + w, 0);
+  const values = Float64Array.from(pairs, ([v]) => v);
+  const atOrAbove = new Float64Array(pairs.length);
+  let running = 0;
+  for (let i = pairs.length - 1; i >= 0; i--) {
+    running += pairs[i]![1];
+    atOrAbove[i] = running;
+  }
+  if (total === 0) return { values, atOrAbove, total, logMedian: 0, logMad: 0, logMean: 0, logStd: 0 };
+  const logMedian = weightedMedian(pairs, total);
+  const deviations = pairs.map(([v, w]) => [Math.abs(v - logMedian), w] as const).sort((a, b) => a[0] - b[0]);
   const logMad = weightedMedian(deviations, total);
   let sum = 0;
-  for (const [bin, w] of entries) sum += binCenter(bin) * w;
+  for (const [v, w] of pairs) sum += v * w;
   const logMean = sum / total;
   let squares = 0;
-  for (const [bin, w] of entries) squares += (binCenter(bin) - logMean) ** 2 * w;
-  return { logMedian, logMad, logMean, logStd: Math.sqrt(squares / total) };
+  for (const [v, w] of pairs) squares += (v - logMean) ** 2 * w;
+  return { values, atOrAbove, total, logMedian, logMad, logMean, logStd: Math.sqrt(squares / total) };
+}
+
+/** (weight at or above `value` + 1) / (total + 1): the smoothed empirical upper tail. */
+export function empiricalTail(summary: RobustSummary, value: number): number {
+  const { values, atOrAbove, total } = summary;
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! < value - 1e-12) lo = mid + 1;
+    else hi = mid;
+  }
+  const above = lo < values.length ? atOrAbove[lo]! : 0;
+  return (above + 1) / (total + 1);
 }
 
 /** Median of sorted (value, weight) pairs. */

@@ -9,18 +9,39 @@ import {
   type SecurityEvent,
 } from '@harombe/models';
 import { z } from 'zod';
-import { AgentHistory, addCount, DAY_MS, fingerprint, NO_TOOL, subtractCount } from './agent-history.js';
+import {
+  AgentHistory,
+  addCount,
+  DAY_MS,
+  distributionFor,
+  fingerprint,
+  NO_TOOL,
+  subtractCount,
+} from './agent-history.js';
+import { binValue, empiricalTail, type RobustSummary } from './distribution.js';
+import { BaselineModelError } from './errors.js';
 import {
   type BaselineLearnerOptions,
   BaselineLearnerOptionsSchema,
   type ResolvedBaselineOptions,
 } from './options.js';
 import { buildProfile, type Profile } from './profile.js';
-import { deserializeLearner, type SerializedBaseline, serializeLearner } from './serialization.js';
+import {
+  deserializeLearner,
+  parseSerialized,
+  readHistory,
+  type SerializedBaseline,
+  serializeLearner,
+} from './serialization.js';
 import { binomialUpperTail, surprise, upperNormalTail } from './surprise.js';
 
 /** Scale floor in ln(1 + x) units (about 10%), so constant histories do not make every change infinite. */
 const MIN_LOG_SCALE = 0.1;
+/** The cached profile is rebuilt after this many new events, or this share of the window. */
+const REFRESH_MIN_EVENTS = 50;
+const REFRESH_SHARE = 0.1;
+/** The short window of the rate dimension, which sees a burst before the hour fills up. */
+const BURST_MINUTES = 5;
 /** 1.4826 * MAD estimates a normal standard deviation. */
 const MAD_TO_SIGMA = 1.4826;
 
@@ -44,6 +65,7 @@ const parseAgentId = (agentId: unknown): string =>
 export class BaselineLearner {
   readonly options: Readonly<Omit<ResolvedBaselineOptions, never>>;
   private readonly clock: LocalClock;
+  private readonly clocks = new Map<string, LocalClock>();
   private readonly now: (() => number) | undefined;
   private readonly agents = new Map<string, AgentHistory>();
   private readonly profiles = new Map<string, Profile>();
@@ -55,6 +77,29 @@ export class BaselineLearner {
     this.now = clock;
   }
 
+  /**
+   * Sets an agent's IANA time zone (its hours and weekdays are read there); the learner's
+   * `timeZone` applies otherwise. Set it before recording the agent's events.
+   * @throws {ValidationError} unknown zone.
+   */
+  setTimeZone(agentId: string, timeZone: string): void {
+    const id = parseAgentId(agentId);
+    parseOrThrow(BaselineLearnerOptionsSchema.shape.timeZone, timeZone, 'timeZone');
+    this.history(id, true)!.timeZone = timeZone;
+    this.profiles.delete(id);
+  }
+
+  private clockOf(history: AgentHistory): LocalClock {
+    const zone = history.timeZone;
+    if (zone === undefined || zone === this.options.timeZone) return this.clock;
+    let clock = this.clocks.get(zone);
+    if (!clock) {
+      clock = new LocalClock(zone);
+      this.clocks.set(zone, clock);
+    }
+    return clock;
+  }
+
   /** Agents with any recorded history. */
   get agentIds(): string[] {
     return [...this.agents.keys()];
@@ -62,13 +107,21 @@ export class BaselineLearner {
 
   /**
    * Adds an event to the agent's history (snake_case or camelCase input). Amortised O(1); memory per
-   * agent is bounded by the window's days, not by the number of events.
+   * agent is bounded by the window's days, not by the number of events. With `learn: false` the
+   * event only counts toward the last hour's activity (rate and failure), not the profile: for
+   * events already judged anomalous.
    * @throws {ValidationError} invalid agent id or event.
    */
-  recordEvent(agentId: string, input: unknown): void {
+  recordEvent(agentId: string, input: unknown, options: { learn?: boolean } = {}): void {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     const history = this.history(id, true)!;
+    if (options.learn === false) {
+      // Counted as recent activity (rates, failures) but kept out of the profile.
+      history.countRecent(Math.max(event.timestamp.getTime(), history.newestMs), !event.success);
+      if (event.timestamp.getTime() > history.newestMs) history.newestMs = event.timestamp.getTime();
+      return;
+    }
     const key = fingerprint(event);
     if (history.quarantined.has(key)) return;
     this.add(history, event, 1, true, key);
@@ -95,7 +148,7 @@ export class BaselineLearner {
   /**
    * Scores an event against the agent's baseline, each dimension in [0, 1] (0.5 means a tail
    * probability of about 3%, 1 means 0.1% or less); `null` without a baseline. The event is not
-   * recorded. The baseline is recomputed when 1% of the window (at least 10 events) is new or days
+   * recorded. The baseline is recomputed when 10% of the window (at least 50 events) is new or days
    * have expired; call `computeBaseline` to force it.
    *
    * - temporal: mass of hour-of-week slots no more likely than the event's (smoothed profile);
@@ -105,29 +158,60 @@ export class BaselineLearner {
    * - failure: failures in the last hour against the agent's error rate (binomial tail).
    */
   detectAnomalies(agentId: string, input: unknown): BaselineScores | null {
+    const p = this.tailProbabilities(agentId, input);
+    if (!p) return null;
+    return {
+      temporal: surprise(p.temporal),
+      resource: surprise(p.resource),
+      duration: surprise(p.duration),
+      eventType: surprise(p.eventType),
+      rate: surprise(p.rate),
+      failure: surprise(p.failure),
+    };
+  }
+
+  /**
+   * The tail probabilities behind {@link detectAnomalies}: per dimension, the estimated chance that
+   * an ordinary event of this agent is at least this unusual (1 = not unusual). `null` without a
+   * baseline. Use these to combine the baseline with other evidence.
+   */
+  tailProbabilities(agentId: string, input: unknown): BaselineScores | null {
     const event = ensureSecurityEvent(input);
     const profile = this.profile(parseAgentId(agentId), false);
     if (!profile) return null;
     const history = this.agents.get(agentId)!;
     const ms = event.timestamp.getTime();
-    const temporal = surprise(profile.slotPValues[this.clock.hourOfWeek(ms)]!);
+    const temporal = profile.slotPValues[this.clockOf(history).hourOfWeek(ms)]!;
+    // A tool with enough history is judged against itself, others against the agent as a whole.
+    const tool = event.toolName ?? NO_TOOL;
     const resource =
       event.resourceCount === undefined
-        ? 0
-        : surprise(this.upperTail(Math.log1p(event.resourceCount), profile.resourceCount));
+        ? 1
+        : this.upperTail(
+            Math.log1p(event.resourceCount),
+            profile.toolResource.get(tool) ?? profile.resourceCount,
+          );
     const duration =
       event.durationMs === undefined
-        ? 0
-        : surprise(this.upperTail(Math.log1p(event.durationMs), profile.duration));
+        ? 1
+        : this.upperTail(Math.log1p(event.durationMs), profile.toolDuration.get(tool) ?? profile.duration);
     const typeP = profile.eventTypes.pValues.get(event.eventType) ?? profile.eventTypes.unseen;
     const toolP = profile.tools.pValues.get(event.toolName ?? NO_TOOL) ?? profile.tools.unseen;
-    const eventType = surprise(Math.min(typeP, toolP));
     const recent = history.recent(Math.max(ms, history.newestMs));
     const callsNow = recent.events + 1;
-    const rate = surprise(this.upperTail(Math.log1p(callsNow), profile.rate));
+    // The hour and the last 5 minutes, whichever is more unusual (doubled for looking twice).
+    const burstNow = history.recent(Math.max(ms, history.newestMs), BURST_MINUTES).events + 1;
+    const rate = Math.min(
+      1,
+      2 *
+        Math.min(
+          this.upperTail(Math.log1p(callsNow), profile.rate),
+          this.upperTail(Math.log1p(burstNow), profile.burst),
+        ),
+    );
     const failuresNow = recent.failures + (event.success ? 0 : 1);
-    const failure = surprise(binomialUpperTail(failuresNow, callsNow, profile.errorRate));
-    return { temporal, resource, duration, eventType, rate, failure };
+    const failure = binomialUpperTail(failuresNow, callsNow, profile.errorRate);
+    return { temporal, resource, duration, eventType: Math.min(typeP, toolP), rate, failure };
   }
 
   /**
@@ -204,6 +288,24 @@ export class BaselineLearner {
     return deserializeLearner(json, (resolved) => new BaselineLearner(resolved), options);
   }
 
+  /** One agent's history as versioned JSON (the same format as {@link toJSON}, with one agent). */
+  exportAgent(agentId: string): SerializedBaseline {
+    return serializeLearner(this, parseAgentId(agentId));
+  }
+
+  /**
+   * Restores one agent's history from {@link exportAgent} output, replacing what the learner had.
+   * @throws {BaselineModelError} foreign, wrong-version or malformed input, or no such agent in it.
+   */
+  importAgent(agentId: string, json: unknown): void {
+    const id = parseAgentId(agentId);
+    const agent = parseSerialized(json).agents.find((a) => a.agentId === id);
+    if (!agent)
+      throw new BaselineModelError('schema', `no baseline of agent ${JSON.stringify(id)} in the input`);
+    this.profiles.delete(id);
+    this.adopt(id, readHistory(agent));
+  }
+
   /** @internal */
   histories(): ReadonlyMap<string, AgentHistory> {
     return this.agents;
@@ -233,23 +335,36 @@ export class BaselineLearner {
     rememberedWeight = weight,
   ): void {
     const ms = event.timestamp.getTime();
-    const day = Math.floor((ms + this.clock.offsetAt(ms)) / DAY_MS);
+    const clock = this.clockOf(history);
+    const day = Math.floor((ms + clock.offsetAt(ms)) / DAY_MS);
     const firstDay = this.currentDay(history, ms) - this.options.windowDays + 1;
     if (day < firstDay) return; // older than the window: nothing to learn
-    const bucket = history.bucket(day, this.clock.dayOfWeek(ms));
-    const hour = Math.floor(this.clock.hourOfDay(ms));
+    const bucket = history.bucket(day, clock.dayOfWeek(ms));
+    const hour = Math.floor(clock.hourOfDay(ms));
     const cap = this.options.maxVocabulary;
     bucket.slots[hour]! += weight;
     addCount(bucket.eventTypes, event.eventType, weight, cap);
     addCount(bucket.tools, event.toolName ?? NO_TOOL, weight, cap);
-    if (event.resourceCount !== undefined) bucket.resourceCount.add(event.resourceCount, weight);
-    if (event.durationMs !== undefined) bucket.duration.add(event.durationMs, weight);
+    // Per-tool distributions count each event once: a feedback weight would make one value look
+    // like a tool's whole history.
+    const tool = event.toolName ?? NO_TOOL;
+    if (event.resourceCount !== undefined) {
+      bucket.resourceCount.add(event.resourceCount, weight);
+      if (countActivity) distributionFor(bucket.toolResources, tool, cap)?.add(event.resourceCount);
+    }
+    if (event.durationMs !== undefined) {
+      bucket.duration.add(event.durationMs, weight);
+      if (countActivity) distributionFor(bucket.toolDurations, tool, cap)?.add(event.durationMs);
+    }
     if (countActivity) {
       bucket.activity[hour]!++;
       bucket.events++;
       if (!event.success) bucket.failures++;
       bucket.firstMs = Math.min(bucket.firstMs, ms);
-      history.countRecent(Math.max(ms, history.newestMs), !event.success);
+      const at = Math.max(ms, history.newestMs);
+      history.countRecent(at, !event.success);
+      bucket.trailingCalls.add(history.recent(at).events);
+      bucket.trailingBurst.add(history.recent(at, BURST_MINUTES).events);
     }
     if (ms > history.newestMs) history.newestMs = ms;
     if (history.expire(firstDay)) history.changes = Number.POSITIVE_INFINITY;
@@ -269,8 +384,15 @@ export class BaselineLearner {
     bucket.slots[hour] = Math.max(0, bucket.slots[hour]! - weight);
     subtractCount(bucket.eventTypes, event.eventType, weight);
     subtractCount(bucket.tools, event.toolName ?? NO_TOOL, weight);
-    if (event.resourceCount !== undefined) bucket.resourceCount.remove(event.resourceCount, weight);
-    if (event.durationMs !== undefined) bucket.duration.remove(event.durationMs, weight);
+    const tool = event.toolName ?? NO_TOOL;
+    if (event.resourceCount !== undefined) {
+      bucket.resourceCount.remove(event.resourceCount, weight);
+      bucket.toolResources.get(tool)?.remove(event.resourceCount);
+    }
+    if (event.durationMs !== undefined) {
+      bucket.duration.remove(event.durationMs, weight);
+      bucket.toolDurations.get(tool)?.remove(event.durationMs);
+    }
     if (bucket.activity[hour]! > 0) {
       bucket.activity[hour]!--;
       bucket.events = Math.max(0, bucket.events - 1);
@@ -281,7 +403,7 @@ export class BaselineLearner {
   /** The local day "now" is in: the injected clock's, else the newest event's (or `ms`, if newer). */
   private currentDay(history: AgentHistory, ms: number): number {
     const now = this.now ? this.now() : Math.max(ms, history.newestMs);
-    return Math.floor((now + this.clock.offsetAt(now)) / DAY_MS);
+    return Math.floor((now + this.clockOf(history).offsetAt(now)) / DAY_MS);
   }
 
   private profile(agentId: string, force: boolean): Profile | undefined {
@@ -292,7 +414,8 @@ export class BaselineLearner {
       const firstDay = this.currentDay(history, history.newestMs) - this.options.windowDays + 1;
       if (history.expire(firstDay)) history.changes = Number.POSITIVE_INFINITY;
     }
-    const stale = !cached || history.changes >= Math.max(10, 0.01 * cached.eventCount);
+    const stale =
+      !cached || history.changes >= Math.max(REFRESH_MIN_EVENTS, REFRESH_SHARE * cached.eventCount);
     if (force || stale) {
       let events = 0;
       for (const bucket of history.buckets.values()) events += bucket.events;
@@ -308,13 +431,22 @@ export class BaselineLearner {
     return cached;
   }
 
-  private upperTail(
-    value: number,
-    summary: { logMedian: number; logMad: number; logMean: number; logStd: number },
-  ): number {
-    const z = this.options.robust
-      ? (value - summary.logMedian) / Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
-      : (value - summary.logMean) / Math.max(summary.logStd, MIN_LOG_SCALE);
-    return upperNormalTail(z);
+  /**
+   * P(an ordinary value >= this one), in ln(1 + x) space. Inside the observed range the smoothed
+   * empirical tail is used (exact for discrete data), or the normal tail of the robust z-score if
+   * that is larger; past the largest value seen, 1/(n + 1) times how fast the normal tail decays
+   * from there, so far-out values get far smaller probabilities.
+   */
+  private upperTail(value: number, summary: RobustSummary): number {
+    const scale = this.options.robust
+      ? Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
+      : Math.max(summary.logStd, MIN_LOG_SCALE);
+    const center = this.options.robust ? summary.logMedian : summary.logMean;
+    const normal = (v: number) => upperNormalTail((v - center) / scale);
+    const max = summary.values.length ? summary.values[summary.values.length - 1]! : center;
+    const bin = binValue(Math.expm1(value));
+    if (bin <= max) return Math.max(empiricalTail(summary, bin), normal(value));
+    const atMax = normal(max);
+    return (1 / (summary.total + 1)) * (atMax > 0 ? Math.min(1, normal(value) / atMax) : 0);
   }
 }

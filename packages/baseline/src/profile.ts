@@ -28,14 +28,13 @@ export interface Profile {
   readonly tools: CategoryProfile;
   readonly resourceCount: RobustSummary & { readonly count: number };
   readonly duration: RobustSummary & { readonly count: number };
-  /** ln(1 + events) per active hour. */
-  readonly rate: {
-    readonly logMedian: number;
-    readonly logMad: number;
-    readonly logMean: number;
-    readonly logStd: number;
-    readonly meanPerHour: number;
-  };
+  /** Per tool with enough observations (>= TOOL_MIN): its own duration and resource summaries. */
+  readonly toolDuration: ReadonlyMap<string, RobustSummary>;
+  readonly toolResource: ReadonlyMap<string, RobustSummary>;
+  /** Calls in the trailing hour, as events saw them (ln(1 + x) space). */
+  readonly rate: RobustSummary & { readonly meanPerHour: number };
+  /** Calls in the trailing 5 minutes, as events saw them. */
+  readonly burst: RobustSummary;
   /** Smoothed error rate. */
   readonly errorRate: number;
   readonly baseline: BehavioralBaseline;
@@ -47,6 +46,10 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
   const toolCounts = new Map<string, number>();
   const resource = new Distribution();
   const duration = new Distribution();
+  const trailingCalls = new Distribution();
+  const trailingBurst = new Distribution();
+  const toolDurations = new Map<string, Distribution>();
+  const toolResources = new Map<string, Distribution>();
   const activeHours: number[] = [];
   let events = 0;
   let failures = 0;
@@ -60,6 +63,10 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
     for (const [key, n] of bucket.tools) toolCounts.set(key, (toolCounts.get(key) ?? 0) + n);
     resource.merge(bucket.resourceCount);
     duration.merge(bucket.duration);
+    trailingCalls.merge(bucket.trailingCalls);
+    trailingBurst.merge(bucket.trailingBurst);
+    mergeInto(toolDurations, bucket.toolDurations);
+    mergeInto(toolResources, bucket.toolResources);
     events += bucket.events;
     failures += bucket.failures;
     firstMs = Math.min(firstMs, bucket.firstMs);
@@ -76,7 +83,7 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
   const normalise = (values: number[]) => values.map((v) => (weightTotal > 0 ? v / weightTotal : 0));
   const eventTypes = categoryProfile(typeCounts);
   const tools = categoryProfile(toolCounts);
-  const rate = rateSummary(activeHours);
+  const rate = { ...robustSummary(trailingCalls), meanPerHour: meanPerActiveHour(activeHours) };
   const errorRate = (failures + 0.5) / (events + 1);
   const pattern = {
     agentId,
@@ -98,7 +105,10 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
     tools,
     resourceCount: { ...robustSummary(resource), count: resource.count },
     duration: { ...robustSummary(duration), count: duration.count },
+    toolDuration: robustPerTool(toolDurations),
+    toolResource: robustPerTool(toolResources),
     rate,
+    burst: robustSummary(trailingBurst),
     errorRate,
     baseline: {
       agentId,
@@ -157,6 +167,28 @@ function massAtOrBelow(probability: Float64Array): Float64Array {
   return out;
 }
 
+/** Observations a tool needs before its own distribution is used. */
+export const TOOL_MIN = 20;
+
+function mergeInto(target: Map<string, Distribution>, source: ReadonlyMap<string, Distribution>): void {
+  for (const [key, distribution] of source) {
+    let merged = target.get(key);
+    if (!merged) {
+      merged = new Distribution();
+      target.set(key, merged);
+    }
+    merged.merge(distribution);
+  }
+}
+
+function robustPerTool(distributions: Map<string, Distribution>): Map<string, RobustSummary> {
+  const out = new Map<string, RobustSummary>();
+  for (const [key, distribution] of distributions) {
+    if (distribution.count >= TOOL_MIN) out.set(key, robustSummary(distribution));
+  }
+  return out;
+}
+
 function categoryProfile(counts: Map<string, number>): CategoryProfile {
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const denominator = total + CATEGORY_ALPHA * (counts.size + 1);
@@ -176,16 +208,9 @@ function categoryProfile(counts: Map<string, number>): CategoryProfile {
   return { pValues, unseen: mass[keys.length]!, shares };
 }
 
-function rateSummary(logCounts: number[]): Profile['rate'] {
-  if (logCounts.length === 0) return { logMedian: 0, logMad: 0, logMean: 0, logStd: 0, meanPerHour: 0 };
-  const sorted = [...logCounts].sort((a, b) => a - b);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  const deviations = sorted.map((v) => Math.abs(v - median)).sort((a, b) => a - b);
-  const mad = deviations[Math.floor((deviations.length - 1) / 2)]!;
-  const mean = logCounts.reduce((a, b) => a + b, 0) / logCounts.length;
-  const std = Math.sqrt(logCounts.reduce((a, b) => a + (b - mean) ** 2, 0) / logCounts.length);
-  const meanPerHour = logCounts.reduce((a, b) => a + Math.expm1(b), 0) / logCounts.length;
-  return { logMedian: median, logMad: mad, logMean: mean, logStd: std, meanPerHour };
+/** Mean events per hour over the hours with any activity (given as ln(1 + count)). */
+function meanPerActiveHour(logCounts: number[]): number {
+  return logCounts.length ? logCounts.reduce((a, b) => a + Math.expm1(b), 0) / logCounts.length : 0;
 }
 
 function summary(distribution: Distribution): StatisticSummary {

@@ -28,12 +28,17 @@ const BucketSchema = z.object({
   tools: counts,
   resourceCount: DistributionSchema,
   duration: DistributionSchema,
+  toolDurations: z.array(z.tuple([z.string(), DistributionSchema])).default([]),
+  toolResources: z.array(z.tuple([z.string(), DistributionSchema])).default([]),
+  trailingCalls: DistributionSchema.optional(),
+  trailingBurst: DistributionSchema.optional(),
   events: z.number().min(0),
   failures: z.number().min(0),
   firstMs: z.number().nullable(),
 });
 const AgentSchema = z.object({
   agentId: z.string().min(1).max(256),
+  timeZone: z.string().optional(),
   newestMs: z.number().nullable(),
   buckets: z.array(BucketSchema),
   recent: z.array(z.tuple([z.number(), z.number().min(0), z.number().min(0)])).max(60),
@@ -72,9 +77,10 @@ function readDistribution(json: z.infer<typeof DistributionSchema>): Distributio
   return d;
 }
 
-export function serializeLearner(learner: BaselineLearner): SerializedBaseline {
+export function serializeLearner(learner: BaselineLearner, only?: string): SerializedBaseline {
   const agents: SerializedBaseline['agents'] = [];
   for (const [agentId, history] of learner.histories()) {
+    if (only !== undefined && agentId !== only) continue;
     const recent: Array<[number, number, number]> = [];
     for (let i = 0; i < history.minuteOf.length; i++) {
       if (history.minuteOf[i]! >= 0)
@@ -82,6 +88,7 @@ export function serializeLearner(learner: BaselineLearner): SerializedBaseline {
     }
     agents.push({
       agentId,
+      ...(history.timeZone === undefined ? {} : { timeZone: history.timeZone }),
       newestMs: finiteOrNull(history.newestMs),
       buckets: [...history.buckets.values()]
         .sort((a, b) => a.day - b.day)
@@ -94,6 +101,14 @@ export function serializeLearner(learner: BaselineLearner): SerializedBaseline {
           tools: [...b.tools],
           resourceCount: writeDistribution(b.resourceCount),
           duration: writeDistribution(b.duration),
+          trailingCalls: writeDistribution(b.trailingCalls),
+          trailingBurst: writeDistribution(b.trailingBurst),
+          toolDurations: [...b.toolDurations].map(
+            ([k, d]) => [k, writeDistribution(d)] as [string, ReturnType<typeof writeDistribution>],
+          ),
+          toolResources: [...b.toolResources].map(
+            ([k, d]) => [k, writeDistribution(d)] as [string, ReturnType<typeof writeDistribution>],
+          ),
           events: b.events,
           failures: b.failures,
           firstMs: finiteOrNull(b.firstMs),
@@ -110,11 +125,8 @@ export function serializeLearner(learner: BaselineLearner): SerializedBaseline {
   };
 }
 
-export function deserializeLearner(
-  input: unknown,
-  create: (options: BaselineLearnerOptions) => BaselineLearner,
-  extra: Pick<BaselineLearnerOptions, 'clock'>,
-): BaselineLearner {
+/** Validates serialized baselines (format, version, schema). */
+export function parseSerialized(input: unknown): SerializedBaseline {
   const json = typeof input === 'string' ? parseText(input) : input;
   if (
     json === null ||
@@ -135,33 +147,50 @@ export function deserializeLearner(
     const issue = parsed.error.issues[0]!;
     throw new BaselineModelError('schema', `field "${issue.path.join('.')}": ${issue.message}`);
   }
-  const learner = create({ ...parsed.data.options, ...extra });
-  for (const agent of parsed.data.agents) {
-    const history = new AgentHistory();
-    history.newestMs = agent.newestMs ?? Number.NEGATIVE_INFINITY;
-    for (const b of agent.buckets) {
-      const bucket = new DayBucket(b.day, b.weekday);
-      bucket.activity.set(b.activity);
-      bucket.slots.set(b.slots);
-      for (const [key, n] of b.eventTypes) bucket.eventTypes.set(key, n);
-      for (const [key, n] of b.tools) bucket.tools.set(key, n);
-      bucket.resourceCount.merge(readDistribution(b.resourceCount));
-      bucket.duration.merge(readDistribution(b.duration));
-      bucket.events = b.events;
-      bucket.failures = b.failures;
-      bucket.firstMs = b.firstMs ?? Number.POSITIVE_INFINITY;
-      history.buckets.set(b.day, bucket);
-    }
-    for (const [minute, events, failures] of agent.recent) {
-      const slot = minute % 60;
-      history.minuteOf[slot] = minute;
-      history.recentEvents[slot] = events;
-      history.recentFailures[slot] = failures;
-    }
-    for (const key of agent.quarantined) history.quarantine(key);
-    learner.adopt(agent.agentId, history);
-  }
+  return parsed.data;
+}
+
+export function deserializeLearner(
+  input: unknown,
+  create: (options: BaselineLearnerOptions) => BaselineLearner,
+  extra: Pick<BaselineLearnerOptions, 'clock'>,
+): BaselineLearner {
+  const data = parseSerialized(input);
+  const learner = create({ ...data.options, ...extra });
+  for (const agent of data.agents) learner.adopt(agent.agentId, readHistory(agent));
   return learner;
+}
+
+/** One agent's history from its serialized form. */
+export function readHistory(agent: SerializedBaseline['agents'][number]): AgentHistory {
+  const history = new AgentHistory();
+  history.timeZone = agent.timeZone;
+  history.newestMs = agent.newestMs ?? Number.NEGATIVE_INFINITY;
+  for (const b of agent.buckets) {
+    const bucket = new DayBucket(b.day, b.weekday);
+    bucket.activity.set(b.activity);
+    bucket.slots.set(b.slots);
+    for (const [key, n] of b.eventTypes) bucket.eventTypes.set(key, n);
+    for (const [key, n] of b.tools) bucket.tools.set(key, n);
+    bucket.resourceCount.merge(readDistribution(b.resourceCount));
+    bucket.duration.merge(readDistribution(b.duration));
+    if (b.trailingCalls) bucket.trailingCalls.merge(readDistribution(b.trailingCalls));
+    if (b.trailingBurst) bucket.trailingBurst.merge(readDistribution(b.trailingBurst));
+    for (const [key, d] of b.toolDurations) bucket.toolDurations.set(key, readDistribution(d));
+    for (const [key, d] of b.toolResources) bucket.toolResources.set(key, readDistribution(d));
+    bucket.events = b.events;
+    bucket.failures = b.failures;
+    bucket.firstMs = b.firstMs ?? Number.POSITIVE_INFINITY;
+    history.buckets.set(b.day, bucket);
+  }
+  for (const [minute, events, failures] of agent.recent) {
+    const slot = minute % 60;
+    history.minuteOf[slot] = minute;
+    history.recentEvents[slot] = events;
+    history.recentFailures[slot] = failures;
+  }
+  for (const key of agent.quarantined) history.quarantine(key);
+  return history;
 }
 
 function parseText(text: string): unknown {

@@ -161,8 +161,14 @@ describe('detectAnomalies: the spec scenarios', () => {
   it('a burst of calls raises rate, a failure storm raises failure', () => {
     const burst = trained();
     const at = tuesday + 11 * HOUR;
-    for (let i = 0; i < 200; i++)
-      burst.recordEvent('agent-1', { ...typical, timestamp: at + i * 5000, success: i % 2 === 0 });
+    // Recorded as recent activity only, as ThreatDetector records events it judged threats.
+    for (let i = 0; i < 200; i++) {
+      burst.recordEvent(
+        'agent-1',
+        { ...typical, timestamp: at + i * 5000, success: i % 2 === 0 },
+        { learn: false },
+      );
+    }
     const scores = burst.detectAnomalies('agent-1', {
       ...typical,
       timestamp: at + 200 * 5000,
@@ -348,5 +354,26 @@ describe('score helpers', () => {
     expect(binomialUpperTail(0, 10, 0.1)).toBe(1);
     expect(binomialUpperTail(1, 10, 0.1)).toBeCloseTo(1 - 0.9 ** 10, 12);
     expect(binomialUpperTail(10, 10, 0.5)).toBeCloseTo(0.5 ** 10, 12);
+  });
+});
+
+describe('per-agent time zones and export', () => {
+  it('reads hours in the agent’s own zone, and exports and imports one agent', () => {
+    const learner = new BaselineLearner({ minSamples: 10 });
+    learner.setTimeZone('tokyo', 'Asia/Tokyo');
+    // 10:00-11:00 in Tokyo is 01:00-02:00 UTC.
+    for (let d = 0; d < 20; d++) {
+      for (let k = 0; k < 5; k++)
+        learner.recordEvent('tokyo', { timestamp: MONDAY + d * DAY + HOUR + k * 600_000, event_type: 'x' });
+    }
+    const { pattern } = learner.computeBaseline('tokyo')!;
+    expect(pattern.hourlyDistribution[10]).toBeCloseTo(1, 10);
+    const copy = new BaselineLearner({ minSamples: 10 });
+    copy.importAgent('tokyo', JSON.parse(JSON.stringify(learner.exportAgent('tokyo'))));
+    const probe = { timestamp: MONDAY + 21 * DAY + 15 * HOUR, event_type: 'x' };
+    expect(copy.tailProbabilities('tokyo', probe)).toEqual(learner.tailProbabilities('tokyo', probe));
+    expect(learner.tailProbabilities('tokyo', probe)!.temporal).toBeLessThan(0.01);
+    expect(() => copy.importAgent('other', learner.exportAgent('tokyo'))).toThrow(BaselineModelError);
+    expect(() => learner.setTimeZone('tokyo', 'Mars/Base')).toThrow('IANA');
   });
 });

@@ -1,6 +1,12 @@
 // One agent's model: fitted features, forest, calibration table, what the forest cannot see
 // (features constant in training), and the analyst's confirmed normals and anomalies.
-import { destinationOf, directoryOf, FeatureExtractor, type FeatureExtractorOptions, WINDOW_FEATURES } from '@harombe/features';
+import {
+  destinationOf,
+  directoryOf,
+  FeatureExtractor,
+  type FeatureExtractorOptions,
+  WINDOW_FEATURES,
+} from '@harombe/features';
 import { IsolationForest } from '@harombe/isolation-forest';
 import type { SecurityEvent } from '@harombe/models';
 import { z } from 'zod';
@@ -38,9 +44,13 @@ export function describeEvent(event: SecurityEvent): EventDescriptor {
   };
 }
 
-const close = (a: number | null, b: number | null) => a === b || (a !== null && b !== null && Math.abs(a - b) <= NEAR);
+const close = (a: number | null, b: number | null) =>
+  a === b || (a !== null && b !== null && Math.abs(a - b) <= NEAR);
+/** Resource counts are small integers: within x1.65, or within 2 of each other. */
+const closeCount = (a: number | null, b: number | null) =>
+  close(a, b) || (a !== null && b !== null && Math.abs(Math.expm1(a) - Math.expm1(b)) <= 2);
 
-/** Same type, tool, destination, directory and outcome; duration and resources within x1.65. */
+/** Same type, tool, destination, directory and outcome; duration within x1.65, resources within x1.65 or 2. */
 export function nearIdentical(a: EventDescriptor, b: EventDescriptor): boolean {
   return (
     a.eventType === b.eventType &&
@@ -49,7 +59,7 @@ export function nearIdentical(a: EventDescriptor, b: EventDescriptor): boolean {
     a.directory === b.directory &&
     a.failed === b.failed &&
     close(a.durationLog, b.durationLog) &&
-    close(a.resourceLog, b.resourceLog)
+    closeCount(a.resourceLog, b.resourceLog)
   );
 }
 
@@ -148,7 +158,11 @@ export class AgentModel {
     const matrix = extractor.fitTransform(events);
     // psi at most half the events, so every event is out of bag for about half the trees.
     const psi = Math.max(2, Math.min(settings.maxSamples, Math.floor(matrix.rows / 2)));
-    const forest = new IsolationForest({ nEstimators: settings.nEstimators, maxSamples: psi, seed: settings.seed });
+    const forest = new IsolationForest({
+      nEstimators: settings.nEstimators,
+      maxSamples: psi,
+      seed: settings.seed,
+    });
     const oob = forest.fitOutOfBag(matrix, settings.calibrationRows);
     const table = buildTailTable(oob.scores, settings.contamination);
     const support = buildSupport(matrix.data, matrix.rows, matrix.columns);
@@ -170,7 +184,8 @@ export class AgentModel {
     const novel: number[] = [];
     for (let c = 0; c < columns; c++) {
       const x = vector[c]!;
-      const excess = x > max[c]! ? (x - max[c]!) / highScale[c]! : x < min[c]! ? (min[c]! - x) / lowScale[c]! : 0;
+      const excess =
+        x > max[c]! ? (x - max[c]!) / highScale[c]! : x < min[c]! ? (min[c]! - x) / lowScale[c]! : 0;
       if (excess > 0) {
         novel.push(c);
         if (excess > strongest) strongest = excess;
@@ -212,7 +227,11 @@ export class AgentModel {
       trainingEvents: this.trainingEvents,
       extractor: this.extractor.toJSON(),
       forest: this.forest.toJSON(),
-      calibration: { quantiles: Array.from(this.table.quantiles), count: this.table.count, tailScale: this.table.tailScale },
+      calibration: {
+        quantiles: Array.from(this.table.quantiles),
+        count: this.table.count,
+        tailScale: this.table.tailScale,
+      },
       support: {
         min: Array.from(this.support.min),
         max: Array.from(this.support.max),
@@ -229,7 +248,11 @@ export class AgentModel {
       json.agentId,
       FeatureExtractor.fromJSON(json.extractor),
       IsolationForest.fromJSON(json.forest),
-      { quantiles: Float64Array.from(json.calibration.quantiles), count: json.calibration.count, tailScale: json.calibration.tailScale },
+      {
+        quantiles: Float64Array.from(json.calibration.quantiles),
+        count: json.calibration.count,
+        tailScale: json.calibration.tailScale,
+      },
       {
         min: Float64Array.from(json.support.min),
         max: Float64Array.from(json.support.max),

@@ -17,12 +17,15 @@ export interface TailTable {
 
 /** Builds the table from raw out-of-bag scores (NaN ignored). */
 export function buildTailTable(scores: ArrayLike<number>, contamination: number): TailTable {
-  const finite = Array.from(scores).filter((s) => Number.isFinite(s)).sort((a, b) => a - b);
+  const finite = Array.from(scores)
+    .filter((s) => Number.isFinite(s))
+    .sort((a, b) => a - b);
   const count = finite.length;
   if (count === 0) return { quantiles: new Float64Array([0.5]), count: 1, tailScale: 0.01 };
   const size = Math.min(TABLE_SIZE, count);
   const quantiles = new Float64Array(size);
-  for (let i = 0; i < size; i++) quantiles[i] = finite[Math.round((i * (count - 1)) / Math.max(1, size - 1))]!;
+  for (let i = 0; i < size; i++)
+    quantiles[i] = finite[Math.round((i * (count - 1)) / Math.max(1, size - 1))]!;
   const k = Math.max(5, Math.ceil(contamination * count));
   const top = finite.slice(Math.max(0, count - k));
   const base = top[0]!;

@@ -14,9 +14,11 @@ const round = (x: number): string => {
   return x.toPrecision(2);
 };
 
-const percent = (share: number): string => (share === 0 ? '0%' : share < 0.01 ? '<1%' : `${Math.round(share * 100)}%`);
+const percent = (share: number): string =>
+  share === 0 ? '0%' : share < 0.01 ? '<1%' : `${Math.round(share * 100)}%`;
 
-const hh = (hour: number) => `${String(Math.floor(hour)).padStart(2, '0')}:${String(Math.floor((hour % 1) * 60)).padStart(2, '0')}`;
+const hh = (hour: number) =>
+  `${String(Math.floor(hour)).padStart(2, '0')}:${String(Math.floor((hour % 1) * 60)).padStart(2, '0')}`;
 
 /** The smallest set of hours holding 90% of training activity, as "09-17" style text. */
 function activeHours(counts: Float64Array): string {
@@ -49,9 +51,13 @@ export function describeFactor(
   const ms = event.timestamp.getTime();
   switch (name) {
     case 'duration_log':
-      return event.durationMs === undefined ? 'no duration' : `duration_ms ${round(event.durationMs)} (${typical(Math.expm1)})`;
+      return event.durationMs === undefined
+        ? 'no duration'
+        : `duration_ms ${round(event.durationMs)} (${typical(Math.expm1)})`;
     case 'resource_count':
-      return event.resourceCount === undefined ? 'no resource_count' : `resource_count ${event.resourceCount} (${typical((x) => x)})`;
+      return event.resourceCount === undefined
+        ? 'no resource_count'
+        : `resource_count ${event.resourceCount} (${typical((x) => x)})`;
     case 'hour_sin':
     case 'hour_cos': {
       const { hour } = extractor.localTime(ms);
@@ -77,7 +83,9 @@ export function describeFactor(
       const tool = event.toolName ?? NO_TOOL;
       const share = learned.tools.share(tool);
       if (event.toolName === undefined) return `no tool named (${percent(share)} of events name none)`;
-      return share === 0 ? `tool ${tool} never used by this agent` : `tool ${tool} in ${percent(share)} of this agent's events`;
+      return share === 0
+        ? `tool ${tool} never used by this agent`
+        : `tool ${tool} in ${percent(share)} of this agent's events`;
     }
     case 'failure': {
       const failures = range ? range.p95 : 0;

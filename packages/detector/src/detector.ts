@@ -17,7 +17,12 @@ import {
 } from '@harombe/models';
 import { FileModelStore } from '@harombe/persistence';
 import { z } from 'zod';
-import { AgentModel, describeEvent, type ModelSettings, SerializedDetectorModelSchema } from './agent-model.js';
+import {
+  AgentModel,
+  describeEvent,
+  type ModelSettings,
+  SerializedDetectorModelSchema,
+} from './agent-model.js';
 import { calibratedScore } from './calibration.js';
 import { describeFactor } from './describe.js';
 import { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema } from './options.js';
@@ -83,7 +88,8 @@ export class AnomalyDetector {
   constructor(options: AnomalyDetectorOptions = {}) {
     const { store, features, ...rest } = options;
     this.options = Object.freeze(parseOrThrow(AnomalyDetectorOptionsSchema, rest, 'AnomalyDetector options'));
-    this.store = store ?? new FileModelStore(this.options.modelDir ? { directory: this.options.modelDir } : {});
+    this.store =
+      store ?? new FileModelStore(this.options.modelDir ? { directory: this.options.modelDir } : {});
     this.settings = {
       seed: this.options.seed,
       nEstimators: this.options.nEstimators,
@@ -126,7 +132,9 @@ export class AnomalyDetector {
         reason: `needs at least ${this.options.minEvents} events to train, received ${events.length}`,
       };
     }
-    const settings = options.timeZone ? { ...this.settings, features: { ...this.settings.features, timeZone: options.timeZone } } : this.settings;
+    const settings = options.timeZone
+      ? { ...this.settings, features: { ...this.settings.features, timeZone: options.timeZone } }
+      : this.settings;
     const model = AgentModel.fit(id, events, settings);
     model.reservoir = reservoirSample(events, this.options.reservoirSize, this.options.seed);
     this.install(id, model);
@@ -190,7 +198,11 @@ export class AnomalyDetector {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     const model = this.models.get(id);
-    if (!model) throw new DetectorError('DETECTOR_NO_MODEL', `no model for agent ${id}: train or load it before giving feedback`);
+    if (!model)
+      throw new DetectorError(
+        'DETECTOR_NO_MODEL',
+        `no model for agent ${id}: train or load it before giving feedback`,
+      );
     const descriptor = describeEvent(event);
     model.confirm(descriptor, isAnomaly);
     if (isAnomaly) {
@@ -215,7 +227,12 @@ export class AnomalyDetector {
     const old = this.models.get(id);
     const pool = [...(old?.reservoir ?? []), ...events.map((e) => ensureSecurityEvent(e))];
     if (pool.length < this.options.minEvents) {
-      return { agentId: id, trained: false, events: pool.length, reason: `needs at least ${this.options.minEvents} events to retrain, has ${pool.length}` };
+      return {
+        agentId: id,
+        trained: false,
+        events: pool.length,
+        reason: `needs at least ${this.options.minEvents} events to retrain, has ${pool.length}`,
+      };
     }
     const features = old ? { ...this.settings.features, ...old.extractor.options } : this.settings.features;
     const model = AgentModel.fit(id, pool, { ...this.settings, features });
@@ -249,14 +266,23 @@ export class AnomalyDetector {
     const json = await this.store.load(id, DETECTOR_KIND);
     const parsed = SerializedDetectorModelSchema.safeParse(json);
     if (!parsed.success || parsed.data.agentId !== id) {
-      const issue = parsed.success ? 'agentId: belongs to another agent' : `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`;
-      throw new DetectorError('DETECTOR_INVALID_MODEL', `stored detector model of ${id} is invalid (${issue})`);
+      const issue = parsed.success
+        ? 'agentId: belongs to another agent'
+        : `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`;
+      throw new DetectorError(
+        'DETECTOR_INVALID_MODEL',
+        `stored detector model of ${id} is invalid (${issue})`,
+      );
     }
     let model: AgentModel;
     try {
       model = AgentModel.fromJSON(parsed.data);
     } catch (error) {
-      throw new DetectorError('DETECTOR_INVALID_MODEL', `stored detector model of ${id} is invalid: ${(error as Error).message}`, { cause: error });
+      throw new DetectorError(
+        'DETECTOR_INVALID_MODEL',
+        `stored detector model of ${id} is invalid: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     this.install(id, model);
   }
@@ -345,7 +371,13 @@ export class AnomalyDetector {
     this.models.set(agentId, model);
   }
 
-  private evaluate(agentId: string, model: AgentModel, event: SecurityEvent, source: ScoringSource, note: string): DetectionDetail {
+  private evaluate(
+    agentId: string,
+    model: AgentModel,
+    event: SecurityEvent,
+    source: ScoringSource,
+    note: string,
+  ): DetectionDetail {
     const { contamination, threshold, bands } = this.options;
     const scored = model.score(event);
     let tail = Math.min(scored.forestTail, scored.noveltyTail);
@@ -401,7 +433,12 @@ export class AnomalyDetector {
     return factors;
   }
 
-  private explain(model: AgentModel, event: SecurityEvent, scored: ReturnType<AgentModel['score']>, factors: Record<string, number>): string {
+  private explain(
+    model: AgentModel,
+    event: SecurityEvent,
+    scored: ReturnType<AgentModel['score']>,
+    factors: Record<string, number>,
+  ): string {
     const infos = model.extractor.features;
     const windowNames = new Set(WINDOW_FEATURES.map((f) => f.name));
     // Group features that describe one thing (hour_sin/hour_cos, the weekday features).
@@ -409,16 +446,22 @@ export class AnomalyDetector {
     infos.forEach((info, index) => {
       const share = factors[info.name] ?? 0;
       if (share === 0) return;
-      const key = info.source === 'weekend' ? 'weekday' : windowNames.has(info.name) ? info.name : info.source;
+      const key =
+        info.source === 'weekend' ? 'weekday' : windowNames.has(info.name) ? info.name : info.source;
       const group = groups.get(key);
       if (group) {
         group.share += share;
         if (share > (factors[infos[group.index]!.name] ?? 0)) group.index = index;
       } else groups.set(key, { share, index });
     });
-    const top = [...groups.values()].filter((g) => g.share >= FACTOR_SHARE).sort((a, b) => b.share - a.share).slice(0, MAX_FACTORS);
+    const top = [...groups.values()]
+      .filter((g) => g.share >= FACTOR_SHARE)
+      .sort((a, b) => b.share - a.share)
+      .slice(0, MAX_FACTORS);
     if (top.length === 0) return 'unusual for this agent, with no single dominant factor';
-    return top.map((g) => describeFactor(infos[g.index]!.name, event, scored.vector, g.index, model.extractor)).join('; ');
+    return top
+      .map((g) => describeFactor(infos[g.index]!.name, event, scored.vector, g.index, model.extractor))
+      .join('; ');
   }
 }
 
@@ -429,7 +472,12 @@ function levelFor(score: number, isAnomaly: boolean, bands: ThreatBands): Threat
 }
 
 function sameEvent(a: SecurityEvent, b: SecurityEvent): boolean {
-  return a.timestamp.getTime() === b.timestamp.getTime() && a.eventType === b.eventType && a.toolName === b.toolName && a.eventId === b.eventId;
+  return (
+    a.timestamp.getTime() === b.timestamp.getTime() &&
+    a.eventType === b.eventType &&
+    a.toolName === b.toolName &&
+    a.eventId === b.eventId
+  );
 }
 
 /** A deterministic uniform number in [0, 1) from a seed and a counter (splitmix-style hash). */
@@ -452,7 +500,14 @@ function reservoirSample(events: readonly SecurityEvent[], size: number, seed: n
 }
 
 /** A minimal event carrying a window entry, to carry windows across refits. */
-function windowEvent(entry: { timeMs: number; durationMs: number; tool: string | undefined; destination: string | undefined; failed: boolean; fileOperation: boolean }): SecurityEvent {
+function windowEvent(entry: {
+  timeMs: number;
+  durationMs: number;
+  tool: string | undefined;
+  destination: string | undefined;
+  failed: boolean;
+  fileOperation: boolean;
+}): SecurityEvent {
   const event: SecurityEvent = {
     timestamp: new Date(entry.timeMs),
     eventType: '(window)',

@@ -8,7 +8,12 @@ export const AnomalyDetectorOptionsSchema = z
     contamination: z.number().gt(0).max(0.5).default(0.05),
     threshold: z.number().gt(0).lt(1).default(0.7),
     bands: ThreatBandsSchema.default(DEFAULT_THREAT_BANDS),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(42),
     nEstimators: z.number().int().min(1).max(1000).default(100),
     maxSamples: z.number().int().min(2).default(256),
     minEvents: z.number().int().min(2).default(10),
@@ -16,7 +21,11 @@ export const AnomalyDetectorOptionsSchema = z
     refitAfter: z.number().int().min(1).default(1),
     calibrationRows: z.number().int().min(50).default(4096),
     maxModels: z.number().int().min(1).default(1000),
-    maxModelBytes: z.number().int().min(1).default(512 * 2 ** 20),
+    maxModelBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(512 * 2 ** 20),
     fleetModel: z.boolean().default(true),
   })
   .passthrough();

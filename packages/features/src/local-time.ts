@@ -1,6 +1,6 @@
-// Local hour and weekday of an instant in an IANA time zone, fast enough for the hot path: the UTC
-// offset is looked up with Intl once per 15-minute bucket (every zone changes offset on such a
-// boundary) and cached.
+// Local hour and weekday of an instant in an IANA time zone, fast enough for the hot path: UTC
+// offsets come from Intl about twice per zone and day, and are cached (every zone changes offset on
+// a 15-minute boundary, at most once a day).
 
 const QUARTER_HOUR_MS = 900_000;
 const DAY_MS = 86_400_000;
@@ -15,34 +15,53 @@ export function checkTimeZone(timeZone: string): void {
   knownZones.add(timeZone);
 }
 
-export class LocalClock {
-  private readonly format: Intl.DateTimeFormat | undefined;
-  private readonly offsets = new Map<number, number>();
+/**
+ * Offsets of one zone, shared by every clock of that zone. A day whose first and last quarter-hour
+ * have the same offset has it throughout (zones change offset at most once a day); only transition
+ * days are resolved per quarter-hour. So Intl is asked about twice per zone and day.
+ */
+class ZoneOffsets {
+  private readonly format: Intl.DateTimeFormat;
+  private readonly days = new Map<number, number | null>();
+  private readonly quarters = new Map<number, number>();
 
-  constructor(readonly timeZone: string) {
-    checkTimeZone(timeZone);
-    const utc = timeZone === 'UTC' || timeZone === 'Etc/UTC';
-    this.format = utc
-      ? undefined
-      : new Intl.DateTimeFormat('en-US', {
-          timeZone,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-        });
+  constructor(timeZone: string) {
+    this.format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
   }
 
-  /** Offset of local time from UTC at `ms`, in milliseconds. */
-  offsetAt(ms: number): number {
-    if (!this.format) return 0;
-    const bucket = Math.floor(ms / QUARTER_HOUR_MS);
-    const cached = this.offsets.get(bucket);
-    if (cached !== undefined) return cached;
-    const at = bucket * QUARTER_HOUR_MS;
+  /** Offset for a whole UTC day, or null when it changes that day. */
+  day(day: number): number | null {
+    let offset = this.days.get(day);
+    if (offset === undefined) {
+      const first = this.compute(day * DAY_MS);
+      const last = this.compute((day + 1) * DAY_MS - QUARTER_HOUR_MS);
+      offset = first === last ? first : null;
+      if (this.days.size >= CACHE_LIMIT) this.days.clear();
+      this.days.set(day, offset);
+    }
+    return offset;
+  }
+
+  quarter(bucket: number): number {
+    let offset = this.quarters.get(bucket);
+    if (offset === undefined) {
+      offset = this.compute(bucket * QUARTER_HOUR_MS);
+      if (this.quarters.size >= CACHE_LIMIT) this.quarters.clear();
+      this.quarters.set(bucket, offset);
+    }
+    return offset;
+  }
+
+  private compute(at: number): number {
     const parts: Record<string, number> = {};
     for (const part of this.format.formatToParts(at)) {
       if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -55,10 +74,41 @@ export class LocalClock {
       parts.minute!,
       parts.second!,
     );
-    const offset = local - at;
-    if (this.offsets.size >= CACHE_LIMIT) this.offsets.clear();
-    this.offsets.set(bucket, offset);
-    return offset;
+    return local - at;
+  }
+}
+
+const zones = new Map<string, ZoneOffsets>();
+
+export class LocalClock {
+  private readonly zone: ZoneOffsets | undefined;
+  /** The last UTC day looked up and its offset: consecutive events almost always share it. */
+  private lastDay = Number.NaN;
+  private lastOffset = 0;
+
+  constructor(readonly timeZone: string) {
+    checkTimeZone(timeZone);
+    if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return;
+    let zone = zones.get(timeZone);
+    if (!zone) {
+      zone = new ZoneOffsets(timeZone);
+      zones.set(timeZone, zone);
+    }
+    this.zone = zone;
+  }
+
+  /** Offset of local time from UTC at `ms`, in milliseconds. */
+  offsetAt(ms: number): number {
+    if (!this.zone) return 0;
+    const day = Math.floor(ms / DAY_MS);
+    if (day === this.lastDay) return this.lastOffset;
+    const offset = this.zone.day(day);
+    if (offset !== null) {
+      this.lastDay = day;
+      this.lastOffset = offset;
+      return offset;
+    }
+    return this.zone.quarter(Math.floor(ms / QUARTER_HOUR_MS));
   }
 
   /** Local time of day in hours, in [0, 24). */

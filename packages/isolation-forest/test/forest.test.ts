@@ -292,7 +292,9 @@ describe('fitOutOfBag', () => {
     const { rows: scored, scores } = forest.fitOutOfBag(rows);
     expect(scored.length).toBe(600);
     // Same forest as a plain fit with the same seed.
-    expect(forest.score([0, 0])).toBe(new IsolationForest({ seed: 3, maxSamples: 300 }).fit(rows).score([0, 0]));
+    expect(forest.score([0, 0])).toBe(
+      new IsolationForest({ seed: 3, maxSamples: 300 }).fit(rows).score([0, 0]),
+    );
     const inSample = forest.scoreBatch(rows);
     let higher = 0;
     for (let i = 0; i < 600; i++) if (scores[i]! > inSample[i]!) higher++;

@@ -1,0 +1,293 @@
+import { generateFleet } from '@harombe/agent-sim';
+import { type AnomalyResult, atLeast, ValidationError } from '@harombe/models';
+import { MemoryModelStore, NotFoundError } from '@harombe/persistence';
+import { describe, expect, it } from 'vitest';
+import { AnomalyDetector, calibratedScore, DetectorError, tailOfScore } from '../src/index.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MONDAY = Date.UTC(2026, 1, 2);
+
+/** The spec's typical training events: 9-17 weekdays, tool calls, 1-5 resources, 100-300 ms. */
+function specHistory(days = 28) {
+  const events = [];
+  let i = 0;
+  for (let d = 0; d < days; d++) {
+    if (d % 7 >= 5) continue;
+    for (let h = 9; h < 17; h++) {
+      for (let k = 0; k < 6; k++) {
+        i++;
+        events.push({
+          timestamp: new Date(MONDAY + d * DAY + h * HOUR + k * 9 * 60_000 + (i % 7) * 60_000),
+          event_type: 'tool_call',
+          resource_count: 1 + (i % 5),
+          duration_ms: 100 + ((i * 37) % 200),
+          success: true,
+        });
+      }
+    }
+  }
+  return events;
+}
+
+function trained(options = {}) {
+  const detector = new AnomalyDetector({ store: new MemoryModelStore(), contamination: 0.05, ...options });
+  const result = detector.train('agent-123', specHistory());
+  expect(result.trained).toBe(true);
+  return detector;
+}
+
+const tuesday = MONDAY + 29 * DAY;
+const typical = { event_type: 'tool_call', resource_count: 3, duration_ms: 200, success: true };
+const suspicious = {
+  timestamp: new Date(tuesday + 3 * HOUR),
+  event_type: 'file_operation',
+  resource_count: 50,
+  duration_ms: 5000,
+  success: false,
+};
+
+describe('the spec scenarios', () => {
+  it('flags the spec anomalous example (3 AM, 50 resources, 5 s, failed, rare type) as HIGH or above', () => {
+    const result = trained().detect('agent-123', suspicious);
+    expect(result.isAnomaly).toBe(true);
+    expect(atLeast(result.threatLevel, 'high')).toBe(true);
+    expect(result.anomalyScore).toBeGreaterThanOrEqual(0.85);
+    expect(result.source).toBe('agent');
+  });
+
+  it('scores the spec typical event NONE or LOW', () => {
+    const detector = trained();
+    // A typical morning so far, then the typical event.
+    for (let m = 0; m < 120; m += 10) {
+      detector.detect('agent-123', {
+        ...typical,
+        timestamp: new Date(tuesday + 9 * HOUR + m * 60_000),
+        duration_ms: 150 + m,
+      });
+    }
+    const result = detector.detect('agent-123', { ...typical, timestamp: new Date(tuesday + 11 * HOUR) });
+    expect(result.isAnomaly).toBe(false);
+    expect(['none', 'low']).toContain(result.threatLevel);
+  });
+
+  it('explains with the model: top factors with the agent’s typical range, shares summing to 1', () => {
+    const result = trained().detect('agent-123', suspicious);
+    const shares = Object.values(result.contributingFactors);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(result.explanation).toMatch(
+      /duration_ms 5000 \(typical \d+-\d+\)|resource_count 50 \(typical \d+-\d+\)|at 03:00/,
+    );
+    expect(result.explanation).toMatch(/never seen for this agent|rarely fails|at 03:00/);
+  });
+
+  it('does not train below minEvents and says why', () => {
+    const detector = new AnomalyDetector({ store: new MemoryModelStore() });
+    const result = detector.train('tiny', specHistory().slice(0, 5));
+    expect(result).toMatchObject({ trained: false, events: 5 });
+    expect(result.reason).toContain('at least 10 events');
+  });
+
+  it('names the bad training event', () => {
+    const events: unknown[] = specHistory();
+    events[7] = { timestamp: 0, event_type: 'x', duration_ms: -1 };
+    expect(() => new AnomalyDetector({ store: new MemoryModelStore() }).train('a', events)).toThrow(
+      'events[7].duration_ms: expected a finite number >= 0',
+    );
+    expect(() => new AnomalyDetector({ store: new MemoryModelStore() }).detect('', typical)).toThrow(
+      ValidationError,
+    );
+  });
+});
+
+describe('calibration', () => {
+  it('flags about `contamination` of fresh normal events, and every band is reachable', () => {
+    for (const contamination of [0.01, 0.05]) {
+      const detector = trained({ contamination });
+      const fresh = specHistory(56).filter((e) => e.timestamp.getTime() >= MONDAY + 28 * DAY);
+      // Scored as a live stream: each event then enters the activity window.
+      const flagged = fresh.filter((e) => detector.detect('agent-123', e).isAnomaly).length;
+      expect(flagged / fresh.length).toBeLessThanOrEqual(contamination * 2.5);
+    }
+    const levels = new Set<string>();
+    const detector = trained();
+    for (const event of specHistory(35).filter((e) => e.timestamp.getTime() >= MONDAY + 28 * DAY)) {
+      levels.add(detector.detect('agent-123', event).threatLevel);
+    }
+    for (const [resources, duration] of [
+      [8, 400],
+      [12, 900],
+      [20, 2000],
+      [50, 5000],
+    ] as const) {
+      const probe = {
+        ...typical,
+        resource_count: resources,
+        duration_ms: duration,
+        timestamp: tuesday + 7 * DAY + 14 * HOUR,
+      };
+      levels.add(detector.detect('agent-123', probe, { record: false }).threatLevel);
+    }
+    expect(levels.has('none')).toBe(true);
+    expect(levels.has('critical')).toBe(true);
+  });
+
+  it('maps tail probabilities: contamination → threshold, a decade → halfway, two → 1', () => {
+    expect(calibratedScore(1, 0.05, 0.7)).toBe(0);
+    expect(calibratedScore(0.05, 0.05, 0.7)).toBeCloseTo(0.7, 12);
+    expect(calibratedScore(0.005, 0.05, 0.7)).toBeCloseTo(0.85, 12);
+    expect(calibratedScore(0.0005, 0.05, 0.7)).toBe(1);
+    for (const q of [0.9, 0.2, 0.05, 0.01, 0.001])
+      expect(tailOfScore(calibratedScore(q, 0.05, 0.7), 0.05, 0.7)).toBeCloseTo(q, 9);
+  });
+});
+
+describe('what the forest cannot see', () => {
+  it('registers a change in a feature constant in training (never at weekends, never failing)', () => {
+    const detector = trained();
+    const saturday = MONDAY + 33 * DAY + 11 * HOUR;
+    const weekend = detector.detect('agent-123', { ...typical, timestamp: saturday }, { record: false });
+    expect(weekend.isAnomaly).toBe(true);
+    expect(weekend.explanation).toContain('Saturday');
+    const failed = detector.detect(
+      'agent-123',
+      { ...typical, timestamp: tuesday + 11 * HOUR, success: false },
+      { record: false },
+    );
+    expect(failed.isAnomaly).toBe(true);
+    expect(failed.explanation).toContain('failed');
+  });
+});
+
+describe('feedback', () => {
+  it('false positive: the same and near-identical events stop being flagged, other anomalies stay flagged', async () => {
+    const store = new MemoryModelStore();
+    const detector = trained({ store });
+    const exportCall = {
+      timestamp: tuesday + 11 * HOUR,
+      event_type: 'report_export',
+      resource_count: 3,
+      duration_ms: 700,
+    };
+    expect(detector.detect('agent-123', exportCall).isAnomaly).toBe(true);
+    detector.updateFromFeedback('agent-123', exportCall, false);
+    expect(detector.detect('agent-123', { ...exportCall, timestamp: tuesday + 12 * HOUR }).isAnomaly).toBe(
+      false,
+    );
+    expect(
+      detector.detect('agent-123', { ...exportCall, timestamp: tuesday + 13 * HOUR, duration_ms: 820 })
+        .isAnomaly,
+    ).toBe(false);
+    expect(detector.detect('agent-123', suspicious).isAnomaly).toBe(true);
+    // And after save/load (the reservoir is gone; the confirmation is not).
+    await detector.saveModel('agent-123');
+    const reloaded = new AnomalyDetector({ store, contamination: 0.05 });
+    await reloaded.loadModel('agent-123');
+    expect(reloaded.detect('agent-123', { ...exportCall, timestamp: tuesday + 14 * HOUR }).isAnomaly).toBe(
+      false,
+    );
+    expect(reloaded.detect('agent-123', suspicious).isAnomaly).toBe(true);
+  });
+
+  it('confirmed anomaly: near-identical events stay flagged', () => {
+    const detector = trained();
+    const odd = { ...typical, timestamp: tuesday + 11 * HOUR, resource_count: 7 };
+    detector.updateFromFeedback('agent-123', odd, true);
+    const again = detector.detect('agent-123', { ...odd, timestamp: tuesday + 12 * HOUR });
+    expect(again.isAnomaly).toBe(true);
+    expect(again.explanation).toContain('confirmed as an anomaly');
+  });
+
+  it('needs a model', () => {
+    const event = { ...typical, timestamp: tuesday };
+    expect(() =>
+      new AnomalyDetector({ store: new MemoryModelStore() }).updateFromFeedback('x', event, false),
+    ).toThrow(DetectorError);
+  });
+});
+
+describe('persistence and cache', () => {
+  it('a reloaded model gives bit-identical results', async () => {
+    const store = new MemoryModelStore();
+    const detector = trained({ store });
+    const location = await detector.saveModel('agent-123');
+    expect(location).toContain('detector');
+    const reloaded = new AnomalyDetector({ store, contamination: 0.05 });
+    await reloaded.loadModel('agent-123');
+    const probes = [
+      suspicious,
+      { ...typical, timestamp: tuesday + 11 * HOUR },
+      { ...typical, timestamp: tuesday + 20 * HOUR, duration_ms: 900 },
+    ];
+    for (const probe of probes) {
+      const a: AnomalyResult = detector.detect('agent-123', probe);
+      const b: AnomalyResult = reloaded.detect('agent-123', probe);
+      expect(b).toEqual(a);
+    }
+  });
+
+  it('loading an agent without a model fails with NotFoundError', async () => {
+    await expect(
+      new AnomalyDetector({ store: new MemoryModelStore() }).loadModel('ghost'),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('keeps at most maxModels in memory and reloads evicted ones from the store', async () => {
+    const store = new MemoryModelStore();
+    const detector = new AnomalyDetector({ store, maxModels: 2 });
+    for (const id of ['a', 'b', 'c']) {
+      detector.train(id, specHistory());
+      await detector.saveModel(id);
+    }
+    expect(detector.cacheStats().models).toBe(2);
+    expect(detector.hasModel('a')).toBe(false);
+    expect(await detector.ensureModel('a')).toBe(true);
+    expect(detector.detect('a', suspicious).source).toBe('agent');
+  });
+});
+
+describe('cold start', () => {
+  it('scores unknown agents against the fleet model and says so', () => {
+    const detector = trained();
+    detector.train('agent-456', specHistory());
+    const result = detector.detect('newcomer', suspicious);
+    expect(result.source).toBe('fleet');
+    expect(result.explanation).toContain('fleet model');
+    expect(result.isAnomaly).toBe(true);
+  });
+
+  it('without any model says it did not score', () => {
+    const result = new AnomalyDetector({ store: new MemoryModelStore() }).detect('nobody', suspicious);
+    expect(result).toMatchObject({ source: 'none', isAnomaly: false, threatLevel: 'none' });
+    expect(result.explanation).toContain('not scored');
+  });
+});
+
+describe('simulated fleet', () => {
+  it('per-agent forests catch the attacks the forest can see, with few false positives', () => {
+    const fleet = generateFleet({ seed: 5, agents: 10, historyDays: 21, liveDays: 7 });
+    const detector = new AnomalyDetector({ store: new MemoryModelStore(), contamination: 0.01 });
+    for (const persona of fleet.personas) {
+      const events = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
+      detector.train(persona.agentId, events, { timeZone: persona.timeZone });
+    }
+    const counts = new Map<string, { n: number; flagged: number }>();
+    for (const { agentId, event, label } of fleet.live) {
+      const c = counts.get(label) ?? { n: 0, flagged: 0 };
+      c.n++;
+      if (detector.detect(agentId, event).isAnomaly) c.flagged++;
+      counts.set(label, c);
+    }
+    const rate = (label: string) => counts.get(label)!.flagged / counts.get(label)!.n;
+    expect(rate('normal')).toBeLessThanOrEqual(0.02);
+    for (const scenario of [
+      'off-hours-exfiltration',
+      'new-tool-shell',
+      'failure-storm',
+      'weekend-activity',
+      'mass-file-reads',
+    ]) {
+      expect(rate(scenario), scenario).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+});

@@ -1,0 +1,233 @@
+// ThreatDetector: the forest and the baseline, combined into one calibrated verdict per event.
+//
+// Combination rule. Each channel gives a tail probability for the event: the forest's is
+// calibrated on the agent's own out-of-bag training scores; the baseline's six dimensions are
+// p-values by construction, combined as 6 x their minimum (Bonferroni). The combined tail is
+// q = 2 x min(forest, baseline), capped at 1. If each channel's tail is valid for normal events
+// (P(tail <= a) <= a), so is q; the threat score maps q exactly as the forest alone is mapped
+// (q = contamination gives `threshold`, each further decade half of the rest), so `contamination`
+// keeps its meaning: about that share of normal events reaches the threshold.
+import { BaselineLearner, type BaselineLearnerOptions, surprise } from '@harombe/baseline';
+import {
+  AnomalyDetector,
+  type AnomalyDetectorOptions,
+  calibratedScore,
+  type TrainResult,
+} from '@harombe/detector';
+import {
+  type AnomalyResult,
+  type BaselineScores,
+  ensureSecurityEvent,
+  type ModelStore,
+  parseOrThrow,
+  type ThreatBands,
+  type ThreatLevel,
+  threatLevelForScore,
+} from '@harombe/models';
+import { FileModelStore } from '@harombe/persistence';
+import { z } from 'zod';
+
+/** `enforce`: integrations act on `isThreat`. `shadow`: assess and report, never block. */
+export type DetectionMode = 'enforce' | 'shadow';
+
+export const BASELINE_KIND = 'baseline';
+const BASELINE_DIMENSIONS = 6;
+
+export interface ThreatDetectorOptions {
+  /** Where models are saved (default `~/.harombe/models`); ignored with `store`. */
+  modelDir?: string;
+  /** Any `ModelStore`; default a `FileModelStore`. */
+  store?: ModelStore;
+  /** Share of normal events expected to reach the threshold. Default 0.01. */
+  contamination?: number;
+  /** Threat score at which an event is a threat. Default 0.7. */
+  threshold?: number;
+  bands?: ThreatBands;
+  seed?: number;
+  /** Integration mode, reported in every assessment. Default `enforce`. */
+  mode?: DetectionMode;
+  /** Options passed to the AnomalyDetector (forest size, cache, features, ...). */
+  detector?: Omit<
+    AnomalyDetectorOptions,
+    'store' | 'modelDir' | 'contamination' | 'threshold' | 'bands' | 'seed'
+  >;
+  /** Options passed to the BaselineLearner. */
+  baseline?: Omit<BaselineLearnerOptions, 'clock'>;
+}
+
+const OptionsSchema = z
+  .object({
+    contamination: z.number().gt(0).max(0.5).default(0.01),
+    threshold: z.number().gt(0).lt(1).default(0.7),
+    seed: z.number().int().min(0).default(42),
+    mode: z.enum(['enforce', 'shadow']).default('enforce'),
+  })
+  .passthrough();
+
+/** The verdict on one event. */
+export interface ThreatAssessment {
+  readonly agentId: string;
+  readonly timestamp: Date;
+  /** Calibrated combined score in [0, 1]. */
+  readonly threatScore: number;
+  readonly isThreat: boolean;
+  readonly threatLevel: ThreatLevel;
+  /** The forest's verdict. */
+  readonly ml: AnomalyResult;
+  /** The baseline's per-dimension scores, or `null` while the agent has too little history. */
+  readonly baseline: BaselineScores | null;
+  /** The combined tail probability behind `threatScore`. */
+  readonly tailProbability: number;
+  readonly explanation: string;
+  /** True when the agent has no model of its own (scored by the fleet model, or not at all). */
+  readonly coldStart: boolean;
+  readonly mode: DetectionMode;
+}
+
+export interface ThreatTrainResult {
+  readonly agentId: string;
+  readonly ml: TrainResult;
+  /** Whether the agent now has a baseline (enough events in its window). */
+  readonly baselineReady: boolean;
+}
+
+const DIMENSION_LABEL: Record<keyof BaselineScores, string> = {
+  temporal: 'time of activity',
+  resource: 'resources used',
+  duration: 'duration',
+  eventType: 'event type or tool',
+  rate: 'calls in the last hour',
+  failure: 'failures in the last hour',
+};
+
+export class ThreatDetector {
+  readonly detector: AnomalyDetector;
+  readonly learner: BaselineLearner;
+  readonly store: ModelStore;
+  readonly mode: DetectionMode;
+  private readonly contamination: number;
+  private readonly threshold: number;
+  private readonly bands: ThreatBands;
+
+  constructor(options: ThreatDetectorOptions = {}) {
+    const o = parseOrThrow(OptionsSchema, options, 'ThreatDetector options');
+    this.store = options.store ?? new FileModelStore(options.modelDir ? { directory: options.modelDir } : {});
+    this.contamination = o.contamination;
+    this.threshold = o.threshold;
+    this.mode = o.mode;
+    this.detector = new AnomalyDetector({
+      ...options.detector,
+      store: this.store,
+      contamination: o.contamination,
+      threshold: o.threshold,
+      seed: o.seed,
+      ...(options.bands ? { bands: options.bands } : {}),
+    });
+    this.bands = this.detector.options.bands;
+    this.learner = new BaselineLearner(options.baseline ?? {});
+  }
+
+  /** Trains the agent's forest and baseline on its history. */
+  train(agentId: string, events: readonly unknown[], options: { timeZone?: string } = {}): ThreatTrainResult {
+    const parsed = events.map((e) => ensureSecurityEvent(e));
+    const ml = this.detector.train(agentId, parsed, options);
+    if (options.timeZone) this.learner.setTimeZone(agentId, options.timeZone);
+    const ordered = [...parsed].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    for (const event of ordered) this.learner.recordEvent(agentId, event);
+    return { agentId, ml, baselineReady: this.learner.computeBaseline(agentId) !== null };
+  }
+
+  /**
+   * Assesses an event, synchronously, then records it: into the agent's activity windows always,
+   * and into its baseline profile only when it is not a threat.
+   */
+  assess(agentId: string, input: unknown): ThreatAssessment {
+    const event = ensureSecurityEvent(input);
+    const { result: ml, tailProbability: mlTail } = this.detector.detectDetailed(agentId, event);
+    const tails = this.learner.tailProbabilities(agentId, event);
+    let baselineTail = 1;
+    let strongest: keyof BaselineScores | undefined;
+    if (tails) {
+      for (const key of Object.keys(tails) as (keyof BaselineScores)[]) {
+        if (tails[key] < baselineTail) {
+          baselineTail = tails[key];
+          strongest = key;
+        }
+      }
+      baselineTail = Math.min(1, baselineTail * BASELINE_DIMENSIONS);
+    }
+    const tail = Math.min(1, 2 * Math.min(mlTail, baselineTail));
+    const threatScore = calibratedScore(tail, this.contamination, this.threshold);
+    const isThreat = threatScore >= this.threshold;
+    const level = threatLevelForScore(threatScore, this.bands);
+    const threatLevel: ThreatLevel = isThreat
+      ? level === 'none'
+        ? 'low'
+        : level
+      : level === 'none'
+        ? 'none'
+        : 'low';
+    const baseline = tails ? scoresOf(tails) : null;
+    this.learner.recordEvent(agentId, event, { learn: !isThreat });
+    return {
+      agentId,
+      timestamp: event.timestamp,
+      threatScore,
+      isThreat,
+      threatLevel,
+      ml,
+      baseline,
+      tailProbability: tail,
+      explanation: this.explain(ml, baseline, strongest, baselineTail < mlTail, threatScore),
+      coldStart: ml.source !== 'agent',
+      mode: this.mode,
+    };
+  }
+
+  /** Analyst feedback for both the forest and the baseline (see their `updateFromFeedback`). */
+  feedback(agentId: string, input: unknown, isAnomaly: boolean): void {
+    const event = ensureSecurityEvent(input);
+    if (this.detector.hasModel(agentId)) this.detector.updateFromFeedback(agentId, event, isAnomaly);
+    this.learner.updateFromFeedback(agentId, event, isAnomaly);
+  }
+
+  /** Saves the agent's forest model and baseline; resolves to their locations. */
+  async save(agentId: string): Promise<{ detector: string; baseline: string }> {
+    const detector = await this.detector.saveModel(agentId);
+    const baseline = await this.store.save(agentId, BASELINE_KIND, this.learner.exportAgent(agentId));
+    return { detector, baseline: baseline.location };
+  }
+
+  /** Loads the agent's forest model and baseline saved by {@link save}. */
+  async load(agentId: string): Promise<void> {
+    await this.detector.loadModel(agentId);
+    this.learner.importAgent(agentId, await this.store.load(agentId, BASELINE_KIND));
+  }
+
+  private explain(
+    ml: AnomalyResult,
+    baseline: BaselineScores | null,
+    strongest: keyof BaselineScores | undefined,
+    baselineLeads: boolean,
+    score: number,
+  ): string {
+    if (score < this.bands.low) return ml.explanation;
+    const parts: string[] = [];
+    if (baseline && strongest && baseline[strongest] >= 0.5) {
+      parts.push(`baseline: unusual ${DIMENSION_LABEL[strongest]} (${baseline[strongest].toFixed(2)})`);
+    }
+    const mlText = ml.explanation;
+    return baselineLeads ? [...parts, mlText].join('; ') : [mlText, ...parts].join('; ');
+  }
+}
+
+function scoresOf(tails: BaselineScores): BaselineScores {
+  return {
+    temporal: surprise(tails.temporal),
+    resource: surprise(tails.resource),
+    duration: surprise(tails.duration),
+    eventType: surprise(tails.eventType),
+    rate: surprise(tails.rate),
+    failure: surprise(tails.failure),
+  };
+}

@@ -1,0 +1,11 @@
+// Shared by every package (each package's tsup.config.ts re-exports it).
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+});
