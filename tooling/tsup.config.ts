@@ -1,11 +1,14 @@
-// Shared by every package (each package's tsup.config.ts re-exports it).
-import { defineConfig } from 'tsup';
+// Shared by every package (each package's tsup.config.ts re-exports it): ESM and CommonJS with
+// type declarations for both, for Node 20.
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+export const libraryOptions: Options = {
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node20',
-});
+};
+
+export default defineConfig(libraryOptions);

@@ -70,6 +70,8 @@ export interface DetectionDetail {
   readonly result: AnomalyResult;
   /** P(a normal event of this agent looks at least this unusual), estimated. */
   readonly tailProbability: number;
+  /** Whether the event is near-identical to one an analyst confirmed as normal or as an anomaly. */
+  readonly confirmed?: 'normal' | 'anomaly';
 }
 
 export class AnomalyDetector {
@@ -411,6 +413,11 @@ export class AnomalyDetector {
         source,
       },
       tailProbability: tail,
+      ...(confirmedAnomaly
+        ? { confirmed: 'anomaly' as const }
+        : confirmedNormal
+          ? { confirmed: 'normal' as const }
+          : {}),
     };
   }
 

@@ -143,7 +143,7 @@ export class ThreatDetector {
    */
   assess(agentId: string, input: unknown): ThreatAssessment {
     const event = ensureSecurityEvent(input);
-    const { result: ml, tailProbability: mlTail } = this.detector.detectDetailed(agentId, event);
+    const { result: ml, tailProbability: mlTail, confirmed } = this.detector.detectDetailed(agentId, event);
     const tails = this.learner.tailProbabilities(agentId, event);
     let baselineTail = 1;
     let strongest: keyof BaselineScores | undefined;
@@ -156,7 +156,10 @@ export class ThreatDetector {
       }
       baselineTail = Math.min(1, baselineTail * BASELINE_DIMENSIONS);
     }
-    const tail = Math.min(1, 2 * Math.min(mlTail, baselineTail));
+    let tail = Math.min(1, 2 * Math.min(mlTail, baselineTail));
+    // The analyst's word on near-identical events overrides both channels.
+    if (confirmed === 'normal') tail = Math.max(tail, Math.min(1, 2 * this.contamination));
+    if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
     const threatScore = calibratedScore(tail, this.contamination, this.threshold);
     const isThreat = threatScore >= this.threshold;
     const level = threatLevelForScore(threatScore, this.bands);

@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// harombe-ml: exit codes 0 success, 1 failure (bad input, missing file, unreadable store), 2 usage.
+import { join } from 'node:path';
+import { HarombeError } from '@harombe/security-ml';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_HOME, demo, detect, evaluate, report, simulate, train } from './commands.js';
+import { CliError, processIo } from './io.js';
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+function share(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 0.5)) throw new InvalidArgumentError('contamination must be in (0, 0.5]');
+  return n;
+}
+
+const contamination = () =>
+  new Option('--contamination <share>', 'share of normal events flagged').argParser(share).default(0.01);
+const strict = () =>
+  new Option('--strict', 'fail on the first bad line instead of skipping it').default(false);
+const store = () => new Option('--store <dir>', 'model directory').default(join(DEFAULT_HOME, 'models'));
+
+const program = new Command('harombe-ml')
+  .description('Anomaly detection for AI agents: simulate fleets, train, detect, evaluate, report.')
+  .exitOverride()
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 success, 1 failure (bad input, missing file, unreadable store), 2 usage error.',
+  );
+
+program
+  .command('demo')
+  .description(
+    'simulate a fleet, train per-agent models, stream the live period, print a summary, write an HTML report',
+  )
+  .option('--seed <n>', 'simulation and model seed', integer('seed', 0), 7)
+  .option('--agents <n>', 'agents in the fleet', integer('agents', 8), 12)
+  .option('--history-days <n>', 'days of history to train on', integer('history-days', 3), 28)
+  .option('--live-days <n>', 'days of live traffic with attacks', integer('live-days', 3), 7)
+  .option('--home <dir>', 'where models, results and the report go', DEFAULT_HOME)
+  .addOption(contamination())
+  .action(async (o) => {
+    await demo(
+      {
+        seed: o.seed,
+        agents: o.agents,
+        historyDays: o.historyDays,
+        liveDays: o.liveDays,
+        home: o.home,
+        contamination: o.contamination,
+      },
+      processIo,
+    );
+  });
+
+program
+  .command('simulate')
+  .description('write a simulated fleet as JSONL: history and a labelled live period')
+  .option('--seed <n>', 'seed', integer('seed', 0), 7)
+  .option('--agents <n>', 'agents', integer('agents', 1), 12)
+  .option('--history-days <n>', 'days of history', integer('history-days', 1), 28)
+  .option('--live-days <n>', 'days of live traffic', integer('live-days', 1), 7)
+  .option('--history <file>', 'history output', 'history.jsonl')
+  .option('--live <file>', 'live output', 'live.jsonl')
+  .action((o) => simulate(o, processIo));
+
+program
+  .command('train')
+  .description('train and save models for every agent in a JSONL history (events need agent_id)')
+  .requiredOption('--events <file>', 'JSONL events, - for stdin')
+  .addOption(store())
+  .option('--time-zone <zone>', 'IANA time zone of the agents')
+  .addOption(contamination())
+  .addOption(strict())
+  .action((o) =>
+    train(
+      {
+        events: o.events,
+        store: o.store,
+        contamination: o.contamination,
+        timeZone: o.timeZone,
+        strict: o.strict,
+      },
+      processIo,
+    ),
+  );
+
+program
+  .command('detect')
+  .description('assess JSONL events with saved models and write one result per event')
+  .requiredOption('--events <file>', 'JSONL events, - for stdin')
+  .addOption(store())
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'))
+  .addOption(contamination())
+  .addOption(strict())
+  .action((o) =>
+    detect(
+      {
+        events: o.events,
+        store: o.store,
+        format: o.format,
+        contamination: o.contamination,
+        strict: o.strict,
+      },
+      processIo,
+    ),
+  );
+
+program
+  .command('eval')
+  .description('ROC-AUC, precision and recall at the threshold on labelled JSONL (field "label")')
+  .requiredOption('--events <file>', 'labelled JSONL events, - for stdin')
+  .addOption(store())
+  .addOption(contamination())
+  .addOption(strict())
+  .action(async (o) => {
+    await evaluate(
+      { events: o.events, store: o.store, contamination: o.contamination, strict: o.strict },
+      processIo,
+    );
+  });
+
+program
+  .command('report')
+  .description('render the HTML report from a results file written by demo')
+  .option('--results <file>', 'results JSON', join(DEFAULT_HOME, 'results.json'))
+  .option('--out <file>', 'HTML output', join(DEFAULT_HOME, 'report.html'))
+  .action((o) => report({ results: o.results, out: o.out }, processIo));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode =
+      error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0
+        ? 0
+        : 2;
+  } else if (error instanceof CliError) {
+    processIo.err(`harombe-ml: ${error.message}`);
+    process.exitCode = error.exitCode;
+  } else if (error instanceof HarombeError) {
+    processIo.err(`harombe-ml: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    processIo.err(`harombe-ml: unexpected error: ${(error as Error).message ?? String(error)}`);
+    process.exitCode = 1;
+  }
+}

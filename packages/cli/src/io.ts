@@ -1,0 +1,25 @@
+// Where commands write, so tests can capture it, and the error a command raises for a clean exit.
+import { HarombeError } from '@harombe/security-ml';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  /** Whether stderr is an interactive terminal (progress bars only then). */
+  readonly interactive: boolean;
+}
+
+export const processIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  interactive: Boolean(process.stderr.isTTY),
+};
+
+/** A failure to report in one line with this exit code (1 bad input or state, 2 usage). */
+export class CliError extends HarombeError {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super('CLI_ERROR', message);
+  }
+}

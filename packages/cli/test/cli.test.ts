@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CliError, demo, detect, evaluate, type Io, report, simulate, train } from '../src/index.js';
+
+const run = promisify(execFile);
+
+function capture(): Io & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l), interactive: false };
+}
+
+const temp = () => mkdtempSync(join(tmpdir(), 'harombe-cli-'));
+
+describe('harombe-ml demo', () => {
+  it('simulates, trains, persists, streams with feedback, summarises and writes the report', async () => {
+    const home = join(temp(), '.harombe');
+    const io = capture();
+    const results = await demo(
+      { seed: 7, agents: 12, historyDays: 28, liveDays: 7, home, contamination: 0.01 },
+      io,
+    );
+    for (const scenario of results.scenarios)
+      expect(scenario.recall, scenario.label).toBeGreaterThanOrEqual(0.9);
+    expect(results.scenarios.length).toBe(7);
+    expect(results.normal.rate).toBeLessThanOrEqual(0.02);
+    expect(results.benign.feedbackGiven).toBe(true);
+    expect(results.benign.flagged / results.benign.events).toBeLessThanOrEqual(0.2);
+    const text = io.lines.join('\n');
+    expect(text).toContain('false-positive rate');
+    expect(text).toContain('recall');
+    expect(text).toContain('top alerts:');
+    expect(text).toContain('identical assessments');
+    expect(existsSync(join(home, 'models'))).toBe(true);
+    const html = readFileSync(join(home, 'report.html'), 'utf8');
+    expect(html).toContain('uPlot');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+    // The report can be re-rendered from the results file.
+    report({ results: join(home, 'results.json'), out: join(home, 'again.html') }, io);
+    expect(readFileSync(join(home, 'again.html'), 'utf8')).toBe(html);
+  }, 120_000);
+});
+
+describe('simulate, train, detect, eval', () => {
+  it('work together on JSONL files', async () => {
+    const dir = temp();
+    const io = capture();
+    simulate(
+      {
+        seed: 3,
+        agents: 8,
+        historyDays: 14,
+        liveDays: 5,
+        history: join(dir, 'history.jsonl'),
+        live: join(dir, 'live.jsonl'),
+      },
+      io,
+    );
+    const store = join(dir, 'models');
+    await train({ events: join(dir, 'history.jsonl'), store, contamination: 0.01, strict: false }, io);
+    expect(io.lines.filter((l) => l.includes('trained on')).length).toBe(8);
+    const detected = capture();
+    await detect(
+      { events: join(dir, 'live.jsonl'), store, format: 'jsonl', contamination: 0.01, strict: false },
+      detected,
+    );
+    const first = JSON.parse(detected.lines[0]!);
+    expect(first).toMatchObject({ line: 1, coldStart: false });
+    expect(typeof first.threatScore).toBe('number');
+    const metrics = await evaluate(
+      { events: join(dir, 'live.jsonl'), store, contamination: 0.01, strict: false },
+      capture(),
+    );
+    expect(metrics.auc).toBeGreaterThan(0.9);
+    expect(metrics.recall).toBeGreaterThan(0.8);
+  }, 120_000);
+
+  it('skips bad lines with their line numbers, or fails on them with --strict', async () => {
+    const dir = temp();
+    const file = join(dir, 'events.jsonl');
+    const good = { timestamp: '2026-03-01T10:00:00Z', event_type: 'tool_call', agent_id: 'a' };
+    writeFileSync(
+      file,
+      `${JSON.stringify(good)}\n{not json\n${JSON.stringify({ ...good, duration_ms: -5 })}\n`,
+    );
+    const io = capture();
+    await detect(
+      { events: file, store: join(dir, 'models'), format: 'table', contamination: 0.01, strict: false },
+      io,
+    );
+    expect(io.errors.join('\n')).toContain(`${file}:2: not valid JSON`);
+    expect(io.errors.join('\n')).toContain(
+      `${file}:3: event.duration_ms: expected a finite number >= 0, received -5`,
+    );
+    expect(io.errors.join('\n')).toContain('skipped 2 bad lines');
+    expect(io.errors.join('\n')).toContain('no model for agent a: scoring it as a cold start');
+    await expect(
+      detect(
+        { events: file, store: join(dir, 'models'), format: 'table', contamination: 0.01, strict: true },
+        capture(),
+      ),
+    ).rejects.toThrow(`${file}:2: not valid JSON`);
+  });
+
+  it('reports a missing file as a CliError', async () => {
+    await expect(
+      train({ events: '/no/such/file.jsonl', store: temp(), contamination: 0.01, strict: false }, capture()),
+    ).rejects.toBeInstanceOf(CliError);
+  });
+});
+
+describe('the harombe-ml executable', () => {
+  const bin = ['--import', 'tsx', join(import.meta.dirname, '../src/bin.ts')];
+  const exec = (args: string[]) =>
+    run(process.execPath, [...bin, ...args]).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
+    );
+
+  it('prints help for every command and exits 0', async () => {
+    for (const command of [[], ['demo'], ['simulate'], ['train'], ['detect'], ['eval'], ['report']]) {
+      const result = await exec([...command, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Usage: harombe-ml');
+    }
+  }, 60_000);
+
+  it('exits 2 on usage errors and 1 with a one-line message on bad input, never a stack trace', async () => {
+    const usage = await exec(['detect']);
+    expect(usage.code).toBe(2);
+    const missing = await exec(['detect', '--events', '/no/such/file.jsonl']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('harombe-ml: cannot read /no/such/file.jsonl: no such file');
+    expect(missing.stderr).not.toContain('    at ');
+  }, 60_000);
+});
