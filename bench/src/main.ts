@@ -1,18 +1,20 @@
 // `pnpm bench`: runs the benchmarks, writes bench/results/*.json and regenerates BENCHMARKS.md.
 // Needs the data sets (HAROMBE_DATASETS or ../shared/datasets); HAROMBE_ONLY=a,b limits them and
 // HAROMBE_PEER_CAP_MS (default 30000) caps ml-isolation-forest per data set.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { datasetsDirectory, loadReference, repoRoot } from './datasets.js';
 import { benchDataset, datasetNames, type ForestDatasetResult, singleRowLatencies } from './forest-bench.js';
-import { renderBenchmarks } from './report.js';
+import { benchPipeline } from './pipeline-bench.js';
+import { type BenchResults, renderBenchmarks } from './report.js';
 
 const dir = datasetsDirectory();
 if (!dir) {
   console.error('bench: no data sets found; set HAROMBE_DATASETS to the folder of CSV files');
   process.exit(1);
 }
+const only = process.env.HAROMBE_BENCH; // 'forest' or 'pipeline' to run one part
 const reference = loadReference(dir);
 const peerCapMs = Number(process.env.HAROMBE_PEER_CAP_MS ?? 30_000);
 const machine = {
@@ -24,8 +26,11 @@ const machine = {
   date: new Date().toISOString().slice(0, 10),
 };
 
-const forest: ForestDatasetResult[] = [];
-for (const name of datasetNames(dir)) {
+// Running one part keeps the other part's last results.
+const previousFile = join(repoRoot, 'bench/results/forest.json');
+const previous = existsSync(previousFile) ? (JSON.parse(readFileSync(previousFile, 'utf8')) as Partial<BenchResults>) : {};
+const forest: ForestDatasetResult[] = only === 'pipeline' ? (previous.forest ?? []) : [];
+for (const name of only === 'pipeline' ? [] : datasetNames(dir)) {
   const result = await benchDataset(dir, name, reference, peerCapMs);
   forest.push(result);
   const peer =
@@ -36,8 +41,18 @@ for (const name of datasetNames(dir)) {
     `${name.padEnd(13)} fit ${result.ours.fitMs.toFixed(1).padStart(7)} ms  score ${result.ours.scoreMs.toFixed(1).padStart(8)} ms  auc ${result.ours.auc.toFixed(4)}  peer ${peer}`,
   );
 }
-const latencyDataset = forest.some((r) => r.name === 'shuttle') ? 'shuttle' : forest[0]!.name;
-const latencies = singleRowLatencies(dir, latencyDataset);
+const latencyDataset = forest.some((r) => r.name === 'shuttle') ? 'shuttle' : (forest[0]?.name ?? 'shuttle');
+const latencies =
+  only === 'pipeline' && previous.latencies ? previous.latencies : singleRowLatencies(dir, latencyDataset);
+const pipeline =
+  only === 'forest' ? previous.pipeline : await benchPipeline(Number(process.env.HAROMBE_MEMORY_AGENTS ?? 2000));
+for (const t of pipeline?.throughput ?? []) {
+  console.log(`${t.name}: ${Math.round(t.perSecond)}/s${t.p99Us === undefined ? '' : ` p50 ${t.p50Us!.toFixed(1)} us p99 ${t.p99Us.toFixed(1)} us`} (target ${t.target})`);
+}
+if (pipeline) {
+  console.log(`save ${pipeline.persistence.saveMs.toFixed(2)} ms, load ${pipeline.persistence.loadMs.toFixed(2)} ms, ${pipeline.persistence.artifactBytes} bytes`);
+  console.log(`memory: ${Math.round(pipeline.memory.bytesPerAgent / 1024)} KiB per trained agent (${pipeline.memory.agents} agents)`);
+}
 console.log(
   `single-row score p50 ${latencies.score.p50Us.toFixed(2)} us p99 ${latencies.score.p99Us.toFixed(2)} us, ${Math.round(latencies.score.perSecond)}/s; explain p50 ${latencies.explain.p50Us.toFixed(2)} us p99 ${latencies.explain.p99Us.toFixed(2)} us`,
 );
@@ -47,6 +62,7 @@ const results = {
   sklearn: reference ? { version: reference.sklearn, cpu: reference.cpu, nproc: reference.nproc } : undefined,
   forest,
   latencies,
+  pipeline,
 };
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
 writeFileSync(join(repoRoot, 'bench/results/forest.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,10 +1,12 @@
 import type { ForestDatasetResult, LatencyResult } from './forest-bench.js';
+import type { PipelineResults } from './pipeline-bench.js';
 
 export interface BenchResults {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; platform: string; date: string };
   sklearn: { version: string; cpu: string; nproc: number } | undefined;
   forest: ForestDatasetResult[];
   latencies: { score: LatencyResult; explain: LatencyResult };
+  pipeline: PipelineResults | undefined;
 }
 
 const ms = (x: number | undefined): string => (x === undefined ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(0));
@@ -56,5 +58,22 @@ export function renderBenchmarks(results: BenchResults): string {
     'Accuracy against scikit-learn over more seeds is checked by `pnpm accuracy` (results in `bench/results/accuracy.json`).',
     '',
   );
+  const p = results.pipeline;
+  if (p) {
+    lines.push(
+      '## Event pipeline (simulated fleet, one thread)',
+      '',
+      '| what | events/s | p50 us | p99 us | target |',
+      '|---|--:|--:|--:|---|',
+      ...p.throughput.map(
+        (t) => `| ${t.name} | ${Math.round(t.perSecond)} | ${t.p50Us?.toFixed(1) ?? '-'} | ${t.p99Us?.toFixed(1) ?? '-'} | ${t.target} |`,
+      ),
+      '',
+      `Save and load of one agent's models (100-tree forest, fitted features, baseline) through \`FileModelStore\` with fsync: save ${p.persistence.saveMs.toFixed(2)} ms, load ${p.persistence.loadMs.toFixed(2)} ms (median of 20), ${(p.persistence.artifactBytes / 1024).toFixed(0)} KB on disk (target ${p.persistence.target}).`,
+      '',
+      `Memory: ${p.memory.agents} agents trained on ${p.memory.eventsPerAgent} events each hold ${Math.round(p.memory.bytesPerAgent / 1024)} KiB per agent (forest, features, baseline, training reservoir): ${p.memory.residentMiB.toFixed(0)} MiB resident, ${p.memory.extrapolated10kMiB.toFixed(0)} MiB for 10,000 such agents if all were in memory at once. The detector's cache (\`maxModels\`, \`maxModelBytes\`) bounds what stays resident; evicted models reload from the store.`,
+      '',
+    );
+  }
   return lines.join('\n');
 }

@@ -219,8 +219,9 @@ export class ThreatDetector {
     if (baseline && strongest && baseline[strongest] >= 0.5) {
       parts.push(`baseline: unusual ${DIMENSION_LABEL[strongest]} (${baseline[strongest].toFixed(2)})`);
     }
-    const mlText = ml.explanation;
-    return baselineLeads ? [...parts, mlText].join('; ') : [mlText, ...parts].join('; ');
+    // The forest's words only when it found something itself (not "typical for this agent").
+    const mlText = ml.anomalyScore >= this.bands.low ? [ml.explanation] : ml.source === 'agent' ? [] : [ml.explanation];
+    return (baselineLeads ? [...parts, ...mlText] : [...mlText, ...parts]).join('; ') || ml.explanation;
   }
 }
 

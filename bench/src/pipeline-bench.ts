@@ -1,0 +1,142 @@
+// Benchmarks of the event pipeline on a simulated fleet: feature extraction, baseline recording and
+// scoring, ThreatDetector.assess end to end, save/load of one agent's models, and the memory of many
+// trained agents.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateFleet } from '@harombe/agent-sim';
+import {
+  BaselineLearner,
+  FeatureExtractor,
+  FileModelStore,
+  MemoryModelStore,
+  parseSecurityEvent,
+  type SecurityEvent,
+  ThreatDetector,
+} from '@harombe/security-ml';
+import { percentile } from './stats.js';
+
+export interface Throughput {
+  name: string;
+  perSecond: number;
+  target: string;
+  p50Us?: number;
+  p99Us?: number;
+}
+
+export interface PipelineResults {
+  throughput: Throughput[];
+  persistence: { saveMs: number; loadMs: number; artifactBytes: number; target: string };
+  memory: { agents: number; eventsPerAgent: number; bytesPerAgent: number; cacheLimit: number; residentMiB: number; extrapolated10kMiB: number };
+}
+
+function rate(name: string, target: string, events: number, run: () => void): Throughput {
+  run(); // warm-up
+  const start = performance.now();
+  run();
+  return { name, target, perSecond: events / ((performance.now() - start) / 1000) };
+}
+
+export async function benchPipeline(memoryAgents: number): Promise<PipelineResults> {
+  const fleet = generateFleet({ seed: 21, agents: 12, historyDays: 28, liveDays: 14, scenarios: [], benignChange: false });
+  const persona = fleet.personas[0]!;
+  const history = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => parseSecurityEvent(e.event));
+  const live = fleet.live.map((e) => ({ agentId: e.agentId, event: parseSecurityEvent(e.event) }));
+  const mine = live.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
+  const throughput: Throughput[] = [];
+
+  const perEvent = new FeatureExtractor({ timeZone: persona.timeZone, windowFeatures: false });
+  perEvent.fit(history);
+  const out = new Float64Array(perEvent.dimension);
+  throughput.push(rate('features: per-event extraction', '>= 1,000,000/s', mine.length * 20, () => {
+    for (let k = 0; k < 20; k++) for (const e of mine) perEvent.transform(e, out);
+  }));
+  const windowed = new FeatureExtractor({ timeZone: persona.timeZone });
+  windowed.fit(history);
+  const out2 = new Float64Array(windowed.dimension);
+  throughput.push(rate('features: extraction with windows (transform + observe)', '>= 300,000/s', mine.length, () => {
+    for (const e of mine) {
+      windowed.transform(e, out2);
+      windowed.observe(e);
+    }
+  }));
+
+  const learner = new BaselineLearner();
+  learner.setTimeZone(persona.agentId, persona.timeZone);
+  throughput.push(rate('baseline: recordEvent', '>= 500,000/s', history.length, () => {
+    for (const e of history) learner.recordEvent(persona.agentId, e);
+  }));
+  learner.computeBaseline(persona.agentId);
+  throughput.push(rate('baseline: detectAnomalies', '>= 500,000/s', mine.length * 5, () => {
+    for (let k = 0; k < 5; k++) for (const e of mine) learner.detectAnomalies(persona.agentId, e);
+  }));
+
+  // assess end to end (validation of parsed events, features, forest, baseline, explanation, recording).
+  const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 21 });
+  for (const p of fleet.personas) {
+    threats.train(p.agentId, fleet.history.filter((e) => e.agentId === p.agentId).map((e) => e.event), { timeZone: p.timeZone });
+  }
+  const half = live.length >> 1;
+  for (const { agentId, event } of live.slice(0, half)) threats.assess(agentId, event);
+  const measured = live.slice(half);
+  const samples = new Float64Array(measured.length);
+  const start = performance.now();
+  measured.forEach(({ agentId, event }, i) => {
+    const t0 = process.hrtime.bigint();
+    threats.assess(agentId, event);
+    samples[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  });
+  throughput.push({
+    name: 'ThreatDetector.assess end to end (parsed events)',
+    target: '>= 100,000/s, p99 <= 50 us',
+    perSecond: measured.length / ((performance.now() - start) / 1000),
+    p50Us: percentile(samples, 0.5),
+    p99Us: percentile(samples, 0.99),
+  });
+  const raw = fleet.live.slice(half).map((e) => ({ agentId: e.agentId, event: e.event as unknown }));
+  throughput.push(rate('ThreatDetector.assess end to end (raw snake_case JSON, validated)', '>= 100,000/s', raw.length, () => {
+    for (const { agentId, event } of raw) threats.assess(agentId, event);
+  }));
+
+  // Save and load of one agent's models (100-tree forest, extractor, baseline) through files.
+  const store = new FileModelStore({ directory: mkdtempSync(join(tmpdir(), 'harombe-bench-')), key: null });
+  const saver = new ThreatDetector({ store, contamination: 0.01, seed: 21 });
+  saver.train(persona.agentId, history, { timeZone: persona.timeZone });
+  const saves: number[] = [];
+  const loads: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    let t0 = performance.now();
+    await saver.save(persona.agentId);
+    saves.push(performance.now() - t0);
+    const loader = new ThreatDetector({ store, contamination: 0.01, seed: 21 });
+    t0 = performance.now();
+    await loader.load(persona.agentId);
+    loads.push(performance.now() - t0);
+  }
+  const refs = await store.list();
+  const { statSync } = await import('node:fs');
+  const artifactBytes = refs.reduce((sum, r) => sum + statSync(r.location).size, 0);
+
+  // Memory of many trained agents (events per agent kept small so the bench stays quick).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const many = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, detector: { maxModels: memoryAgents } });
+  const template: SecurityEvent[] = history.slice(0, 200);
+  for (let a = 0; a < memoryAgents; a++) many.train(`agent-${a}`, template);
+  gc?.();
+  const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const bytesPerAgent = (after - before) / memoryAgents;
+  return {
+    throughput,
+    persistence: { saveMs: percentile(Float64Array.from(saves), 0.5), loadMs: percentile(Float64Array.from(loads), 0.5), artifactBytes, target: '<= 5 ms each' },
+    memory: {
+      agents: memoryAgents,
+      eventsPerAgent: template.length,
+      bytesPerAgent,
+      cacheLimit: memoryAgents,
+      residentMiB: (after - before) / 2 ** 20,
+      extrapolated10kMiB: (bytesPerAgent * 10_000) / 2 ** 20,
+    },
+  };
+}
