@@ -78,8 +78,13 @@ export class AgentHistory {
     return bucket;
   }
 
+  /** The first day kept at the last expiry: nothing to do until it moves. */
+  private expiredBefore = Number.NEGATIVE_INFINITY;
+
   /** Drops days before `firstDay`. */
   expire(firstDay: number): boolean {
+    if (firstDay <= this.expiredBefore) return false;
+    this.expiredBefore = firstDay;
     let dropped = false;
     for (const day of this.buckets.keys()) {
       if (day < firstDay) {
@@ -105,19 +110,24 @@ export class AgentHistory {
     if (failed) this.recentFailures[slot]!++;
   }
 
-  /** Events and failures in the `minutes` (default 60) up to and including the minute of `ms`. */
-  recent(ms: number, minutes = RECENT_MINUTES): { events: number; failures: number } {
+  /**
+   * Events and failures in the 60 minutes up to and including the minute of `ms`, and events in
+   * the last `burstMinutes` of them, in one pass over the minute ring.
+   */
+  recent(ms: number, burstMinutes = 5): { events: number; failures: number; burst: number } {
     const minute = Math.floor(ms / MINUTE_MS);
     let events = 0;
     let failures = 0;
+    let burst = 0;
     for (let i = 0; i < RECENT_MINUTES; i++) {
       const m = this.minuteOf[i]!;
-      if (m > minute - minutes && m <= minute) {
+      if (m > minute - RECENT_MINUTES && m <= minute) {
         events += this.recentEvents[i]!;
         failures += this.recentFailures[i]!;
+        if (m > minute - burstMinutes) burst += this.recentEvents[i]!;
       }
     }
-    return { events, failures };
+    return { events, failures, burst };
   }
 
   remember(key: string, where: Remembered): void {

@@ -197,10 +197,10 @@ export class BaselineLearner {
         : this.upperTail(Math.log1p(event.durationMs), profile.toolDuration.get(tool) ?? profile.duration);
     const typeP = profile.eventTypes.pValues.get(event.eventType) ?? profile.eventTypes.unseen;
     const toolP = profile.tools.pValues.get(event.toolName ?? NO_TOOL) ?? profile.tools.unseen;
-    const recent = history.recent(Math.max(ms, history.newestMs));
+    const recent = history.recent(Math.max(ms, history.newestMs), BURST_MINUTES);
     const callsNow = recent.events + 1;
     // The hour and the last 5 minutes, whichever is more unusual (doubled for looking twice).
-    const burstNow = history.recent(Math.max(ms, history.newestMs), BURST_MINUTES).events + 1;
+    const burstNow = recent.burst + 1;
     const rate = Math.min(
       1,
       2 *
@@ -363,8 +363,9 @@ export class BaselineLearner {
       bucket.firstMs = Math.min(bucket.firstMs, ms);
       const at = Math.max(ms, history.newestMs);
       history.countRecent(at, !event.success);
-      bucket.trailingCalls.add(history.recent(at).events);
-      bucket.trailingBurst.add(history.recent(at, BURST_MINUTES).events);
+      const recent = history.recent(at, BURST_MINUTES);
+      bucket.trailingCalls.add(recent.events);
+      bucket.trailingBurst.add(recent.burst);
     }
     if (ms > history.newestMs) history.newestMs = ms;
     if (history.expire(firstDay)) history.changes = Number.POSITIVE_INFINITY;
