@@ -28,7 +28,9 @@ const machine = {
 
 // Running one part keeps the other part's last results.
 const previousFile = join(repoRoot, 'bench/results/forest.json');
-const previous = existsSync(previousFile) ? (JSON.parse(readFileSync(previousFile, 'utf8')) as Partial<BenchResults>) : {};
+const previous = existsSync(previousFile)
+  ? (JSON.parse(readFileSync(previousFile, 'utf8')) as Partial<BenchResults>)
+  : {};
 const forest: ForestDatasetResult[] = only === 'pipeline' ? (previous.forest ?? []) : [];
 for (const name of only === 'pipeline' ? [] : datasetNames(dir)) {
   const result = await benchDataset(dir, name, reference, peerCapMs);
@@ -45,13 +47,21 @@ const latencyDataset = forest.some((r) => r.name === 'shuttle') ? 'shuttle' : (f
 const latencies =
   only === 'pipeline' && previous.latencies ? previous.latencies : singleRowLatencies(dir, latencyDataset);
 const pipeline =
-  only === 'forest' ? previous.pipeline : await benchPipeline(Number(process.env.HAROMBE_MEMORY_AGENTS ?? 2000));
+  only === 'forest'
+    ? previous.pipeline
+    : await benchPipeline(Number(process.env.HAROMBE_MEMORY_AGENTS ?? 2000));
 for (const t of pipeline?.throughput ?? []) {
-  console.log(`${t.name}: ${Math.round(t.perSecond)}/s${t.p99Us === undefined ? '' : ` p50 ${t.p50Us!.toFixed(1)} us p99 ${t.p99Us.toFixed(1)} us`} (target ${t.target})`);
+  console.log(
+    `${t.name}: ${Math.round(t.perSecond)}/s${t.p99Us === undefined ? '' : ` p50 ${t.p50Us!.toFixed(1)} us p99 ${t.p99Us.toFixed(1)} us`} (target ${t.target})`,
+  );
 }
 if (pipeline) {
-  console.log(`save ${pipeline.persistence.saveMs.toFixed(2)} ms, load ${pipeline.persistence.loadMs.toFixed(2)} ms, ${pipeline.persistence.artifactBytes} bytes`);
-  console.log(`memory: ${Math.round(pipeline.memory.bytesPerAgent / 1024)} KiB per trained agent (${pipeline.memory.agents} agents)`);
+  console.log(
+    `save ${pipeline.persistence.saveMs.toFixed(2)} ms, load ${pipeline.persistence.loadMs.toFixed(2)} ms, ${pipeline.persistence.artifactBytes} bytes`,
+  );
+  console.log(
+    `memory: ${Math.round(pipeline.memory.bytesPerAgent / 1024)} KiB per trained agent (${pipeline.memory.agents} agents)`,
+  );
 }
 console.log(
   `single-row score p50 ${latencies.score.p50Us.toFixed(2)} us p99 ${latencies.score.p99Us.toFixed(2)} us, ${Math.round(latencies.score.perSecond)}/s; explain p50 ${latencies.explain.p50Us.toFixed(2)} us p99 ${latencies.explain.p99Us.toFixed(2)} us`,

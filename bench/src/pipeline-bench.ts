@@ -27,7 +27,14 @@ export interface Throughput {
 export interface PipelineResults {
   throughput: Throughput[];
   persistence: { saveMs: number; loadMs: number; artifactBytes: number; target: string };
-  memory: { agents: number; eventsPerAgent: number; bytesPerAgent: number; cacheLimit: number; residentMiB: number; extrapolated10kMiB: number };
+  memory: {
+    agents: number;
+    eventsPerAgent: number;
+    bytesPerAgent: number;
+    cacheLimit: number;
+    residentMiB: number;
+    extrapolated10kMiB: number;
+  };
 }
 
 function rate(name: string, target: string, events: number, run: () => void): Throughput {
@@ -38,9 +45,18 @@ function rate(name: string, target: string, events: number, run: () => void): Th
 }
 
 export async function benchPipeline(memoryAgents: number): Promise<PipelineResults> {
-  const fleet = generateFleet({ seed: 21, agents: 12, historyDays: 28, liveDays: 14, scenarios: [], benignChange: false });
+  const fleet = generateFleet({
+    seed: 21,
+    agents: 12,
+    historyDays: 28,
+    liveDays: 14,
+    scenarios: [],
+    benignChange: false,
+  });
   const persona = fleet.personas[0]!;
-  const history = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => parseSecurityEvent(e.event));
+  const history = fleet.history
+    .filter((e) => e.agentId === persona.agentId)
+    .map((e) => parseSecurityEvent(e.event));
   const live = fleet.live.map((e) => ({ agentId: e.agentId, event: parseSecurityEvent(e.event) }));
   const mine = live.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
   const throughput: Throughput[] = [];
@@ -48,33 +64,45 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   const perEvent = new FeatureExtractor({ timeZone: persona.timeZone, windowFeatures: false });
   perEvent.fit(history);
   const out = new Float64Array(perEvent.dimension);
-  throughput.push(rate('features: per-event extraction', '>= 1,000,000/s', mine.length * 20, () => {
-    for (let k = 0; k < 20; k++) for (const e of mine) perEvent.transform(e, out);
-  }));
+  throughput.push(
+    rate('features: per-event extraction', '>= 1,000,000/s', mine.length * 20, () => {
+      for (let k = 0; k < 20; k++) for (const e of mine) perEvent.transform(e, out);
+    }),
+  );
   const windowed = new FeatureExtractor({ timeZone: persona.timeZone });
   windowed.fit(history);
   const out2 = new Float64Array(windowed.dimension);
-  throughput.push(rate('features: extraction with windows (transform + observe)', '>= 300,000/s', mine.length, () => {
-    for (const e of mine) {
-      windowed.transform(e, out2);
-      windowed.observe(e);
-    }
-  }));
+  throughput.push(
+    rate('features: extraction with windows (transform + observe)', '>= 300,000/s', mine.length, () => {
+      for (const e of mine) {
+        windowed.transform(e, out2);
+        windowed.observe(e);
+      }
+    }),
+  );
 
   const learner = new BaselineLearner();
   learner.setTimeZone(persona.agentId, persona.timeZone);
-  throughput.push(rate('baseline: recordEvent', '>= 500,000/s', history.length, () => {
-    for (const e of history) learner.recordEvent(persona.agentId, e);
-  }));
+  throughput.push(
+    rate('baseline: recordEvent', '>= 500,000/s', history.length, () => {
+      for (const e of history) learner.recordEvent(persona.agentId, e);
+    }),
+  );
   learner.computeBaseline(persona.agentId);
-  throughput.push(rate('baseline: detectAnomalies', '>= 500,000/s', mine.length * 5, () => {
-    for (let k = 0; k < 5; k++) for (const e of mine) learner.detectAnomalies(persona.agentId, e);
-  }));
+  throughput.push(
+    rate('baseline: detectAnomalies', '>= 500,000/s', mine.length * 5, () => {
+      for (let k = 0; k < 5; k++) for (const e of mine) learner.detectAnomalies(persona.agentId, e);
+    }),
+  );
 
   // assess end to end (validation of parsed events, features, forest, baseline, explanation, recording).
   const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 21 });
   for (const p of fleet.personas) {
-    threats.train(p.agentId, fleet.history.filter((e) => e.agentId === p.agentId).map((e) => e.event), { timeZone: p.timeZone });
+    threats.train(
+      p.agentId,
+      fleet.history.filter((e) => e.agentId === p.agentId).map((e) => e.event),
+      { timeZone: p.timeZone },
+    );
   }
   const half = live.length >> 1;
   for (const { agentId, event } of live.slice(0, half)) threats.assess(agentId, event);
@@ -94,9 +122,16 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
     p99Us: percentile(samples, 0.99),
   });
   const raw = fleet.live.slice(half).map((e) => ({ agentId: e.agentId, event: e.event as unknown }));
-  throughput.push(rate('ThreatDetector.assess end to end (raw snake_case JSON, validated)', '>= 100,000/s', raw.length, () => {
-    for (const { agentId, event } of raw) threats.assess(agentId, event);
-  }));
+  throughput.push(
+    rate(
+      'ThreatDetector.assess end to end (raw snake_case JSON, validated)',
+      '>= 100,000/s',
+      raw.length,
+      () => {
+        for (const { agentId, event } of raw) threats.assess(agentId, event);
+      },
+    ),
+  );
 
   // Save and load of one agent's models (100-tree forest, extractor, baseline) through files.
   const store = new FileModelStore({ directory: mkdtempSync(join(tmpdir(), 'harombe-bench-')), key: null });
@@ -121,7 +156,11 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-  const many = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, detector: { maxModels: memoryAgents } });
+  const many = new ThreatDetector({
+    store: new MemoryModelStore(),
+    contamination: 0.01,
+    detector: { maxModels: memoryAgents },
+  });
   const template: SecurityEvent[] = history.slice(0, 200);
   for (let a = 0; a < memoryAgents; a++) many.train(`agent-${a}`, template);
   gc?.();
@@ -129,7 +168,12 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   const bytesPerAgent = (after - before) / memoryAgents;
   return {
     throughput,
-    persistence: { saveMs: percentile(Float64Array.from(saves), 0.5), loadMs: percentile(Float64Array.from(loads), 0.5), artifactBytes, target: '<= 5 ms each' },
+    persistence: {
+      saveMs: percentile(Float64Array.from(saves), 0.5),
+      loadMs: percentile(Float64Array.from(loads), 0.5),
+      artifactBytes,
+      target: '<= 5 ms each',
+    },
     memory: {
       agents: memoryAgents,
       eventsPerAgent: template.length,

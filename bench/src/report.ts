@@ -66,7 +66,8 @@ export function renderBenchmarks(results: BenchResults): string {
       '| what | events/s | p50 us | p99 us | target |',
       '|---|--:|--:|--:|---|',
       ...p.throughput.map(
-        (t) => `| ${t.name} | ${Math.round(t.perSecond)} | ${t.p50Us?.toFixed(1) ?? '-'} | ${t.p99Us?.toFixed(1) ?? '-'} | ${t.target} |`,
+        (t) =>
+          `| ${t.name} | ${Math.round(t.perSecond)} | ${t.p50Us?.toFixed(1) ?? '-'} | ${t.p99Us?.toFixed(1) ?? '-'} | ${t.target} |`,
       ),
       '',
       `Save and load of one agent's models (100-tree forest, fitted features, baseline) through \`FileModelStore\` with fsync: save ${p.persistence.saveMs.toFixed(2)} ms, load ${p.persistence.loadMs.toFixed(2)} ms (median of 20), ${(p.persistence.artifactBytes / 1024).toFixed(0)} KB on disk (target ${p.persistence.target}).`,

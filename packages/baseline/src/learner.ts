@@ -1,14 +1,14 @@
 // BaselineLearner: per-agent behavioural baselines over a rolling window of event time, in
 // bounded memory, with per-dimension anomaly scores in [0, 1] that are calibrated the same way.
-import { LocalClock } from '@harombe/features';
+import { LocalClock, TimeZoneSchema } from '@harombe/features';
 import {
   type BaselineScores,
   type BehavioralBaseline,
   ensureSecurityEvent,
+  parseAgentId,
   parseOrThrow,
   type SecurityEvent,
 } from '@harombe/models';
-import { z } from 'zod';
 import {
   AgentHistory,
   addCount,
@@ -45,13 +45,6 @@ const BURST_MINUTES = 5;
 /** 1.4826 * MAD estimates a normal standard deviation. */
 const MAD_TO_SIGMA = 1.4826;
 
-const AgentIdSchema = z.string().min(1).max(256);
-/** Agent ids: non-empty strings of at most 256 characters (checked cheaply, explained by zod). */
-const parseAgentId = (agentId: unknown): string =>
-  typeof agentId === 'string' && agentId.length > 0 && agentId.length <= 256
-    ? agentId
-    : parseOrThrow(AgentIdSchema, agentId, 'agentId');
-
 /**
  * Learns what is normal for each agent and scores new events against it.
  *
@@ -84,7 +77,7 @@ export class BaselineLearner {
    */
   setTimeZone(agentId: string, timeZone: string): void {
     const id = parseAgentId(agentId);
-    parseOrThrow(BaselineLearnerOptionsSchema.shape.timeZone, timeZone, 'timeZone');
+    parseOrThrow(TimeZoneSchema, timeZone, 'timeZone');
     this.history(id, true)!.timeZone = timeZone;
     this.profiles.delete(id);
   }

@@ -1,21 +1,11 @@
-import { checkTimeZone } from '@harombe/features';
+import { TimeZoneSchema } from '@harombe/features';
 import { z } from 'zod';
 
 export const BaselineLearnerOptionsSchema = z
   .object({
     windowDays: z.number().int().min(1).max(366).default(30),
     minSamples: z.number().int().min(1).default(100),
-    timeZone: z
-      .string()
-      .refine((zone) => {
-        try {
-          checkTimeZone(zone);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'expected an IANA time zone such as "Europe/Berlin"')
-      .default('UTC'),
+    timeZone: TimeZoneSchema.default('UTC'),
     robust: z.boolean().default(true),
     feedbackWeight: z.number().min(1).max(1000).default(10),
     maxVocabulary: z.number().int().min(1).max(100_000).default(1000),

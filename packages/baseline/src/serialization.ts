@@ -1,5 +1,6 @@
 // The learner as versioned JSON: options and, per agent, its day buckets, last-hour counters and
 // quarantined events. Agent ids are values, never object keys.
+import { AgentIdSchema } from '@harombe/models';
 import { z } from 'zod';
 import { AgentHistory, DayBucket } from './agent-history.js';
 import { Distribution } from './distribution.js';
@@ -37,7 +38,7 @@ const BucketSchema = z.object({
   firstMs: z.number().nullable(),
 });
 const AgentSchema = z.object({
-  agentId: z.string().min(1).max(256),
+  agentId: AgentIdSchema,
   timeZone: z.string().optional(),
   newestMs: z.number().nullable(),
   buckets: z.array(BucketSchema),

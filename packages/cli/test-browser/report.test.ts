@@ -15,7 +15,14 @@ describe('the demo report in headless Chromium', () => {
     await demo({ seed: 7, agents: 10, historyDays: 14, liveDays: 5, home, contamination: 0.01 }, quiet);
     const browser = await chromium.launch({
       executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -7,6 +7,7 @@ import {
   ensureSecurityEvent,
   HarombeError,
   type ModelStore,
+  parseAgentId,
   parseOrThrow,
   type ScoringSource,
   type SecurityEvent,
@@ -16,7 +17,7 @@ import {
   ValidationError,
 } from '@harombe/models';
 import { FileModelStore } from '@harombe/persistence';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   AgentModel,
   describeEvent,
@@ -35,12 +36,6 @@ const FLEET_ID = '(fleet)';
 /** Factors with at least this share are named in explanations. */
 const FACTOR_SHARE = 0.1;
 const MAX_FACTORS = 3;
-
-const AgentIdSchema = z.string().min(1).max(4096);
-const parseAgentId = (agentId: unknown): string =>
-  typeof agentId === 'string' && agentId.length > 0 && agentId.length <= 4096
-    ? agentId
-    : parseOrThrow(AgentIdSchema, agentId, 'agentId');
 
 /** Per-agent training options. */
 export interface TrainOptions {
@@ -126,14 +121,7 @@ export class AnomalyDetector {
         throw error;
       }
     });
-    if (events.length < this.options.minEvents) {
-      return {
-        agentId: id,
-        trained: false,
-        events: events.length,
-        reason: `needs at least ${this.options.minEvents} events to train, received ${events.length}`,
-      };
-    }
+    if (events.length < this.options.minEvents) return this.tooFew(id, events.length, 'train');
     const settings = options.timeZone
       ? { ...this.settings, features: { ...this.settings.features, timeZone: options.timeZone } }
       : this.settings;
@@ -228,14 +216,7 @@ export class AnomalyDetector {
     const id = parseAgentId(agentId);
     const old = this.models.get(id);
     const pool = [...(old?.reservoir ?? []), ...events.map((e) => ensureSecurityEvent(e))];
-    if (pool.length < this.options.minEvents) {
-      return {
-        agentId: id,
-        trained: false,
-        events: pool.length,
-        reason: `needs at least ${this.options.minEvents} events to retrain, has ${pool.length}`,
-      };
-    }
+    if (pool.length < this.options.minEvents) return this.tooFew(id, pool.length, 'retrain');
     const features = old ? { ...this.settings.features, ...old.extractor.options } : this.settings.features;
     const model = AgentModel.fit(id, pool, { ...this.settings, features });
     model.reservoir = reservoirSample(pool, this.options.reservoirSize, this.options.seed);
@@ -246,6 +227,15 @@ export class AnomalyDetector {
     }
     this.install(id, model);
     return { agentId: id, trained: true, events: pool.length, features: model.extractor.featureNames };
+  }
+
+  private tooFew(agentId: string, events: number, verb: string): TrainResult {
+    return {
+      agentId,
+      trained: false,
+      events,
+      reason: `needs at least ${this.options.minEvents} events to ${verb}, received ${events}`,
+    };
   }
 
   /** Saves the agent's model to the store; resolves to where it was stored. */

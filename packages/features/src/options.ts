@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { checkTimeZone } from './local-time.js';
 
+/** An IANA time zone name that this runtime knows. */
+export const TimeZoneSchema = z.string().refine((zone) => {
+  try {
+    checkTimeZone(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as "Europe/Berlin"');
+
 export const FeatureExtractorOptionsSchema = z
   .object({
-    timeZone: z
-      .string()
-      .refine((zone) => {
-        try {
-          checkTimeZone(zone);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'expected an IANA time zone such as "Europe/Berlin"')
-      .default('UTC'),
+    timeZone: TimeZoneSchema.default('UTC'),
     windowMs: z
       .number()
       .int()

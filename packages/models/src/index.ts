@@ -1,4 +1,5 @@
 export { HarombeError, ValidationError, type ValidationIssue } from './errors.js';
+export { AgentIdSchema, MAX_AGENT_ID_LENGTH, parseAgentId } from './ids.js';
 export {
   type AnomalyResult,
   AnomalyResultSchema,

@@ -10,9 +10,9 @@ import {
   ArtifactKindSchema,
   type ArtifactRef,
   type ModelStore,
+  parseAgentId,
   parseOrThrow,
 } from '@harombe/models';
-import { z } from 'zod';
 import { open, seal } from './envelope.js';
 import { CorruptError, NotFoundError, StoreError } from './errors.js';
 import { resolveKey } from './key.js';
@@ -21,8 +21,6 @@ import { resolveKey } from './key.js';
 export function defaultModelDirectory(): string {
   return join(homedir(), '.harombe', 'models');
 }
-
-export const AgentIdSchema = z.string().min(1).max(4096);
 
 export interface FileModelStoreOptions {
   /** Directory of the artifacts, created 0700 if missing. Default `~/.harombe/models`. */
@@ -78,7 +76,7 @@ export class FileModelStore implements ModelStore {
   }
 
   async save(agentId: string, kind: ArtifactKind, body: unknown): Promise<ArtifactRef> {
-    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
     const text = await seal(body, {
       agentId: id,
@@ -115,7 +113,7 @@ export class FileModelStore implements ModelStore {
   }
 
   async load(agentId: string, kind: ArtifactKind): Promise<unknown> {
-    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
     const location = join(this.directory, fileName(id, k));
     let text: string;
@@ -137,7 +135,7 @@ export class FileModelStore implements ModelStore {
   }
 
   async has(agentId: string, kind: ArtifactKind): Promise<boolean> {
-    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
     try {
       return (await stat(join(this.directory, fileName(id, k)))).isFile();
@@ -176,7 +174,7 @@ export class FileModelStore implements ModelStore {
   }
 
   async delete(agentId: string, kind: ArtifactKind): Promise<boolean> {
-    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
     try {
       await unlink(join(this.directory, fileName(id, k)));

@@ -5,16 +5,16 @@ import {
   ArtifactKindSchema,
   type ArtifactRef,
   type ModelStore,
+  parseAgentId,
   parseOrThrow,
 } from '@harombe/models';
 import { CorruptError, NotFoundError } from './errors.js';
-import { AgentIdSchema } from './file-store.js';
 
 export class MemoryModelStore implements ModelStore {
   private readonly artifacts = new Map<string, { agentId: string; kind: string; text: string }>();
 
   async save(agentId: string, kind: ArtifactKind, body: unknown): Promise<ArtifactRef> {
-    const id = parseOrThrow(AgentIdSchema, agentId, 'agentId');
+    const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
     const text = JSON.stringify(body);
     if (text === undefined) throw new CorruptError('the artifact body is not JSON-serializable', undefined);

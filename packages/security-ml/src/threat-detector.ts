@@ -220,7 +220,8 @@ export class ThreatDetector {
       parts.push(`baseline: unusual ${DIMENSION_LABEL[strongest]} (${baseline[strongest].toFixed(2)})`);
     }
     // The forest's words only when it found something itself (not "typical for this agent").
-    const mlText = ml.anomalyScore >= this.bands.low ? [ml.explanation] : ml.source === 'agent' ? [] : [ml.explanation];
+    const mlText =
+      ml.anomalyScore >= this.bands.low ? [ml.explanation] : ml.source === 'agent' ? [] : [ml.explanation];
     return (baselineLeads ? [...parts, ...mlText] : [...mlText, ...parts]).join('; ') || ml.explanation;
   }
 }
