@@ -22,6 +22,7 @@ import {
   AgentModel,
   describeEvent,
   type ModelSettings,
+  type SerializedDetectorModel,
   SerializedDetectorModelSchema,
 } from './agent-model.js';
 import { calibratedScore } from './calibration.js';
@@ -241,9 +242,7 @@ export class AnomalyDetector {
   /** Saves the agent's model to the store; resolves to where it was stored. */
   async saveModel(agentId: string): Promise<string> {
     const id = parseAgentId(agentId);
-    const model = this.models.get(id);
-    if (!model) throw new DetectorError('DETECTOR_NO_MODEL', `no model for agent ${id} to save`);
-    const ref = await this.store.save(id, DETECTOR_KIND, model.toJSON());
+    const ref = await this.store.save(id, DETECTOR_KIND, this.exportModel(id));
     return ref.location;
   }
 
@@ -255,7 +254,23 @@ export class AnomalyDetector {
    */
   async loadModel(agentId: string): Promise<void> {
     const id = parseAgentId(agentId);
-    const json = await this.store.load(id, DETECTOR_KIND);
+    this.importModel(id, await this.store.load(id, DETECTOR_KIND));
+  }
+
+  /** The agent's model as versioned JSON (what `saveModel` stores). */
+  exportModel(agentId: string): SerializedDetectorModel {
+    const id = parseAgentId(agentId);
+    const model = this.models.get(id);
+    if (!model) throw new DetectorError('DETECTOR_NO_MODEL', `no model for agent ${id} to save`);
+    return model.toJSON();
+  }
+
+  /**
+   * Installs a model from {@link exportModel} output.
+   * @throws {DetectorError} not a valid detector model of this agent.
+   */
+  importModel(agentId: string, json: unknown): void {
+    const id = parseAgentId(agentId);
     const parsed = SerializedDetectorModelSchema.safeParse(json);
     if (!parsed.success || parsed.data.agentId !== id) {
       const issue = parsed.success
@@ -273,7 +288,9 @@ export class AnomalyDetector {
       throw new DetectorError(
         'DETECTOR_INVALID_MODEL',
         `stored detector model of ${id} is invalid: ${(error as Error).message}`,
-        { cause: error },
+        {
+          cause: error,
+        },
       );
     }
     this.install(id, model);

@@ -1,4 +1,4 @@
-export { type EventDescriptor, nearIdentical } from './agent-model.js';
+export { type EventDescriptor, nearIdentical, type SerializedDetectorModel } from './agent-model.js';
 export { calibratedScore, tailOfScore } from './calibration.js';
 export {
   AnomalyDetector,

@@ -59,6 +59,7 @@ export class IsolationForest {
   private pathBits = new Float64Array(0);
   private isolationBits: Float32Array | undefined;
   private heap: HeapTrees | undefined;
+  private serialized: SerializedForest | undefined;
   private collectInBag = false;
   private lastInBag: Int32Array | undefined;
 
@@ -265,9 +266,10 @@ export class IsolationForest {
     return { score: this.toScore(sum), shares: credit };
   }
 
-  /** A versioned, JSON-safe snapshot; see {@link IsolationForest.fromJSON}. */
+  /** A versioned, JSON-safe snapshot; see {@link IsolationForest.fromJSON}. (A fitted forest never changes, so it is encoded once.) */
   toJSON(): SerializedForest {
-    return encodeForest(this.fittedState('toJSON'), this.options);
+    this.serialized ??= encodeForest(this.fittedState('toJSON'), this.options);
+    return { ...this.serialized, options: { ...this.serialized.options } };
   }
 
   /**
@@ -285,6 +287,7 @@ export class IsolationForest {
   private install(state: FittedState): void {
     this.state = state;
     this.heap = undefined;
+    this.serialized = undefined;
     this.normaliser = averagePathLength(state.psi) * state.trees.roots.length;
     this.isolationBits = undefined;
     this.pathFeatures = new Int32Array(state.maxDepth + 1);

@@ -142,7 +142,17 @@ class ByteReader {
 
 const CHUNK = 0x8000;
 
+/** Node's Buffer when present (much faster), else btoa/atob, so the package also runs in browsers. */
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: {
+      from(data: Uint8Array | string, encoding?: string): Uint8Array & { toString(encoding: string): string };
+    };
+  }
+).Buffer;
+
 function toBase64(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes).toString('base64');
   let binary = '';
   for (let i = 0; i < bytes.length; i += CHUNK) {
     binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
@@ -151,6 +161,11 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 function fromBase64(text: string, section: string): Uint8Array {
+  // The schema already checked the alphabet; a length that is not a multiple of 4 is truncation.
+  if (text.length % 4 !== 0) {
+    throw new ModelFormatError('truncated', `section "${section}" is not whole base64 (truncated?)`);
+  }
+  if (NodeBuffer) return Uint8Array.from(NodeBuffer.from(text, 'base64'));
   let binary: string;
   try {
     binary = atob(text);

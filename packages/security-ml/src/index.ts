@@ -6,8 +6,9 @@ export * from '@harombe/isolation-forest';
 export * from '@harombe/models';
 export * from '@harombe/persistence';
 export {
-  BASELINE_KIND,
   type DetectionMode,
+  THREAT_MODEL_FORMAT,
+  THREAT_MODEL_KIND,
   type ThreatAssessment,
   ThreatDetector,
   type ThreatDetectorOptions,

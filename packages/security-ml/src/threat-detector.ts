@@ -12,6 +12,7 @@ import {
   AnomalyDetector,
   type AnomalyDetectorOptions,
   calibratedScore,
+  DetectorError,
   type TrainResult,
 } from '@harombe/detector';
 import {
@@ -30,7 +31,15 @@ import { z } from 'zod';
 /** `enforce`: integrations act on `isThreat`. `shadow`: assess and report, never block. */
 export type DetectionMode = 'enforce' | 'shadow';
 
-export const BASELINE_KIND = 'baseline';
+/** The artifact kind and format under which `save` stores an agent's forest and baseline together. */
+export const THREAT_MODEL_KIND = 'threat-model';
+export const THREAT_MODEL_FORMAT = 'harombe.threat-model';
+const ThreatModelSchema = z.object({
+  format: z.literal(THREAT_MODEL_FORMAT),
+  version: z.literal(1),
+  detector: z.unknown(),
+  baseline: z.unknown(),
+});
 const BASELINE_DIMENSIONS = 6;
 
 export interface ThreatDetectorOptions {
@@ -194,17 +203,33 @@ export class ThreatDetector {
     this.learner.updateFromFeedback(agentId, event, isAnomaly);
   }
 
-  /** Saves the agent's forest model and baseline; resolves to their locations. */
-  async save(agentId: string): Promise<{ detector: string; baseline: string }> {
-    const detector = await this.detector.saveModel(agentId);
-    const baseline = await this.store.save(agentId, BASELINE_KIND, this.learner.exportAgent(agentId));
-    return { detector, baseline: baseline.location };
+  /** Saves the agent's forest model and baseline as one artifact; resolves to where it was stored. */
+  async save(agentId: string): Promise<string> {
+    const artifact = {
+      format: THREAT_MODEL_FORMAT,
+      version: 1,
+      detector: this.detector.exportModel(agentId),
+      baseline: this.learner.exportAgent(agentId),
+    };
+    return (await this.store.save(agentId, THREAT_MODEL_KIND, artifact)).location;
   }
 
-  /** Loads the agent's forest model and baseline saved by {@link save}. */
+  /**
+   * Loads what {@link save} stored.
+   * @throws {NotFoundError | CorruptError | TamperedError | UnsupportedVersionError} from the store.
+   * @throws {DetectorError | BaselineModelError} an invalid stored model.
+   */
   async load(agentId: string): Promise<void> {
-    await this.detector.loadModel(agentId);
-    this.learner.importAgent(agentId, await this.store.load(agentId, BASELINE_KIND));
+    const json = await this.store.load(agentId, THREAT_MODEL_KIND);
+    const artifact = ThreatModelSchema.safeParse(json);
+    if (!artifact.success) {
+      throw new DetectorError(
+        'DETECTOR_INVALID_MODEL',
+        `stored threat model of ${agentId} is not a ${THREAT_MODEL_FORMAT} version 1 artifact`,
+      );
+    }
+    this.detector.importModel(agentId, artifact.data.detector);
+    this.learner.importAgent(agentId, artifact.data.baseline);
   }
 
   private explain(

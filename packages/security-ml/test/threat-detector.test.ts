@@ -66,9 +66,8 @@ describe('ThreatDetector on the spec examples', () => {
     const store = new MemoryModelStore();
     const threats = new ThreatDetector({ store, contamination: 0.01, seed: 7 });
     threats.train('agent-123', specHistory);
-    const locations = await threats.save('agent-123');
-    expect(locations.detector).toContain('detector');
-    expect(locations.baseline).toContain('baseline');
+    const location = await threats.save('agent-123');
+    expect(location).toContain('threat-model');
     const restored = new ThreatDetector({ store, contamination: 0.01, seed: 7 });
     await restored.load('agent-123');
     const probe = {
