@@ -165,7 +165,7 @@ export class IsolationForest {
         let node = root;
         let f = feature[node]!;
         while (f >= 0) {
-          node = data[offset + f]! > value[node]! ? left[node]! + 1 : left[node]!;
+          node = left[node]! + (((data[offset + f]! > value[node]!) as unknown as number) | 0);
           f = feature[node]!;
         }
         sums[i]! += value[node]!;
@@ -193,7 +193,7 @@ export class IsolationForest {
       let node = roots[t]!;
       let f = feature[node]!;
       while (f >= 0) {
-        node = row[f]! <= value[node]! ? left[node]! : left[node]! + 1;
+        node = left[node]! + (((row[f]! > value[node]!) as unknown as number) | 0);
         f = feature[node]!;
       }
       sum += value[node]!;
@@ -247,7 +247,7 @@ export class IsolationForest {
       let f = feature[node]!;
       let steps = 0;
       while (f >= 0) {
-        node = row[f]! <= value[node]! ? left[node]! : left[node]! + 1;
+        node = left[node]! + (((row[f]! > value[node]!) as unknown as number) | 0);
         pathFeatures[steps] = f;
         pathBits[steps++] = bits[node]!;
         f = feature[node]!;
