@@ -1,6 +1,6 @@
 // The learner as versioned JSON: options and, per agent, its day buckets, last-hour counters and
 // quarantined events. Agent ids are values, never object keys.
-import { AgentIdSchema } from '@harombe/models';
+import { AgentIdSchema, readTagged } from '@harombe/models';
 import { z } from 'zod';
 import { AgentHistory, DayBucket } from './agent-history.js';
 import { Distribution } from './distribution.js';
@@ -136,27 +136,12 @@ export function serializeLearner(learner: BaselineLearner, only?: string): Seria
 
 /** Validates serialized baselines (format, version, schema). */
 export function parseSerialized(input: unknown): SerializedBaseline {
-  const json = typeof input === 'string' ? parseText(input) : input;
-  if (
-    json === null ||
-    typeof json !== 'object' ||
-    (json as { format?: unknown }).format !== BASELINE_FORMAT
-  ) {
-    throw new BaselineModelError('foreign', `expected an object with format "${BASELINE_FORMAT}"`);
-  }
-  const version = (json as { version?: unknown }).version;
-  if (version !== BASELINE_FORMAT_VERSION) {
-    throw new BaselineModelError(
-      'version',
-      `format version ${String(version)} is not supported (this release reads ${BASELINE_FORMAT_VERSION})`,
-    );
-  }
-  const parsed = SerializedBaselineSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new BaselineModelError('schema', `field "${issue.path.join('.')}": ${issue.message}`);
-  }
-  return parsed.data;
+  return readTagged(input, {
+    format: BASELINE_FORMAT,
+    version: BASELINE_FORMAT_VERSION,
+    schema: SerializedBaselineSchema,
+    fail: (problem, message) => new BaselineModelError(problem, message),
+  });
 }
 
 export function deserializeLearner(
@@ -200,12 +185,4 @@ export function readHistory(agent: SerializedBaseline['agents'][number]): AgentH
   }
   for (const key of agent.quarantined) history.quarantine(key);
   return history;
-}
-
-function parseText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BaselineModelError('schema', 'the text is not valid JSON');
-  }
 }

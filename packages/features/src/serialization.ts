@@ -1,5 +1,6 @@
 // The fitted extractor as versioned JSON: vocabularies, neutral values, ranges and the live window,
 // so that a reloaded extractor produces identical vectors.
+import { readTagged } from '@harombe/models';
 import { z } from 'zod';
 import type { WindowEntry } from './activity-window.js';
 import { FeatureModelError } from './errors.js';
@@ -64,27 +65,12 @@ export function serializeExtractor(extractor: FeatureExtractor): SerializedExtra
 }
 
 export function deserializeExtractor(input: unknown): FeatureExtractor {
-  const json = typeof input === 'string' ? safeJsonParse(input) : input;
-  if (
-    json === null ||
-    typeof json !== 'object' ||
-    (json as { format?: unknown }).format !== FEATURES_FORMAT
-  ) {
-    throw new FeatureModelError('foreign', `expected an object with format "${FEATURES_FORMAT}"`);
-  }
-  const version = (json as { version?: unknown }).version;
-  if (version !== FEATURES_FORMAT_VERSION) {
-    throw new FeatureModelError(
-      'version',
-      `format version ${String(version)} is not supported (this release reads ${FEATURES_FORMAT_VERSION})`,
-    );
-  }
-  const parsed = SerializedExtractorSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new FeatureModelError('schema', `field "${issue.path.join('.')}": ${issue.message}`);
-  }
-  const model = parsed.data;
+  const model = readTagged(input, {
+    format: FEATURES_FORMAT,
+    version: FEATURES_FORMAT_VERSION,
+    schema: SerializedExtractorSchema,
+    fail: (problem, message) => new FeatureModelError(problem, message),
+  });
   const expectedNeutral = 2 + model.resourceKeys.length;
   if (model.neutral.length !== expectedNeutral) {
     throw new FeatureModelError(
@@ -123,12 +109,4 @@ export function deserializeExtractor(input: unknown): FeatureExtractor {
     );
   }
   return extractor;
-}
-
-function safeJsonParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new FeatureModelError('schema', 'the text is not valid JSON');
-  }
 }

@@ -30,6 +30,7 @@ export {
   safeParseSecurityEvent,
 } from './security-event.js';
 export { type ArtifactKind, ArtifactKindSchema, type ArtifactRef, type ModelStore } from './store.js';
+export { readTagged, type TaggedFormat, type TaggedProblem } from './tagged.js';
 export {
   atLeast,
   compareThreatLevels,

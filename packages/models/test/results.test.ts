@@ -93,3 +93,31 @@ describe('result schemas round-trip through JSON', () => {
     ).toThrow(/threatLevel: expected one of "none", "low", "medium", "high", "critical", received "severe"/);
   });
 });
+
+describe('readTagged', () => {
+  it('checks JSON text, format tag, version and schema in order, through the caller’s error', async () => {
+    const { readTagged } = await import('../src/index.js');
+    const { z } = await import('zod');
+    const spec = {
+      format: 'harombe.test',
+      version: 1,
+      schema: z.object({ format: z.literal('harombe.test'), version: z.literal(1), n: z.number() }),
+      fail: (problem: string, message: string) => new Error(`${problem}: ${message}`),
+    };
+    expect(readTagged('{"format":"harombe.test","version":1,"n":2}', spec)).toEqual({
+      format: 'harombe.test',
+      version: 1,
+      n: 2,
+    });
+    expect(() => readTagged('{"format":', spec)).toThrow('schema: the text is not valid JSON');
+    expect(() => readTagged({ format: 'other' }, spec)).toThrow(
+      'foreign: expected an object with format "harombe.test"',
+    );
+    expect(() => readTagged({ format: 'harombe.test', version: 2 }, spec)).toThrow(
+      'version: format version 2 is not supported',
+    );
+    expect(() => readTagged({ format: 'harombe.test', version: 1, n: 'x' }, spec)).toThrow(
+      'schema: field "n"',
+    );
+  });
+});
