@@ -59,6 +59,10 @@ export class AgentHistory {
   readonly recentEvents = new Float64Array(RECENT_MINUTES);
   readonly recentFailures = new Float64Array(RECENT_MINUTES);
   readonly minuteOf = new Float64Array(RECENT_MINUTES).fill(-1);
+  /** The newest minute counted, and the events and failures of the hour ending with it. */
+  private newestMinute = Number.NEGATIVE_INFINITY;
+  private hourEvents = 0;
+  private hourFailures = 0;
   /** Recently recorded events: fingerprint → (day * 24 + hour); a ring of keys bounds it (FIFO). */
   private readonly recorded = new Map<string, number>();
   private readonly ring: (string | undefined)[] = new Array(REMEMBERED).fill(undefined);
@@ -98,8 +102,15 @@ export class AgentHistory {
     return dropped;
   }
 
+  /**
+   * Counts an event in the minute ring. Times only move forward here (callers pass the newest time
+   * seen); when the minute advances, minutes that left the hour are subtracted from running totals,
+   * so events within a minute cost O(1) instead of a scan of the ring.
+   */
   countRecent(ms: number, failed: boolean): void {
     const minute = Math.floor(ms / MINUTE_MS);
+    if (minute > this.newestMinute) this.slide(minute);
+    else if (minute <= this.newestMinute - RECENT_MINUTES) return; // older than the hour
     const slot = minute % RECENT_MINUTES;
     if (this.minuteOf[slot] !== minute) {
       this.minuteOf[slot] = minute;
@@ -108,6 +119,39 @@ export class AgentHistory {
     }
     this.recentEvents[slot]!++;
     if (failed) this.recentFailures[slot]!++;
+    this.hourEvents++;
+    if (failed) this.hourFailures++;
+  }
+
+  /** Moves the newest minute forward, dropping minutes that leave the hour from the totals. */
+  private slide(minute: number): void {
+    for (let i = 0; i < RECENT_MINUTES; i++) {
+      const held = this.minuteOf[i]!;
+      if (held >= 0 && held <= minute - RECENT_MINUTES) {
+        this.hourEvents -= this.recentEvents[i]!;
+        this.hourFailures -= this.recentFailures[i]!;
+        this.minuteOf[i] = -1;
+        this.recentEvents[i] = 0;
+        this.recentFailures[i] = 0;
+      }
+    }
+    this.newestMinute = minute;
+  }
+
+  /** Recomputes the running totals from the ring (after restoring it). */
+  rebuildRecent(): void {
+    let newest = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < RECENT_MINUTES; i++) newest = Math.max(newest, this.minuteOf[i]!);
+    this.newestMinute = newest;
+    this.hourEvents = 0;
+    this.hourFailures = 0;
+    for (let i = 0; i < RECENT_MINUTES; i++) {
+      const m = this.minuteOf[i]!;
+      if (m >= 0 && m > newest - RECENT_MINUTES) {
+        this.hourEvents += this.recentEvents[i]!;
+        this.hourFailures += this.recentFailures[i]!;
+      }
+    }
   }
 
   /**
@@ -116,6 +160,14 @@ export class AgentHistory {
    */
   recent(ms: number, burstMinutes = 5): { events: number; failures: number; burst: number } {
     const minute = Math.floor(ms / MINUTE_MS);
+    if (minute === this.newestMinute) {
+      let burst = 0;
+      for (let k = 0; k < burstMinutes; k++) {
+        const slot = (minute - k + RECENT_MINUTES * 2) % RECENT_MINUTES;
+        if (this.minuteOf[slot] === minute - k) burst += this.recentEvents[slot]!;
+      }
+      return { events: this.hourEvents, failures: this.hourFailures, burst };
+    }
     let events = 0;
     let failures = 0;
     let burst = 0;

@@ -183,6 +183,7 @@ export function readHistory(agent: SerializedBaseline['agents'][number]): AgentH
     history.recentEvents[slot] = events;
     history.recentFailures[slot] = failures;
   }
+  history.rebuildRecent();
   for (const key of agent.quarantined) history.quarantine(key);
   return history;
 }
