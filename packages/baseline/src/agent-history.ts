@@ -123,16 +123,22 @@ export class AgentHistory {
     if (failed) this.hourFailures++;
   }
 
-  /** Moves the newest minute forward, dropping minutes that leave the hour from the totals. */
+  /**
+   * Moves the newest minute forward, dropping the minutes that leave the hour from the totals: those
+   * in (old newest - 60, new newest - 60], one slot each, so O(minutes elapsed) and at most 60.
+   */
   private slide(minute: number): void {
-    for (let i = 0; i < RECENT_MINUTES; i++) {
-      const held = this.minuteOf[i]!;
+    const steps = Math.min(minute - this.newestMinute, RECENT_MINUTES);
+    for (let j = 0; j < steps; j++) {
+      const leaving = minute - RECENT_MINUTES - j;
+      const slot = ((leaving % RECENT_MINUTES) + RECENT_MINUTES) % RECENT_MINUTES;
+      const held = this.minuteOf[slot]!;
       if (held >= 0 && held <= minute - RECENT_MINUTES) {
-        this.hourEvents -= this.recentEvents[i]!;
-        this.hourFailures -= this.recentFailures[i]!;
-        this.minuteOf[i] = -1;
-        this.recentEvents[i] = 0;
-        this.recentFailures[i] = 0;
+        this.hourEvents -= this.recentEvents[slot]!;
+        this.hourFailures -= this.recentFailures[slot]!;
+        this.minuteOf[slot] = -1;
+        this.recentEvents[slot] = 0;
+        this.recentFailures[slot] = 0;
       }
     }
     this.newestMinute = minute;
@@ -150,6 +156,11 @@ export class AgentHistory {
       if (m >= 0 && m > newest - RECENT_MINUTES) {
         this.hourEvents += this.recentEvents[i]!;
         this.hourFailures += this.recentFailures[i]!;
+      } else {
+        // Keep the invariant that every held minute is inside the hour.
+        this.minuteOf[i] = -1;
+        this.recentEvents[i] = 0;
+        this.recentFailures[i] = 0;
       }
     }
   }
@@ -192,7 +203,7 @@ export class AgentHistory {
     this.ringPosition = (this.ringPosition + 1) % REMEMBERED;
     this.recorded.set(key, where.day * 24 + where.hour);
     if (where.weight !== 1) this.weights.set(key, where.weight);
-    else this.weights.delete(key);
+    else if (this.weights.size > 0) this.weights.delete(key);
   }
 
   /** Where a recently recorded event went, if it is still remembered. */

@@ -1,4 +1,4 @@
-// Mergeable summaries of one numeric quantity: moments (count, mean, variance, via
+// Mergeable summaries of one numeric quantity: moments (count, mean, variance; merged with
 // simple-statistics' combineMeans/combineVariances) and a sparse histogram in log1p space for
 // robust statistics (median, MAD) without keeping the values.
 import { combineMeans, combineVariances } from 'simple-statistics';
@@ -17,15 +17,14 @@ export class Distribution {
   readonly bins = new Map<number, number>();
 
   add(value: number, weight = 1): void {
-    if (this.count === 0) {
-      this.mean = value;
-      this.variance = 0;
-    } else {
-      const mean = combineMeans(this.mean, this.count, value, weight);
-      this.variance = combineVariances(this.variance, this.mean, this.count, 0, value, weight);
-      this.mean = mean;
-    }
-    this.count += weight;
+    // One weighted observation (West's update of mean and population variance); whole
+    // distributions are merged with simple-statistics' combineMeans/combineVariances below.
+    const count = this.count + weight;
+    const delta = value - this.mean;
+    const mean = this.mean + (delta * weight) / count;
+    this.variance = (this.variance * this.count + weight * delta * (value - mean)) / count;
+    this.mean = mean;
+    this.count = count;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     const bin = binOf(value);

@@ -377,3 +377,27 @@ describe('per-agent time zones and export', () => {
     expect(() => learner.setTimeZone('tokyo', 'Mars/Base')).toThrow('IANA');
   });
 });
+
+describe('the last hour', () => {
+  it('counts calls in the trailing hour exactly as time passes in jumps, also after a round trip', () => {
+    const learner = new BaselineLearner({ minSamples: 10 });
+    const start = MONDAY + 10 * HOUR;
+    // Minutes with calls, with gaps of every size up to two hours.
+    const minutes = [0, 1, 1, 2, 5, 30, 59, 60, 61, 90, 150, 151, 152, 300, 301, 359];
+    for (const [i, m] of minutes.entries()) {
+      learner.recordEvent('m', {
+        timestamp: start + m * 60_000,
+        event_type: 'x',
+        event_id: `e${i}`,
+        success: i % 3 !== 0,
+      });
+      const restored = BaselineLearner.fromJSON(JSON.parse(JSON.stringify(learner.toJSON())));
+      for (const probe of [learner, restored]) {
+        const history = probe.histories().get('m')!;
+        const inHour = minutes.slice(0, i + 1).filter((x) => x > m - 60).length;
+        const failures = minutes.slice(0, i + 1).filter((x, k) => x > m - 60 && k % 3 === 0).length;
+        expect(history.recent(start + m * 60_000)).toMatchObject({ events: inHour, failures });
+      }
+    }
+  });
+});

@@ -408,8 +408,17 @@ const OPTIONAL_COPIED = [
   'fileHash',
 ] as const;
 
-/** Events produced by our parsers: frozen, so they can be trusted without parsing again. */
-const parsedEvents = new WeakSet<SecurityEvent>();
+/**
+ * Marks events produced by our parsers (frozen, so they can be trusted without parsing again): a
+ * module-private symbol, non-enumerable, so JSON and equality ignore it. Unlike a WeakSet it costs
+ * the garbage collector nothing when many events are alive.
+ */
+const PARSED = Symbol('harombe.parsed-event');
+
+function markParsed(event: SecurityEvent): SecurityEvent {
+  Object.defineProperty(event, PARSED, { value: true });
+  return Object.freeze(event);
+}
 
 /** The result of {@link safeParseSecurityEvent}, shaped like zod's `safeParse`. */
 export type SafeParseEventResult =
@@ -452,9 +461,7 @@ export function createSecurityEventParser(
       Object.keys((fast.metadata as object | undefined) ?? {}).length + extras.length <=
         limits.maxMetadataKeys
     ) {
-      const event = Object.freeze(finish(fast, extras, limits));
-      parsedEvents.add(event);
-      return { success: true, data: event };
+      return { success: true, data: markParsed(finish(fast, extras, limits)) };
     }
     const result = schema.safeParse(canonical, { reportInput: true });
     if (!result.success) {
@@ -473,9 +480,7 @@ export function createSecurityEventParser(
       };
       return { success: false, error: new ValidationError('event', [issue]) };
     }
-    const event = Object.freeze(finish(data, extras, limits));
-    parsedEvents.add(event);
-    return { success: true, data: event };
+    return { success: true, data: markParsed(finish(data, extras, limits)) };
   };
   return {
     limits,
@@ -495,7 +500,7 @@ const defaultParser = createSecurityEventParser();
  * parses it. Lets hot paths accept either without validating twice.
  */
 export function ensureSecurityEvent(input: unknown): SecurityEvent {
-  if (typeof input === 'object' && input !== null && parsedEvents.has(input as SecurityEvent)) {
+  if (typeof input === 'object' && input !== null && (input as { [PARSED]?: boolean })[PARSED] === true) {
     return input as SecurityEvent;
   }
   return defaultParser.parse(input);
