@@ -136,10 +136,12 @@ export class ThreatDetector {
     this.learner = new BaselineLearner(options.baseline ?? {});
   }
 
-  /** Trains the agent's forest and baseline on its history. */
+  /** Trains the agent's forest and baseline on its history, replacing any earlier model of it. */
   train(agentId: string, events: readonly unknown[], options: { timeZone?: string } = {}): ThreatTrainResult {
     const parsed = events.map((e) => ensureSecurityEvent(e));
     const ml = this.detector.train(agentId, parsed, options);
+    // Training replaces what the agent had: a second train() does not count its history twice.
+    this.learner.deleteAgent(agentId);
     if (options.timeZone) this.learner.setTimeZone(agentId, options.timeZone);
     const ordered = [...parsed].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     for (const event of ordered) this.learner.recordEvent(agentId, event);

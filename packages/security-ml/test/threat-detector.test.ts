@@ -79,6 +79,12 @@ describe('ThreatDetector on the spec examples', () => {
     expect(restored.assess('agent-123', probe)).toEqual(threats.assess('agent-123', probe));
   });
 
+  it('replaces an agent’s baseline when trained again', () => {
+    const threats = trainedOnSpec();
+    threats.train('agent-123', specHistory);
+    expect(threats.learner.computeBaseline('agent-123')!.eventCount).toBe(100);
+  });
+
   it('reports its mode', () => {
     const shadow = new ThreatDetector({ store: new MemoryModelStore(), mode: 'shadow' });
     expect(shadow.assess('x', { timestamp: now, event_type: 'a' }).mode).toBe('shadow');
