@@ -2,7 +2,7 @@
 // JavaScript peer (ml-isolation-forest, with a time cap) and scikit-learn's reference figures.
 // Plus single-row latency (score, explain) and model size.
 import { IsolationForest, type RowMajorMatrix, rocAuc } from '@harombe/isolation-forest';
-import { datasetNames, loadDataset, type ReferenceFile } from './datasets.js';
+import { loadDataset, type ReferenceFile } from './datasets.js';
 import { runPeer } from './peer.js';
 import { meanAndStd, median, percentile } from './stats.js';
 
@@ -121,5 +121,3 @@ export function singleRowLatencies(
     explain: latency(name, matrix, 100_000, (row) => forest.explain(row)),
   };
 }
-
-export { datasetNames };

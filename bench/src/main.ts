@@ -4,8 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { datasetsDirectory, loadReference, repoRoot } from './datasets.js';
-import { benchDataset, datasetNames, type ForestDatasetResult, singleRowLatencies } from './forest-bench.js';
+import { datasetNames, datasetsDirectory, loadReference, repoRoot } from './datasets.js';
+import { benchDataset, type ForestDatasetResult, singleRowLatencies } from './forest-bench.js';
 import { benchPipeline } from './pipeline-bench.js';
 import { type BenchResults, renderBenchmarks } from './report.js';
 

@@ -354,5 +354,3 @@ export async function evaluate(
   );
   return { auc, precision, recall };
 }
-
-export type { LabelledEvent };

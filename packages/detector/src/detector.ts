@@ -224,7 +224,7 @@ export class AnomalyDetector {
     if (old) {
       model.confirmedNormals = old.confirmedNormals;
       model.confirmedAnomalies = old.confirmedAnomalies;
-      for (const entry of old.extractor.windowEntries()) model.extractor.observe(windowEvent(entry));
+      model.extractor.replaceWindow(old.extractor.windowEntries());
     }
     this.install(id, model);
     return { agentId: id, trained: true, events: pool.length, features: model.extractor.featureNames };
@@ -511,28 +511,4 @@ function reservoirSample(events: readonly SecurityEvent[], size: number, seed: n
     if (j < size) sample[j] = events[i]!;
   }
   return sample.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
-}
-
-/** A minimal event carrying a window entry, to carry windows across refits. */
-function windowEvent(entry: {
-  timeMs: number;
-  durationMs: number;
-  tool: string | undefined;
-  destination: string | undefined;
-  failed: boolean;
-  fileOperation: boolean;
-}): SecurityEvent {
-  const event: SecurityEvent = {
-    timestamp: new Date(entry.timeMs),
-    eventType: '(window)',
-    success: !entry.failed,
-    status: entry.failed ? 'failure' : 'success',
-    resourceUsage: {},
-    metadata: {},
-  };
-  if (!Number.isNaN(entry.durationMs)) event.durationMs = entry.durationMs;
-  if (entry.tool !== undefined) event.toolName = entry.tool;
-  if (entry.destination !== undefined) event.destinationDomain = entry.destination;
-  if (entry.fileOperation) event.filePath = './(window)';
-  return event;
 }

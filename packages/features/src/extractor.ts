@@ -259,11 +259,19 @@ export class FeatureExtractor {
   restore(state: ExtractorState, window: readonly WindowEntry[]): void {
     this.state = state;
     this.infos = layout(state.resourceKeys, this.options.windowFeatures);
-    this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
-    for (const entry of window) this.window.add(entry);
+    this.replaceWindow(window);
   }
 
-  /** @internal The window's entries, oldest first (serialization). */
+  /**
+   * Replaces the activity window with these entries (oldest first), e.g. to carry another
+   * extractor's window (`windowEntries()`) over to a refitted one.
+   */
+  replaceWindow(entries: readonly WindowEntry[]): void {
+    this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
+    for (const entry of entries) this.window.add(entry);
+  }
+
+  /** The window's entries, oldest first (serialization, carrying a window across refits). */
   windowEntries(): WindowEntry[] {
     return this.window.entries();
   }

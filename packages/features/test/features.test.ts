@@ -258,6 +258,18 @@ describe('window features', () => {
     expect(extractor.activity().callsPerHour).toBe(5);
   });
 
+  it('replaceWindow carries one extractor’s window over to another (as refits do)', () => {
+    const source = fitted();
+    const base = T0 + 100 * HOUR;
+    for (let i = 0; i < 5; i++)
+      source.observe(event({ timestamp: base + i * 60_000, tool_name: `t${i % 2}`, duration_ms: 100 * i }));
+    const target = fitted();
+    expect(target.activity(base + 10 * 60_000)).not.toEqual(source.activity(base + 10 * 60_000));
+    target.replaceWindow(source.windowEntries());
+    expect(target.activity(base + 10 * 60_000)).toEqual(source.activity(base + 10 * 60_000));
+    expect(target.activity(base + 10 * 60_000).callsPerHour).toBe(5);
+  });
+
   it('transform does not record; observe does', () => {
     const extractor = fitted();
     const base = T0 + 100 * HOUR;
