@@ -87,12 +87,8 @@ export function describeFactor(
         ? `tool ${tool} never used by this agent`
         : `tool ${tool} in ${percent(share)} of this agent's events`;
     }
-    case 'failure': {
-      const failures = range ? range.p95 : 0;
-      return event.success
-        ? 'succeeded'
-        : `failed (status ${event.status}; this agent rarely fails${failures > 0 ? '' : ' at all'})`;
-    }
+    case 'failure':
+      return event.success ? 'succeeded' : `failed (status ${event.status})`;
     case 'new_destination':
       return vector[index] === 1
         ? `destination ${destinationOf(event)} never contacted by this agent`
