@@ -1,7 +1,7 @@
 // Fleet generation: N days of ordinary history per persona, then a live period with labelled attack
 // scenarios and one benign change (a new tool adopted for good).
 import { LocalClock } from '@harombe/features';
-import { parseOrThrow } from '@harombe/models';
+import { parseOrThrow, ValidationError } from '@harombe/models';
 import { z } from 'zod';
 import { makePersona, type Persona, type ToolProfile } from './personas.js';
 import { SimRandom } from './random.js';
@@ -57,10 +57,44 @@ export interface Fleet {
   readonly injected: Readonly<Partial<Record<Scenario | 'benign-change', string>>>;
 }
 
+const ToolProfileSchema = z
+  .object({
+    name: z.string().min(1),
+    eventType: z.string().min(1),
+    weight: z.number().positive(),
+    durationMedianMs: z.number().positive(),
+    durationSigma: z.number().min(0),
+    resourceCount: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+    destinations: z.array(z.string().min(1)).min(1).optional(),
+    directories: z.array(z.string().min(1)).min(1).optional(),
+    networkBytesMedian: z.number().positive().optional(),
+  })
+  .strict()
+  .refine((t) => t.resourceCount[0] <= t.resourceCount[1], {
+    message: 'resourceCount: the first bound must not exceed the second',
+  });
+
+/** A persona of one's own (see `Persona`). */
+export const PersonaSchema = z
+  .object({
+    agentId: z.string().min(1).max(256),
+    role: z.string().min(1),
+    timeZone: z.string().min(1),
+    hours: z.tuple([z.number().int().min(0).max(23), z.number().int().min(1).max(24)]),
+    weekdaysOnly: z.boolean(),
+    callsPerHour: z.number().positive().max(10_000),
+    errorRate: z.number().min(0).max(1),
+    tools: z.array(ToolProfileSchema).min(1),
+  })
+  .strict()
+  .refine((p) => p.hours[0] < p.hours[1], { message: 'hours: start must be before end' });
+
 export const FleetOptionsSchema = z
   .object({
     seed: z.number().int().min(0).default(1),
     agents: z.number().int().min(1).max(10_000).default(12),
+    /** Agents of one's own instead of `agents` generated ones (their tools, hours, zones). */
+    personas: z.array(PersonaSchema).min(1).optional(),
     historyDays: z.number().int().min(1).max(365).default(28),
     liveDays: z.number().int().min(1).max(60).default(7),
     start: z.number().default(Date.UTC(2026, 0, 5)),
@@ -69,7 +103,10 @@ export const FleetOptionsSchema = z
   })
   .strict();
 
-export type FleetOptions = z.input<typeof FleetOptionsSchema>;
+export type FleetOptions = Omit<z.input<typeof FleetOptionsSchema>, 'personas'> & {
+  /** Agents of one's own instead of `agents` generated ones (their tools, hours, zones). */
+  personas?: readonly Persona[];
+};
 
 /** Local (day, hour, minute) of a persona → UTC epoch ms. */
 function localToUtc(clock: LocalClock, localMs: number): number {
@@ -155,7 +192,14 @@ function ordinaryDays(
 export function generateFleet(options: FleetOptions = {}): Fleet {
   const o = parseOrThrow(FleetOptionsSchema, options, 'generateFleet options');
   const random = new SimRandom(o.seed);
-  const personas = Array.from({ length: o.agents }, (_, i) => makePersona(random, i));
+  const personas: Persona[] =
+    o.personas ?? Array.from({ length: o.agents }, (_, i) => makePersona(random, i));
+  const ids = new Set(personas.map((p) => p.agentId));
+  if (ids.size !== personas.length) {
+    throw new ValidationError('generateFleet options', [
+      { path: 'personas', code: 'duplicate', message: 'every persona needs its own agentId' },
+    ]);
+  }
   const factories = new Map(personas.map((p) => [p.agentId, new EventFactory(p)]));
   const liveFrom = o.historyDays;
   const liveTo = o.historyDays + o.liveDays;

@@ -5,6 +5,7 @@ export {
   generateFleet,
   type Label,
   type LabelledEvent,
+  PersonaSchema,
   SCENARIOS,
   type Scenario,
   type SimEvent,

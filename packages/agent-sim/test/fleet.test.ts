@@ -95,3 +95,44 @@ describe('generateFleet', () => {
     expect(() => generateFleet({ agents: 0 })).toThrow('agents');
   });
 });
+
+describe('generateFleet with personas of one’s own', () => {
+  const persona = {
+    agentId: 'night-bot',
+    role: 'ops',
+    timeZone: 'Asia/Tokyo',
+    hours: [22, 24] as [number, number],
+    weekdaysOnly: false,
+    callsPerHour: 6,
+    errorRate: 0,
+    tools: [
+      {
+        name: 'read_file',
+        eventType: 'file_operation',
+        weight: 1,
+        durationMedianMs: 20,
+        durationSigma: 0.2,
+        resourceCount: [1, 1] as [number, number],
+        directories: ['logs'],
+      },
+    ],
+  };
+
+  it('simulates exactly those agents, their tools, directories and local hours', () => {
+    const fleet = generateFleet({ personas: [persona], historyDays: 7, liveDays: 1, scenarios: [] });
+    expect(fleet.personas.map((p) => p.agentId)).toEqual(['night-bot']);
+    expect(fleet.history.length).toBeGreaterThan(40);
+    for (const { event } of fleet.history) {
+      expect(event.tool_name).toBe('read_file');
+      expect(event.file_path).toMatch(/^logs\/file-\d+\.txt$/);
+      const tokyoHour = (new Date(event.timestamp).getUTCHours() + 9) % 24;
+      expect(tokyoHour).toBeGreaterThanOrEqual(22);
+      expect(event.success).toBe(true);
+    }
+  });
+
+  it('rejects duplicate agent ids and impossible hours, naming the field', () => {
+    expect(() => generateFleet({ personas: [persona, persona] })).toThrow(/personas: every persona/);
+    expect(() => generateFleet({ personas: [{ ...persona, hours: [9, 9] }] })).toThrow(/hours/);
+  });
+});

@@ -180,6 +180,18 @@ export class AnomalyDetector {
   }
 
   /**
+   * Enters a completed event (with its outcome: duration, success) into the agent's activity window
+   * without scoring it, for integrations that score a call before it runs (`detect(..., { record:
+   * false })`) and learn how it went afterwards. Does nothing for an agent without a model in memory.
+   * @throws {ValidationError} an invalid agent id or event.
+   */
+  record(agentId: string, input: unknown): void {
+    const id = parseAgentId(agentId);
+    const event = ensureSecurityEvent(input);
+    this.models.get(id)?.extractor.observe(event);
+  }
+
+  /**
    * Analyst feedback. `false` (a false positive): the event's type, tool, destination and location
    * are learned, it joins the training reservoir (weighted), the model is refit after `refitAfter`
    * such events, and near-identical events stop being flagged at once. `true`: near-identical events

@@ -6,6 +6,7 @@ export * from '@harombe/isolation-forest';
 export * from '@harombe/models';
 export * from '@harombe/persistence';
 export {
+  type AssessOptions,
   type DetectionMode,
   THREAT_MODEL_FORMAT,
   THREAT_MODEL_KIND,

@@ -93,6 +93,12 @@ export interface ThreatAssessment {
   readonly mode: DetectionMode;
 }
 
+/** Options of {@link ThreatDetector.assess}. */
+export interface AssessOptions {
+  /** Record the event into the agent's windows and baseline after assessing it. Default true. */
+  record?: boolean;
+}
+
 export interface ThreatTrainResult {
   readonly agentId: string;
   readonly ml: TrainResult;
@@ -150,11 +156,17 @@ export class ThreatDetector {
 
   /**
    * Assesses an event, synchronously, then records it: into the agent's activity windows always,
-   * and into its baseline profile only when it is not a threat.
+   * and into its baseline profile only when it is not a threat. With `record: false` nothing is
+   * recorded: a gateway assesses a call before it runs and calls {@link record} with the outcome.
    */
-  assess(agentId: string, input: unknown): ThreatAssessment {
+  assess(agentId: string, input: unknown, options: AssessOptions = {}): ThreatAssessment {
     const event = ensureSecurityEvent(input);
-    const { result: ml, tailProbability: mlTail, confirmed } = this.detector.detectDetailed(agentId, event);
+    const record = options.record !== false;
+    const {
+      result: ml,
+      tailProbability: mlTail,
+      confirmed,
+    } = this.detector.detectDetailed(agentId, event, { record });
     const tails = this.learner.tailProbabilities(agentId, event);
     let baselineTail = 1;
     let strongest: keyof BaselineScores | undefined;
@@ -182,7 +194,7 @@ export class ThreatDetector {
         ? 'none'
         : 'low';
     const baseline = tails ? scoresOf(tails) : null;
-    this.learner.recordEvent(agentId, event, { learn: !isThreat });
+    if (record) this.learner.recordEvent(agentId, event, { learn: !isThreat });
     return {
       agentId,
       timestamp: event.timestamp,
@@ -196,6 +208,30 @@ export class ThreatDetector {
       coldStart: ml.source !== 'agent',
       mode: this.mode,
     };
+  }
+
+  /**
+   * Records a completed event (its outcome known: duration, success) without assessing it: into the
+   * agent's activity windows, and into its baseline profile unless `learn` is false (pass
+   * `learn: !assessment.isThreat`, so that a threat let through in shadow mode does not become normal).
+   * @throws {ValidationError} an invalid agent id or event.
+   */
+  record(agentId: string, input: unknown, options: { learn?: boolean } = {}): void {
+    const event = ensureSecurityEvent(input);
+    this.detector.record(agentId, event);
+    this.learner.recordEvent(agentId, event, { learn: options.learn !== false });
+  }
+
+  /**
+   * Loads the agent's model from the store unless it is in memory. Resolves `true` when the agent
+   * has a model afterwards, `false` when the store has none (the agent stays on the fleet model).
+   * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that cannot be used.
+   */
+  async ensureLoaded(agentId: string): Promise<boolean> {
+    if (this.detector.hasModel(agentId)) return true;
+    if (!(await this.store.has(agentId, THREAT_MODEL_KIND))) return false;
+    await this.load(agentId);
+    return true;
   }
 
   /** Analyst feedback for both the forest and the baseline (see their `updateFromFeedback`). */

@@ -137,3 +137,53 @@ describe('ThreatDetector on simulated fleets', () => {
     }, 60_000);
   }
 });
+
+describe('ThreatDetector for integrations that assess before a call and record after it', () => {
+  const call = (minutes: number, extra: Record<string, unknown> = {}) => ({
+    timestamp: new Date(now + HOUR + minutes * 60_000),
+    event_type: 'tool_call',
+    ...extra,
+  });
+
+  it('leaves windows and baseline untouched when assessing with record: false', () => {
+    const threats = trainedOnSpec();
+    const before = threats.learner.computeBaseline('agent-123');
+    const first = threats.assess('agent-123', call(0), { record: false });
+    for (let i = 1; i <= 40; i++) threats.assess('agent-123', call(i / 10), { record: false });
+    expect(threats.assess('agent-123', call(0), { record: false })).toEqual(first);
+    expect(threats.learner.computeBaseline('agent-123')).toEqual(before);
+  });
+
+  it('learns outcomes from record(): a failure storm raises the next assessment', () => {
+    const threats = trainedOnSpec();
+    const calm = threats.assess('agent-123', call(30), { record: false });
+    for (let i = 0; i < 30; i++) {
+      threats.record('agent-123', call(i / 2, { duration_ms: 200, success: false }), { learn: false });
+    }
+    const stormy = threats.assess('agent-123', call(30), { record: false });
+    expect(stormy.threatScore).toBeGreaterThan(calm.threatScore);
+    expect(stormy.isThreat).toBe(true);
+    expect(stormy.baseline!.failure).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('keeps unlearned outcomes out of the baseline profile', () => {
+    const threats = trainedOnSpec();
+    const before = threats.learner.computeBaseline('agent-123')!.eventCount;
+    threats.record('agent-123', call(1, { duration_ms: 200 }), { learn: false });
+    expect(threats.learner.computeBaseline('agent-123')!.eventCount).toBe(before);
+    threats.record('agent-123', call(2, { duration_ms: 200 }));
+    expect(threats.learner.computeBaseline('agent-123')!.eventCount).toBe(before + 1);
+  });
+
+  it('loads a stored model on demand with ensureLoaded, and says when there is none', async () => {
+    const store = new MemoryModelStore();
+    const trained = new ThreatDetector({ store, seed: 7 });
+    trained.train('agent-123', specHistory);
+    await trained.save('agent-123');
+    const fresh = new ThreatDetector({ store, seed: 7 });
+    expect(fresh.detector.hasModel('agent-123')).toBe(false);
+    await expect(fresh.ensureLoaded('agent-123')).resolves.toBe(true);
+    expect(fresh.detector.hasModel('agent-123')).toBe(true);
+    await expect(fresh.ensureLoaded('nobody')).resolves.toBe(false);
+  });
+});

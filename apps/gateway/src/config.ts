@@ -1,0 +1,145 @@
+// The gateway's configuration: one zod schema, so a bad config file fails at start-up with the field
+// and the problem named, and every default is written down once.
+import { readFile } from 'node:fs/promises';
+import { AgentIdSchema, parseOrThrow, ThreatLevelSchema } from '@harombe/security-ml';
+import { z } from 'zod';
+
+const AgentSchema = z
+  .object({
+    agentId: AgentIdSchema,
+    /** The bearer token this agent presents (at least 16 characters). */
+    token: z.string().min(16).max(4096).optional(),
+    /** Or its SHA-256 in hex, so the config file need not hold the secret. */
+    tokenSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i, 'expected 64 hex digits')
+      .optional(),
+    /** The agent's IANA time zone, for hours and weekdays when it is trained from history. */
+    timeZone: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((a) => (a.token === undefined) !== (a.tokenSha256 === undefined), {
+    message: 'give exactly one of token and tokenSha256',
+  });
+
+const UpstreamSchema = z
+  .object({
+    /** A name for logs and metrics. */
+    name: z.string().min(1).max(64),
+    /** The upstream MCP server's Streamable HTTP endpoint. */
+    url: z.url(),
+    /** Prepended to the upstream's tool names (`prefix + name`), to keep names from colliding. */
+    prefix: z.string().max(64).default(''),
+    /** Extra HTTP headers for the upstream (e.g. its own authorization). */
+    headers: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+const ToolMappingSchema = z
+  .object({
+    /** The event type recorded for calls of this tool. Default `tool_call`. */
+    eventType: z.string().min(1).max(256).optional(),
+    /**
+     * What the tool's path argument names: a `file` (its location is the directory that holds it)
+     * or a `directory` (its location is the directory itself, as for a listing). Default `file`.
+     */
+    pathKind: z.enum(['file', 'directory']).default('file'),
+  })
+  .strict();
+
+export const GatewayConfigSchema = z
+  .object({
+    /** Where the gateway listens. Loopback by default, with DNS-rebinding protection. */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(7800),
+    /** Host names accepted in the Host header when listening on a non-loopback address. */
+    allowedHosts: z.array(z.string().min(1)).optional(),
+    /** Which bearer token is which agent. Identity never comes from a header the agent may set. */
+    agents: z.array(AgentSchema).min(1),
+    upstreams: z.array(UpstreamSchema).min(1),
+    detection: z
+      .object({
+        /** `enforce`: deny calls at `denyAt` or above. `shadow`: assess and log, never deny. */
+        mode: z.enum(['enforce', 'shadow']).default('enforce'),
+        /** The lowest threat level that is denied. */
+        denyAt: ThreatLevelSchema.default('high'),
+        /**
+         * When detection fails (throws, has no model to score with, or cannot load the agent's
+         * model within the budget): `closed` denies the call, `open` lets it through.
+         */
+        failurePolicy: z.enum(['closed', 'open']).default('closed'),
+        /** Budget for the detection step, including loading the agent's model on demand. */
+        latencyBudgetMs: z.number().positive().max(60_000).default(50),
+        contamination: z.number().gt(0).max(0.5).default(0.01),
+        seed: z.number().int().min(0).default(42),
+        /** Persisted models (`ThreatDetector.save`); default `~/.harombe/models`. */
+        modelDir: z.string().min(1).optional(),
+        /** A JSONL history (one event per line, with `agent_id`) to train agents on at start-up. */
+        history: z.string().min(1).optional(),
+        /** Save every agent's model (forest and learned baseline) when the gateway closes. */
+        saveOnClose: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    events: z
+      .object({
+        /** Tool arguments read as a file path (the first present wins). */
+        pathArguments: z
+          .array(z.string().min(1))
+          .default(['path', 'file_path', 'file', 'filename', 'directory']),
+        /** Tool arguments read as a URL; its host becomes the event's destination. */
+        urlArguments: z.array(z.string().min(1)).default(['url', 'uri', 'href', 'endpoint']),
+        /** Per-tool settings by the name the gateway exposes. */
+        tools: z.record(z.string(), ToolMappingSchema).default({}),
+      })
+      .strict()
+      .prefault({}),
+    sessions: z
+      .object({
+        /** Open MCP sessions at most; initialisations beyond it get HTTP 503. */
+        max: z.number().int().min(1).default(1000),
+        /** Sessions idle this long are closed. */
+        idleMinutes: z.number().positive().default(30),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    const seen = new Set<string>();
+    config.agents.forEach((agent, index) => {
+      if (seen.has(agent.agentId)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['agents', index, 'agentId'],
+          message: `agent ${agent.agentId} is configured twice`,
+        });
+      }
+      seen.add(agent.agentId);
+    });
+  });
+
+export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
+export type DetectionConfig = GatewayConfig['detection'];
+export type EventConfig = GatewayConfig['events'];
+
+/**
+ * Validates a configuration and fills in the defaults.
+ * @throws {ValidationError} naming each bad field, e.g. `gateway config.agents.0.token: ...`.
+ */
+export function parseGatewayConfig(input: unknown): GatewayConfig {
+  return parseOrThrow(GatewayConfigSchema, input, 'gateway config');
+}
+
+/** Reads and validates a JSON configuration file. */
+export async function readGatewayConfig(path: string): Promise<GatewayConfig> {
+  const text = await readFile(path, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`gateway config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseGatewayConfig(json);
+}

@@ -1,0 +1,126 @@
+// The detection step in front of every tool call: assess, decide (allow or deny), and after the call
+// record its outcome. Failures follow the configured policy, never an accident of the code path.
+import { performance } from 'node:perf_hooks';
+import {
+  atLeast,
+  type SecurityEventInput,
+  type ThreatAssessment,
+  type ThreatDetector,
+} from '@harombe/security-ml';
+import type { Logger } from 'pino';
+import type { DetectionConfig } from './config.js';
+import { type CallOutcome, completedEvent } from './events.js';
+import type { Decision, DetectionFailure, GatewayMetrics } from './metrics.js';
+
+/** The gateway's decision on one call and what it rests on. */
+export interface CallDecision {
+  readonly decision: Decision;
+  /** What `enforce` mode decides; in `shadow` mode a call that would be denied is only logged. */
+  readonly wouldDeny: boolean;
+  /** The detector's verdict, when there is one. */
+  readonly assessment?: ThreatAssessment;
+  /** Set when detection gave no verdict and the failure policy decided. */
+  readonly failure?: { readonly reason: DetectionFailure; readonly message: string };
+  /** Microseconds spent in the detection step. */
+  readonly detectionMicros: number;
+}
+
+class BudgetExceeded extends Error {}
+
+/** Resolves like `promise`, or rejects with BudgetExceeded after `ms`. */
+function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BudgetExceeded(`no verdict within the ${ms} ms budget`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+export class CallGuard {
+  /** Agents whose model is being loaded, so concurrent calls share one load. */
+  private readonly loading = new Map<string, Promise<boolean>>();
+  /** Agents the store has no model for: they stay on the fleet model without asking again. */
+  private readonly withoutModel = new Set<string>();
+
+  constructor(
+    readonly threats: ThreatDetector,
+    private readonly config: DetectionConfig,
+    private readonly metrics: GatewayMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Assesses a call before it is forwarded and decides. Never throws. */
+  async check(agentId: string, event: SecurityEventInput): Promise<CallDecision> {
+    const started = performance.now();
+    const micros = () => Math.round((performance.now() - started) * 1000);
+    try {
+      if (!this.threats.detector.hasModel(agentId) && !this.withoutModel.has(agentId)) {
+        const loaded = await withinBudget(this.load(agentId), this.config.latencyBudgetMs);
+        if (!loaded) this.withoutModel.add(agentId);
+      }
+      const assessment = this.threats.assess(agentId, event, { record: false });
+      const detectionMicros = micros();
+      this.metrics.detectionSeconds.observe(detectionMicros / 1e6);
+      if (assessment.ml.source === 'none') {
+        return this.fail('no-model', assessment.explanation, detectionMicros);
+      }
+      if (detectionMicros > this.config.latencyBudgetMs * 1000) this.metrics.budgetOverruns.inc();
+      const wouldDeny = assessment.isThreat && atLeast(assessment.threatLevel, this.config.denyAt);
+      const decision = this.decide(wouldDeny, assessment.threatLevel, 'threat');
+      return { decision, wouldDeny, assessment, detectionMicros };
+    } catch (error) {
+      const detectionMicros = micros();
+      this.metrics.detectionSeconds.observe(detectionMicros / 1e6);
+      const reason: DetectionFailure = error instanceof BudgetExceeded ? 'budget' : 'error';
+      return this.fail(reason, (error as Error).message, detectionMicros);
+    }
+  }
+
+  /**
+   * Records how a forwarded call went (duration, success) into the agent's windows and baseline.
+   * A call the detector called a threat (let through in shadow mode) is not learned as normal.
+   */
+  recordOutcome(
+    agentId: string,
+    event: SecurityEventInput,
+    decision: CallDecision,
+    outcome: CallOutcome,
+  ): void {
+    if (!decision.assessment) return;
+    try {
+      this.threats.record(agentId, completedEvent(event, outcome), { learn: !decision.assessment.isThreat });
+    } catch (error) {
+      this.logger.error({ agentId, err: error }, 'recording the outcome of a tool call failed');
+    }
+  }
+
+  /** Forgets which agents had no stored model (after models were saved or trained). */
+  forgetMissingModels(): void {
+    this.withoutModel.clear();
+  }
+
+  private load(agentId: string): Promise<boolean> {
+    let pending = this.loading.get(agentId);
+    if (!pending) {
+      pending = this.threats.ensureLoaded(agentId).finally(() => this.loading.delete(agentId));
+      this.loading.set(agentId, pending);
+    }
+    return pending;
+  }
+
+  private fail(reason: DetectionFailure, message: string, detectionMicros: number): CallDecision {
+    this.metrics.detectionFailures.inc({ reason });
+    const wouldDeny = this.config.failurePolicy === 'closed';
+    const decision = this.decide(wouldDeny, 'unknown', `detection-${reason}`);
+    return { decision, wouldDeny, failure: { reason, message }, detectionMicros };
+  }
+
+  /** Applies the mode to what enforcement would do, and counts the decision. */
+  private decide(wouldDeny: boolean, level: string, denialReason: string): Decision {
+    const decision: Decision = wouldDeny && this.config.mode === 'enforce' ? 'deny' : 'allow';
+    const label = wouldDeny && decision === 'allow' ? 'shadow-deny' : decision;
+    this.metrics.decisions.inc({ level, decision: label });
+    if (decision === 'deny') this.metrics.denials.inc({ reason: denialReason });
+    return decision;
+  }
+}

@@ -1,0 +1,30 @@
+// The gateway as a library: embed it, test it, or benchmark it.
+export { connectAsAgent, describeResult, runExampleClient } from './client.js';
+export {
+  type GatewayConfig,
+  type GatewayConfigInput,
+  GatewayConfigSchema,
+  parseGatewayConfig,
+  readGatewayConfig,
+} from './config.js';
+export {
+  DEMO_AGENTS,
+  demoConfig,
+  demoHistory,
+  demoPersonas,
+  EXAMPLE_TOOL_EVENTS,
+  seedSandbox,
+  startDocsServer,
+} from './demo.js';
+export { type CallOutcome, completedEvent, toolCallEvent } from './events.js';
+export {
+  createExampleToolServer,
+  registerExampleTools,
+  startExampleToolServer,
+  type ToolServerOptions,
+} from './example-server.js';
+export { DECISION_META_KEY, GATEWAY_VERSION, Gateway, type GatewayDependencies } from './gateway.js';
+export { type CallDecision, CallGuard } from './guard.js';
+export { StaticTokenVerifier, sha256Hex } from './identity.js';
+export { GatewayMetrics } from './metrics.js';
+export { type ModelSummary, prepareModels, readHistory } from './models.js';

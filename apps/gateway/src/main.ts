@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// harombe-gateway: run the MCP gateway (from a config file, or the self-contained demo), the example
+// tool server alone, or the example client. Exit codes: 0 success, 1 failure, 2 usage.
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { runExampleClient } from './client.js';
+import { readGatewayConfig } from './config.js';
+import { DEMO_AGENTS, demoConfig, seedSandbox, startDocsServer } from './demo.js';
+import { startExampleToolServer } from './example-server.js';
+import { Gateway } from './gateway.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError('a port is an integer 0-65535');
+  return n;
+}
+
+/** Closes `close` on SIGINT/SIGTERM, then exits. */
+function closeOnSignal(close: () => Promise<void>): void {
+  let closing = false;
+  const handler = () => {
+    if (closing) return;
+    closing = true;
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+const program = new Command('harombe-gateway')
+  .description(
+    'An MCP gateway that assesses every tool call with harombe ThreatDetector and denies risky ones.',
+  )
+  .exitOverride();
+
+program
+  .command('start')
+  .description('run the gateway; without --config, the demo (example tools, demo agents, trained models)')
+  .option('--config <file>', 'gateway configuration (JSON)')
+  .option('--home <dir>', 'demo: where the sandbox, history and models go', '.harombe/gateway')
+  .option('--port <n>', 'demo: gateway port', port, 7800)
+  .option('--tools-port <n>', 'demo: example tool server port', port, 7801)
+  .option('--docs-port <n>', 'demo: local docs web server port', port, 7802)
+  .action(async (o: { config?: string; home: string; port: number; toolsPort: number; docsPort: number }) => {
+    const logger = pino({ name: 'harombe-gateway' });
+    if (o.config) {
+      const gateway = await Gateway.create(await readGatewayConfig(o.config), { logger });
+      await gateway.listen();
+      closeOnSignal(() => gateway.close());
+      return;
+    }
+    const home = resolve(o.home);
+    const sandbox = join(home, 'sandbox');
+    await seedSandbox(sandbox);
+    const docs = await startDocsServer(o.docsPort);
+    const tools = await startExampleToolServer({ sandbox, allowedHosts: [docs.host], port: o.toolsPort });
+    const config = await demoConfig({
+      home,
+      toolsUrl: tools.url.href,
+      docsHost: docs.host,
+      port: o.port,
+      now: new Date(),
+    });
+    const gateway = await Gateway.create(config, { logger });
+    const url = await gateway.listen();
+    const tokens = DEMO_AGENTS.map((a) => `  ${a.agentId.padEnd(13)} Authorization: Bearer ${a.token}`).join(
+      '\n',
+    );
+    process.stderr.write(
+      `\nharombe gateway (demo) at ${url.href}\nexample tools over ${sandbox}; web_fetch may reach ${docs.host}\n` +
+        `demo agents:\n${tokens}\ntry: pnpm --filter @harombe/gateway client\n` +
+        `health: ${new URL('/healthz', url).href}   metrics: ${new URL('/metrics', url).href}\n\n`,
+    );
+    closeOnSignal(async () => {
+      await gateway.close();
+      await tools.close();
+      docs.server.close();
+    });
+  });
+
+program
+  .command('tools')
+  .description('run only the example tool server (read_file, list_dir, write_note, web_fetch)')
+  .requiredOption('--sandbox <dir>', 'directory the file tools work in')
+  .option('--allow <hosts...>', 'hosts web_fetch may contact', [])
+  .option('--port <n>', 'port', port, 7801)
+  .action(async (o: { sandbox: string; allow: string[]; port: number }) => {
+    const tools = await startExampleToolServer({ sandbox: o.sandbox, allowedHosts: o.allow, port: o.port });
+    process.stderr.write(`example tool server at ${tools.url.href}\n`);
+    closeOnSignal(tools.close);
+  });
+
+program
+  .command('client')
+  .description('run the example client against a gateway: ordinary calls, then an attack-like sequence')
+  .option('--url <url>', 'the gateway MCP endpoint', 'http://127.0.0.1:7800/mcp')
+  .option('--token <token>', 'the agent bearer token', DEMO_AGENTS[1].token)
+  .option('--docs-host <host>', 'the host ordinary web_fetch calls go to', 'localhost:7802')
+  .action(async (o: { url: string; token: string; docsHost: string }) => {
+    await runExampleClient(new URL(o.url), o.token, o.docsHost, (line) => console.log(line));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.code === 'commander.helpDisplayed' ? 0 : 2);
+  console.error(`harombe-gateway: ${(error as Error).message}`);
+  process.exit(1);
+}

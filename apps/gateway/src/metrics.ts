@@ -1,0 +1,56 @@
+// The gateway's Prometheus metrics, in a registry of its own (several gateways in one process, as in
+// tests, do not share counters).
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export type Decision = 'allow' | 'deny';
+/** Why detection could not give a verdict. */
+export type DetectionFailure = 'error' | 'budget' | 'no-model';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  /** Time of the detection step (loading the model if needed, then assessing), in seconds. */
+  readonly detectionSeconds = new Histogram({
+    name: 'harombe_gateway_detection_seconds',
+    help: 'Time of the detection step before a tool call (model loading on demand plus assessment)',
+    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
+    registers: [this.registry],
+  });
+  readonly decisions = new Counter({
+    name: 'harombe_gateway_decisions_total',
+    help: 'Tool-call decisions by threat level and decision',
+    labelNames: ['level', 'decision'] as const,
+    registers: [this.registry],
+  });
+  readonly denials = new Counter({
+    name: 'harombe_gateway_denied_calls_total',
+    help: 'Tool calls denied, by reason (threat or detection failure)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly detectionFailures = new Counter({
+    name: 'harombe_gateway_detection_failures_total',
+    help: 'Detection steps that gave no verdict (error, latency budget exceeded, no model)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly budgetOverruns = new Counter({
+    name: 'harombe_gateway_detection_budget_overruns_total',
+    help: 'Assessments that returned a verdict but took longer than the latency budget',
+    registers: [this.registry],
+  });
+  readonly toolCalls = new Counter({
+    name: 'harombe_gateway_tool_calls_total',
+    help: 'Tool calls forwarded upstream, by upstream and outcome',
+    labelNames: ['upstream', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly sessions = new Counter({
+    name: 'harombe_gateway_sessions_total',
+    help: 'MCP sessions opened',
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,79 @@
+// Start-up: every agent gets the best model there is. Trained from the history file when one is
+// configured (which also builds the fleet model for cold starts), then replaced by its persisted model
+// when the store has one (that model carries what the agent learned since); newly trained models are
+// saved.
+import { readJsonl } from '@harombe/cli';
+import {
+  parseSecurityEvent,
+  type SecurityEvent,
+  THREAT_MODEL_KIND,
+  type ThreatDetector,
+} from '@harombe/security-ml';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config.js';
+
+export interface ModelSummary {
+  /** Agents trained from the history file. */
+  readonly trained: readonly string[];
+  /** Configured agents whose persisted model was loaded. */
+  readonly loaded: readonly string[];
+  /** Configured agents without a model of their own: scored by the fleet model. */
+  readonly coldStart: readonly string[];
+}
+
+/** Events of a JSONL history, grouped by `agent_id` (or `actor`); bad lines are logged and skipped. */
+export async function readHistory(path: string, logger: Logger): Promise<Map<string, SecurityEvent[]>> {
+  const byAgent = new Map<string, SecurityEvent[]>();
+  let skipped = 0;
+  for await (const { line, value } of readJsonl(path, {
+    onSkip: (at, reason) => logger.warn({ path, line: at, reason }, 'history line skipped'),
+  })) {
+    try {
+      const event = parseSecurityEvent(value);
+      const agentId = event.agentId ?? event.actor;
+      if (agentId === undefined) throw new Error('no agent_id');
+      const list = byAgent.get(agentId);
+      if (list) list.push(event);
+      else byAgent.set(agentId, [event]);
+    } catch (error) {
+      skipped++;
+      if (skipped <= 10)
+        logger.warn({ path, line, reason: (error as Error).message }, 'history line skipped');
+    }
+  }
+  if (skipped > 10) logger.warn({ path, skipped }, 'history lines skipped in all');
+  return byAgent;
+}
+
+export async function prepareModels(
+  threats: ThreatDetector,
+  config: GatewayConfig,
+  logger: Logger,
+): Promise<ModelSummary> {
+  const zones = new Map(config.agents.map((a) => [a.agentId, a.timeZone]));
+  const trained: string[] = [];
+  if (config.detection.history) {
+    const history = await readHistory(config.detection.history, logger);
+    for (const [agentId, events] of history) {
+      const zone = zones.get(agentId);
+      const result = threats.train(agentId, events, zone ? { timeZone: zone } : {});
+      if (result.ml.trained) trained.push(agentId);
+      else logger.warn({ agentId, reason: result.ml.reason }, 'agent not trained');
+    }
+  }
+  const loaded: string[] = [];
+  const coldStart: string[] = [];
+  for (const { agentId } of config.agents) {
+    // A stored model wins over a fresh one: it holds what the agent learned while serving.
+    const stored = await threats.store.has(agentId, THREAT_MODEL_KIND);
+    if (stored) {
+      await threats.load(agentId);
+      loaded.push(agentId);
+    } else if (trained.includes(agentId)) {
+      await threats.save(agentId);
+    } else {
+      coldStart.push(agentId);
+    }
+  }
+  return { trained, loaded, coldStart };
+}

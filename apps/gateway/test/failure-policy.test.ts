@@ -1,0 +1,104 @@
+import { MemoryModelStore, ThreatDetector } from '@harombe/security-ml';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { GatewayConfigInput } from '../src/index.js';
+import { call, decisionOf, type Harness, startHarness, textOf } from './helpers.js';
+
+/** A store whose look-ups can be made to hang, as a stalled disk or network store would. */
+class StallingStore extends MemoryModelStore {
+  stalled = false;
+  override has(agentId: string, kind: string): Promise<boolean> {
+    return this.stalled ? new Promise<boolean>(() => {}) : super.has(agentId, kind);
+  }
+}
+
+const policy =
+  (failurePolicy: 'closed' | 'open', extra: Record<string, unknown> = {}) =>
+  (c: GatewayConfigInput): GatewayConfigInput => ({
+    ...c,
+    detection: { ...c.detection, failurePolicy, latencyBudgetMs: 50, ...extra },
+  });
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('when detection throws', () => {
+  const breakDetector = (harness: Harness) =>
+    vi.spyOn(harness.gateway.threats, 'assess').mockImplementation(() => {
+      throw new Error('model exploded');
+    });
+
+  it('fail-closed denies the call and says why', async () => {
+    h = await startHarness(policy('closed'));
+    breakDetector(h);
+    const result = await call(await h.connect('ops-bot'), 'read_file', { path: 'logs/file-1.txt' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'Denied by the harombe gateway: read_file could not be assessed (error: model exploded) and the failure policy is fail-closed.',
+    );
+    expect(decisionOf(result)).toMatchObject({ decision: 'deny', failure: 'error' });
+    const logged = h.logs.find((l) => l.msg === 'detection failed');
+    expect(logged).toMatchObject({
+      level: 50,
+      failure: 'error',
+      failurePolicy: 'closed',
+      error: 'model exploded',
+    });
+  });
+
+  it('fail-open forwards the call and logs the failure', async () => {
+    h = await startHarness(policy('open'));
+    breakDetector(h);
+    const result = await call(await h.connect('ops-bot'), 'read_file', { path: 'logs/file-1.txt' });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toContain('app started (1)');
+    expect(h.logs.find((l) => l.msg === 'detection failed')).toMatchObject({
+      failure: 'error',
+      decision: 'allow',
+    });
+    const metrics = await h.gateway.metrics.registry.metrics();
+    expect(metrics).toMatch(/harombe_gateway_detection_failures_total\{reason="error"\} 1/);
+  });
+});
+
+describe('when loading a model exceeds the latency budget', () => {
+  async function stalledHarness(failurePolicy: 'closed' | 'open') {
+    const store = new StallingStore();
+    const threats = new ThreatDetector({ store, seed: 7 });
+    const harness = await startHarness(policy(failurePolicy), { threats });
+    // intern-bot has no model in memory: its first call asks the (now stalled) store.
+    store.stalled = true;
+    return harness;
+  }
+
+  it('fail-closed denies within the budget', async () => {
+    h = await stalledHarness('closed');
+    const started = performance.now();
+    const result = await call(await h.connect('intern-bot'), 'list_dir', { path: 'logs' });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(textOf(result)).toMatch(/could not be assessed \(budget: no verdict within the 50 ms budget\)/);
+  });
+
+  it('fail-open lets the call through', async () => {
+    h = await stalledHarness('open');
+    const result = await call(await h.connect('intern-bot'), 'list_dir', { path: 'logs' });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toContain('file-1.txt');
+    expect(h.logs.find((l) => l.msg === 'detection failed')).toMatchObject({ failure: 'budget' });
+  });
+});
+
+describe('when there is nothing to score with', () => {
+  it('fail-closed denies calls of agents without a model when no fleet model exists', async () => {
+    h = await startHarness((c) =>
+      policy('closed')({ ...c, detection: { ...c.detection, history: undefined } }),
+    );
+    expect(h.gateway.models.coldStart).toEqual(['research-bot', 'ops-bot', 'intern-bot']);
+    const result = await call(await h.connect('ops-bot'), 'read_file', { path: 'logs/file-1.txt' });
+    expect(textOf(result)).toMatch(
+      /could not be assessed \(no-model: no model for agent ops-bot and no fleet model/,
+    );
+  });
+});

