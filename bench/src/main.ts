@@ -6,15 +6,17 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { datasetNames, datasetsDirectory, loadReference, repoRoot } from './datasets.js';
 import { benchDataset, type ForestDatasetResult, singleRowLatencies } from './forest-bench.js';
+import { benchGateway } from './gateway-bench.js';
 import { benchPipeline } from './pipeline-bench.js';
 import { type BenchResults, renderBenchmarks } from './report.js';
 
+const only = process.env.HAROMBE_BENCH; // 'forest', 'pipeline' or 'gateway' to run one part
+const runs = (part: 'forest' | 'pipeline' | 'gateway') => only === undefined || only === part;
 const dir = datasetsDirectory();
 if (!dir) {
   console.error('bench: no data sets found; set HAROMBE_DATASETS to the folder of CSV files');
   process.exit(1);
 }
-const only = process.env.HAROMBE_BENCH; // 'forest' or 'pipeline' to run one part
 const reference = loadReference(dir);
 const peerCapMs = Number(process.env.HAROMBE_PEER_CAP_MS ?? 30_000);
 const machine = {
@@ -31,8 +33,8 @@ const previousFile = join(repoRoot, 'bench/results/forest.json');
 const previous = existsSync(previousFile)
   ? (JSON.parse(readFileSync(previousFile, 'utf8')) as Partial<BenchResults>)
   : {};
-const forest: ForestDatasetResult[] = only === 'pipeline' ? (previous.forest ?? []) : [];
-for (const name of only === 'pipeline' ? [] : datasetNames(dir)) {
+const forest: ForestDatasetResult[] = runs('forest') ? [] : (previous.forest ?? []);
+for (const name of runs('forest') ? datasetNames(dir) : []) {
   const result = await benchDataset(dir, name, reference, peerCapMs);
   forest.push(result);
   const peer =
@@ -45,11 +47,19 @@ for (const name of only === 'pipeline' ? [] : datasetNames(dir)) {
 }
 const latencyDataset = forest.some((r) => r.name === 'shuttle') ? 'shuttle' : (forest[0]?.name ?? 'shuttle');
 const latencies =
-  only === 'pipeline' && previous.latencies ? previous.latencies : singleRowLatencies(dir, latencyDataset);
-const pipeline =
-  only === 'forest'
-    ? previous.pipeline
-    : await benchPipeline(Number(process.env.HAROMBE_MEMORY_AGENTS ?? 2000));
+  !runs('forest') && previous.latencies ? previous.latencies : singleRowLatencies(dir, latencyDataset);
+const pipeline = runs('pipeline')
+  ? await benchPipeline(Number(process.env.HAROMBE_MEMORY_AGENTS ?? 2000))
+  : previous.pipeline;
+const gateway = runs('gateway')
+  ? { ...(await benchGateway()), measuredOn: `${machine.cpu}, ${machine.cores} cores, ${machine.date}` }
+  : previous.gateway;
+if (gateway) {
+  const g = gateway;
+  console.log(
+    `gateway: detection step p50 ${g.detection.p50Us.toFixed(0)} us p99 ${g.detection.p99Us.toFixed(0)} us (${g.detection.target}); ${Math.round(g.throughGateway.perSecond)} calls/s through the gateway (p99 ${g.throughGateway.p99Ms.toFixed(2)} ms), ${Math.round(g.direct.perSecond)} calls/s direct (p99 ${g.direct.p99Ms.toFixed(2)} ms)`,
+  );
+}
 for (const t of pipeline?.throughput ?? []) {
   console.log(
     `${t.name}: ${Math.round(t.perSecond)}/s${t.p99Us === undefined ? '' : ` p50 ${t.p50Us!.toFixed(1)} us p99 ${t.p99Us.toFixed(1)} us`} (target ${t.target})`,
@@ -68,11 +78,13 @@ console.log(
 );
 
 const results = {
-  machine,
+  // The machine line describes the forest figures: kept from their run when only another part ran.
+  machine: runs('forest') || !previous.machine ? machine : previous.machine,
   sklearn: reference ? { version: reference.sklearn, cpu: reference.cpu, nproc: reference.nproc } : undefined,
   forest,
   latencies,
   pipeline,
+  gateway,
 };
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
 writeFileSync(join(repoRoot, 'bench/results/forest.json'), `${JSON.stringify(results, null, 2)}\n`);

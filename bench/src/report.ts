@@ -1,4 +1,5 @@
 import type { ForestDatasetResult, LatencyResult } from './forest-bench.js';
+import type { GatewayBenchResults } from './gateway-bench.js';
 import type { PipelineResults } from './pipeline-bench.js';
 
 export interface BenchResults {
@@ -7,6 +8,7 @@ export interface BenchResults {
   forest: ForestDatasetResult[];
   latencies: { score: LatencyResult; explain: LatencyResult };
   pipeline: PipelineResults | undefined;
+  gateway?: GatewayBenchResults | undefined;
 }
 
 const ms = (x: number | undefined): string => (x === undefined ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(0));
@@ -73,6 +75,24 @@ export function renderBenchmarks(results: BenchResults): string {
       `Save and load of one agent's models (100-tree forest, fitted features, baseline) through \`FileModelStore\` with fsync: save ${p.persistence.saveMs.toFixed(2)} ms, load ${p.persistence.loadMs.toFixed(2)} ms (median of 20), ${(p.persistence.artifactBytes / 1024).toFixed(0)} KB on disk (target ${p.persistence.target}).`,
       '',
       `Memory: ${p.memory.agents} agents trained on ${p.memory.eventsPerAgent} events each hold ${Math.round(p.memory.bytesPerAgent / 1024)} KiB per agent (forest, features, baseline, training reservoir): ${p.memory.residentMiB.toFixed(0)} MiB resident, ${p.memory.extrapolated10kMiB.toFixed(0)} MiB for 10,000 such agents if all were in memory at once. The detector's cache (\`maxModels\`, \`maxModelBytes\`) bounds what stays resident; evicted models reload from the store.`,
+      '',
+    );
+  }
+  const g = results.gateway;
+  if (g) {
+    const row = (what: string, r: GatewayBenchResults['direct']) =>
+      `| ${what} | ${r.clients} | ${r.calls} | ${Math.round(r.perSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} |`;
+    lines.push(
+      '## MCP gateway on loopback (apps/gateway)',
+      '',
+      `Concurrent MCP SDK clients (Streamable HTTP) call \`read_file\` and \`list_dir\` of the example tool server, through the gateway (in its own process, shadow mode so every call is assessed and forwarded) and, for comparison, straight at the tool server. Client, gateway and tool server share the machine's cores${g.measuredOn ? ` (${g.measuredOn})` : ''}.`,
+      '',
+      `Detection step inside the gateway under that load (validation, features, forest, baseline, explanation, decision): p50 ${g.detection.p50Us.toFixed(0)} us, p99 ${g.detection.p99Us.toFixed(0)} us over ${g.detection.calls} calls (target ${g.detection.target}).`,
+      '',
+      '| path | clients | calls | calls/s | p50 ms | p99 ms |',
+      '|---|--:|--:|--:|--:|--:|',
+      row('through the gateway', g.throughGateway),
+      row('straight to the tool server', g.direct),
       '',
     );
   }

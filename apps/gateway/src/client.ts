@@ -55,7 +55,7 @@ export async function runExampleClient(
       const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
       const { denied, text } = describeResult(result);
       const verdict = denied ? 'DENIED ' : result.isError ? 'error  ' : 'allowed';
-      print(`${verdict} ${name}(${JSON.stringify(args)}): ${text.split('\n')[0]!.slice(0, 160)}`);
+      print(`${verdict} ${name}(${JSON.stringify(args)}): ${text.split('\n')[0]}`);
     }
   } finally {
     await client.close();
