@@ -70,6 +70,7 @@ export class Gateway {
 
   private constructor(
     config: GatewayConfig,
+    verifier: StaticTokenVerifier,
     private readonly upstreams: UpstreamPool,
     threats: ThreatDetector,
     models: ModelSummary,
@@ -83,7 +84,7 @@ export class Gateway {
     this.logger = logger;
     this.metrics = metrics;
     this.guard = new CallGuard(threats, config.detection, metrics, logger);
-    this.app = this.routes();
+    this.app = this.routes(verifier);
     const idleMs = config.sessions.idleMinutes * 60_000;
     this.reaper = setInterval(() => this.closeIdleSessions(idleMs), Math.min(idleMs, 60_000));
     this.reaper.unref();
@@ -107,7 +108,7 @@ export class Gateway {
         ...(config.detection.modelDir ? { modelDir: config.detection.modelDir } : {}),
       });
     // Identity is checked before anything is connected: a bad token table fails fast.
-    new StaticTokenVerifier(config.agents);
+    const verifier = new StaticTokenVerifier(config.agents);
     const models = await prepareModels(threats, config, logger);
     logger.info(
       { trained: models.trained.length, loaded: models.loaded, coldStart: models.coldStart },
@@ -118,15 +119,8 @@ export class Gateway {
       { upstreams: config.upstreams.map((u) => u.name), tools: upstreams.tools.map((t) => t.name) },
       'upstreams connected',
     );
-    return new Gateway(
-      config,
-      upstreams,
-      threats,
-      models,
-      dependencies.clock ?? (() => new Date()),
-      logger,
-      metrics,
-    );
+    const clock = dependencies.clock ?? (() => new Date());
+    return new Gateway(config, verifier, upstreams, threats, models, clock, logger, metrics);
   }
 
   /** Starts listening; resolves to the MCP endpoint's URL. */
@@ -174,7 +168,7 @@ export class Gateway {
     return saved;
   }
 
-  private routes(): Express {
+  private routes(verifier: StaticTokenVerifier): Express {
     const app = createMcpExpressApp({
       host: this.config.host,
       ...(this.config.allowedHosts ? { allowedHosts: this.config.allowedHosts } : {}),
@@ -194,7 +188,7 @@ export class Gateway {
       res.set('Content-Type', this.metrics.registry.contentType);
       res.send(await this.metrics.registry.metrics());
     });
-    const auth = requireBearerAuth({ verifier: new StaticTokenVerifier(this.config.agents) });
+    const auth = requireBearerAuth({ verifier });
     const mcp = (req: AuthedRequest, res: Response) => this.handleMcp(req, res);
     app.post('/mcp', auth, mcp);
     app.get('/mcp', auth, mcp);
