@@ -3,12 +3,7 @@
 // when the store has one (that model carries what the agent learned since); newly trained models are
 // saved.
 import { readJsonl } from '@harombe/cli';
-import {
-  parseSecurityEvent,
-  type SecurityEvent,
-  THREAT_MODEL_KIND,
-  type ThreatDetector,
-} from '@harombe/security-ml';
+import { parseSecurityEvent, type SecurityEvent, type ThreatDetector } from '@harombe/security-ml';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 
@@ -65,9 +60,7 @@ export async function prepareModels(
   const coldStart: string[] = [];
   for (const { agentId } of config.agents) {
     // A stored model wins over a fresh one: it holds what the agent learned while serving.
-    const stored = await threats.store.has(agentId, THREAT_MODEL_KIND);
-    if (stored) {
-      await threats.load(agentId);
+    if (await threats.loadIfStored(agentId)) {
       loaded.push(agentId);
     } else if (trained.includes(agentId)) {
       await threats.save(agentId);

@@ -228,7 +228,15 @@ export class ThreatDetector {
    * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that cannot be used.
    */
   async ensureLoaded(agentId: string): Promise<boolean> {
-    if (this.detector.hasModel(agentId)) return true;
+    return this.detector.hasModel(agentId) || this.loadIfStored(agentId);
+  }
+
+  /**
+   * Loads the agent's stored model when the store has one, replacing the one in memory (a stored
+   * model carries what the agent learned since it was trained). Resolves whether it loaded.
+   * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that cannot be used.
+   */
+  async loadIfStored(agentId: string): Promise<boolean> {
     if (!(await this.store.has(agentId, THREAT_MODEL_KIND))) return false;
     await this.load(agentId);
     return true;

@@ -186,4 +186,18 @@ describe('ThreatDetector for integrations that assess before a call and record a
     expect(fresh.detector.hasModel('agent-123')).toBe(true);
     await expect(fresh.ensureLoaded('nobody')).resolves.toBe(false);
   });
+
+  it('replaces a model in memory with the stored one via loadIfStored', async () => {
+    const store = new MemoryModelStore();
+    const threats = new ThreatDetector({ store, seed: 7 });
+    threats.train('agent-123', specHistory);
+    await threats.save('agent-123');
+    const probe = { timestamp: now + 13 * HOUR, event_type: 'file_operation', resource_count: 50 };
+    const stored = threats.assess('agent-123', probe, { record: false });
+    threats.train('agent-123', specHistory.slice(0, 40));
+    expect(threats.assess('agent-123', probe, { record: false })).not.toEqual(stored);
+    await expect(threats.loadIfStored('agent-123')).resolves.toBe(true);
+    expect(threats.assess('agent-123', probe, { record: false })).toEqual(stored);
+    await expect(threats.loadIfStored('nobody')).resolves.toBe(false);
+  });
 });

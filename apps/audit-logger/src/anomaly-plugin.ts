@@ -1,0 +1,331 @@
+// The anomaly plugin: every committed event goes, through a bounded queue, to a detection worker
+// thread running ThreatDetector; its decisions come back and are stored, threats as security alerts.
+//
+// Back-pressure: logging never waits for detection. When `queueCapacity` events are waiting, or the
+// worker is down, an event is not queued: it is stored (as always) with a decision `skipped` and the
+// reason, and `backfill()` assesses such events later. A failing assessment is stored as `failed`.
+// No audit event is ever dropped: only its assessment can be late.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ThreatLevel } from '@harombe/security-ml';
+import type { AuditLogger, AuditPlugin } from './audit-logger.js';
+import type { AssessItem } from './engine.js';
+import type { WorkerData, WorkerReply, WorkerRequest } from './protocol.js';
+import type { Alert, AuditStore, DecisionRecord, LoggedEvent } from './store.js';
+
+export interface AnomalyPluginOptions {
+  /** Where actors' models are saved; default `~/.harombe/models`. */
+  readonly modelDir?: string;
+  /** Share of normal events expected to be flagged. Default 0.01. */
+  readonly contamination?: number;
+  readonly seed?: number;
+  /** Days of an actor's history trained on. Default 30. */
+  readonly windowDays?: number;
+  /** Actors' IANA time zones, for their hours and weekdays (default UTC). */
+  readonly timeZones?: Readonly<Record<string, string>>;
+  /** Events waiting for detection at most; beyond, events are stored as `skipped`. Default 10,000. */
+  readonly queueCapacity?: number;
+  /** Lowest threat level that raises an alert. Default `low` (every threat). */
+  readonly alertAt?: ThreatLevel;
+  /** Train actors without a saved model from the log when the plugin starts. Default true. */
+  readonly trainOnStart?: boolean;
+  /** Assess events whose assessment was skipped or failed (queue full, worker down) when the plugin starts. Default true. */
+  readonly backfillOnStart?: boolean;
+  /** Retrain every actor from the log this often (ms); 0 never. Default 24 hours. */
+  readonly retrainIntervalMs?: number;
+  /** Look for analysts' verdicts (also those given by other processes) this often (ms); 0 never. Default 5000. */
+  readonly feedbackPollMs?: number;
+  /** Called for each new alert, after it is stored. */
+  readonly onAlert?: (alert: Alert) => void;
+  /** Called when the worker fails or a request to it fails. Default: standard error. */
+  readonly onError?: (error: Error) => void;
+}
+
+export interface AnomalyPluginStats {
+  /** Waiting to be sent to the worker, and sent but not yet answered. */
+  readonly queued: number;
+  readonly inFlight: number;
+  readonly assessed: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly alerts: number;
+  readonly workerUp: boolean;
+}
+
+const HOUR = 3_600_000;
+
+/** The detection worker: plain JavaScript from dist; from sources (tests), TypeScript through tsx. */
+function startWorker(workerData: WorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./detection-worker.js', import.meta.url), { workerData });
+  const tsx = join(
+    dirname(createRequire(import.meta.url).resolve('tsx/package.json')),
+    'dist/esm/api/index.mjs',
+  );
+  const entry = new URL('./detection-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+export class AnomalyPlugin implements AuditPlugin {
+  readonly name = 'anomaly';
+  private logger: AuditLogger | undefined;
+  private worker: Worker | undefined;
+  private workerUp = false;
+  private buffer: AssessItem[] = [];
+  private flushScheduled = false;
+  /** Event ids sent to the worker and not yet answered, in order. */
+  private inFlight: string[] = [];
+  private readonly counts = { assessed: 0, skipped: 0, failed: 0, alerts: 0 };
+  private readonly waiting: Array<() => void> = [];
+  private readonly pendingReplies = new Map<string, Array<(reply: WorkerReply) => void>>();
+  private feedbackInFlight = false;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly options: Required<
+    Omit<
+      AnomalyPluginOptions,
+      'modelDir' | 'onAlert' | 'onError' | 'contamination' | 'seed' | 'windowDays' | 'timeZones'
+    >
+  > &
+    AnomalyPluginOptions;
+
+  constructor(options: AnomalyPluginOptions = {}) {
+    this.options = {
+      queueCapacity: 10_000,
+      alertAt: 'low',
+      trainOnStart: true,
+      backfillOnStart: true,
+      retrainIntervalMs: 24 * HOUR,
+      feedbackPollMs: 5000,
+      ...options,
+    };
+    if (!(Number.isInteger(this.options.queueCapacity) && this.options.queueCapacity >= 1)) {
+      throw new RangeError('AnomalyPlugin options.queueCapacity: expected an integer >= 1');
+    }
+  }
+
+  /** Starts the worker; resolves when every actor's model is loaded or trained. */
+  async attach(logger: AuditLogger): Promise<void> {
+    this.logger = logger;
+    const o = this.options;
+    const data: WorkerData = {
+      engine: {
+        dbPath: logger.path,
+        ...(o.modelDir === undefined ? {} : { modelDir: o.modelDir }),
+        ...(o.contamination === undefined ? {} : { contamination: o.contamination }),
+        ...(o.seed === undefined ? {} : { seed: o.seed }),
+        ...(o.windowDays === undefined ? {} : { windowDays: o.windowDays }),
+        ...(o.timeZones === undefined ? {} : { timeZones: o.timeZones }),
+      },
+      trainOnStart: o.trainOnStart,
+    };
+    const worker = startWorker(data);
+    this.worker = worker;
+    worker.on('message', (reply: WorkerReply) => this.receive(reply));
+    worker.on('error', (error) => this.workerDown(error));
+    worker.on('exit', (code) => {
+      if (this.workerUp) this.workerDown(new Error(`detection worker exited with code ${code}`));
+    });
+    const ready = await this.request({ type: 'ready' }, undefined);
+    if (ready.type === 'error') throw new Error(`detection worker failed to start: ${ready.message}`);
+    this.workerUp = true;
+    await this.applyFeedback();
+    if (o.backfillOnStart) await this.backfill();
+    if (o.feedbackPollMs > 0) this.every(o.feedbackPollMs, () => void this.applyFeedback());
+    if (o.retrainIntervalMs > 0) this.every(o.retrainIntervalMs, () => void this.retrain());
+  }
+
+  onEvent(event: LoggedEvent): void {
+    if (event.actor === null) {
+      this.skip([event.eventId], 'no actor to assess against');
+    } else if (!this.workerUp) {
+      this.skip([event.eventId], 'detection worker unavailable');
+    } else if (this.buffer.length + this.inFlight.length >= this.options.queueCapacity) {
+      this.skip([event.eventId], 'detection queue full');
+    } else {
+      this.enqueue({ eventId: event.eventId, actor: event.actor, event: event.event });
+    }
+  }
+
+  /** Resolves when every queued event has been assessed and its decision stored. */
+  drain(): Promise<void> {
+    if (this.buffer.length === 0 && this.inFlight.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  stats(): AnomalyPluginStats {
+    return {
+      queued: this.buffer.length,
+      inFlight: this.inFlight.length,
+      ...this.counts,
+      workerUp: this.workerUp,
+    };
+  }
+
+  /**
+   * Queues events whose assessment was skipped or failed (queue full, worker down), oldest first,
+   * as far as the queue has room; resolves when they are assessed. Returns how many were queued.
+   */
+  async backfill(): Promise<number> {
+    const room = this.options.queueCapacity - this.buffer.length - this.inFlight.length;
+    if (!this.workerUp || room <= 0) return 0;
+    const items = this.db.unassessed(room);
+    for (const item of items) this.enqueue(item);
+    await this.drain();
+    return items.length;
+  }
+
+  /** Applies analysts' verdicts not yet applied (from this process or another); returns how many. */
+  async applyFeedback(): Promise<number> {
+    if (!this.workerUp || this.feedbackInFlight) return 0;
+    const items = this.db.pendingFeedback();
+    if (items.length === 0) return 0;
+    this.feedbackInFlight = true;
+    try {
+      const reply = await this.request({ type: 'feedback-applied' }, { type: 'feedback', items });
+      if (reply.type !== 'feedback-applied') throw new Error(`feedback failed: ${errorText(reply)}`);
+      this.db.markFeedbackApplied(reply.alertIds);
+      return reply.alertIds.length;
+    } catch (error) {
+      this.reportError(error);
+      return 0;
+    } finally {
+      this.feedbackInFlight = false;
+    }
+  }
+
+  /** Retrains every actor from the log (excluding events whose alerts stand) and saves the models. */
+  async retrain(): Promise<{ trained: string[]; skipped: Array<{ actor: string; reason: string }> }> {
+    const reply = await this.request({ type: 'retrained' }, { type: 'retrain' });
+    if (reply.type !== 'retrained') throw new Error(`retraining failed: ${errorText(reply)}`);
+    return { trained: reply.trained, skipped: reply.skipped };
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    if (this.workerUp) {
+      this.flush();
+      await this.drain();
+      this.workerUp = false;
+      const exited = new Promise((resolve) => this.worker!.once('exit', resolve));
+      this.worker!.postMessage({ type: 'close' } satisfies WorkerRequest);
+      await exited;
+    } else {
+      await this.worker?.terminate();
+    }
+  }
+
+  private enqueue(item: AssessItem): void {
+    this.buffer.push(item);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // One message per turn of the event loop, however many events were logged in it.
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.buffer.length === 0 || !this.worker) return;
+    const items = this.buffer;
+    this.buffer = [];
+    for (const item of items) this.inFlight.push(item.eventId);
+    this.worker.postMessage({ type: 'assess', items } satisfies WorkerRequest);
+  }
+
+  private receive(reply: WorkerReply): void {
+    if (reply.type === 'decisions') {
+      this.inFlight.splice(0, reply.decisions.length);
+      this.record(reply.decisions);
+      this.settleIfIdle();
+      return;
+    }
+    const kind = reply.type === 'error' ? errorKind(reply.request) : reply.type;
+    const resolvers = this.pendingReplies.get(kind);
+    const resolve = resolvers?.shift();
+    if (resolve) resolve(reply);
+    else if (reply.type === 'error') this.reportError(new Error(`${reply.request}: ${reply.message}`));
+  }
+
+  /** Sends a request (if any) and resolves with the next reply of `expect.type` (or its error). */
+  private request(expect: { type: string }, message: WorkerRequest | undefined): Promise<WorkerReply> {
+    return new Promise((resolve) => {
+      const list = this.pendingReplies.get(expect.type) ?? [];
+      list.push(resolve);
+      this.pendingReplies.set(expect.type, list);
+      if (message) this.worker!.postMessage(message);
+    });
+  }
+
+  private get db(): AuditStore {
+    return this.logger!.store;
+  }
+
+  /** Stores decisions (and the alerts they raise), counts them and announces the alerts. */
+  private record(decisions: readonly DecisionRecord[]): void {
+    try {
+      const alerts = this.db.recordDecisions(decisions, this.options.alertAt, this.logger!.clock());
+      for (const d of decisions) {
+        if (d.outcome === 'assessed') this.counts.assessed++;
+        else if (d.outcome === 'failed') this.counts.failed++;
+        else this.counts.skipped++;
+      }
+      this.counts.alerts += alerts.length;
+      for (const alert of alerts) this.options.onAlert?.(alert);
+    } catch (error) {
+      this.reportError(error);
+    }
+  }
+
+  private skip(eventIds: readonly string[], reason: string, outcome: 'skipped' | 'failed' = 'skipped'): void {
+    this.record(eventIds.map((eventId) => ({ eventId, outcome, reason })));
+  }
+
+  private workerDown(error: Error): void {
+    this.workerUp = false;
+    this.reportError(error);
+    // What was queued or in flight is stored as failed: `backfill` assesses it once a worker is back.
+    const lost = [...this.inFlight, ...this.buffer.map((i) => i.eventId)];
+    this.inFlight = [];
+    this.buffer = [];
+    if (lost.length > 0 && this.logger) this.skip(lost, error.message, 'failed');
+    for (const [, resolvers] of this.pendingReplies) {
+      for (const resolve of resolvers.splice(0))
+        resolve({ type: 'error', request: 'worker', message: error.message });
+    }
+    this.settleIfIdle();
+  }
+
+  private settleIfIdle(): void {
+    if (this.buffer.length === 0 && this.inFlight.length === 0) {
+      for (const resolve of this.waiting.splice(0)) resolve();
+    }
+  }
+
+  private every(ms: number, task: () => void): void {
+    const timer = setInterval(task, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private reportError(error: unknown): void {
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (this.options.onError) this.options.onError(e);
+    else process.stderr.write(`audit anomaly plugin: ${e.message}\n`);
+  }
+}
+
+/** Which reply an error answers, by the request that failed. */
+function errorKind(request: string): string {
+  if (request === 'start') return 'ready';
+  if (request === 'feedback') return 'feedback-applied';
+  if (request === 'retrain') return 'retrained';
+  return request;
+}
+
+function errorText(reply: WorkerReply): string {
+  return reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`;
+}

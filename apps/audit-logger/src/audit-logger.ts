@@ -1,0 +1,145 @@
+// The audit logger: validate, redact, commit to SQLite, then tell the plugins. `log` is synchronous
+// and returns once the event is committed; plugins hear of it afterwards and must not block.
+import { randomUUID } from 'node:crypto';
+import { parseSecurityEvent, type SecurityEvent } from '@harombe/security-ml';
+import { redactText, redactValue } from './redact.js';
+import {
+  type AlertQuery,
+  type AlertStatus,
+  AuditStore,
+  type Durability,
+  eventRow,
+  type LoggedEvent,
+  rowToEvent,
+} from './store.js';
+
+/** Something that hears of every committed event: alerting, forwarding, metrics. */
+export interface AuditPlugin {
+  readonly name: string;
+  /** Called once when the logger opens, before the first event. */
+  attach?(logger: AuditLogger): Promise<void> | void;
+  /** Called after each event is committed. Must return quickly; errors are caught and reported. */
+  onEvent(event: LoggedEvent): void;
+  /** Called by `AuditLogger.close`. */
+  close?(): Promise<void> | void;
+}
+
+export interface AuditLoggerOptions {
+  /** The SQLite database file (created if missing). */
+  readonly path: string;
+  /** Default `normal`; see {@link Durability}. */
+  readonly durability?: Durability;
+  readonly plugins?: readonly AuditPlugin[];
+  /** Wall clock for `logged_at` and alert times. Default `Date.now`. */
+  readonly clock?: () => number;
+  /** Where plugin errors go. Default: standard error. */
+  readonly onPluginError?: (plugin: string, error: unknown) => void;
+}
+
+export interface ToolCallDetails {
+  /** The call's arguments; redacted before storage. */
+  readonly arguments?: unknown;
+}
+
+export class AuditLogger {
+  readonly store: AuditStore;
+  readonly path: string;
+  readonly clock: () => number;
+  private readonly plugins: readonly AuditPlugin[];
+  private readonly onPluginError: (plugin: string, error: unknown) => void;
+
+  private constructor(options: AuditLoggerOptions) {
+    this.path = options.path;
+    this.store = AuditStore.open(options.path, options.durability ? { durability: options.durability } : {});
+    this.clock = options.clock ?? Date.now;
+    this.plugins = options.plugins ?? [];
+    this.onPluginError =
+      options.onPluginError ??
+      ((plugin, error) => process.stderr.write(`audit plugin ${plugin}: ${(error as Error).message}\n`));
+  }
+
+  /** Opens the database (migrating it) and attaches the plugins. */
+  static async open(options: AuditLoggerOptions): Promise<AuditLogger> {
+    const logger = new AuditLogger(options);
+    try {
+      for (const plugin of logger.plugins) await plugin.attach?.(logger);
+    } catch (error) {
+      await logger.close();
+      throw error;
+    }
+    return logger;
+  }
+
+  /**
+   * Validates, redacts and commits an event, then notifies the plugins. An event without an id gets
+   * one. Returns the stored event.
+   * @throws {ValidationError} an invalid event (nothing is stored).
+   */
+  log(input: unknown, toolCall?: ToolCallDetails): LoggedEvent {
+    const event = redactEvent(parseSecurityEvent(input));
+    const row = eventRow(event);
+    const id = this.store.insertEvent(
+      row,
+      this.clock(),
+      toolCall && event.toolName
+        ? {
+            toolName: event.toolName,
+            arguments: redactValue(toolCall.arguments ?? {}),
+            success: event.success,
+            ...(event.durationMs === undefined ? {} : { durationMs: event.durationMs }),
+          }
+        : undefined,
+    );
+    const logged: LoggedEvent = {
+      id,
+      eventId: row.event_id,
+      actor: row.actor,
+      timestamp: row.timestamp,
+      event: rowToEvent(row),
+    };
+    for (const plugin of this.plugins) {
+      try {
+        plugin.onEvent(logged);
+      } catch (error) {
+        this.onPluginError(plugin.name, error);
+      }
+    }
+    return logged;
+  }
+
+  alerts(query: AlertQuery = {}) {
+    return this.store.alerts(query);
+  }
+
+  /**
+   * An analyst's verdict on an alert: `false_positive` (the event was normal: the detector learns
+   * it) or `confirmed` (it stays an anomaly). Plugins apply it to their detectors.
+   * @returns false when there is no such alert.
+   */
+  feedback(alertId: number, verdict: Exclude<AlertStatus, 'open'>): boolean {
+    return this.store.setFeedback(alertId, verdict, this.clock());
+  }
+
+  async close(): Promise<void> {
+    for (const plugin of this.plugins) {
+      try {
+        await plugin.close?.();
+      } catch (error) {
+        this.onPluginError(plugin.name, error);
+      }
+    }
+    this.store.close();
+  }
+}
+
+/** The event with secrets replaced in its free-text fields and metadata, and an id. */
+function redactEvent(event: SecurityEvent): SecurityEvent {
+  return {
+    ...event,
+    eventId: event.eventId ?? randomUUID(),
+    status: redactText(event.status),
+    metadata: redactValue(event.metadata) as Record<string, unknown>,
+    ...(event.action === undefined ? {} : { action: redactText(event.action) }),
+    ...(event.filePath === undefined ? {} : { filePath: redactText(event.filePath) }),
+  };
+}

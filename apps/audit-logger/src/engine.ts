@@ -1,0 +1,147 @@
+// The detection side, without threads: a ThreatDetector whose agents are the audit log's actors,
+// trained from the database, persisted in a model directory, taught by analysts' verdicts. The
+// detection worker hosts one; `harombe-audit train` uses one directly.
+import { FileModelStore, type SecurityEventInput, ThreatDetector } from '@harombe/security-ml';
+import type { DecisionRecord } from './store.js';
+import { AuditStore } from './store.js';
+
+export interface EngineOptions {
+  /** The audit database (opened read-only here). */
+  readonly dbPath: string;
+  /** Where actors' models are saved; default `~/.harombe/models`. */
+  readonly modelDir?: string;
+  readonly contamination?: number;
+  readonly seed?: number;
+  /** Days of each actor's history (before its newest event) to train on. Default 30. */
+  readonly windowDays?: number;
+  /** Actors' IANA time zones, for their hours and weekdays (default UTC). */
+  readonly timeZones?: Readonly<Record<string, string>>;
+}
+
+export interface AssessItem {
+  readonly eventId: string;
+  readonly actor: string;
+  readonly event: SecurityEventInput;
+}
+
+export interface FeedbackItem {
+  readonly alertId: number;
+  readonly actor: string;
+  readonly event: SecurityEventInput;
+  readonly isAnomaly: boolean;
+}
+
+export interface TrainSummary {
+  readonly trained: string[];
+  /** Actors with too few events, and why. */
+  readonly skipped: Array<{ actor: string; reason: string }>;
+}
+
+export class DetectionEngine {
+  readonly threats: ThreatDetector;
+  private readonly store: AuditStore;
+  private readonly windowDays: number;
+  private readonly timeZones: Readonly<Record<string, string>>;
+
+  constructor(options: EngineOptions) {
+    this.store = AuditStore.open(options.dbPath, { readonly: true });
+    this.windowDays = options.windowDays ?? 30;
+    this.timeZones = options.timeZones ?? {};
+    this.threats = new ThreatDetector({
+      store: new FileModelStore(options.modelDir ? { directory: options.modelDir } : {}),
+      contamination: options.contamination ?? 0.01,
+      seed: options.seed ?? 42,
+    });
+  }
+
+  /** Trains (and saves) one actor's model from its window of the log. */
+  async trainActor(actor: string): Promise<{ trained: boolean; reason?: string }> {
+    const result = this.train(actor);
+    if (!result.ml.trained) return { trained: false, reason: result.ml.reason ?? 'not trained' };
+    await this.threats.save(actor);
+    return { trained: true };
+  }
+
+  /** Trains every actor in the log. */
+  async trainAll(): Promise<TrainSummary> {
+    const trained: string[] = [];
+    const skipped: Array<{ actor: string; reason: string }> = [];
+    for (const actor of this.store.actors()) {
+      const result = await this.trainActor(actor);
+      if (result.trained) trained.push(actor);
+      else skipped.push({ actor, reason: result.reason! });
+    }
+    return { trained, skipped };
+  }
+
+  /**
+   * Loads each actor's saved model; with `trainMissing`, trains those without one from the log.
+   * Training every actor first also builds the fleet model for actors too new to have a model.
+   */
+  async prepare(trainMissing: boolean): Promise<{ loaded: string[]; trained: string[] }> {
+    const loaded: string[] = [];
+    const trained: string[] = [];
+    for (const actor of this.store.actors()) {
+      if (trainMissing) {
+        // Trained first even when a saved model exists: the fleet model pools every actor.
+        if (this.train(actor).ml.trained) trained.push(actor);
+      }
+      if (await this.threats.loadIfStored(actor)) loaded.push(actor);
+      else if (trained.includes(actor)) await this.threats.save(actor);
+    }
+    return { loaded, trained: trained.filter((a) => !loaded.includes(a)) };
+  }
+
+  private train(actor: string) {
+    const zone = this.timeZones[actor];
+    return this.threats.train(
+      actor,
+      this.store.trainingEvents(actor, this.windowDays),
+      zone ? { timeZone: zone } : {},
+    );
+  }
+
+  /** Assesses events in order; a failure is that event's decision, not the batch's. */
+  assess(items: readonly AssessItem[]): DecisionRecord[] {
+    return items.map((item) => {
+      try {
+        const a = this.threats.assess(item.actor, item.event);
+        return {
+          eventId: item.eventId,
+          outcome: 'assessed',
+          threatScore: a.threatScore,
+          threatLevel: a.threatLevel,
+          isThreat: a.isThreat,
+          coldStart: a.coldStart,
+          explanation: a.explanation,
+        } satisfies DecisionRecord;
+      } catch (error) {
+        return {
+          eventId: item.eventId,
+          outcome: 'failed',
+          reason: (error as Error).message,
+        } satisfies DecisionRecord;
+      }
+    });
+  }
+
+  /** Applies analysts' verdicts and saves the models they changed. Returns the alerts applied. */
+  async feedback(items: readonly FeedbackItem[]): Promise<number[]> {
+    const applied: number[] = [];
+    const changed = new Set<string>();
+    for (const item of items) {
+      if (!this.threats.detector.hasModel(item.actor)) await this.threats.ensureLoaded(item.actor);
+      this.threats.feedback(item.actor, item.event, item.isAnomaly);
+      changed.add(item.actor);
+      applied.push(item.alertId);
+    }
+    for (const actor of changed) {
+      if (this.threats.detector.hasModel(actor)) await this.threats.save(actor);
+    }
+    return applied;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}

@@ -1,0 +1,26 @@
+// Messages between the anomaly plugin and its detection worker.
+import type { AssessItem, EngineOptions, FeedbackItem } from './engine.js';
+import type { DecisionRecord } from './store.js';
+
+export interface WorkerData {
+  readonly engine: EngineOptions;
+  /** Train actors without a saved model from the log at start-up. */
+  readonly trainOnStart: boolean;
+}
+
+export type WorkerRequest =
+  | { readonly type: 'assess'; readonly items: readonly AssessItem[] }
+  | { readonly type: 'feedback'; readonly items: readonly FeedbackItem[] }
+  | { readonly type: 'retrain' }
+  | { readonly type: 'close' };
+
+export type WorkerReply =
+  | { readonly type: 'ready'; readonly loaded: string[]; readonly trained: string[] }
+  | { readonly type: 'decisions'; readonly decisions: DecisionRecord[] }
+  | { readonly type: 'feedback-applied'; readonly alertIds: number[] }
+  | {
+      readonly type: 'retrained';
+      readonly trained: string[];
+      readonly skipped: Array<{ actor: string; reason: string }>;
+    }
+  | { readonly type: 'error'; readonly request: string; readonly message: string };

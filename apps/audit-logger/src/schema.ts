@@ -1,0 +1,95 @@
+// The database schema, versioned with SQLite's user_version: each migration runs once, in order, in
+// one transaction. Times are epoch milliseconds (INTEGER) so ranges use the indexes; threat levels
+// are stored with their rank, so "at least high" is a numeric comparison, never a string one.
+import type { Database } from 'better-sqlite3';
+
+export const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: readonly string[] = [
+  // 1: events, tool calls, decisions, alerts.
+  `
+  CREATE TABLE audit_events (
+    id             INTEGER PRIMARY KEY,
+    event_id       TEXT NOT NULL UNIQUE,
+    correlation_id TEXT,
+    session_id     TEXT,
+    timestamp      INTEGER NOT NULL,
+    event_type     TEXT NOT NULL,
+    actor          TEXT,
+    tool_name      TEXT,
+    action         TEXT,
+    status         TEXT NOT NULL,
+    success        INTEGER NOT NULL,
+    duration_ms    REAL,
+    resource_count INTEGER,
+    destination    TEXT,
+    file_path      TEXT,
+    metadata       TEXT NOT NULL,
+    logged_at      INTEGER NOT NULL
+  );
+  CREATE INDEX audit_events_timestamp ON audit_events (timestamp);
+  CREATE INDEX audit_events_actor_timestamp ON audit_events (actor, timestamp);
+  CREATE INDEX audit_events_correlation ON audit_events (correlation_id) WHERE correlation_id IS NOT NULL;
+  CREATE INDEX audit_events_session ON audit_events (session_id) WHERE session_id IS NOT NULL;
+
+  CREATE TABLE tool_calls (
+    event_id    TEXT PRIMARY KEY REFERENCES audit_events (event_id),
+    tool_name   TEXT NOT NULL,
+    arguments   TEXT NOT NULL,
+    success     INTEGER NOT NULL,
+    duration_ms REAL
+  );
+  CREATE INDEX tool_calls_tool ON tool_calls (tool_name);
+
+  CREATE TABLE security_decisions (
+    event_id     TEXT PRIMARY KEY REFERENCES audit_events (event_id),
+    outcome      TEXT NOT NULL CHECK (outcome IN ('assessed', 'skipped', 'failed')),
+    reason       TEXT,
+    threat_score REAL,
+    threat_level TEXT,
+    level_rank   INTEGER,
+    is_threat    INTEGER,
+    cold_start   INTEGER,
+    explanation  TEXT,
+    decided_at   INTEGER NOT NULL
+  );
+  CREATE INDEX security_decisions_outcome ON security_decisions (outcome) WHERE outcome <> 'assessed';
+
+  CREATE TABLE security_alerts (
+    id               INTEGER PRIMARY KEY,
+    event_id         TEXT NOT NULL UNIQUE REFERENCES audit_events (event_id),
+    actor            TEXT,
+    event_timestamp  INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    threat_level     TEXT NOT NULL,
+    level_rank       INTEGER NOT NULL,
+    threat_score     REAL NOT NULL,
+    explanation      TEXT NOT NULL,
+    status           TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'false_positive', 'confirmed')),
+    feedback_at      INTEGER,
+    feedback_applied INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX security_alerts_time ON security_alerts (event_timestamp);
+  CREATE INDEX security_alerts_rank_time ON security_alerts (level_rank, event_timestamp);
+  CREATE INDEX security_alerts_pending_feedback ON security_alerts (id) WHERE status <> 'open' AND feedback_applied = 0;
+  `,
+];
+
+/**
+ * Brings the database to {@link SCHEMA_VERSION}.
+ * @throws {Error} a database written by a newer version of this logger.
+ */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `the audit database has schema version ${current}, newer than this logger's ${SCHEMA_VERSION}: upgrade the logger`,
+    );
+  }
+  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version - 1]!);
+      db.pragma(`user_version = ${version}`);
+    })();
+  }
+}

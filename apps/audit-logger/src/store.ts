@@ -1,0 +1,424 @@
+// The SQLite store: every statement the logger runs, prepared once. One connection writes (the
+// logger's); readers (the detection worker, the CLI) open their own. WAL lets them read while it writes.
+
+import {
+  atLeast,
+  type SecurityEvent,
+  type SecurityEventInput,
+  THREAT_LEVELS,
+  type ThreatLevel,
+  threatLevelRank,
+} from '@harombe/security-ml';
+import Database from 'better-sqlite3';
+import { migrate } from './schema.js';
+
+/**
+ * `normal`: a committed event survives a crash of the process (WAL, synchronous=NORMAL); the last
+ * commits may be lost if the machine loses power. `full`: an fsync per commit, survives power loss,
+ * costs about one disk flush per event.
+ */
+export type Durability = 'normal' | 'full';
+
+/** An event as stored: redacted, with its row id. */
+export interface LoggedEvent {
+  readonly id: number;
+  readonly eventId: string;
+  readonly actor: string | null;
+  /** Epoch ms. */
+  readonly timestamp: number;
+  /** The stored (redacted) event in the detector's input form. */
+  readonly event: SecurityEventInput;
+}
+
+export interface ToolCallRecord {
+  readonly toolName: string;
+  /** Redacted arguments. */
+  readonly arguments: unknown;
+  readonly success: boolean;
+  readonly durationMs?: number;
+}
+
+/** What the detector said about one event. */
+export interface DecisionRecord {
+  readonly eventId: string;
+  readonly outcome: 'assessed' | 'skipped' | 'failed';
+  readonly reason?: string;
+  readonly threatScore?: number;
+  readonly threatLevel?: ThreatLevel;
+  readonly isThreat?: boolean;
+  readonly coldStart?: boolean;
+  readonly explanation?: string;
+}
+
+export type AlertStatus = 'open' | 'false_positive' | 'confirmed';
+
+export interface Alert {
+  readonly id: number;
+  readonly eventId: string;
+  readonly actor: string | null;
+  readonly eventTimestamp: Date;
+  readonly createdAt: Date;
+  readonly threatLevel: ThreatLevel;
+  readonly threatScore: number;
+  readonly explanation: string;
+  readonly status: AlertStatus;
+  readonly feedbackAt: Date | null;
+}
+
+export interface AlertQuery {
+  /** Alerts of events at or after this time. */
+  readonly since?: Date;
+  /** Alerts at or above this level. */
+  readonly level?: ThreatLevel;
+  readonly status?: AlertStatus;
+  /** Newest first, at most this many. Default 100. */
+  readonly limit?: number;
+}
+
+interface EventRow {
+  id: number;
+  event_id: string;
+  correlation_id: string | null;
+  session_id: string | null;
+  timestamp: number;
+  event_type: string;
+  actor: string | null;
+  tool_name: string | null;
+  action: string | null;
+  status: string;
+  success: number;
+  duration_ms: number | null;
+  resource_count: number | null;
+  destination: string | null;
+  file_path: string | null;
+  metadata: string;
+}
+
+interface AlertRow {
+  id: number;
+  event_id: string;
+  actor: string | null;
+  event_timestamp: number;
+  created_at: number;
+  threat_level: string;
+  threat_score: number;
+  explanation: string;
+  status: string;
+  feedback_at: number | null;
+}
+
+/** A row to insert: a parsed (and redacted) event in the table's columns. */
+export type NewEventRow = Omit<EventRow, 'id'>;
+
+/** The row of a parsed event (its `eventId` must be set). */
+export function eventRow(event: SecurityEvent): NewEventRow {
+  return {
+    event_id: event.eventId!,
+    correlation_id: event.correlationId ?? null,
+    session_id: event.sessionId ?? null,
+    timestamp: event.timestamp.getTime(),
+    event_type: event.eventType,
+    actor: event.agentId ?? event.actor ?? null,
+    tool_name: event.toolName ?? null,
+    action: event.action ?? null,
+    status: event.status,
+    success: event.success ? 1 : 0,
+    duration_ms: event.durationMs ?? null,
+    resource_count: event.resourceCount ?? null,
+    destination: event.destinationDomain ?? event.destinationIp ?? null,
+    file_path: event.filePath ?? null,
+    metadata: JSON.stringify(event.metadata),
+  };
+}
+
+const IPV4_OR_6 = /^(?:\d{1,3}(?:\.\d{1,3}){3}|.*:.*)$/;
+
+/** A stored row back to the event the detector sees (the same for live events and training). */
+export function rowToEvent(row: NewEventRow): SecurityEventInput {
+  const event: SecurityEventInput = {
+    event_id: row.event_id,
+    timestamp: row.timestamp,
+    event_type: row.event_type,
+    status: row.status,
+    success: row.success === 1,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  };
+  if (row.correlation_id !== null) event.correlation_id = row.correlation_id;
+  if (row.session_id !== null) event.session_id = row.session_id;
+  if (row.actor !== null) event.actor = row.actor;
+  if (row.tool_name !== null) event.tool_name = row.tool_name;
+  if (row.action !== null) event.action = row.action;
+  if (row.duration_ms !== null) event.duration_ms = row.duration_ms;
+  if (row.resource_count !== null) event.resource_count = row.resource_count;
+  if (row.file_path !== null) event.file_path = row.file_path;
+  if (row.destination !== null) {
+    if (IPV4_OR_6.test(row.destination)) event.destination_ip = row.destination;
+    else event.destination_domain = row.destination;
+  }
+  return event;
+}
+
+function toAlert(row: AlertRow): Alert {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    actor: row.actor,
+    eventTimestamp: new Date(row.event_timestamp),
+    createdAt: new Date(row.created_at),
+    threatLevel: row.threat_level as ThreatLevel,
+    threatScore: row.threat_score,
+    explanation: row.explanation,
+    status: row.status as AlertStatus,
+    feedbackAt: row.feedback_at === null ? null : new Date(row.feedback_at),
+  };
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertEvent: db.prepare(
+      `INSERT INTO audit_events (event_id, correlation_id, session_id, timestamp, event_type, actor, tool_name,
+         action, status, success, duration_ms, resource_count, destination, file_path, metadata, logged_at)
+       VALUES (@event_id, @correlation_id, @session_id, @timestamp, @event_type, @actor, @tool_name, @action,
+         @status, @success, @duration_ms, @resource_count, @destination, @file_path, @metadata, @logged_at)`,
+    ),
+    insertToolCall: db.prepare(
+      `INSERT INTO tool_calls (event_id, tool_name, arguments, success, duration_ms)
+       VALUES (?, ?, ?, ?, ?)`,
+    ),
+    insertDecision: db.prepare(
+      `INSERT OR REPLACE INTO security_decisions (event_id, outcome, reason, threat_score, threat_level, level_rank,
+         is_threat, cold_start, explanation, decided_at)
+       VALUES (@eventId, @outcome, @reason, @threatScore, @threatLevel, @levelRank, @isThreat, @coldStart,
+         @explanation, @decidedAt)`,
+    ),
+    insertAlert: db.prepare(
+      `INSERT OR IGNORE INTO security_alerts (event_id, actor, event_timestamp, created_at, threat_level, level_rank,
+         threat_score, explanation)
+       SELECT event_id, actor, timestamp, ?, ?, ?, ?, ? FROM audit_events WHERE event_id = ?`,
+    ),
+    alertById: db.prepare('SELECT * FROM security_alerts WHERE id = ?'),
+    alertByEvent: db.prepare('SELECT * FROM security_alerts WHERE event_id = ?'),
+    eventById: db.prepare('SELECT * FROM audit_events WHERE event_id = ?'),
+    setFeedback: db.prepare(
+      `UPDATE security_alerts SET status = ?, feedback_at = ?, feedback_applied = 0 WHERE id = ?`,
+    ),
+    pendingFeedback: db.prepare(
+      `SELECT a.id AS alert_id, a.status AS verdict, e.* FROM security_alerts a
+       JOIN audit_events e ON e.event_id = a.event_id
+       WHERE a.status <> 'open' AND a.feedback_applied = 0 ORDER BY a.id`,
+    ),
+    markFeedbackApplied: db.prepare('UPDATE security_alerts SET feedback_applied = 1 WHERE id = ?'),
+    actors: db.prepare('SELECT DISTINCT actor FROM audit_events WHERE actor IS NOT NULL ORDER BY actor'),
+    newestOfActor: db.prepare('SELECT MAX(timestamp) AS newest FROM audit_events WHERE actor = ?'),
+    // Training data: the actor's window, without events that raised an alert nobody called a false positive.
+    trainingEvents: db.prepare(
+      `SELECT e.* FROM audit_events e
+       LEFT JOIN security_alerts a ON a.event_id = e.event_id
+       WHERE e.actor = ? AND e.timestamp >= ? AND (a.id IS NULL OR a.status = 'false_positive')
+       ORDER BY e.timestamp, e.id`,
+    ),
+    unassessed: db.prepare(
+      `SELECT e.* FROM security_decisions d
+       JOIN audit_events e ON e.event_id = d.event_id
+       WHERE d.outcome <> 'assessed' AND e.actor IS NOT NULL
+       ORDER BY e.timestamp, e.id LIMIT ?`,
+    ),
+  };
+}
+
+export class AuditStore {
+  readonly db: Database.Database;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.statements = prepareStatements(db);
+  }
+
+  /** Opens (creating if needed) and migrates an audit database. */
+  static open(path: string, options: { durability?: Durability; readonly?: boolean } = {}): AuditStore {
+    const db = new Database(path, options.readonly ? { readonly: true, fileMustExist: true } : {});
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    }
+    return new AuditStore(db);
+  }
+
+  /** Stores an event row (and its tool call) in one transaction; returns the row id. */
+  insertEvent(row: NewEventRow, loggedAt: number, toolCall?: ToolCallRecord): number {
+    const s = this.statements;
+    return this.db.transaction(() => {
+      const { lastInsertRowid } = s.insertEvent.run({ ...row, logged_at: loggedAt });
+      if (toolCall) {
+        s.insertToolCall.run(
+          row.event_id,
+          toolCall.toolName,
+          JSON.stringify(toolCall.arguments ?? {}),
+          toolCall.success ? 1 : 0,
+          toolCall.durationMs ?? null,
+        );
+      }
+      return Number(lastInsertRowid);
+    })();
+  }
+
+  /**
+   * Stores decisions and, for those at or above `alertAt` that are threats, alerts, in one
+   * transaction. Returns the alerts created.
+   */
+  recordDecisions(decisions: readonly DecisionRecord[], alertAt: ThreatLevel, now: number): Alert[] {
+    const s = this.statements;
+    return this.db.transaction(() => {
+      const alerts: Alert[] = [];
+      for (const d of decisions) {
+        s.insertDecision.run({
+          eventId: d.eventId,
+          outcome: d.outcome,
+          reason: d.reason ?? null,
+          threatScore: d.threatScore ?? null,
+          threatLevel: d.threatLevel ?? null,
+          levelRank: d.threatLevel ? threatLevelRank(d.threatLevel) : null,
+          isThreat: d.isThreat === undefined ? null : d.isThreat ? 1 : 0,
+          coldStart: d.coldStart === undefined ? null : d.coldStart ? 1 : 0,
+          explanation: d.explanation ?? null,
+          decidedAt: now,
+        });
+        if (d.outcome === 'assessed' && d.isThreat && d.threatLevel && atLeast(d.threatLevel, alertAt)) {
+          const { lastInsertRowid, changes } = s.insertAlert.run(
+            now,
+            d.threatLevel,
+            threatLevelRank(d.threatLevel),
+            d.threatScore!,
+            d.explanation ?? '',
+            d.eventId,
+          );
+          if (changes > 0) alerts.push(toAlert(s.alertById.get(Number(lastInsertRowid)) as AlertRow));
+        }
+      }
+      return alerts;
+    })();
+  }
+
+  alerts(query: AlertQuery = {}): Alert[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.since) {
+      where.push('event_timestamp >= ?');
+      params.push(query.since.getTime());
+    }
+    if (query.level) {
+      where.push('level_rank >= ?');
+      params.push(threatLevelRank(query.level));
+    }
+    if (query.status) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    const sql = `SELECT * FROM security_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY event_timestamp DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, query.limit ?? 100) as AlertRow[]).map(toAlert);
+  }
+
+  /** The alert an event raised, if any. */
+  alertOf(eventId: string): Alert | undefined {
+    const row = this.statements.alertByEvent.get(eventId) as AlertRow | undefined;
+    return row ? toAlert(row) : undefined;
+  }
+
+  alert(id: number): Alert | undefined {
+    const row = this.statements.alertById.get(id) as AlertRow | undefined;
+    return row ? toAlert(row) : undefined;
+  }
+
+  event(eventId: string): SecurityEventInput | undefined {
+    const row = this.statements.eventById.get(eventId) as EventRow | undefined;
+    return row ? rowToEvent(row) : undefined;
+  }
+
+  /** Records an analyst's verdict on an alert; the detector applies it (see `pendingFeedback`). */
+  setFeedback(alertId: number, verdict: Exclude<AlertStatus, 'open'>, now: number): boolean {
+    return this.statements.setFeedback.run(verdict, now, alertId).changes > 0;
+  }
+
+  /** Verdicts not yet applied to the detector, with their events. */
+  pendingFeedback(): Array<{
+    alertId: number;
+    isAnomaly: boolean;
+    actor: string;
+    event: SecurityEventInput;
+  }> {
+    const rows = this.statements.pendingFeedback.all() as Array<
+      EventRow & { alert_id: number; verdict: string }
+    >;
+    return rows
+      .filter((r) => r.actor !== null)
+      .map((r) => ({
+        alertId: r.alert_id,
+        isAnomaly: r.verdict === 'confirmed',
+        actor: r.actor!,
+        event: rowToEvent(r),
+      }));
+  }
+
+  markFeedbackApplied(alertIds: readonly number[]): void {
+    this.db.transaction(() => {
+      for (const id of alertIds) this.statements.markFeedbackApplied.run(id);
+    })();
+  }
+
+  actors(): string[] {
+    return (this.statements.actors.all() as Array<{ actor: string }>).map((r) => r.actor);
+  }
+
+  /** The actor's events in the `windowDays` before its newest, minus those with standing alerts. */
+  trainingEvents(actor: string, windowDays: number): SecurityEventInput[] {
+    const newest = (this.statements.newestOfActor.get(actor) as { newest: number | null }).newest;
+    if (newest === null) return [];
+    const from = newest - windowDays * 86_400_000;
+    return (this.statements.trainingEvents.all(actor, from) as EventRow[]).map(rowToEvent);
+  }
+
+  /** Events whose assessment was skipped or failed (and that have an actor), oldest first. */
+  unassessed(limit: number): Array<{ eventId: string; actor: string; event: SecurityEventInput }> {
+    return (this.statements.unassessed.all(limit) as EventRow[]).map((r) => ({
+      eventId: r.event_id,
+      actor: r.actor!,
+      event: rowToEvent(r),
+    }));
+  }
+
+  /** Counts for `stats`. */
+  stats(): {
+    events: number;
+    toolCalls: number;
+    actors: number;
+    decisions: Record<string, number>;
+    alerts: Record<string, number>;
+    alertsByLevel: Record<string, number>;
+  } {
+    const count = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const grouped = (sql: string) =>
+      Object.fromEntries(
+        (this.db.prepare(sql).all() as Array<{ k: string; n: number }>).map((r) => [r.k, r.n]),
+      );
+    const byLevel = grouped(
+      'SELECT threat_level AS k, COUNT(*) AS n FROM security_alerts GROUP BY threat_level',
+    );
+    return {
+      events: count('SELECT COUNT(*) AS n FROM audit_events'),
+      toolCalls: count('SELECT COUNT(*) AS n FROM tool_calls'),
+      actors: count('SELECT COUNT(DISTINCT actor) AS n FROM audit_events'),
+      decisions: grouped('SELECT outcome AS k, COUNT(*) AS n FROM security_decisions GROUP BY outcome'),
+      alerts: grouped('SELECT status AS k, COUNT(*) AS n FROM security_alerts GROUP BY status'),
+      alertsByLevel: Object.fromEntries(THREAT_LEVELS.filter((l) => byLevel[l]).map((l) => [l, byLevel[l]!])),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,163 @@
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { SCENARIOS } from '@harombe/agent-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Alert, AnomalyPlugin, AuditLogger } from '../src/index.js';
+import { fleet, tempDir, timeZones } from './helpers.js';
+
+/** A database holding the fleet's history, logged without detection (there are no models yet). */
+async function withHistory(): Promise<{ dir: string; path: string }> {
+  const dir = await tempDir();
+  const path = join(dir, 'audit.db');
+  const logger = await AuditLogger.open({ path });
+  for (const { event } of fleet.history) logger.log(event);
+  await logger.close();
+  return { dir, path };
+}
+
+describe('the anomaly plugin on a simulated fleet', () => {
+  let dir: string;
+  let path: string;
+  let logger: AuditLogger;
+  let plugin: AnomalyPlugin;
+  const announced: Alert[] = [];
+  const labels = new Map(fleet.live.map((e) => [e.event.event_id, e.label]));
+
+  beforeAll(async () => {
+    ({ dir, path } = await withHistory());
+    plugin = new AnomalyPlugin({
+      modelDir: join(dir, 'models'),
+      timeZones,
+      seed: 7,
+      backfillOnStart: false,
+      feedbackPollMs: 0,
+      onAlert: (a) => announced.push(a),
+    });
+    logger = await AuditLogger.open({ path, plugins: [plugin] });
+    for (const { event } of fleet.live) logger.log(event);
+    // Logging returned for every event before detection caught up: nothing was assessed in between.
+    expect(plugin.stats().assessed).toBe(0);
+    await plugin.drain();
+  });
+  afterAll(() => logger.close());
+
+  it('trains every actor from the log and assesses every live event', () => {
+    expect(plugin.stats()).toMatchObject({
+      assessed: fleet.live.length,
+      skipped: 0,
+      failed: 0,
+      workerUp: true,
+    });
+    expect(logger.store.stats().decisions).toEqual({ assessed: fleet.live.length });
+  });
+
+  it('raises alerts for >= 90% of each injected attack and <= 2% of normal events (contamination 0.01)', () => {
+    const alerted = new Set(logger.alerts({ limit: 1_000_000 }).map((a) => a.eventId));
+    for (const scenario of SCENARIOS) {
+      const events = fleet.live.filter((e) => e.label === scenario);
+      expect(events.length, scenario).toBeGreaterThan(0);
+      const rate = events.filter((e) => alerted.has(e.event.event_id)).length / events.length;
+      expect(rate, scenario).toBeGreaterThanOrEqual(0.9);
+    }
+    const normal = fleet.live.filter((e) => e.label === 'normal');
+    const falseAlarms = normal.filter((e) => alerted.has(e.event.event_id)).length / normal.length;
+    expect(falseAlarms).toBeLessThanOrEqual(0.02);
+  });
+
+  it('stores each alert with level, score, explanation and its event, and announces it', () => {
+    const alerts = logger.alerts({ limit: 1_000_000 });
+    expect(announced.map((a) => a.id).sort((a, b) => a - b)).toEqual(
+      alerts.map((a) => a.id).sort((a, b) => a - b),
+    );
+    const shell = alerts.find((a) => labels.get(a.eventId) === 'new-tool-shell')!;
+    expect(shell).toMatchObject({ status: 'open', actor: fleet.injected['new-tool-shell'] });
+    expect(['high', 'critical']).toContain(shell.threatLevel);
+    expect(shell.explanation).toContain('shell_execute');
+    expect(logger.store.event(shell.eventId)).toMatchObject({ tool_name: 'shell_execute' });
+  });
+
+  it('filters alerts by level and time, and applies an analyst verdict given by another process', async () => {
+    const high = logger.alerts({ level: 'high', limit: 1_000_000 });
+    expect(high.every((a) => a.threatLevel === 'high' || a.threatLevel === 'critical')).toBe(true);
+    const since = new Date(fleet.liveStart + 3 * 86_400_000);
+    expect(logger.alerts({ since, limit: 1_000_000 }).every((a) => a.eventTimestamp >= since)).toBe(true);
+
+    // The benign change: an agent adopted a new tool for good. An analyst (the CLI, another
+    // connection) calls its first alert a false positive.
+    const benign = logger
+      .alerts({ limit: 1_000_000 })
+      .filter((a) => labels.get(a.eventId) === 'benign-change')
+      .sort((a, b) => a.id - b.id)[0]!;
+    const analyst = await AuditLogger.open({ path });
+    expect(analyst.feedback(benign.id, 'false_positive')).toBe(true);
+    expect(analyst.feedback(999_999, 'confirmed')).toBe(false);
+    await analyst.close();
+    expect(await plugin.applyFeedback()).toBe(1);
+    expect(await plugin.applyFeedback()).toBe(0);
+    // The same use of the new tool, a day later, raises no alert now.
+    const again = fleet.live.find((e) => e.event.event_id === benign.eventId)!.event;
+    const next = logger.log({
+      ...again,
+      event_id: 'benign-again',
+      timestamp: new Date(Date.parse(again.timestamp) + 86_400_000).toISOString(),
+    });
+    await plugin.drain();
+    expect(logger.store.alertOf(next.eventId)).toBeUndefined();
+  });
+});
+
+describe('back-pressure and failures', () => {
+  it('stores every event when the queue is full, marks the overflow skipped, and backfills it', async () => {
+    const { dir, path } = await withHistory();
+    const plugin = new AnomalyPlugin({
+      modelDir: join(dir, 'models'),
+      queueCapacity: 5,
+      backfillOnStart: false,
+      feedbackPollMs: 0,
+    });
+    const logger = await AuditLogger.open({ path, plugins: [plugin] });
+    const burst = fleet.live.slice(0, 50);
+    for (const { event } of burst) logger.log(event);
+    await plugin.drain();
+    expect(plugin.stats()).toMatchObject({ assessed: 5, skipped: 45 });
+    const skipped = logger.store.db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM security_decisions WHERE outcome = 'skipped' AND reason = 'detection queue full'",
+      )
+      .get() as { n: number };
+    expect(skipped.n).toBe(45);
+    expect(logger.store.stats().events).toBe(fleet.history.length + 50);
+    // Backfill works through the queue's room at a time until nothing is left.
+    let total = 0;
+    for (let n = await plugin.backfill(); n > 0; n = await plugin.backfill()) total += n;
+    expect(total).toBe(45);
+    expect(logger.store.stats().decisions).toEqual({ assessed: 50 });
+    await logger.close();
+  });
+
+  it('keeps logging when the detection worker dies, and catches up after a restart', async () => {
+    const { dir, path } = await withHistory();
+    const errors: Error[] = [];
+    const options = {
+      modelDir: join(dir, 'models'),
+      feedbackPollMs: 0,
+      onError: (e: Error) => errors.push(e),
+    };
+    const plugin = new AnomalyPlugin({ ...options, backfillOnStart: false });
+    const logger = await AuditLogger.open({ path, plugins: [plugin] });
+    await (plugin as unknown as { worker: Worker }).worker.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(plugin.stats().workerUp).toBe(false);
+    expect(errors[0]?.message).toMatch(/detection worker exited/);
+    for (const { event } of fleet.live.slice(0, 20)) logger.log(event);
+    expect(logger.store.stats().events).toBe(fleet.history.length + 20);
+    expect(logger.store.stats().decisions).toEqual({ skipped: 20 });
+    await logger.close();
+
+    // The next start backfills what the dead worker never assessed.
+    const restarted = new AnomalyPlugin(options);
+    const again = await AuditLogger.open({ path, plugins: [restarted] });
+    expect(again.store.stats().decisions).toEqual({ assessed: 20 });
+    await again.close();
+  });
+});

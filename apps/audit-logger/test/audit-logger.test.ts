@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ValidationError } from '@harombe/security-ml';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { AuditLogger, SCHEMA_VERSION } from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+const at = Date.UTC(2026, 1, 2, 10);
+
+describe('AuditLogger storage', () => {
+  it('creates a versioned WAL database with the tables and indexes the queries use', async () => {
+    const dir = await tempDir();
+    const logger = await AuditLogger.open({ path: join(dir, 'audit.db') });
+    const db = logger.store.db;
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{
+        name: string;
+      }>
+    ).map((t) => t.name);
+    expect(tables).toEqual(['audit_events', 'security_alerts', 'security_decisions', 'tool_calls']);
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>)
+        .map((r) => r.detail)
+        .join(' | ');
+    expect(plan('SELECT * FROM security_alerts WHERE level_rank >= 3 AND event_timestamp >= 0')).toMatch(
+      /USING INDEX/,
+    );
+    expect(plan("SELECT * FROM audit_events WHERE actor = 'a' AND timestamp >= 0")).toMatch(
+      /USING INDEX audit_events_actor_timestamp/,
+    );
+    await logger.close();
+    // Reopening a current database changes nothing; a newer one is refused.
+    const again = await AuditLogger.open({ path: join(dir, 'audit.db') });
+    again.store.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    await again.close();
+    await expect(AuditLogger.open({ path: join(dir, 'audit.db') })).rejects.toThrow(/newer than this logger/);
+  });
+
+  it('stores every field of an event, and the tool call with its arguments', async () => {
+    const dir = await tempDir();
+    const logger = await AuditLogger.open({ path: join(dir, 'audit.db'), clock: () => at + 5 });
+    const logged = logger.log(
+      {
+        event_id: 'e-1',
+        correlation_id: 'c-1',
+        session_id: 's-1',
+        timestamp: new Date(at).toISOString(),
+        event_type: 'tool_call',
+        actor: 'agent-7',
+        tool_name: 'web_fetch',
+        action: 'GET /docs',
+        status: 'error',
+        duration_ms: 42.5,
+        destination_domain: 'docs.example.org',
+        metadata: { attempt: 2 },
+      },
+      { arguments: { url: 'https://docs.example.org/x', headers: { authorization: 'Bearer abcdefghijkl' } } },
+    );
+    expect(logged).toMatchObject({ eventId: 'e-1', actor: 'agent-7', timestamp: at });
+    const row = logger.store.db.prepare('SELECT * FROM audit_events WHERE event_id = ?').get('e-1');
+    expect(row).toMatchObject({
+      correlation_id: 'c-1',
+      session_id: 's-1',
+      timestamp: at,
+      event_type: 'tool_call',
+      actor: 'agent-7',
+      tool_name: 'web_fetch',
+      action: 'GET /docs',
+      status: 'error',
+      success: 0,
+      duration_ms: 42.5,
+      destination: 'docs.example.org',
+      metadata: '{"attempt":2}',
+      logged_at: at + 5,
+    });
+    const call = logger.store.db.prepare('SELECT * FROM tool_calls WHERE event_id = ?').get('e-1') as {
+      arguments: string;
+    };
+    expect(JSON.parse(call.arguments)).toEqual({
+      url: 'https://docs.example.org/x',
+      headers: { authorization: '[REDACTED:secret]' },
+    });
+    expect(logger.store.event('e-1')).toEqual(logged.event);
+    await logger.close();
+  });
+
+  it('gives events without an id one, and rejects invalid events without storing them', async () => {
+    const dir = await tempDir();
+    const logger = await AuditLogger.open({ path: join(dir, 'audit.db') });
+    const logged = logger.log({ timestamp: at, event_type: 'login', actor: 'a' });
+    expect(logged.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(() => logger.log({ timestamp: at, event_type: 'x', duration_ms: -5 })).toThrow(ValidationError);
+    expect(() => logger.log({ timestamp: at, event_type: 'x', duration_ms: -5 })).toThrow(/duration_ms/);
+    expect(logger.store.stats().events).toBe(1);
+    await logger.close();
+  });
+
+  it('never writes a secret to disk: not in the database, not in its write-ahead log', async () => {
+    const dir = await tempDir();
+    const logger = await AuditLogger.open({ path: join(dir, 'audit.db') });
+    const secrets = [
+      'AKIAIOSFODNN7EXAMPLE',
+      'sk-proj-4fQ9xZ2mLr7Tn1Kp8Wd3Ya6Bc5Ef0GhJ',
+      'hunter2-is-my-password',
+      '4111 1111 1111 1111',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ',
+      'MIIEowIBAAKCAQEA7bq98W6jS2n0Fq3m',
+    ];
+    logger.log(
+      {
+        timestamp: at,
+        event_type: 'tool_call',
+        actor: 'a',
+        tool_name: 'shell',
+        action: `export AWS_ACCESS_KEY_ID=${secrets[0]} && curl -H "Authorization: Bearer ${secrets[4]}"`,
+        file_path: `/tmp/password=${secrets[2]}`,
+        metadata: {
+          env: { OPENAI_API_KEY: secrets[1] },
+          prompt: `pay with ${secrets[3]}`,
+          key: `-----BEGIN PRIVATE KEY-----\n${secrets[5]}\n-----END PRIVATE KEY-----`,
+        },
+      },
+      { arguments: { password: secrets[2], text: `token ${secrets[1]}` } },
+    );
+    await logger.close();
+    const bytes = readdirSync(dir)
+      .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+      .join('');
+    for (const secret of secrets) expect(bytes, secret).not.toContain(secret);
+    expect(bytes).toContain('[REDACTED:');
+  });
+
+  it('lets other connections read while it writes (WAL)', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'audit.db');
+    const logger = await AuditLogger.open({ path });
+    const reader = new Database(path, { readonly: true });
+    const count = reader.prepare('SELECT COUNT(*) AS n FROM audit_events');
+    let seen = 0;
+    for (let i = 0; i < 500; i++) {
+      logger.log({ timestamp: at + i, event_type: 'tool_call', actor: 'a' });
+      if (i % 50 === 49) {
+        const n = (count.get() as { n: number }).n;
+        expect(n).toBeGreaterThan(seen);
+        seen = n;
+      }
+    }
+    expect(seen).toBe(500);
+    reader.close();
+    await logger.close();
+  });
+});

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { toJsonl } from '@harombe/agent-sim';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseSince } from '../src/format.js';
+import { fleet, tempDir } from './helpers.js';
+
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('harombe-audit', () => {
+  let dir: string;
+  let db: string;
+  let models: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    db = join(dir, 'audit.db');
+    models = join(dir, 'models');
+    await writeFile(join(dir, 'history.jsonl'), toJsonl(fleet.history, false));
+    await writeFile(join(dir, 'live.jsonl'), toJsonl(fleet.live.slice(0, 1500), false));
+    expect((await run('ingest', join(dir, 'history.jsonl'), '--db', db, '--no-detect')).stdout).toContain(
+      `logged ${fleet.history.length} events`,
+    );
+  });
+
+  it('trains every actor from the log', async () => {
+    const { code, stdout } = await run('train', '--db', db, '--models', models);
+    expect(code).toBe(0);
+    for (const p of fleet.personas) expect(stdout).toContain(`${p.agentId}: trained`);
+  });
+
+  it('ingests live events with detection and lists, filters and takes feedback on alerts', async () => {
+    const ingest = await run('ingest', join(dir, 'live.jsonl'), '--db', db, '--models', models);
+    expect(ingest.code).toBe(0);
+    const alertCount = Number(/; (\d+) alerts/.exec(ingest.stdout)?.[1]);
+    expect(alertCount).toBeGreaterThan(0);
+
+    const all = await run('alerts', '--db', db, '--limit', '100000', '--json');
+    const alerts = all.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; threatLevel: string });
+    expect(alerts.length).toBe(alertCount);
+    const high = await run('alerts', '--db', db, '--level', 'high', '--limit', '100000', '--json');
+    const highAlerts = high.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { threatLevel: string });
+    expect(highAlerts.every((a) => a.threatLevel === 'high' || a.threatLevel === 'critical')).toBe(true);
+    expect(highAlerts.length).toBeLessThanOrEqual(alerts.length);
+    const future = await run('alerts', '--db', db, '--since', '2099-01-01');
+    expect(future.stdout.trim()).toBe('0 alerts');
+
+    const id = alerts[0]!.id;
+    expect((await run('feedback', String(id), '--false-positive', '--db', db)).stdout).toContain(
+      `alert #${id}: false positive`,
+    );
+    const listed = await run('alerts', '--db', db, '--status', 'false_positive');
+    expect(listed.stdout).toContain(`#${id} `);
+
+    const stats = JSON.parse((await run('stats', '--db', db)).stdout) as Record<string, unknown>;
+    expect(stats).toMatchObject({ events: fleet.history.length + 1500, alerts: { false_positive: 1 } });
+  });
+
+  it('exits 2 on usage errors and 1 on failures, with a message', async () => {
+    const noVerdict = await run('feedback', '1', '--db', db);
+    expect(noVerdict.code).toBe(2);
+    expect(noVerdict.stderr).toContain('give --false-positive or --confirmed');
+    expect((await run('alerts', '--level', 'severe', '--db', db)).code).toBe(2);
+    const missing = await run('alerts', '--db', join(dir, 'nope.db'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no audit database at');
+    expect((await run('feedback', '999999', '--confirmed', '--db', db)).stderr).toContain('no alert #999999');
+  });
+});
+
+describe('parseSince', () => {
+  it('reads durations back from now and ISO dates', () => {
+    const now = Date.UTC(2026, 10, 27, 12);
+    expect(parseSince('24h', now).toISOString()).toBe('2026-11-26T12:00:00.000Z');
+    expect(parseSince('7d', now).toISOString()).toBe('2026-11-20T12:00:00.000Z');
+    expect(parseSince('2026-01-05T00:00:00Z').getTime()).toBe(Date.UTC(2026, 0, 5));
+    expect(() => parseSince('yesterday')).toThrow(/ISO date or a duration/);
+  });
+});
