@@ -4,14 +4,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchAuditLogger } from './audit-bench.js';
 import { datasetNames, datasetsDirectory, loadReference, repoRoot } from './datasets.js';
 import { benchDataset, type ForestDatasetResult, singleRowLatencies } from './forest-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchPipeline } from './pipeline-bench.js';
 import { type BenchResults, renderBenchmarks } from './report.js';
 
-const only = process.env.HAROMBE_BENCH; // 'forest', 'pipeline' or 'gateway' to run one part
-const runs = (part: 'forest' | 'pipeline' | 'gateway') => only === undefined || only === part;
+const only = process.env.HAROMBE_BENCH; // 'forest', 'pipeline', 'gateway' or 'audit' to run one part
+const runs = (part: 'forest' | 'pipeline' | 'gateway' | 'audit') => only === undefined || only === part;
 const dir = datasetsDirectory();
 if (!dir) {
   console.error('bench: no data sets found; set HAROMBE_DATASETS to the folder of CSV files');
@@ -77,6 +78,15 @@ console.log(
   `single-row score p50 ${latencies.score.p50Us.toFixed(2)} us p99 ${latencies.score.p99Us.toFixed(2)} us, ${Math.round(latencies.score.perSecond)}/s; explain p50 ${latencies.explain.p50Us.toFixed(2)} us p99 ${latencies.explain.p99Us.toFixed(2)} us`,
 );
 
+const audit = runs('audit')
+  ? { ...(await benchAuditLogger()), measuredOn: `${machine.cpu}, ${machine.cores} cores, ${machine.date}` }
+  : previous.audit;
+if (audit) {
+  console.log(
+    `audit logger: ${Math.round(audit.withoutPlugin)} events/s without the anomaly plugin, ${Math.round(audit.withPlugin)} with it (cost ${(audit.pluginCost * 100).toFixed(1)}%, ${audit.target}); alert latency p50 ${audit.alertLatencyP50Ms.toFixed(1)} ms p99 ${audit.alertLatencyP99Ms.toFixed(1)} ms`,
+  );
+}
+
 const results = {
   // The machine line describes the forest figures: kept from their run when only another part ran.
   machine: runs('forest') || !previous.machine ? machine : previous.machine,
@@ -85,6 +95,7 @@ const results = {
   latencies,
   pipeline,
   gateway,
+  audit,
 };
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
 writeFileSync(join(repoRoot, 'bench/results/forest.json'), `${JSON.stringify(results, null, 2)}\n`);

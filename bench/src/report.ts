@@ -1,3 +1,4 @@
+import type { AuditBenchResults } from './audit-bench.js';
 import type { ForestDatasetResult, LatencyResult } from './forest-bench.js';
 import type { GatewayBenchResults } from './gateway-bench.js';
 import type { PipelineResults } from './pipeline-bench.js';
@@ -9,6 +10,7 @@ export interface BenchResults {
   latencies: { score: LatencyResult; explain: LatencyResult };
   pipeline: PipelineResults | undefined;
   gateway?: GatewayBenchResults | undefined;
+  audit?: (AuditBenchResults & { measuredOn?: string }) | undefined;
 }
 
 const ms = (x: number | undefined): string => (x === undefined ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(0));
@@ -93,6 +95,22 @@ export function renderBenchmarks(results: BenchResults): string {
       '|---|--:|--:|--:|--:|--:|',
       row('through the gateway', g.throughGateway),
       row('straight to the tool server', g.direct),
+      '',
+    );
+  }
+  const a = results.audit;
+  if (a) {
+    lines.push(
+      '## Audit logger with the anomaly plugin (apps/audit-logger)',
+      '',
+      `One thread logs ${a.events} events (three simulated live weeks of 12 agents) into SQLite (WAL, synchronous=NORMAL, one transaction per event), yielding to the event loop every 64 events; with the plugin, a detection worker thread assesses each event with \`ThreatDetector\` and the logger stores the alerts. Median of 3 runs${a.measuredOn ? ` (${a.measuredOn})` : ''}.`,
+      '',
+      '| logger | events/s |',
+      '|---|--:|',
+      `| without the anomaly plugin | ${Math.round(a.withoutPlugin)} |`,
+      `| with the anomaly plugin | ${Math.round(a.withPlugin)} |`,
+      '',
+      `Cost of the plugin to the logger: ${(a.pluginCost * 100).toFixed(1)}% (target: ${a.target}). Alert latency, from \`log()\` to the alert stored, under that load: p50 ${a.alertLatencyP50Ms.toFixed(1)} ms, p99 ${a.alertLatencyP99Ms.toFixed(1)} ms (${a.alerts} alerts).`,
       '',
     );
   }

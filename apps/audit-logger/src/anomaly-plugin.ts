@@ -31,6 +31,11 @@ export interface AnomalyPluginOptions {
   readonly alertAt?: ThreatLevel;
   /** Train actors without a saved model from the log when the plugin starts. Default true. */
   readonly trainOnStart?: boolean;
+  /**
+   * Store a decision row for every assessed event (score, level, explanation), not only for threats,
+   * failures and skips. Costs the logger thread one row per event. Default false.
+   */
+  readonly recordAllDecisions?: boolean;
   /** Assess events whose assessment was skipped or failed (queue full, worker down) when the plugin starts. Default true. */
   readonly backfillOnStart?: boolean;
   /** Retrain every actor from the log this often (ms); 0 never. Default 24 hours. */
@@ -76,8 +81,8 @@ export class AnomalyPlugin implements AuditPlugin {
   private workerUp = false;
   private buffer: AssessItem[] = [];
   private flushScheduled = false;
-  /** Event ids sent to the worker and not yet answered, in order. */
-  private inFlight: string[] = [];
+  /** Row ids of events sent to the worker and not yet answered, in order. */
+  private inFlight: number[] = [];
   private readonly counts = { assessed: 0, skipped: 0, failed: 0, alerts: 0 };
   private readonly waiting: Array<() => void> = [];
   private readonly pendingReplies = new Map<string, Array<(reply: WorkerReply) => void>>();
@@ -96,6 +101,7 @@ export class AnomalyPlugin implements AuditPlugin {
       queueCapacity: 10_000,
       alertAt: 'low',
       trainOnStart: true,
+      recordAllDecisions: false,
       backfillOnStart: true,
       retrainIntervalMs: 24 * HOUR,
       feedbackPollMs: 5000,
@@ -120,6 +126,7 @@ export class AnomalyPlugin implements AuditPlugin {
         ...(o.timeZones === undefined ? {} : { timeZones: o.timeZones }),
       },
       trainOnStart: o.trainOnStart,
+      recordAllDecisions: o.recordAllDecisions,
     };
     const worker = startWorker(data);
     this.worker = worker;
@@ -139,13 +146,13 @@ export class AnomalyPlugin implements AuditPlugin {
 
   onEvent(event: LoggedEvent): void {
     if (event.actor === null) {
-      this.skip([event.eventId], 'no actor to assess against');
+      this.skip([event.id], 'no actor to assess against');
     } else if (!this.workerUp) {
-      this.skip([event.eventId], 'detection worker unavailable');
+      this.skip([event.id], 'detection worker unavailable');
     } else if (this.buffer.length + this.inFlight.length >= this.options.queueCapacity) {
-      this.skip([event.eventId], 'detection queue full');
+      this.skip([event.id], 'detection queue full');
     } else {
-      this.enqueue({ eventId: event.eventId, actor: event.actor, event: event.event });
+      this.enqueue({ eventRow: event.id, actor: event.actor, event: event.event });
     }
   }
 
@@ -172,6 +179,8 @@ export class AnomalyPlugin implements AuditPlugin {
     const room = this.options.queueCapacity - this.buffer.length - this.inFlight.length;
     if (!this.workerUp || room <= 0) return 0;
     const items = this.db.unassessed(room);
+    // Their old decisions go: a normal verdict stores none, and a failure now stores a new one.
+    this.db.clearDecisions(items.map((i) => i.eventRow));
     for (const item of items) this.enqueue(item);
     await this.drain();
     return items.length;
@@ -232,13 +241,14 @@ export class AnomalyPlugin implements AuditPlugin {
     if (this.buffer.length === 0 || !this.worker) return;
     const items = this.buffer;
     this.buffer = [];
-    for (const item of items) this.inFlight.push(item.eventId);
+    for (const item of items) this.inFlight.push(item.eventRow);
     this.worker.postMessage({ type: 'assess', items } satisfies WorkerRequest);
   }
 
   private receive(reply: WorkerReply): void {
     if (reply.type === 'decisions') {
-      this.inFlight.splice(0, reply.decisions.length);
+      this.inFlight.splice(0, reply.processed);
+      this.counts.assessed += reply.processed - reply.decisions.length;
       this.record(reply.decisions);
       this.settleIfIdle();
       return;
@@ -280,15 +290,19 @@ export class AnomalyPlugin implements AuditPlugin {
     }
   }
 
-  private skip(eventIds: readonly string[], reason: string, outcome: 'skipped' | 'failed' = 'skipped'): void {
-    this.record(eventIds.map((eventId) => ({ eventId, outcome, reason })));
+  private skip(
+    eventRows: readonly number[],
+    reason: string,
+    outcome: 'skipped' | 'failed' = 'skipped',
+  ): void {
+    this.record(eventRows.map((eventRow) => ({ eventRow, outcome, reason })));
   }
 
   private workerDown(error: Error): void {
     this.workerUp = false;
     this.reportError(error);
     // What was queued or in flight is stored as failed: `backfill` assesses it once a worker is back.
-    const lost = [...this.inFlight, ...this.buffer.map((i) => i.eventId)];
+    const lost = [...this.inFlight, ...this.buffer.map((i) => i.eventRow)];
     this.inFlight = [];
     this.buffer = [];
     if (lost.length > 0 && this.logger) this.skip(lost, error.message, 'failed');

@@ -3,7 +3,7 @@
 // the alerts counted per scenario.
 import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Fleet, FleetOptions } from '@harombe/agent-sim';
 import { AnomalyPlugin } from './anomaly-plugin.js';
 import { AuditLogger } from './audit-logger.js';
@@ -133,5 +133,5 @@ export async function runDemo({ dir, seed, fleet: simulate, print }: DemoOptions
     );
   }
   await logger.close();
-  print(`try: node apps/audit-logger/dist/cli.js alerts --db ${path} --level high`);
+  print(`try: node ${process.argv[1]} alerts --db ${resolve(path)} --level high`);
 }

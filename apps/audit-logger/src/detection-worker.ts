@@ -16,7 +16,11 @@ try {
     try {
       switch (request.type) {
         case 'assess':
-          reply({ type: 'decisions', decisions: engine.assess(request.items) });
+          reply({
+            type: 'decisions',
+            processed: request.items.length,
+            decisions: engine.assess(request.items, data.recordAllDecisions),
+          });
           break;
         case 'feedback':
           reply({ type: 'feedback-applied', alertIds: await engine.feedback(request.items) });

@@ -19,7 +19,8 @@ export interface EngineOptions {
 }
 
 export interface AssessItem {
-  readonly eventId: string;
+  /** The event's row id. */
+  readonly eventRow: number;
   readonly actor: string;
   readonly event: SecurityEventInput;
 }
@@ -101,28 +102,34 @@ export class DetectionEngine {
     );
   }
 
-  /** Assesses events in order; a failure is that event's decision, not the batch's. */
-  assess(items: readonly AssessItem[]): DecisionRecord[] {
-    return items.map((item) => {
-      try {
-        const a = this.threats.assess(item.actor, item.event);
-        return {
-          eventId: item.eventId,
-          outcome: 'assessed',
-          threatScore: a.threatScore,
-          threatLevel: a.threatLevel,
-          isThreat: a.isThreat,
-          coldStart: a.coldStart,
-          explanation: a.explanation,
-        } satisfies DecisionRecord;
-      } catch (error) {
-        return {
-          eventId: item.eventId,
-          outcome: 'failed',
-          reason: (error as Error).message,
-        } satisfies DecisionRecord;
-      }
-    });
+  /**
+   * Assesses events in order; a failure is that event's decision, not the batch's. Returns the
+   * decisions worth storing: threats and failures, or every decision with `all`.
+   */
+  assess(items: readonly AssessItem[], all = false): DecisionRecord[] {
+    const decisions: DecisionRecord[] = [];
+    for (const item of items) {
+      const decision = this.assessOne(item);
+      if (all || decision.outcome !== 'assessed' || decision.isThreat) decisions.push(decision);
+    }
+    return decisions;
+  }
+
+  private assessOne(item: AssessItem): DecisionRecord {
+    try {
+      const a = this.threats.assess(item.actor, item.event);
+      return {
+        eventRow: item.eventRow,
+        outcome: 'assessed',
+        threatScore: a.threatScore,
+        threatLevel: a.threatLevel,
+        isThreat: a.isThreat,
+        coldStart: a.coldStart,
+        explanation: a.explanation,
+      };
+    } catch (error) {
+      return { eventRow: item.eventRow, outcome: 'failed', reason: (error as Error).message };
+    }
   }
 
   /** Applies analysts' verdicts and saves the models they changed. Returns the alerts applied. */

@@ -6,6 +6,8 @@ export interface WorkerData {
   readonly engine: EngineOptions;
   /** Train actors without a saved model from the log at start-up. */
   readonly trainOnStart: boolean;
+  /** Send back every decision, not only threats and failures. */
+  readonly recordAllDecisions: boolean;
 }
 
 export type WorkerRequest =
@@ -16,7 +18,12 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { readonly type: 'ready'; readonly loaded: string[]; readonly trained: string[] }
-  | { readonly type: 'decisions'; readonly decisions: DecisionRecord[] }
+  | {
+      readonly type: 'decisions';
+      /** How many events of the request were processed (all of them). */
+      readonly processed: number;
+      readonly decisions: DecisionRecord[];
+    }
   | { readonly type: 'feedback-applied'; readonly alertIds: number[] }
   | {
       readonly type: 'retrained';

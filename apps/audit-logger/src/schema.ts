@@ -41,8 +41,9 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX tool_calls_tool ON tool_calls (tool_name);
 
+  -- Keyed by the event's row id (the table's own rowid): one cheap row per assessed event.
   CREATE TABLE security_decisions (
-    event_id     TEXT PRIMARY KEY REFERENCES audit_events (event_id),
+    event_row    INTEGER PRIMARY KEY REFERENCES audit_events (id),
     outcome      TEXT NOT NULL CHECK (outcome IN ('assessed', 'skipped', 'failed')),
     reason       TEXT,
     threat_score REAL,
@@ -57,7 +58,8 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE security_alerts (
     id               INTEGER PRIMARY KEY,
-    event_id         TEXT NOT NULL UNIQUE REFERENCES audit_events (event_id),
+    event_row        INTEGER NOT NULL UNIQUE REFERENCES audit_events (id),
+    event_id         TEXT NOT NULL,
     actor            TEXT,
     event_timestamp  INTEGER NOT NULL,
     created_at       INTEGER NOT NULL,

@@ -40,7 +40,8 @@ export interface ToolCallRecord {
 
 /** What the detector said about one event. */
 export interface DecisionRecord {
-  readonly eventId: string;
+  /** The event's row id (`LoggedEvent.id`). */
+  readonly eventRow: number;
   readonly outcome: 'assessed' | 'skipped' | 'failed';
   readonly reason?: string;
   readonly threatScore?: number;
@@ -186,17 +187,18 @@ function prepareStatements(db: Database.Database) {
        VALUES (?, ?, ?, ?, ?)`,
     ),
     insertDecision: db.prepare(
-      `INSERT OR REPLACE INTO security_decisions (event_id, outcome, reason, threat_score, threat_level, level_rank,
+      `INSERT OR REPLACE INTO security_decisions (event_row, outcome, reason, threat_score, threat_level, level_rank,
          is_threat, cold_start, explanation, decided_at)
-       VALUES (@eventId, @outcome, @reason, @threatScore, @threatLevel, @levelRank, @isThreat, @coldStart,
+       VALUES (@eventRow, @outcome, @reason, @threatScore, @threatLevel, @levelRank, @isThreat, @coldStart,
          @explanation, @decidedAt)`,
     ),
     insertAlert: db.prepare(
-      `INSERT OR IGNORE INTO security_alerts (event_id, actor, event_timestamp, created_at, threat_level, level_rank,
-         threat_score, explanation)
-       SELECT event_id, actor, timestamp, ?, ?, ?, ?, ? FROM audit_events WHERE event_id = ?`,
+      `INSERT OR IGNORE INTO security_alerts (event_row, event_id, actor, event_timestamp, created_at, threat_level,
+         level_rank, threat_score, explanation)
+       SELECT id, event_id, actor, timestamp, ?, ?, ?, ?, ? FROM audit_events WHERE id = ?`,
     ),
     alertById: db.prepare('SELECT * FROM security_alerts WHERE id = ?'),
+    deleteDecision: db.prepare('DELETE FROM security_decisions WHERE event_row = ?'),
     alertByEvent: db.prepare('SELECT * FROM security_alerts WHERE event_id = ?'),
     eventById: db.prepare('SELECT * FROM audit_events WHERE event_id = ?'),
     setFeedback: db.prepare(
@@ -219,7 +221,7 @@ function prepareStatements(db: Database.Database) {
     ),
     unassessed: db.prepare(
       `SELECT e.* FROM security_decisions d
-       JOIN audit_events e ON e.event_id = d.event_id
+       JOIN audit_events e ON e.id = d.event_row
        WHERE d.outcome <> 'assessed' AND e.actor IS NOT NULL
        ORDER BY e.timestamp, e.id LIMIT ?`,
     ),
@@ -276,7 +278,7 @@ export class AuditStore {
       const alerts: Alert[] = [];
       for (const d of decisions) {
         s.insertDecision.run({
-          eventId: d.eventId,
+          eventRow: d.eventRow,
           outcome: d.outcome,
           reason: d.reason ?? null,
           threatScore: d.threatScore ?? null,
@@ -294,7 +296,7 @@ export class AuditStore {
             threatLevelRank(d.threatLevel),
             d.threatScore!,
             d.explanation ?? '',
-            d.eventId,
+            d.eventRow,
           );
           if (changes > 0) alerts.push(toAlert(s.alertById.get(Number(lastInsertRowid)) as AlertRow));
         }
@@ -382,10 +384,17 @@ export class AuditStore {
     return (this.statements.trainingEvents.all(actor, from) as EventRow[]).map(rowToEvent);
   }
 
+  /** Forgets the (skipped or failed) decisions of events about to be assessed again. */
+  clearDecisions(eventRows: readonly number[]): void {
+    this.db.transaction(() => {
+      for (const row of eventRows) this.statements.deleteDecision.run(row);
+    })();
+  }
+
   /** Events whose assessment was skipped or failed (and that have an actor), oldest first. */
-  unassessed(limit: number): Array<{ eventId: string; actor: string; event: SecurityEventInput }> {
+  unassessed(limit: number): Array<{ eventRow: number; actor: string; event: SecurityEventInput }> {
     return (this.statements.unassessed.all(limit) as EventRow[]).map((r) => ({
-      eventId: r.event_id,
+      eventRow: r.id,
       actor: r.actor!,
       event: rowToEvent(r),
     }));

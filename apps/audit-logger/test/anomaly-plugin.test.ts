@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Alert, AnomalyPlugin, AuditLogger } from '../src/index.js';
 import { fleet, tempDir, timeZones } from './helpers.js';
 
+const labelOf = new Map(fleet.live.map((e) => [e.event.event_id, e.label]));
+const labels = (eventId: string) => labelOf.get(eventId);
+
 /** A database holding the fleet's history, logged without detection (there are no models yet). */
 async function withHistory(): Promise<{ dir: string; path: string }> {
   const dir = await tempDir();
@@ -48,7 +51,9 @@ describe('the anomaly plugin on a simulated fleet', () => {
       failed: 0,
       workerUp: true,
     });
-    expect(logger.store.stats().decisions).toEqual({ assessed: fleet.live.length });
+    // Decisions are stored for what matters: here every threat (each raised an alert).
+    const { decisions, alerts } = logger.store.stats();
+    expect(decisions).toEqual({ assessed: alerts.open });
   });
 
   it('raises alerts for >= 90% of each injected attack and <= 2% of normal events (contamination 0.01)', () => {
@@ -106,6 +111,35 @@ describe('the anomaly plugin on a simulated fleet', () => {
   });
 });
 
+describe('retraining from the log', () => {
+  it('trains every actor again, leaving out events whose alerts stand and keeping false positives', async () => {
+    const { dir, path } = await withHistory();
+    const plugin = new AnomalyPlugin({
+      modelDir: join(dir, 'models'),
+      timeZones,
+      backfillOnStart: false,
+      feedbackPollMs: 0,
+    });
+    const logger = await AuditLogger.open({ path, plugins: [plugin] });
+    for (const { event } of fleet.live) logger.log(event);
+    await plugin.drain();
+    const shellAgent = fleet.injected['new-tool-shell']!;
+    const shell = logger
+      .alerts({ limit: 100_000 })
+      .filter((a) => a.actor === shellAgent && labels(a.eventId) === 'new-tool-shell');
+    expect(shell.length).toBeGreaterThan(1);
+    logger.feedback(shell[0]!.id, 'false_positive');
+    const training = new Set(logger.store.trainingEvents(shellAgent, 60).map((e) => e.event_id));
+    expect(training.has(shell[0]!.eventId)).toBe(true);
+    for (const a of shell.slice(1)) expect(training.has(a.eventId)).toBe(false);
+
+    const summary = await plugin.retrain();
+    expect(summary.trained.sort()).toEqual(fleet.personas.map((p) => p.agentId).sort());
+    expect(summary.skipped).toEqual([]);
+    await logger.close();
+  });
+});
+
 describe('back-pressure and failures', () => {
   it('stores every event when the queue is full, marks the overflow skipped, and backfills it', async () => {
     const { dir, path } = await withHistory();
@@ -131,7 +165,8 @@ describe('back-pressure and failures', () => {
     let total = 0;
     for (let n = await plugin.backfill(); n > 0; n = await plugin.backfill()) total += n;
     expect(total).toBe(45);
-    expect(logger.store.stats().decisions).toEqual({ assessed: 50 });
+    expect(plugin.stats().assessed).toBe(50);
+    expect(logger.store.stats().decisions.skipped).toBeUndefined();
     await logger.close();
   });
 
@@ -157,7 +192,31 @@ describe('back-pressure and failures', () => {
     // The next start backfills what the dead worker never assessed.
     const restarted = new AnomalyPlugin(options);
     const again = await AuditLogger.open({ path, plugins: [restarted] });
-    expect(again.store.stats().decisions).toEqual({ assessed: 20 });
+    expect(restarted.stats().assessed).toBe(20);
+    expect(again.store.stats().decisions.skipped).toBeUndefined();
     await again.close();
+  });
+
+  it('stores a decision for every event with recordAllDecisions', async () => {
+    const { dir, path } = await withHistory();
+    const plugin = new AnomalyPlugin({
+      modelDir: join(dir, 'models'),
+      recordAllDecisions: true,
+      feedbackPollMs: 0,
+    });
+    const logger = await AuditLogger.open({ path, plugins: [plugin] });
+    for (const { event } of fleet.live.slice(0, 30)) logger.log(event);
+    await plugin.drain();
+    expect(logger.store.stats().decisions).toEqual({ assessed: 30 });
+    const row = logger.store.db.prepare('SELECT * FROM security_decisions LIMIT 1').get() as Record<
+      string,
+      unknown
+    >;
+    expect(row).toMatchObject({
+      outcome: 'assessed',
+      threat_level: expect.any(String),
+      explanation: expect.any(String),
+    });
+    await logger.close();
   });
 });
