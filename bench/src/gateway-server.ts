@@ -4,29 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  demoConfig,
-  Gateway,
-  GatewayMetrics,
-  seedSandbox,
-  startDocsServer,
-  startExampleToolServer,
-} from '@harombe/gateway';
+import { Gateway, GatewayMetrics, startDemoStack } from '@harombe/gateway';
 import { pino } from 'pino';
 
 const LIVE_DAY = Date.UTC(2026, 1, 2);
 const home = mkdtempSync(join(tmpdir(), 'harombe-gateway-bench-'));
-const sandbox = join(home, 'sandbox');
-await seedSandbox(sandbox);
-const docs = await startDocsServer(0);
-const tools = await startExampleToolServer({ sandbox, allowedHosts: [docs.host] });
-const config = await demoConfig({
-  home,
-  toolsUrl: tools.url.href,
-  docsHost: docs.host,
-  port: 0,
-  now: new Date(LIVE_DAY + 3_600_000),
-});
+const stack = await startDemoStack({ home, now: new Date(LIVE_DAY + 3_600_000) });
 const micros: number[] = [];
 const logger = pino(
   { level: 'info' },
@@ -44,11 +27,11 @@ const clock = () => {
   return new Date(now);
 };
 const gateway = await Gateway.create(
-  { ...config, detection: { ...config.detection, mode: 'shadow', saveOnClose: false } },
+  { ...stack.config, detection: { ...stack.config.detection, mode: 'shadow', saveOnClose: false } },
   { logger, clock, metrics: new GatewayMetrics() },
 );
 const url = await gateway.listen();
-process.send!({ url: url.href, toolsUrl: tools.url.href });
+process.send!({ url: url.href, toolsUrl: stack.toolsUrl.href });
 process.on('message', async (message: string) => {
   if (message === 'reset') {
     micros.length = 0;
@@ -57,9 +40,7 @@ process.on('message', async (message: string) => {
     process.send!({ micros });
   } else if (message === 'stop') {
     await gateway.close();
-    await tools.close();
-    docs.server.closeAllConnections();
-    docs.server.close();
+    await stack.close();
     rmSync(home, { recursive: true, force: true });
     process.exit(0);
   }

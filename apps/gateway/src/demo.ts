@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { generateFleet, type Persona, toJsonl } from '@harombe/agent-sim';
 import type { GatewayConfigInput } from './config.js';
+import { startExampleToolServer } from './example-server.js';
 
 const DAY = 86_400_000;
 
@@ -137,5 +138,56 @@ export async function demoConfig(options: {
     upstreams: [{ name: 'example-tools', url: options.toolsUrl }],
     detection: { history, modelDir: join(options.home, 'models') },
     events: { tools: EXAMPLE_TOOL_EVENTS },
+  };
+}
+
+/** The demo's upstream side, running, and the gateway configuration that points at it. */
+export interface DemoStack {
+  readonly config: GatewayConfigInput;
+  readonly sandbox: string;
+  /** `host:port` of the local docs site that `web_fetch` may reach. */
+  readonly docsHost: string;
+  readonly toolsUrl: URL;
+  /** Stops the tool server and the docs site. */
+  close(): Promise<void>;
+}
+
+/**
+ * Seeds the sandbox under `home`, starts the docs site and the example tool server (ports 0: any
+ * free one), writes the demo history (ending at the UTC midnight before `now`) if missing, and
+ * returns the gateway configuration for them.
+ */
+export async function startDemoStack(options: {
+  home: string;
+  now: Date;
+  port?: number;
+  toolsPort?: number;
+  docsPort?: number;
+}): Promise<DemoStack> {
+  const sandbox = join(options.home, 'sandbox');
+  await seedSandbox(sandbox);
+  const docs = await startDocsServer(options.docsPort ?? 0);
+  const tools = await startExampleToolServer({
+    sandbox,
+    allowedHosts: [docs.host],
+    port: options.toolsPort ?? 0,
+  });
+  const config = await demoConfig({
+    home: options.home,
+    toolsUrl: tools.url.href,
+    docsHost: docs.host,
+    port: options.port ?? 0,
+    now: options.now,
+  });
+  return {
+    config,
+    sandbox,
+    docsHost: docs.host,
+    toolsUrl: tools.url,
+    close: async () => {
+      await tools.close();
+      docs.server.closeAllConnections();
+      await new Promise<void>((resolve) => docs.server.close(() => resolve()));
+    },
   };
 }

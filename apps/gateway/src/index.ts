@@ -9,11 +9,13 @@ export {
 } from './config.js';
 export {
   DEMO_AGENTS,
+  type DemoStack,
   demoConfig,
   demoHistory,
   demoPersonas,
   EXAMPLE_TOOL_EVENTS,
   seedSandbox,
+  startDemoStack,
   startDocsServer,
 } from './demo.js';
 export { type CallOutcome, completedEvent, toolCallEvent } from './events.js';

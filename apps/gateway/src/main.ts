@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // harombe-gateway: run the MCP gateway (from a config file, or the self-contained demo), the example
 // tool server alone, or the example client. Exit codes: 0 success, 1 failure, 2 usage.
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { runExampleClient } from './client.js';
 import { readGatewayConfig } from './config.js';
-import { DEMO_AGENTS, demoConfig, seedSandbox, startDocsServer } from './demo.js';
+import { DEMO_AGENTS, startDemoStack } from './demo.js';
 import { startExampleToolServer } from './example-server.js';
 import { Gateway } from './gateway.js';
 
@@ -57,32 +57,26 @@ program
       closeOnSignal(() => gateway.close());
       return;
     }
-    const home = resolve(o.home);
-    const sandbox = join(home, 'sandbox');
-    await seedSandbox(sandbox);
-    const docs = await startDocsServer(o.docsPort);
-    const tools = await startExampleToolServer({ sandbox, allowedHosts: [docs.host], port: o.toolsPort });
-    const config = await demoConfig({
-      home,
-      toolsUrl: tools.url.href,
-      docsHost: docs.host,
-      port: o.port,
+    const stack = await startDemoStack({
+      home: resolve(o.home),
       now: new Date(),
+      port: o.port,
+      toolsPort: o.toolsPort,
+      docsPort: o.docsPort,
     });
-    const gateway = await Gateway.create(config, { logger });
+    const gateway = await Gateway.create(stack.config, { logger });
     const url = await gateway.listen();
     const tokens = DEMO_AGENTS.map((a) => `  ${a.agentId.padEnd(13)} Authorization: Bearer ${a.token}`).join(
       '\n',
     );
     process.stderr.write(
-      `\nharombe gateway (demo) at ${url.href}\nexample tools over ${sandbox}; web_fetch may reach ${docs.host}\n` +
+      `\nharombe gateway (demo) at ${url.href}\nexample tools over ${stack.sandbox}; web_fetch may reach ${stack.docsHost}\n` +
         `demo agents:\n${tokens}\ntry: pnpm --filter @harombe/gateway client\n` +
         `health: ${new URL('/healthz', url).href}   metrics: ${new URL('/metrics', url).href}\n\n`,
     );
     closeOnSignal(async () => {
       await gateway.close();
-      await tools.close();
-      docs.server.close();
+      await stack.close();
     });
   });
 

@@ -1,7 +1,6 @@
 // A gateway on loopback with the example tool server, a local docs site, and agents trained on a
 // simulated history that ends on Monday 2026-02-02; the clock is the test's to set.
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -11,14 +10,11 @@ import {
   connectAsAgent,
   DECISION_META_KEY,
   DEMO_AGENTS,
-  demoConfig,
   Gateway,
   type GatewayConfigInput,
   type GatewayDependencies,
   GatewayMetrics,
-  seedSandbox,
-  startDocsServer,
-  startExampleToolServer,
+  startDemoStack,
 } from '../src/index.js';
 
 /** The first day after the simulated history: Monday 2026-02-02 (UTC). */
@@ -52,25 +48,15 @@ export async function startHarness(
   dependencies: GatewayDependencies = {},
 ): Promise<Harness> {
   const home = await mkdtemp(join(tmpdir(), 'harombe-gateway-'));
-  const sandbox = join(home, 'sandbox');
-  await seedSandbox(sandbox);
-  const docs = await startDocsServer(0);
-  const tools = await startExampleToolServer({ sandbox, allowedHosts: [docs.host] });
   // The history ends at the UTC midnight before "now": Monday 2026-02-02 00:00.
-  const config = await demoConfig({
-    home,
-    toolsUrl: tools.url.href,
-    docsHost: docs.host,
-    port: 0,
-    now: new Date(LIVE_DAY + HOUR),
-  });
+  const stack = await startDemoStack({ home, now: new Date(LIVE_DAY + HOUR) });
   let now = LIVE_DAY + 10 * HOUR;
   const logs: LogLine[] = [];
   const logger = pino(
     { level: 'debug' },
     { write: (line: string) => logs.push(JSON.parse(line) as LogLine) },
   );
-  const gateway = await Gateway.create(adjust(config), {
+  const gateway = await Gateway.create(adjust(stack.config), {
     logger,
     clock: () => new Date(now),
     metrics: new GatewayMetrics(),
@@ -82,7 +68,7 @@ export async function startHarness(
     gateway,
     url,
     home,
-    docsHost: docs.host,
+    docsHost: stack.docsHost,
     logs,
     setTime: (ms) => {
       now = ms;
@@ -95,16 +81,10 @@ export async function startHarness(
     close: async () => {
       await Promise.allSettled(clients.map((c) => c.close()));
       await gateway.close();
-      await tools.close();
-      await closeServer(docs.server);
+      await stack.close();
       await rm(home, { recursive: true, force: true });
     },
   };
-}
-
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 export async function call(
