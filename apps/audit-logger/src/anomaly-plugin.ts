@@ -141,7 +141,11 @@ export class AnomalyPlugin implements AuditPlugin {
     await this.applyFeedback();
     if (o.backfillOnStart) await this.backfill();
     if (o.feedbackPollMs > 0) this.every(o.feedbackPollMs, () => void this.applyFeedback());
-    if (o.retrainIntervalMs > 0) this.every(o.retrainIntervalMs, () => void this.retrain());
+    if (o.retrainIntervalMs > 0) {
+      this.every(o.retrainIntervalMs, () => {
+        this.retrain().catch((error: unknown) => this.reportError(error));
+      });
+    }
   }
 
   onEvent(event: LoggedEvent): void {
@@ -189,10 +193,10 @@ export class AnomalyPlugin implements AuditPlugin {
   /** Applies analysts' verdicts not yet applied (from this process or another); returns how many. */
   async applyFeedback(): Promise<number> {
     if (!this.workerUp || this.feedbackInFlight) return 0;
-    const items = this.db.pendingFeedback();
-    if (items.length === 0) return 0;
     this.feedbackInFlight = true;
     try {
+      const items = this.db.pendingFeedback();
+      if (items.length === 0) return 0;
       const reply = await this.request({ type: 'feedback-applied' }, { type: 'feedback', items });
       if (reply.type !== 'feedback-applied') throw new Error(`feedback failed: ${errorText(reply)}`);
       this.db.markFeedbackApplied(reply.alertIds);

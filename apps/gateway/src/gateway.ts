@@ -329,7 +329,11 @@ export class Gateway {
   private closeIdleSessions(idleMs: number): void {
     const cutoff = Date.now() - idleMs;
     for (const session of this.sessions.values()) {
-      if (session.open === 0 && session.lastActive < cutoff) void session.transport.close();
+      if (session.open === 0 && session.lastActive < cutoff) {
+        session.transport
+          .close()
+          .catch((error: unknown) => this.logger.warn({ err: error }, 'closing an idle session failed'));
+      }
     }
   }
 }
