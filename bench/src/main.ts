@@ -49,12 +49,11 @@ for (const name of runs('forest') ? datasetNames(dir) : []) {
 const latencyDataset = forest.some((r) => r.name === 'shuttle') ? 'shuttle' : (forest[0]?.name ?? 'shuttle');
 const latencies =
   !runs('forest') && previous.latencies ? previous.latencies : singleRowLatencies(dir, latencyDataset);
+const measuredOn = `${machine.cpu}, ${machine.cores} cores, ${machine.date}`;
 const pipeline = runs('pipeline')
-  ? await benchPipeline(Number(process.env.HAROMBE_MEMORY_AGENTS ?? 2000))
+  ? { ...(await benchPipeline(Number(process.env.HAROMBE_MEMORY_AGENTS ?? 2000))), measuredOn }
   : previous.pipeline;
-const gateway = runs('gateway')
-  ? { ...(await benchGateway()), measuredOn: `${machine.cpu}, ${machine.cores} cores, ${machine.date}` }
-  : previous.gateway;
+const gateway = runs('gateway') ? { ...(await benchGateway()), measuredOn } : previous.gateway;
 if (gateway) {
   const g = gateway;
   console.log(
@@ -78,9 +77,7 @@ console.log(
   `single-row score p50 ${latencies.score.p50Us.toFixed(2)} us p99 ${latencies.score.p99Us.toFixed(2)} us, ${Math.round(latencies.score.perSecond)}/s; explain p50 ${latencies.explain.p50Us.toFixed(2)} us p99 ${latencies.explain.p99Us.toFixed(2)} us`,
 );
 
-const audit = runs('audit')
-  ? { ...(await benchAuditLogger()), measuredOn: `${machine.cpu}, ${machine.cores} cores, ${machine.date}` }
-  : previous.audit;
+const audit = runs('audit') ? { ...(await benchAuditLogger()), measuredOn } : previous.audit;
 if (audit) {
   console.log(
     `audit logger: ${Math.round(audit.withoutPlugin)} events/s without the anomaly plugin, ${Math.round(audit.withPlugin)} with it (cost ${(audit.pluginCost * 100).toFixed(1)}%, ${audit.target}); alert latency p50 ${audit.alertLatencyP50Ms.toFixed(1)} ms p99 ${audit.alertLatencyP99Ms.toFixed(1)} ms`,

@@ -8,7 +8,7 @@ export interface BenchResults {
   sklearn: { version: string; cpu: string; nproc: number } | undefined;
   forest: ForestDatasetResult[];
   latencies: { score: LatencyResult; explain: LatencyResult };
-  pipeline: PipelineResults | undefined;
+  pipeline: (PipelineResults & { measuredOn?: string }) | undefined;
   gateway?: GatewayBenchResults | undefined;
   audit?: (AuditBenchResults & { measuredOn?: string }) | undefined;
 }
@@ -67,6 +67,7 @@ export function renderBenchmarks(results: BenchResults): string {
     lines.push(
       '## Event pipeline (simulated fleet, one thread)',
       '',
+      ...(p.measuredOn ? [`Measured on ${p.measuredOn}.`, ''] : []),
       '| what | events/s | p50 us | p99 us | target |',
       '|---|--:|--:|--:|---|',
       ...p.throughput.map(

@@ -25,6 +25,8 @@ export interface AnomalyPluginOptions {
   readonly windowDays?: number;
   /** Actors' IANA time zones, for their hours and weekdays (default UTC). */
   readonly timeZones?: Readonly<Record<string, string>>;
+  /** Actors' models kept in memory at most; the others reload from `modelDir` when needed. Default 1000. */
+  readonly maxModelsInMemory?: number;
   /** Events waiting for detection at most; beyond, events are stored as `skipped`. Default 10,000. */
   readonly queueCapacity?: number;
   /** Lowest threat level that raises an alert. Default `low` (every threat). */
@@ -91,7 +93,14 @@ export class AnomalyPlugin implements AuditPlugin {
   private readonly options: Required<
     Omit<
       AnomalyPluginOptions,
-      'modelDir' | 'onAlert' | 'onError' | 'contamination' | 'seed' | 'windowDays' | 'timeZones'
+      | 'modelDir'
+      | 'onAlert'
+      | 'onError'
+      | 'contamination'
+      | 'seed'
+      | 'windowDays'
+      | 'timeZones'
+      | 'maxModelsInMemory'
     >
   > &
     AnomalyPluginOptions;
@@ -124,6 +133,7 @@ export class AnomalyPlugin implements AuditPlugin {
         ...(o.seed === undefined ? {} : { seed: o.seed }),
         ...(o.windowDays === undefined ? {} : { windowDays: o.windowDays }),
         ...(o.timeZones === undefined ? {} : { timeZones: o.timeZones }),
+        ...(o.maxModelsInMemory === undefined ? {} : { maxModelsInMemory: o.maxModelsInMemory }),
       },
       trainOnStart: o.trainOnStart,
       recordAllDecisions: o.recordAllDecisions,

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DetectionEngine } from './engine.js';
 import type { WorkerData, WorkerReply, WorkerRequest } from './protocol.js';
+import type { DecisionRecord } from './store.js';
 
 const port = parentPort!;
 const data = workerData as WorkerData;
@@ -12,15 +13,24 @@ try {
   const engine = new DetectionEngine(data.engine);
   const summary = await engine.prepare(data.trainOnStart);
   reply({ type: 'ready', ...summary });
+  // Assessments run one batch at a time, in the order they came: windows and baselines learn in order.
+  let assessing = Promise.resolve();
   port.on('message', async (request: WorkerRequest) => {
     try {
       switch (request.type) {
         case 'assess':
-          reply({
-            type: 'decisions',
-            processed: request.items.length,
-            decisions: engine.assess(request.items, data.recordAllDecisions),
+          assessing = assessing.then(async () => {
+            let decisions: DecisionRecord[];
+            try {
+              decisions = await engine.assess(request.items, data.recordAllDecisions);
+            } catch (error) {
+              // Every event of the batch is answered, so the plugin's count of events in flight holds.
+              const reason = (error as Error).message;
+              decisions = request.items.map((i) => ({ eventRow: i.eventRow, outcome: 'failed', reason }));
+            }
+            reply({ type: 'decisions', processed: request.items.length, decisions });
           });
+          await assessing;
           break;
         case 'feedback':
           reply({ type: 'feedback-applied', alertIds: await engine.feedback(request.items) });

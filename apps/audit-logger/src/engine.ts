@@ -16,6 +16,8 @@ export interface EngineOptions {
   readonly windowDays?: number;
   /** Actors' IANA time zones, for their hours and weekdays (default UTC). */
   readonly timeZones?: Readonly<Record<string, string>>;
+  /** Actors' models kept in memory at most (least recently used go; they reload on demand). Default 1000. */
+  readonly maxModelsInMemory?: number;
 }
 
 export interface AssessItem {
@@ -43,6 +45,8 @@ export class DetectionEngine {
   private readonly store: AuditStore;
   private readonly windowDays: number;
   private readonly timeZones: Readonly<Record<string, string>>;
+  /** Actors the model directory has no model for: scored by the fleet model without asking again. */
+  private readonly withoutModel = new Set<string>();
 
   constructor(options: EngineOptions) {
     this.store = AuditStore.open(options.dbPath, { readonly: true });
@@ -52,6 +56,9 @@ export class DetectionEngine {
       store: new FileModelStore(options.modelDir ? { directory: options.modelDir } : {}),
       contamination: options.contamination ?? 0.01,
       seed: options.seed ?? 42,
+      ...(options.maxModelsInMemory === undefined
+        ? {}
+        : { detector: { maxModels: options.maxModelsInMemory } }),
     });
   }
 
@@ -67,6 +74,7 @@ export class DetectionEngine {
   async trainAll(): Promise<TrainSummary> {
     const trained: string[] = [];
     const skipped: Array<{ actor: string; reason: string }> = [];
+    this.withoutModel.clear();
     for (const actor of this.store.actors()) {
       const result = await this.trainActor(actor);
       if (result.trained) trained.push(actor);
@@ -103,12 +111,19 @@ export class DetectionEngine {
   }
 
   /**
-   * Assesses events in order; a failure is that event's decision, not the batch's. Returns the
-   * decisions worth storing: threats and failures, or every decision with `all`.
+   * Assesses events in order; a failure is that event's decision, not the batch's. Actors whose
+   * model is not in memory (evicted from the detector's cache, or saved by another process) are
+   * loaded first. Returns the decisions worth storing: threats and failures, or all with `all`.
    */
-  assess(items: readonly AssessItem[], all = false): DecisionRecord[] {
+  async assess(items: readonly AssessItem[], all = false): Promise<DecisionRecord[]> {
     const decisions: DecisionRecord[] = [];
     for (const item of items) {
+      const { actor } = item;
+      if (!this.threats.detector.hasModel(actor) && !this.withoutModel.has(actor)) {
+        // An unusable stored model leaves the actor on the fleet model, as a missing one does.
+        const loaded = await this.threats.ensureLoaded(actor).catch(() => false);
+        if (!loaded) this.withoutModel.add(actor);
+      }
       const decision = this.assessOne(item);
       if (all || decision.outcome !== 'assessed' || decision.isThreat) decisions.push(decision);
     }

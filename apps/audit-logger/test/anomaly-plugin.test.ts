@@ -197,6 +197,27 @@ describe('back-pressure and failures', () => {
     await again.close();
   });
 
+  it('reloads actors evicted from a small model cache instead of falling back to the fleet model', async () => {
+    const { dir, path } = await withHistory();
+    const plugin = new AnomalyPlugin({
+      modelDir: join(dir, 'models'),
+      maxModelsInMemory: 2,
+      recordAllDecisions: true,
+      feedbackPollMs: 0,
+    });
+    const logger = await AuditLogger.open({ path, plugins: [plugin] });
+    const normal = fleet.live.filter((e) => e.label === 'normal').slice(0, 200);
+    expect(new Set(normal.map((e) => e.agentId)).size).toBeGreaterThan(2);
+    for (const { event } of normal) logger.log(event);
+    await plugin.drain();
+    const coldStarts = logger.store.db
+      .prepare('SELECT COUNT(*) AS n FROM security_decisions WHERE cold_start = 1')
+      .get() as { n: number };
+    expect(coldStarts.n).toBe(0);
+    expect(plugin.stats().assessed).toBe(200);
+    await logger.close();
+  });
+
   it('stores a decision for every event with recordAllDecisions', async () => {
     const { dir, path } = await withHistory();
     const plugin = new AnomalyPlugin({

@@ -261,6 +261,11 @@ export class BaselineLearner {
     };
   }
 
+  /** Whether the learner holds any history of the agent (enough for a baseline or not). */
+  hasAgent(agentId: string): boolean {
+    return this.agents.has(agentId);
+  }
+
   /** Forgets an agent entirely. */
   deleteAgent(agentId: string): boolean {
     this.profiles.delete(agentId);

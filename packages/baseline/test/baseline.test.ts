@@ -401,3 +401,15 @@ describe('the last hour', () => {
     }
   });
 });
+
+describe('hasAgent', () => {
+  it('says whether any history of an agent is held, before and after a baseline exists', () => {
+    const learner = new BaselineLearner({ minSamples: 100 });
+    expect(learner.hasAgent('a')).toBe(false);
+    learner.recordEvent('a', { timestamp: MONDAY, event_type: 'tool_call' });
+    expect(learner.hasAgent('a')).toBe(true);
+    expect(learner.computeBaseline('a')).toBeNull();
+    learner.deleteAgent('a');
+    expect(learner.hasAgent('a')).toBe(false);
+  });
+});

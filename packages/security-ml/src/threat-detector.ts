@@ -223,12 +223,20 @@ export class ThreatDetector {
   }
 
   /**
-   * Loads the agent's model from the store unless it is in memory. Resolves `true` when the agent
-   * has a model afterwards, `false` when the store has none (the agent stays on the fleet model).
+   * Loads the agent's model from the store unless it is in memory (for example after the detector's
+   * cache evicted it; the baseline still in memory is kept, being newer than the stored one). Resolves
+   * `true` when the agent has a model afterwards, `false` when the store has none (the agent stays on
+   * the fleet model).
    * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that cannot be used.
    */
   async ensureLoaded(agentId: string): Promise<boolean> {
-    return this.detector.hasModel(agentId) || this.loadIfStored(agentId);
+    if (this.detector.hasModel(agentId)) return true;
+    // After the detector's cache evicted the forest, the baseline in memory is newer than the stored
+    // one (it kept learning): only the forest is reloaded.
+    if (!this.learner.hasAgent(agentId)) return this.loadIfStored(agentId);
+    if (!(await this.store.has(agentId, THREAT_MODEL_KIND))) return false;
+    this.detector.importModel(agentId, (await this.readArtifact(agentId)).detector);
+    return true;
   }
 
   /**
@@ -266,6 +274,12 @@ export class ThreatDetector {
    * @throws {DetectorError | BaselineModelError} an invalid stored model.
    */
   async load(agentId: string): Promise<void> {
+    const artifact = await this.readArtifact(agentId);
+    this.detector.importModel(agentId, artifact.detector);
+    this.learner.importAgent(agentId, artifact.baseline);
+  }
+
+  private async readArtifact(agentId: string): Promise<z.output<typeof ThreatModelSchema>> {
     const json = await this.store.load(agentId, THREAT_MODEL_KIND);
     const artifact = ThreatModelSchema.safeParse(json);
     if (!artifact.success) {
@@ -274,8 +288,7 @@ export class ThreatDetector {
         `stored threat model of ${agentId} is not a ${THREAT_MODEL_FORMAT} version 1 artifact`,
       );
     }
-    this.detector.importModel(agentId, artifact.data.detector);
-    this.learner.importAgent(agentId, artifact.data.baseline);
+    return artifact.data;
   }
 
   private explain(

@@ -187,6 +187,23 @@ describe('ThreatDetector for integrations that assess before a call and record a
     await expect(fresh.ensureLoaded('nobody')).resolves.toBe(false);
   });
 
+  it('reloads an evicted forest with ensureLoaded and keeps the newer baseline in memory', async () => {
+    const store = new MemoryModelStore();
+    const threats = new ThreatDetector({ store, seed: 7 });
+    threats.train('agent-123', specHistory);
+    await threats.save('agent-123');
+    for (let i = 1; i <= 30; i++)
+      threats.record('agent-123', call(i, { duration_ms: 200, resource_count: 3 }));
+    const learned = threats.learner.computeBaseline('agent-123')!.eventCount;
+    expect(learned).toBe(specHistory.length + 30);
+    threats.detector.evict('agent-123');
+    expect(threats.detector.hasModel('agent-123')).toBe(false);
+    await expect(threats.ensureLoaded('agent-123')).resolves.toBe(true);
+    expect(threats.detector.hasModel('agent-123')).toBe(true);
+    expect(threats.learner.computeBaseline('agent-123')!.eventCount).toBe(learned);
+    expect(threats.assess('agent-123', call(40), { record: false }).coldStart).toBe(false);
+  });
+
   it('replaces a model in memory with the stored one via loadIfStored', async () => {
     const store = new MemoryModelStore();
     const threats = new ThreatDetector({ store, seed: 7 });
