@@ -11,22 +11,15 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ThreatLevel } from '@harombe/security-ml';
 import type { AuditLogger, AuditPlugin } from './audit-logger.js';
-import type { AssessItem } from './engine.js';
+import type { AssessItem, EngineOptions } from './engine.js';
 import type { WorkerData, WorkerReply, WorkerRequest } from './protocol.js';
 import type { Alert, AuditStore, DecisionRecord, LoggedEvent } from './store.js';
 
-export interface AnomalyPluginOptions {
-  /** Where actors' models are saved; default `~/.harombe/models`. */
-  readonly modelDir?: string;
-  /** Share of normal events expected to be flagged. Default 0.01. */
-  readonly contamination?: number;
-  readonly seed?: number;
-  /** Days of an actor's history trained on. Default 30. */
-  readonly windowDays?: number;
-  /** Actors' IANA time zones, for their hours and weekdays (default UTC). */
-  readonly timeZones?: Readonly<Record<string, string>>;
-  /** Actors' models kept in memory at most; the others reload from `modelDir` when needed. Default 1000. */
-  readonly maxModelsInMemory?: number;
+/**
+ * Detection options (`modelDir`, `contamination`, `seed`, `windowDays`, `timeZones`,
+ * `maxModelsInMemory`: see {@link EngineOptions}) and the plugin's own.
+ */
+export interface AnomalyPluginOptions extends Omit<EngineOptions, 'dbPath'> {
   /** Events waiting for detection at most; beyond, events are stored as `skipped`. Default 10,000. */
   readonly queueCapacity?: number;
   /** Lowest threat level that raises an alert. Default `low` (every threat). */
@@ -91,17 +84,7 @@ export class AnomalyPlugin implements AuditPlugin {
   private feedbackInFlight = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly options: Required<
-    Omit<
-      AnomalyPluginOptions,
-      | 'modelDir'
-      | 'onAlert'
-      | 'onError'
-      | 'contamination'
-      | 'seed'
-      | 'windowDays'
-      | 'timeZones'
-      | 'maxModelsInMemory'
-    >
+    Omit<AnomalyPluginOptions, keyof EngineOptions | 'onAlert' | 'onError'>
   > &
     AnomalyPluginOptions;
 
@@ -124,20 +107,19 @@ export class AnomalyPlugin implements AuditPlugin {
   /** Starts the worker; resolves when every actor's model is loaded or trained. */
   async attach(logger: AuditLogger): Promise<void> {
     this.logger = logger;
-    const o = this.options;
-    const data: WorkerData = {
-      engine: {
-        dbPath: logger.path,
-        ...(o.modelDir === undefined ? {} : { modelDir: o.modelDir }),
-        ...(o.contamination === undefined ? {} : { contamination: o.contamination }),
-        ...(o.seed === undefined ? {} : { seed: o.seed }),
-        ...(o.windowDays === undefined ? {} : { windowDays: o.windowDays }),
-        ...(o.timeZones === undefined ? {} : { timeZones: o.timeZones }),
-        ...(o.maxModelsInMemory === undefined ? {} : { maxModelsInMemory: o.maxModelsInMemory }),
-      },
-      trainOnStart: o.trainOnStart,
-      recordAllDecisions: o.recordAllDecisions,
-    };
+    const {
+      queueCapacity: _queue,
+      alertAt: _alertAt,
+      trainOnStart,
+      recordAllDecisions,
+      backfillOnStart,
+      retrainIntervalMs,
+      feedbackPollMs,
+      onAlert: _onAlert,
+      onError: _onError,
+      ...engine
+    } = this.options;
+    const data: WorkerData = { engine: { ...engine, dbPath: logger.path }, trainOnStart, recordAllDecisions };
     const worker = startWorker(data);
     this.worker = worker;
     worker.on('message', (reply: WorkerReply) => this.receive(reply));
@@ -149,10 +131,10 @@ export class AnomalyPlugin implements AuditPlugin {
     if (ready.type === 'error') throw new Error(`detection worker failed to start: ${ready.message}`);
     this.workerUp = true;
     await this.applyFeedback();
-    if (o.backfillOnStart) await this.backfill();
-    if (o.feedbackPollMs > 0) this.every(o.feedbackPollMs, () => void this.applyFeedback());
-    if (o.retrainIntervalMs > 0) {
-      this.every(o.retrainIntervalMs, () => {
+    if (backfillOnStart) await this.backfill();
+    if (feedbackPollMs > 0) this.every(feedbackPollMs, () => void this.applyFeedback());
+    if (retrainIntervalMs > 0) {
+      this.every(retrainIntervalMs, () => {
         this.retrain().catch((error: unknown) => this.reportError(error));
       });
     }

@@ -10,7 +10,9 @@ export interface EngineOptions {
   readonly dbPath: string;
   /** Where actors' models are saved; default `~/.harombe/models`. */
   readonly modelDir?: string;
+  /** Share of normal events expected to be flagged. Default 0.01. */
   readonly contamination?: number;
+  /** Forests' seed. Default 42. */
   readonly seed?: number;
   /** Days of each actor's history (before its newest event) to train on. Default 30. */
   readonly windowDays?: number;
