@@ -265,7 +265,11 @@ export class Gateway {
     const tool = request.params.name;
     const args = request.params.arguments ?? {};
     const upstream = this.upstreams.upstreamOf(tool);
-    if (upstream === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${tool}`);
+    if (upstream === undefined) {
+      // Probing for tools that do not exist is worth knowing about, though there is nothing to assess.
+      this.logger.warn({ agentId, tool }, 'call of an unknown tool');
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${tool}`);
+    }
     const context = { agentId, eventId: randomUUID(), ...(sessionId ? { sessionId } : {}) };
     const event = toolCallEvent(tool, args, context, this.clock(), this.config.events);
     const decision = await this.guard.check(agentId, event);

@@ -151,3 +151,19 @@ describe('the gateway in shadow mode', () => {
     expect(h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount).toBe(before);
   });
 });
+
+describe('calls of tools nobody offers', () => {
+  it('are refused with an MCP error and logged', async () => {
+    const h = await startHarness();
+    try {
+      const client = await h.connect('ops-bot');
+      await expect(client.callTool({ name: 'rm_rf', arguments: {} })).rejects.toThrow(/Unknown tool: rm_rf/);
+      expect(h.logs.find((l) => l.msg === 'call of an unknown tool')).toMatchObject({
+        agentId: 'ops-bot',
+        tool: 'rm_rf',
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});
