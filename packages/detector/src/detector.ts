@@ -152,7 +152,7 @@ export class AnomalyDetector {
     if (model) {
       this.touch(id, model);
     } else {
-      void this.reloadInBackground(id);
+      if (this.options.reloadFromStore) void this.reloadInBackground(id);
       model = this.fleetModel();
       source = model ? 'fleet' : 'none';
       note = model

@@ -27,6 +27,7 @@ export const AnomalyDetectorOptionsSchema = z
       .min(1)
       .default(512 * 2 ** 20),
     fleetModel: z.boolean().default(true),
+    reloadFromStore: z.boolean().default(true),
   })
   .passthrough();
 
@@ -56,6 +57,12 @@ export interface AnomalyDetectorOptions {
   refitAfter?: number;
   /** Training events scored out of bag for calibration. Default 4096. */
   calibrationRows?: number;
+  /**
+   * Reload an agent's model from the store in the background when an agent without a model in memory
+   * is scored (the fleet model scores it meanwhile). Default true; off when the caller loads models
+   * itself (as `ThreatDetector.ensureLoaded` does, from its own artifact).
+   */
+  reloadFromStore?: boolean;
   /** Models kept in memory; older ones are evicted and reloaded from the store. Default 1000. */
   maxModels?: number;
   /** Estimated bytes of models kept in memory. Default 512 MiB. */

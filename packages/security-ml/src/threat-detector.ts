@@ -58,7 +58,7 @@ export interface ThreatDetectorOptions {
   /** Options passed to the AnomalyDetector (forest size, cache, features, ...). */
   detector?: Omit<
     AnomalyDetectorOptions,
-    'store' | 'modelDir' | 'contamination' | 'threshold' | 'bands' | 'seed'
+    'store' | 'modelDir' | 'contamination' | 'threshold' | 'bands' | 'seed' | 'reloadFromStore'
   >;
   /** Options passed to the BaselineLearner. */
   baseline?: Omit<BaselineLearnerOptions, 'clock'>;
@@ -132,6 +132,8 @@ export class ThreatDetector {
     this.mode = o.mode;
     this.detector = new AnomalyDetector({
       ...options.detector,
+      // Models are stored as one threat-model artifact; `ensureLoaded` loads them, not the detector.
+      reloadFromStore: false,
       store: this.store,
       contamination: o.contamination,
       threshold: o.threshold,

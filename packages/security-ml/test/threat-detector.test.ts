@@ -204,6 +204,23 @@ describe('ThreatDetector for integrations that assess before a call and record a
     expect(threats.assess('agent-123', call(40), { record: false }).coldStart).toBe(false);
   });
 
+  it('does not ask the store on every event of an agent without a model (ensureLoaded is the way)', async () => {
+    let lookups = 0;
+    class CountingStore extends MemoryModelStore {
+      override has(agentId: string, kind: string): Promise<boolean> {
+        lookups++;
+        return super.has(agentId, kind);
+      }
+    }
+    const threats = new ThreatDetector({ store: new CountingStore(), seed: 7 });
+    threats.train('agent-123', specHistory);
+    for (let i = 0; i < 20; i++) expect(threats.assess('stranger', call(i)).coldStart).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(lookups).toBe(0);
+    await threats.ensureLoaded('stranger');
+    expect(lookups).toBe(1);
+  });
+
   it('replaces a model in memory with the stored one via loadIfStored', async () => {
     const store = new MemoryModelStore();
     const threats = new ThreatDetector({ store, seed: 7 });
