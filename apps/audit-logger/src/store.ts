@@ -199,7 +199,9 @@ function prepareStatements(db: Database.Database) {
     ),
     alertById: db.prepare('SELECT * FROM security_alerts WHERE id = ?'),
     deleteDecision: db.prepare('DELETE FROM security_decisions WHERE event_row = ?'),
-    alertByEvent: db.prepare('SELECT * FROM security_alerts WHERE event_id = ?'),
+    alertByEvent: db.prepare(
+      `SELECT a.* FROM audit_events e JOIN security_alerts a ON a.event_row = e.id WHERE e.event_id = ?`,
+    ),
     eventById: db.prepare('SELECT * FROM audit_events WHERE event_id = ?'),
     setFeedback: db.prepare(
       `UPDATE security_alerts SET status = ?, feedback_at = ?, feedback_applied = 0 WHERE id = ?`,

@@ -31,6 +31,12 @@ describe('AuditLogger storage', () => {
     expect(plan("SELECT * FROM audit_events WHERE actor = 'a' AND timestamp >= 0")).toMatch(
       /USING INDEX audit_events_actor_timestamp/,
     );
+    // An event's alert: through the events' unique id, then the alert's unique row reference.
+    expect(
+      plan(
+        "SELECT a.* FROM audit_events e JOIN security_alerts a ON a.event_row = e.id WHERE e.event_id = 'x'",
+      ),
+    ).not.toMatch(/SCAN/);
     await logger.close();
     // Reopening a current database changes nothing; a newer one is refused.
     const again = await AuditLogger.open({ path: join(dir, 'audit.db') });
