@@ -73,7 +73,54 @@ export class Distribution {
     this.count += other.count;
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
-    for (const [bin, weight] of other.bins) this.bins.set(bin, (this.bins.get(bin) ?? 0) + weight);
+    other.bins.forEach((weight, bin) => {
+      this.bins.set(bin, (this.bins.get(bin) ?? 0) + weight);
+    });
+  }
+}
+
+/**
+ * Distributions merged into one (a window's day buckets, when a profile is built): the same moments
+ * as {@link Distribution.merge}, and the histogram dense (bin index → weight), so merging is array
+ * additions and the summary needs no sort. Values are non-negative here (counts, durations), so their
+ * bins are too.
+ */
+export class MergedDistribution {
+  count = 0;
+  mean = 0;
+  variance = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  weights = new Float64Array(64);
+
+  merge(other: Distribution): void {
+    if (other.count === 0) return;
+    if (this.count === 0) {
+      this.mean = other.mean;
+      this.variance = other.variance;
+    } else {
+      const mean = combineMeans(this.mean, this.count, other.mean, other.count);
+      this.variance = combineVariances(
+        this.variance,
+        this.mean,
+        this.count,
+        other.variance,
+        other.mean,
+        other.count,
+      );
+      this.mean = mean;
+    }
+    this.count += other.count;
+    this.min = Math.min(this.min, other.min);
+    this.max = Math.max(this.max, other.max);
+    other.bins.forEach((weight, bin) => {
+      if (bin >= this.weights.length) {
+        const grown = new Float64Array(Math.max(bin + 1, this.weights.length * 2));
+        grown.set(this.weights);
+        this.weights = grown;
+      }
+      this.weights[bin]! += weight;
+    });
   }
 }
 
@@ -105,31 +152,67 @@ export interface RobustSummary {
   readonly logStd: number;
 }
 
-/** Median and MAD (and mean/std) of ln(1 + x) from the histogram, at bin resolution. */
-export function robustSummary(distribution: Distribution): RobustSummary {
-  const entries = [...distribution.bins].sort((a, b) => a[0] - b[0]);
-  return summariseWeighted(entries.map(([bin, w]) => [binCenter(bin), w] as const));
-}
-
-/** The same summary from (value, weight) pairs sorted by value. */
-export function summariseWeighted(pairs: ReadonlyArray<readonly [number, number]>): RobustSummary {
-  const total = pairs.reduce((sum, [, w]) => sum + w, 0);
-  const values = Float64Array.from(pairs, ([v]) => v);
-  const atOrAbove = new Float64Array(pairs.length);
+/**
+ * Median and MAD (and mean/std) of ln(1 + x) from the histogram, at bin resolution: one pass over the
+ * bins in order, on typed arrays (profiles compute a dozen of these each time they are rebuilt).
+ */
+export function robustSummary(distribution: MergedDistribution): RobustSummary {
+  const dense = distribution.weights;
+  let n = 0;
+  for (let bin = 0; bin < dense.length; bin++) if (dense[bin] !== 0) n++;
+  const values = new Float64Array(n);
+  const weights = new Float64Array(n);
+  const atOrAbove = new Float64Array(n);
+  let total = 0;
+  for (let bin = 0, i = 0; bin < dense.length; bin++) {
+    if (dense[bin] === 0) continue;
+    values[i] = binCenter(bin);
+    weights[i] = dense[bin]!;
+    total += weights[i++]!;
+  }
   let running = 0;
-  for (let i = pairs.length - 1; i >= 0; i--) {
-    running += pairs[i]![1];
+  for (let i = n - 1; i >= 0; i--) {
+    running += weights[i]!;
     atOrAbove[i] = running;
   }
   if (total === 0) return { values, atOrAbove, total, logMedian: 0, logMad: 0, logMean: 0, logStd: 0 };
-  const logMedian = weightedMedian(pairs, total);
-  const deviations = pairs.map(([v, w]) => [Math.abs(v - logMedian), w] as const).sort((a, b) => a[0] - b[0]);
-  const logMad = weightedMedian(deviations, total);
+  const half = total / 2;
+  // Weighted median: the first value at which the cumulative weight reaches half.
+  let m = n - 1;
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    seen += weights[i]!;
+    if (seen >= half) {
+      m = i;
+      break;
+    }
+  }
+  const logMedian = values[m]!;
+  // Weighted MAD: deviations |v - median| in increasing order are a merge of the values below the
+  // median (walking down) and those from it up (walking up); no sort needed.
+  let below = m - 1;
+  let above = m;
+  let logMad = 0;
+  seen = 0;
+  while (below >= 0 || above < n) {
+    const down = below >= 0 ? logMedian - values[below]! : Number.POSITIVE_INFINITY;
+    const up = above < n ? values[above]! - logMedian : Number.POSITIVE_INFINITY;
+    let deviation: number;
+    if (up <= down) {
+      deviation = up;
+      seen += weights[above++]!;
+    } else {
+      deviation = down;
+      seen += weights[below--]!;
+    }
+    logMad = deviation;
+    if (seen >= half) break;
+  }
   let sum = 0;
-  for (const [v, w] of pairs) sum += v * w;
+  for (let i = 0; i < n; i++) sum += values[i]! * weights[i]!;
   const logMean = sum / total;
   let squares = 0;
-  for (const [v, w] of pairs) squares += (v - logMean) ** 2 * w;
+  for (let i = 0; i < n; i++) squares += (values[i]! - logMean) ** 2 * weights[i]!;
   return { values, atOrAbove, total, logMedian, logMad, logMean, logStd: Math.sqrt(squares / total) };
 }
 
@@ -145,14 +228,4 @@ export function empiricalTail(summary: RobustSummary, value: number): number {
   }
   const above = lo < values.length ? atOrAbove[lo]! : 0;
   return (above + 1) / (total + 1);
-}
-
-/** Median of sorted (value, weight) pairs. */
-function weightedMedian(sorted: ReadonlyArray<readonly [number, number]>, total: number): number {
-  let seen = 0;
-  for (const [value, weight] of sorted) {
-    seen += weight;
-    if (seen >= total / 2) return value;
-  }
-  return sorted[sorted.length - 1]![0];
 }

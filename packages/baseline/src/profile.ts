@@ -3,7 +3,7 @@
 // scale of resources, durations and hourly rates, and the error rate.
 import type { BehavioralBaseline, StatisticSummary } from '@harombe/models';
 import { type AgentHistory, DAY_MS, NO_TOOL } from './agent-history.js';
-import { Distribution, type RobustSummary, robustSummary } from './distribution.js';
+import { type Distribution, MergedDistribution, type RobustSummary, robustSummary } from './distribution.js';
 
 const SLOTS = 168;
 /** Probability floor per empty hour-of-week slot, relative to one event. */
@@ -44,12 +44,12 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
   const slotWeights = new Float64Array(SLOTS);
   const typeCounts = new Map<string, number>();
   const toolCounts = new Map<string, number>();
-  const resource = new Distribution();
-  const duration = new Distribution();
-  const trailingCalls = new Distribution();
-  const trailingBurst = new Distribution();
-  const toolDurations = new Map<string, Distribution>();
-  const toolResources = new Map<string, Distribution>();
+  const resource = new MergedDistribution();
+  const duration = new MergedDistribution();
+  const trailingCalls = new MergedDistribution();
+  const trailingBurst = new MergedDistribution();
+  const toolDurations = new Map<string, MergedDistribution>();
+  const toolResources = new Map<string, MergedDistribution>();
   const activeHours: number[] = [];
   let events = 0;
   let failures = 0;
@@ -84,13 +84,15 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
   const eventTypes = categoryProfile(typeCounts);
   const tools = categoryProfile(toolCounts);
   const rate = { ...robustSummary(trailingCalls), meanPerHour: meanPerActiveHour(activeHours) };
+  const resourceSummary = robustSummary(resource);
+  const durationSummary = robustSummary(duration);
   const errorRate = (failures + 0.5) / (events + 1);
   const pattern = {
     agentId,
     hourlyDistribution: normalise(hourly),
     dailyDistribution: normalise(daily),
-    resourceCount: summary(resource),
-    durationMs: summary(duration),
+    resourceCount: summary(resource, resourceSummary),
+    durationMs: summary(duration, durationSummary),
     eventTypeFrequencies: eventTypes.shares,
     toolFrequencies: tools.shares,
     eventsPerHour: rate.meanPerHour,
@@ -103,8 +105,8 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
     dailyDistribution: pattern.dailyDistribution,
     eventTypes,
     tools,
-    resourceCount: { ...robustSummary(resource), count: resource.count },
-    duration: { ...robustSummary(duration), count: duration.count },
+    resourceCount: { ...resourceSummary, count: resource.count },
+    duration: { ...durationSummary, count: duration.count },
     toolDuration: robustPerTool(toolDurations),
     toolResource: robustPerTool(toolResources),
     rate,
@@ -170,18 +172,18 @@ function massAtOrBelow(probability: Float64Array): Float64Array {
 /** Observations a tool needs before its own distribution is used. */
 export const TOOL_MIN = 20;
 
-function mergeInto(target: Map<string, Distribution>, source: ReadonlyMap<string, Distribution>): void {
+function mergeInto(target: Map<string, MergedDistribution>, source: ReadonlyMap<string, Distribution>): void {
   for (const [key, distribution] of source) {
     let merged = target.get(key);
     if (!merged) {
-      merged = new Distribution();
+      merged = new MergedDistribution();
       target.set(key, merged);
     }
     merged.merge(distribution);
   }
 }
 
-function robustPerTool(distributions: Map<string, Distribution>): Map<string, RobustSummary> {
+function robustPerTool(distributions: Map<string, MergedDistribution>): Map<string, RobustSummary> {
   const out = new Map<string, RobustSummary>();
   for (const [key, distribution] of distributions) {
     if (distribution.count >= TOOL_MIN) out.set(key, robustSummary(distribution));
@@ -213,9 +215,8 @@ function meanPerActiveHour(logCounts: number[]): number {
   return logCounts.length ? logCounts.reduce((a, b) => a + Math.expm1(b), 0) / logCounts.length : 0;
 }
 
-function summary(distribution: Distribution): StatisticSummary {
+function summary(distribution: MergedDistribution, robust: RobustSummary): StatisticSummary {
   if (distribution.count === 0) return { count: 0, mean: 0, std: 0, median: 0, mad: 0, min: 0, max: 0 };
-  const robust = robustSummary(distribution);
   const median = Math.expm1(robust.logMedian);
   return {
     count: Math.round(distribution.count),
