@@ -6,6 +6,37 @@ import { combineMeans, combineVariances } from 'simple-statistics';
 /** Histogram resolution in ln(1 + x): 0.05 ≈ 5% relative width per bin. */
 export const BIN_WIDTH = 0.05;
 
+/** Count, mean, population variance, min and max of a quantity. */
+interface Moments {
+  count: number;
+  mean: number;
+  variance: number;
+  min: number;
+  max: number;
+}
+
+/** Adds `other`'s moments to `target` (simple-statistics' combineMeans and combineVariances). */
+function mergeMoments(target: Moments, other: Moments): void {
+  if (target.count === 0) {
+    target.mean = other.mean;
+    target.variance = other.variance;
+  } else {
+    const mean = combineMeans(target.mean, target.count, other.mean, other.count);
+    target.variance = combineVariances(
+      target.variance,
+      target.mean,
+      target.count,
+      other.variance,
+      other.mean,
+      other.count,
+    );
+    target.mean = mean;
+  }
+  target.count += other.count;
+  target.min = Math.min(target.min, other.min);
+  target.max = Math.max(target.max, other.max);
+}
+
 export class Distribution {
   count = 0;
   mean = 0;
@@ -55,24 +86,7 @@ export class Distribution {
 
   merge(other: Distribution): void {
     if (other.count === 0) return;
-    if (this.count === 0) {
-      this.mean = other.mean;
-      this.variance = other.variance;
-    } else {
-      const mean = combineMeans(this.mean, this.count, other.mean, other.count);
-      this.variance = combineVariances(
-        this.variance,
-        this.mean,
-        this.count,
-        other.variance,
-        other.mean,
-        other.count,
-      );
-      this.mean = mean;
-    }
-    this.count += other.count;
-    this.min = Math.min(this.min, other.min);
-    this.max = Math.max(this.max, other.max);
+    mergeMoments(this, other);
     other.bins.forEach((weight, bin) => {
       this.bins.set(bin, (this.bins.get(bin) ?? 0) + weight);
     });
@@ -95,24 +109,7 @@ export class MergedDistribution {
 
   merge(other: Distribution): void {
     if (other.count === 0) return;
-    if (this.count === 0) {
-      this.mean = other.mean;
-      this.variance = other.variance;
-    } else {
-      const mean = combineMeans(this.mean, this.count, other.mean, other.count);
-      this.variance = combineVariances(
-        this.variance,
-        this.mean,
-        this.count,
-        other.variance,
-        other.mean,
-        other.count,
-      );
-      this.mean = mean;
-    }
-    this.count += other.count;
-    this.min = Math.min(this.min, other.min);
-    this.max = Math.max(this.max, other.max);
+    mergeMoments(this, other);
     other.bins.forEach((weight, bin) => {
       if (bin >= this.weights.length) {
         const grown = new Float64Array(Math.max(bin + 1, this.weights.length * 2));
