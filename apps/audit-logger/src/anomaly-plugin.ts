@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ThreatLevel } from '@harombe/security-ml';
+import { parseOrThrow, type ThreatLevel, ThreatLevelSchema } from '@harombe/security-ml';
+import { z } from 'zod';
 import type { AuditLogger, AuditPlugin } from './audit-logger.js';
 import type { AssessItem, EngineOptions } from './engine.js';
 import type { WorkerData, WorkerReply, WorkerRequest } from './protocol.js';
@@ -55,6 +56,32 @@ export interface AnomalyPluginStats {
 }
 
 const HOUR = 3_600_000;
+const callback = <T extends (...args: never[]) => unknown>() =>
+  z.custom<T>((value) => typeof value === 'function', 'expected a function');
+
+const AnomalyPluginOptionsSchema = z
+  .object({
+    modelDir: z.string().min(1).optional(),
+    contamination: z.number().gt(0).max(0.5).optional(),
+    seed: z.number().int().min(0).optional(),
+    windowDays: z.number().int().min(1).max(366).optional(),
+    timeZones: z.record(z.string(), z.string().min(1)).optional(),
+    maxModelsInMemory: z.number().int().min(1).optional(),
+    queueCapacity: z.number().int().min(1).default(10_000),
+    alertAt: ThreatLevelSchema.default('low'),
+    trainOnStart: z.boolean().default(true),
+    recordAllDecisions: z.boolean().default(false),
+    backfillOnStart: z.boolean().default(true),
+    retrainIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(24 * HOUR),
+    feedbackPollMs: z.number().int().min(0).default(5000),
+    onAlert: callback<(alert: Alert) => void>().optional(),
+    onError: callback<(error: Error) => void>().optional(),
+  })
+  .strict();
 
 /** The detection worker: plain JavaScript from dist; from sources (tests), TypeScript through tsx. */
 function startWorker(workerData: WorkerData): Worker {
@@ -88,20 +115,9 @@ export class AnomalyPlugin implements AuditPlugin {
   > &
     AnomalyPluginOptions;
 
+  /** @throws {ValidationError} an option out of range, naming it. */
   constructor(options: AnomalyPluginOptions = {}) {
-    this.options = {
-      queueCapacity: 10_000,
-      alertAt: 'low',
-      trainOnStart: true,
-      recordAllDecisions: false,
-      backfillOnStart: true,
-      retrainIntervalMs: 24 * HOUR,
-      feedbackPollMs: 5000,
-      ...options,
-    };
-    if (!(Number.isInteger(this.options.queueCapacity) && this.options.queueCapacity >= 1)) {
-      throw new RangeError('AnomalyPlugin options.queueCapacity: expected an integer >= 1');
-    }
+    this.options = parseOrThrow(AnomalyPluginOptionsSchema, options, 'AnomalyPlugin options');
   }
 
   /** Starts the worker; resolves when every actor's model is loaded or trained. */

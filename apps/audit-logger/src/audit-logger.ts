@@ -1,7 +1,8 @@
 // The audit logger: validate, redact, commit to SQLite, then tell the plugins. `log` is synchronous
 // and returns once the event is committed; plugins hear of it afterwards and must not block.
 import { randomUUID } from 'node:crypto';
-import { parseSecurityEvent, type SecurityEvent } from '@harombe/security-ml';
+import { parseOrThrow, parseSecurityEvent, type SecurityEvent } from '@harombe/security-ml';
+import { z } from 'zod';
 import { redactText, redactValue } from './redact.js';
 import {
   type AlertQuery,
@@ -36,6 +37,16 @@ export interface AuditLoggerOptions {
   readonly onPluginError?: (plugin: string, error: unknown) => void;
 }
 
+const AuditLoggerOptionsSchema = z
+  .object({
+    path: z.string().min(1),
+    durability: z.enum(['normal', 'full']).optional(),
+    plugins: z.array(z.object({ name: z.string().min(1) }).passthrough()).optional(),
+    clock: z.custom<() => number>((v) => typeof v === 'function', 'expected a function').optional(),
+    onPluginError: z.custom((v) => typeof v === 'function', 'expected a function').optional(),
+  })
+  .strict();
+
 export interface ToolCallDetails {
   /** The call's arguments; redacted before storage. */
   readonly arguments?: unknown;
@@ -49,6 +60,7 @@ export class AuditLogger {
   private readonly onPluginError: (plugin: string, error: unknown) => void;
 
   private constructor(options: AuditLoggerOptions) {
+    parseOrThrow(AuditLoggerOptionsSchema, options, 'AuditLogger options');
     this.path = options.path;
     this.store = AuditStore.open(options.path, options.durability ? { durability: options.durability } : {});
     this.clock = options.clock ?? Date.now;

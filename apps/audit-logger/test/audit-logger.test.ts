@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ValidationError } from '@harombe/security-ml';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { AuditLogger, SCHEMA_VERSION } from '../src/index.js';
+import { AnomalyPlugin, AuditLogger, SCHEMA_VERSION } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const at = Date.UTC(2026, 1, 2, 10);
@@ -157,5 +157,20 @@ describe('AuditLogger storage', () => {
     expect(seen).toBe(500);
     reader.close();
     await logger.close();
+  });
+});
+
+describe('options', () => {
+  it('are validated, naming the option and the problem', async () => {
+    await expect(AuditLogger.open({ path: '' })).rejects.toThrow(/AuditLogger options\.path/);
+    await expect(AuditLogger.open({ path: 'x.db', durability: 'sometimes' as 'full' })).rejects.toThrow(
+      /AuditLogger options\.durability/,
+    );
+    expect(() => new AnomalyPlugin({ queueCapacity: 0 })).toThrow(/AnomalyPlugin options\.queueCapacity/);
+    expect(() => new AnomalyPlugin({ alertAt: 'severe' as 'high' })).toThrow(
+      /AnomalyPlugin options\.alertAt/,
+    );
+    expect(() => new AnomalyPlugin({ retainForever: true } as never)).toThrow(/AnomalyPlugin options/);
+    expect(() => new AnomalyPlugin({ onAlert: 'page me' as never })).toThrow(/expected a function/);
   });
 });
