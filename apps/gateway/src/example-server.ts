@@ -7,6 +7,7 @@ import { lstat, mkdir, open, readdir, readFile, realpath } from 'node:fs/promise
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseOrThrow } from '@harombe/security-ml';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -26,6 +27,17 @@ export interface ToolServerOptions {
 }
 
 const DEFAULT_MAX_BYTES = 256 * 1024;
+
+const ToolServerOptionsSchema = z
+  .object({
+    sandbox: z.string().min(1),
+    allowedHosts: z.array(z.string().min(1)),
+    maxBytes: z.number().int().min(1).optional(),
+    fetchTimeoutMs: z.number().int().min(1).optional(),
+    port: z.number().int().min(0).max(65_535).optional(),
+    host: z.string().min(1).optional(),
+  })
+  .strict();
 
 class ToolRefusal extends Error {}
 
@@ -170,7 +182,8 @@ export function registerExampleTools(server: McpServer, root: string, options: T
 }
 
 /** The example tool server over Streamable HTTP (stateless: a fresh MCP server per request). */
-export async function createExampleToolServer(options: ToolServerOptions): Promise<Express> {
+export async function createExampleToolServer(input: ToolServerOptions): Promise<Express> {
+  const options = parseOrThrow(ToolServerOptionsSchema, input, 'example tool server options');
   await mkdir(options.sandbox, { recursive: true, mode: 0o700 });
   const root = await realpath(options.sandbox);
   const app = createMcpExpressApp();

@@ -89,3 +89,14 @@ describe('the example tool server', () => {
     );
   });
 });
+
+describe('example tool server options', () => {
+  it('are validated, naming the option', async () => {
+    await expect(startExampleToolServer({ sandbox: '', allowedHosts: [] })).rejects.toThrow(
+      /example tool server options\.sandbox/,
+    );
+    await expect(
+      startExampleToolServer({ sandbox: '/tmp/x', allowedHosts: [], maxBytes: 0 }),
+    ).rejects.toThrow(/example tool server options\.maxBytes/);
+  });
+});
