@@ -2,8 +2,8 @@
 // configured (which also builds the fleet model for cold starts), then replaced by its persisted model
 // when the store has one (that model carries what the agent learned since); newly trained models are
 // saved.
-import { readJsonl } from '@harombe/cli';
-import { parseSecurityEvent, type SecurityEvent, type ThreatDetector } from '@harombe/security-ml';
+import { groupByAgent, readEvents } from '@harombe/cli';
+import type { SecurityEvent, ThreatDetector } from '@harombe/security-ml';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 
@@ -16,28 +16,14 @@ export interface ModelSummary {
   readonly coldStart: readonly string[];
 }
 
-/** Events of a JSONL history, grouped by `agent_id` (or `actor`); bad lines are logged and skipped. */
+/** Events of a JSONL history, grouped by agent; bad lines are logged (the first few) and skipped. */
 export async function readHistory(path: string, logger: Logger): Promise<Map<string, SecurityEvent[]>> {
-  const byAgent = new Map<string, SecurityEvent[]>();
-  let skipped = 0;
-  for await (const { line, value } of readJsonl(path, {
-    onSkip: (at, reason) => logger.warn({ path, line: at, reason }, 'history line skipped'),
-  })) {
-    try {
-      const event = parseSecurityEvent(value);
-      const agentId = event.agentId ?? event.actor;
-      if (agentId === undefined) throw new Error('no agent_id');
-      const list = byAgent.get(agentId);
-      if (list) list.push(event);
-      else byAgent.set(agentId, [event]);
-    } catch (error) {
-      skipped++;
-      if (skipped <= 10)
-        logger.warn({ path, line, reason: (error as Error).message }, 'history line skipped');
-    }
-  }
-  if (skipped > 10) logger.warn({ path, skipped }, 'history lines skipped in all');
-  return byAgent;
+  const io = {
+    out: (line: string) => logger.info(line),
+    err: (line: string) => logger.warn(line),
+    interactive: false,
+  };
+  return groupByAgent(await readEvents(path, { strict: false }, io));
 }
 
 export async function prepareModels(

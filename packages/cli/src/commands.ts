@@ -2,19 +2,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { generateFleet, type LabelledEvent, toJsonl } from '@harombe/agent-sim';
-import {
-  FileModelStore,
-  HarombeError,
-  NotFoundError,
-  rocAuc,
-  type SecurityEvent,
-  safeParseSecurityEvent,
-  ThreatDetector,
-} from '@harombe/security-ml';
+import { FileModelStore, HarombeError, NotFoundError, rocAuc, ThreatDetector } from '@harombe/security-ml';
 import { SingleBar } from 'cli-progress';
 import { formatSummary, type RunResults, runLive } from './evaluate.js';
+import { groupByAgent, readEvents } from './events.js';
 import { CliError, type Io } from './io.js';
-import { readJsonl } from './jsonl.js';
 import { renderReport } from './report.js';
 
 /** The embedded default: models and reports under ./.harombe. */
@@ -43,16 +35,6 @@ function progress(io: Io, total: number, label: string): { update(n: number): vo
     },
     stop: () => bar.stop(),
   };
-}
-
-function groupByAgent(events: readonly { agentId: string; event: unknown }[]): Map<string, unknown[]> {
-  const groups = new Map<string, unknown[]>();
-  for (const { agentId, event } of events) {
-    const list = groups.get(agentId) ?? [];
-    list.push(event);
-    groups.set(agentId, list);
-  }
-  return groups;
 }
 
 /** `harombe-ml demo`: simulate, train, persist, stream, apply feedback, summarise, report. */
@@ -186,41 +168,6 @@ export function simulate(
     `wrote ${fleet.history.length} history events to ${options.history} and ${fleet.live.length} live events to ${options.live}`,
   );
   io.out(`agent time zones: ${JSON.stringify(zones)}`);
-}
-
-interface ReadOptions {
-  readonly strict: boolean;
-}
-
-/** Reads events with an agent id (`agent_id`, `agentId` or `actor`) from JSONL. */
-async function readEvents(
-  path: string,
-  options: ReadOptions,
-  io: Io,
-): Promise<Array<{ agentId: string; event: SecurityEvent; label: string | undefined; line: number }>> {
-  const out: Array<{ agentId: string; event: SecurityEvent; label: string | undefined; line: number }> = [];
-  let skipped = 0;
-  const skip = (line: number, reason: string) => {
-    if (options.strict) throw new CliError(`${path}:${line}: ${reason}`);
-    skipped++;
-    if (skipped <= 5) io.err(`harombe-ml: skipping ${path}:${line}: ${reason}`);
-  };
-  for await (const { line, value } of readJsonl(path, { strict: options.strict, onSkip: skip })) {
-    const parsed = safeParseSecurityEvent(value);
-    if (!parsed.success) {
-      skip(line, parsed.error.message);
-      continue;
-    }
-    const agentId = parsed.data.agentId;
-    if (!agentId) {
-      skip(line, 'no agent_id (or actor)');
-      continue;
-    }
-    const label = typeof parsed.data.metadata.label === 'string' ? parsed.data.metadata.label : undefined;
-    out.push({ agentId, event: parsed.data, label, line });
-  }
-  if (skipped > 0) io.err(`harombe-ml: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${path}`);
-  return out;
 }
 
 /** `harombe-ml train`: trains and saves every agent found in a JSONL history. */
