@@ -234,7 +234,7 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
       saveMs: percentile(Float64Array.from(saves), 0.5),
       loadMs: percentile(Float64Array.from(loads), 0.5),
       artifactBytes,
-      target: '<= 5 ms each',
+      target: '<= 5 ms each, <= 100 KB',
     },
     memory: {
       agents: memoryAgents,

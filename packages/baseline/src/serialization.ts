@@ -64,6 +64,17 @@ export type SerializedBaseline = z.infer<typeof SerializedBaselineSchema>;
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
+/** [bin, weight, bin, weight, ...] in bin order (a plain loop: `Array.prototype.flat` is slow). */
+function flatBins(bins: ReadonlyMap<number, number>): number[] {
+  const keys = Array.from(bins.keys()).sort((a, b) => a - b);
+  const flat = new Array<number>(keys.length * 2);
+  for (let i = 0; i < keys.length; i++) {
+    flat[2 * i] = keys[i]!;
+    flat[2 * i + 1] = bins.get(keys[i]!)!;
+  }
+  return flat;
+}
+
 function writeDistribution(d: Distribution): z.infer<typeof DistributionSchema> {
   return {
     count: d.count,
@@ -71,7 +82,7 @@ function writeDistribution(d: Distribution): z.infer<typeof DistributionSchema> 
     variance: d.variance,
     min: finiteOrNull(d.min),
     max: finiteOrNull(d.max),
-    bins: [...d.bins].sort((a, b) => a[0] - b[0]).flat(),
+    bins: flatBins(d.bins),
   };
 }
 

@@ -5,12 +5,15 @@ import { z } from 'zod';
 import { ModelFormatError } from './errors.js';
 import type { FittedState } from './forest.js';
 import type { IsolationForestOptions, ResolvedOptions } from './options.js';
+import { averagePathLength } from './path-length.js';
 import { TreeBuffer } from './trees.js';
 
 export const FOREST_FORMAT = 'harombe.isolation-forest';
 export const FOREST_FORMAT_VERSION = 1;
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64 text');
+// Base64 sections are checked when decoded (canonical text only): a regex over 60 KB cost more
+// than the rest of loading together.
+const base64 = z.string();
 
 const SerializedForestSchema = z.object({
   format: z.literal(FOREST_FORMAT),
@@ -161,11 +164,18 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 function fromBase64(text: string, section: string): Uint8Array {
-  // The schema already checked the alphabet; a length that is not a multiple of 4 is truncation.
+  // A length that is not a multiple of 4 is truncation; other damage shows as text that is not the
+  // canonical encoding of what it decodes to (Node's decoder skips foreign characters silently).
   if (text.length % 4 !== 0) {
     throw new ModelFormatError('truncated', `section "${section}" is not whole base64 (truncated?)`);
   }
-  if (NodeBuffer) return Uint8Array.from(NodeBuffer.from(text, 'base64'));
+  if (NodeBuffer) {
+    const bytes = Uint8Array.from(NodeBuffer.from(text, 'base64'));
+    if (NodeBuffer.from(bytes).toString('base64') !== text) {
+      throw new ModelFormatError('schema', `field "${section}": expected base64 text`);
+    }
+    return bytes;
+  }
   let binary: string;
   try {
     binary = atob(text);
@@ -337,6 +347,35 @@ export function decodeForest(input: unknown): { options: IsolationForestOptions;
   };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Checks that a section holds exactly `count` values of `width` bytes. */
+function expectLength(bytes: Uint8Array, count: number, width: number, section: string): void {
+  const expected = count * width;
+  if (bytes.length < expected) {
+    throw new ModelFormatError('truncated', `section "${section}" ends early (${bytes.length} bytes)`);
+  }
+  if (bytes.length > expected) {
+    throw new ModelFormatError('tampered', `section "${section}" has ${bytes.length - expected} extra bytes`);
+  }
+}
+
+/** The section's little-endian values as a typed array (a view when the platform allows it). */
+function decodeValues(bytes: Uint8Array, width: 1 | 2 | 4, float: boolean): ArrayLike<number> {
+  if (width === 1) return bytes;
+  const count = bytes.length / width;
+  if (LITTLE_ENDIAN && bytes.byteOffset % width === 0) {
+    if (float) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+    return width === 2
+      ? new Uint16Array(bytes.buffer, bytes.byteOffset, count)
+      : new Uint32Array(bytes.buffer, bytes.byteOffset, count);
+  }
+  const reader = new ByteReader(bytes, 'values');
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = float ? reader.float32() : reader.uint(width);
+  return out;
+}
+
 function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]): FittedState['trees'] {
   const [structure, featureBytes, thresholdBytes, wideBytes, leafBytes] = sections as [
     Uint8Array,
@@ -345,18 +384,34 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
     Uint8Array,
     Uint8Array,
   ];
-  const features = new ByteReader(featureBytes, 'features');
-  const thresholds = new ByteReader(thresholdBytes, 'thresholds');
-  const wide = new ByteReader(wideBytes, 'wideThresholds');
-  const leaves = new ByteReader(leafBytes, 'leafSizes');
+  // The structure bits say how many internal nodes and leaves there are, hence every section's size.
+  let internalCount = 0;
+  for (let p = 0; p < model.nodeCount; p++) internalCount += (structure[p >> 3]! >> (p & 7)) & 1;
   const fWidth = featureWidth(model.nFeatures);
   const lWidth = leafWidth(model.psi);
+  expectLength(featureBytes, internalCount, fWidth, 'features');
+  expectLength(thresholdBytes, internalCount, 4, 'thresholds');
+  expectLength(leafBytes, model.nodeCount - internalCount, lWidth, 'leafSizes');
+  if (wideBytes.length % 12 !== 0) {
+    throw new ModelFormatError(
+      'truncated',
+      `section "wideThresholds" ends early (${wideBytes.length} bytes)`,
+    );
+  }
+  const features = decodeValues(featureBytes, fWidth, false);
+  const thresholds = decodeValues(thresholdBytes, 4, true);
+  const leafSizes = decodeValues(leafBytes, lWidth, false);
+  const wide = new ByteReader(wideBytes, 'wideThresholds');
   const nTrees = model.options.nEstimators;
   const buffer = new TreeBuffer(model.nodeCount);
   const roots = new Int32Array(nTrees);
+  // Expected path lengths of leaves by size, computed once.
+  const pathOfSize = new Float64Array(model.psi + 1);
+  for (let size = 1; size <= model.psi; size++) pathOfSize[size] = averagePathLength(size);
   let nextWide = wide.done ? -1 : wide.uint(4);
   let position = 0;
   let internal = 0;
+  let leaf = 0;
   const pending: number[] = [];
   for (let t = 0; t < nTrees; t++) {
     const bad = (what: string) => new ModelFormatError('tampered', `tree ${t}: ${what}`);
@@ -371,8 +426,8 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
       const isInternal = (structure[position >> 3]! >> (position & 7)) & 1;
       position++;
       if (isInternal) {
-        const f = features.uint(fWidth);
-        let threshold = thresholds.float32();
+        const f = features[internal]!;
+        let threshold = thresholds[internal]!;
         if (internal === nextWide) {
           threshold = wide.float64();
           nextWide = wide.done ? -1 : wide.uint(4);
@@ -385,9 +440,10 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
         buffer.setSplit(node, f, threshold, left);
         pending.push(left + 1, depth + 1, left, depth + 1);
       } else {
-        const size = leaves.uint(lWidth) + 1;
+        const size = leafSizes[leaf++]! + 1;
+        if (size > model.psi) throw bad(`leaf of ${size} points in a subsample of ${model.psi}`);
         points += size;
-        buffer.setLeaf(node, depth, size);
+        buffer.setLeafWithPath(node, size, depth + pathOfSize[size]!);
       }
     }
     if (points !== model.psi) {
@@ -403,6 +459,6 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
       `${model.nodeCount - position} nodes left over after ${nTrees} trees`,
     );
   }
-  for (const reader of [features, thresholds, wide, leaves]) reader.expectDone();
+  wide.expectDone();
   return buffer.finish(roots);
 }

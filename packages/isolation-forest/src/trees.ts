@@ -41,10 +41,15 @@ export class TreeBuffer {
   }
 
   setLeaf(node: number, depth: number, size: number): void {
+    this.setLeafWithPath(node, size, depth + averagePathLength(size));
+  }
+
+  /** A leaf whose path length (depth plus the expected rest for `size` points) is known. */
+  setLeafWithPath(node: number, size: number, path: number): void {
     this.feature[node] = -1;
     this.left[node] = -1;
     this.leafSize[node] = size;
-    this.value[node] = depth + averagePathLength(size);
+    this.value[node] = path;
   }
 
   setSplit(node: number, feature: number, threshold: number, left: number): void {
@@ -56,6 +61,9 @@ export class TreeBuffer {
 
   finish(roots: Int32Array): TreeArrays {
     const n = this.length;
+    if (n === this.feature.length) {
+      return { feature: this.feature, value: this.value, left: this.left, leafSize: this.leafSize, roots };
+    }
     return {
       feature: this.feature.slice(0, n),
       value: this.value.slice(0, n),

@@ -85,6 +85,9 @@ describe('fromJSON refuses bad models with a reason', () => {
     expect(error.message).toContain('nFeatures');
     expect(refusal({ ...json, checksum: 'xyz' }).message).toContain('checksum');
     expect(refusal({ ...json, leafSizes: '***' }).message).toContain('base64');
+    const foreign = refusal({ ...json, leafSizes: `${json.leafSizes.slice(0, -4)}*!*!` });
+    expect(foreign.problem).toBe('schema');
+    expect(foreign.message).toContain('"leafSizes": expected base64');
   });
 
   it('is a typed error with a stable code', () => {

@@ -43,7 +43,7 @@ export class UnsupportedVersionError extends StoreError {
   ) {
     super(
       'STORE_UNSUPPORTED_VERSION',
-      `artifact ${location ?? ''} has format version ${String(version)}; this release reads version 1`,
+      `artifact ${location ?? ''} has format version ${String(version)}; this release reads versions 1 and 2`,
       location,
     );
   }

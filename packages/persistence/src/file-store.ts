@@ -13,7 +13,7 @@ import {
   parseAgentId,
   parseOrThrow,
 } from '@harombe/models';
-import { open, seal } from './envelope.js';
+import { type Compression, open, readHeader, seal } from './envelope.js';
 import { CorruptError, NotFoundError, StoreError } from './errors.js';
 import { resolveKey } from './key.js';
 
@@ -30,7 +30,12 @@ export interface FileModelStoreOptions {
    * `HAROMBE_MODEL_KEY`; `null` turns encryption off even if that is set.
    */
   key?: Uint8Array | string | null;
-  /** Gzip bodies before (optional) encryption. Default `false`. */
+  /**
+   * Compression of bodies before (optional) encryption: `'brotli'` (default; a model shrinks to about
+   * half), `'gzip'` (readable with standard tools), or `'none'` (the body is plain JSON text).
+   */
+  compression?: Compression;
+  /** @deprecated Use `compression`. `true` means `'gzip'`, `false` means `'none'`. */
   gzip?: boolean;
   /** With a key, also load plaintext artifacts (to migrate them). Default `false`: refused as tampered. */
   allowPlaintext?: boolean;
@@ -55,7 +60,7 @@ function isErrno(error: unknown, code: string): boolean {
 export class FileModelStore implements ModelStore {
   readonly directory: string;
   private readonly key: Buffer | undefined;
-  private readonly gzip: boolean;
+  private readonly compression: Compression;
   private readonly allowPlaintext: boolean;
   private readonly durable: boolean;
   private readonly now: () => Date;
@@ -64,7 +69,8 @@ export class FileModelStore implements ModelStore {
   constructor(options: FileModelStoreOptions = {}) {
     this.directory = resolve(options.directory ?? defaultModelDirectory());
     this.key = resolveKey(options.key);
-    this.gzip = options.gzip ?? false;
+    this.compression =
+      options.compression ?? (options.gzip === undefined ? 'brotli' : options.gzip ? 'gzip' : 'none');
     this.allowPlaintext = options.allowPlaintext ?? false;
     this.durable = options.durable ?? true;
     this.now = options.now ?? (() => new Date());
@@ -78,12 +84,12 @@ export class FileModelStore implements ModelStore {
   async save(agentId: string, kind: ArtifactKind, body: unknown): Promise<ArtifactRef> {
     const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
-    const text = await seal(body, {
+    const bytes = await seal(body, {
       agentId: id,
       kind: k,
       createdAt: this.now(),
       key: this.key,
-      gzip: this.gzip,
+      compression: this.compression,
     });
     await this.ensureDirectory();
     const location = join(this.directory, fileName(id, k));
@@ -94,7 +100,7 @@ export class FileModelStore implements ModelStore {
     // 'wx' never follows or reuses an existing path; mode 0600 applies at creation.
     const handle = await openFile(temp, 'wx', 0o600);
     try {
-      await handle.writeFile(text, 'utf8');
+      await handle.writeFile(bytes);
       if (this.durable) await handle.sync();
     } catch (error) {
       await handle.close();
@@ -116,16 +122,16 @@ export class FileModelStore implements ModelStore {
     const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
     const location = join(this.directory, fileName(id, k));
-    let text: string;
+    let file: Buffer;
     try {
-      text = await readFile(location, 'utf8');
+      file = await readFile(location);
     } catch (error) {
       if (isErrno(error, 'ENOENT')) throw new NotFoundError(id, k, location);
       throw new StoreError('STORE_IO', `cannot read ${location}: ${(error as Error).message}`, location, {
         cause: error,
       });
     }
-    const { body } = await open(text, {
+    const { body } = await open(file, {
       location,
       key: this.key,
       allowPlaintext: this.allowPlaintext,
@@ -161,8 +167,8 @@ export class FileModelStore implements ModelStore {
       if (!match || (k !== undefined && match[1] !== k)) continue;
       const location = join(this.directory, name);
       try {
-        const header = JSON.parse(await readFile(location, 'utf8')) as { agentId?: unknown; kind?: unknown };
-        if (typeof header.agentId === 'string' && header.kind === match[1]) {
+        const header = readHeader(await readFile(location), location);
+        if (header.kind === match[1]) {
           refs.push({ agentId: header.agentId, kind: match[1]!, location });
         }
       } catch (error) {

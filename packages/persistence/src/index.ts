@@ -1,4 +1,12 @@
-export { ARTIFACT_FORMAT, ARTIFACT_VERSION, type Encoding } from './envelope.js';
+export {
+  ARTIFACT_FORMAT,
+  ARTIFACT_VERSION,
+  type Cipher,
+  type Compression,
+  type Encoding,
+  type Header,
+  READABLE_VERSIONS,
+} from './envelope.js';
 export {
   CorruptError,
   NotFoundError,

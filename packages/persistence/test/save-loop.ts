@@ -5,7 +5,7 @@ const [directory, keyText] = process.argv.slice(2);
 const store = new FileModelStore({
   directory: directory!,
   key: keyText === 'plain' ? null : keyText,
-  gzip: true,
+  compression: 'gzip',
 });
 let round = 0;
 process.send?.('ready');

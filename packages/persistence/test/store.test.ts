@@ -1,8 +1,9 @@
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { ValidationError } from '@harombe/models';
 import { describe, expect, it } from 'vitest';
 import {
@@ -92,28 +93,54 @@ describe('any agent id is safe', () => {
   });
 });
 
+/** A file's header line (version 2) and the bytes after it. */
+function split(file: Buffer): { header: Record<string, unknown>; body: Buffer } {
+  const end = file.indexOf(0x0a);
+  return { header: JSON.parse(file.toString('utf8', 0, end)), body: file.subarray(end + 1) };
+}
+
+/** A version 1 file as the previous release wrote it (one JSON object, body as a string). */
+function versionOneFile(agentId: string, kind: string, body: unknown): string {
+  const text = JSON.stringify(body);
+  const createdAt = '2026-01-02T03:04:05.000Z';
+  const header = JSON.stringify(['harombe.artifact', 1, kind, agentId, createdAt, 'json']);
+  const sha256 = createHash('sha256').update(header).update('\n').update(text).digest('hex');
+  return JSON.stringify({
+    format: 'harombe.artifact',
+    version: 1,
+    kind,
+    agentId,
+    createdAt,
+    encoding: 'json',
+    sha256,
+    body: text,
+  });
+}
+
 describe('format and verification', () => {
-  it('writes JSON with a header: format, version, kind, agent id, created at, SHA-256', async () => {
+  it('writes a JSON header line (format, version, kind, agent id, created at, SHA-256), then the body', async () => {
     const dir = tempDir();
     const now = new Date('2026-03-04T05:06:07.000Z');
-    const store = new FileModelStore({ directory: dir, key: null, now: () => now });
+    const store = new FileModelStore({ directory: dir, key: null, compression: 'none', now: () => now });
     const { location } = await store.save('a', 'detector', model);
-    const file = JSON.parse(readFileSync(location, 'utf8'));
-    expect(file).toMatchObject({
+    const { header, body } = split(readFileSync(location));
+    expect(header).toMatchObject({
       format: 'harombe.artifact',
-      version: 1,
+      version: 2,
       kind: 'detector',
       agentId: 'a',
       createdAt: '2026-03-04T05:06:07.000Z',
-      encoding: 'json',
+      compression: 'none',
+      cipher: 'none',
+      bodyBytes: body.length,
     });
-    expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.parse(file.body)).toEqual(model);
+    expect(header.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(body.toString('utf8'))).toEqual(model);
   });
 
   it('detects truncation, edits of body or header, and another version, each with its own error', async () => {
     const dir = tempDir();
-    const store = new FileModelStore({ directory: dir, key: null });
+    const store = new FileModelStore({ directory: dir, key: null, compression: 'none' });
     const { location } = await store.save('a', 'detector', model);
     const original = readFileSync(location, 'utf8');
     const attempt = async (text: string) => {
@@ -124,17 +151,17 @@ describe('format and verification', () => {
       );
     };
     expect(await attempt(original.slice(0, original.length - 10))).toBeInstanceOf(CorruptError);
-    expect(await attempt(original.replace('"trees\\":[1,2,3]', '"trees\\":[1,2,4]'))).toBeInstanceOf(
+    expect(await attempt(original.slice(0, original.indexOf('\n') - 3))).toBeInstanceOf(CorruptError);
+    expect(await attempt(`${original} `)).toBeInstanceOf(CorruptError);
+    expect(await attempt(original.replace('"trees":[1,2,3]', '"trees":[1,2,4]'))).toBeInstanceOf(
       TamperedError,
     );
     expect(await attempt(original.replace('"createdAt":"', '"createdAt":"1'))).toBeInstanceOf(TamperedError);
-    expect(await attempt(original.replace('"version":1', '"version":2'))).toBeInstanceOf(
+    expect(await attempt(original.replace('"version":2', '"version":3'))).toBeInstanceOf(
       UnsupportedVersionError,
     );
     expect(await attempt('{"hello":"world"}')).toBeInstanceOf(CorruptError);
-    const error = (await attempt(
-      original.replace('"trees\\":[1,2,3]', '"trees\\":[1,2,4]'),
-    )) as TamperedError;
+    const error = (await attempt(original.replace('"trees":[1,2,3]', '"trees":[1,2,4]'))) as TamperedError;
     expect(error.message).toContain('SHA-256 mismatch');
     expect(error.location).toBe(location);
   });
@@ -148,14 +175,40 @@ describe('format and verification', () => {
     await expect(store.load('b', 'detector')).rejects.toThrow(CorruptError);
   });
 
-  it('gzips bodies on request and reads them back', async () => {
+  it('compresses with Brotli by default, gzip on request; standard tools read the bodies', async () => {
     const dir = tempDir();
-    const store = new FileModelStore({ directory: dir, key: null, gzip: true });
     const big = { values: Array.from({ length: 5000 }, (_, i) => i % 10) };
-    const { location } = await store.save('a', 'detector', big);
-    expect(JSON.parse(readFileSync(location, 'utf8')).encoding).toBe('gzip');
-    expect(statSync(location).size).toBeLessThan(JSON.stringify(big).length / 3);
-    expect(await store.load('a', 'detector')).toEqual(big);
+    const decompress = { brotli: brotliDecompressSync, gzip: gunzipSync };
+    for (const [options, compression] of [
+      [{}, 'brotli'],
+      [{ compression: 'gzip' }, 'gzip'],
+      [{ gzip: true }, 'gzip'],
+    ] as const) {
+      const store = new FileModelStore({ directory: dir, key: null, ...options });
+      const { location } = await store.save('a', 'detector', big);
+      const { header, body } = split(readFileSync(location));
+      expect(header.compression).toBe(compression);
+      expect(body.length).toBeLessThan(JSON.stringify(big).length / 3);
+      expect(decompress[compression](body).toString('utf8')).toBe(JSON.stringify(big));
+      expect(await new FileModelStore({ directory: dir, key: null }).load('a', 'detector')).toEqual(big);
+    }
+  });
+
+  it('reads, lists and verifies artifacts written in version 1 by the previous release', async () => {
+    const dir = tempDir();
+    const store = new FileModelStore({ directory: dir, key: null });
+    const { location } = await store.save('agent/../one', 'detector', { placeholder: true });
+    const legacy = versionOneFile('agent/../one', 'detector', model);
+    writeFileSync(location, legacy);
+    expect(await store.load('agent/../one', 'detector')).toEqual(model);
+    expect((await store.list()).map((r) => r.agentId)).toEqual(['agent/../one']);
+    writeFileSync(location, legacy.replace('[1,2,3]', '[1,2,4]'));
+    await expect(store.load('agent/../one', 'detector')).rejects.toThrow('SHA-256 mismatch');
+    // Saving again upgrades the file to version 2.
+    writeFileSync(location, legacy);
+    await store.save('agent/../one', 'detector', await store.load('agent/../one', 'detector'));
+    expect(split(readFileSync(location)).header.version).toBe(2);
+    expect(await store.load('agent/../one', 'detector')).toEqual(model);
   });
 });
 
@@ -166,11 +219,11 @@ describe('encryption at rest', () => {
     const dir = tempDir();
     const store = new FileModelStore({ directory: dir, key });
     const { location } = await store.save('a', 'detector', { secret: 'tool-shell-execute' });
-    const first = JSON.parse(readFileSync(location, 'utf8'));
-    expect(first.encoding).toBe('aes-256-gcm');
+    const first = split(readFileSync(location)).header;
+    expect(first.cipher).toBe('aes-256-gcm');
     expect(readFileSync(location, 'utf8')).not.toContain('tool-shell-execute');
     await store.save('a', 'detector', { secret: 'tool-shell-execute' });
-    expect(JSON.parse(readFileSync(location, 'utf8')).nonce).not.toBe(first.nonce);
+    expect(split(readFileSync(location)).header.nonce).not.toBe(first.nonce);
     expect(await store.load('a', 'detector')).toEqual({ secret: 'tool-shell-execute' });
   });
 
@@ -184,19 +237,23 @@ describe('encryption at rest', () => {
     await expect(
       new FileModelStore({ directory: dir, key: randomBytes(32) }).load('a', 'detector'),
     ).rejects.toBeInstanceOf(TamperedError);
-    const original = readFileSync(location, 'utf8');
-    const file = JSON.parse(original);
-    const body = Buffer.from(file.body, 'base64');
+    const { header, body } = split(readFileSync(location));
+    const write = (h: Record<string, unknown>, b: Buffer) =>
+      writeFileSync(location, Buffer.concat([Buffer.from(`${JSON.stringify(h)}\n`), b]));
     for (const at of [0, Math.floor(body.length / 2), body.length - 1]) {
       const flipped = Buffer.from(body);
       flipped[at]! ^= 0x01;
-      writeFileSync(location, JSON.stringify({ ...file, body: flipped.toString('base64') }));
+      write(header, flipped);
       await expect(new FileModelStore({ directory: dir, key }).load('a', 'detector')).rejects.toBeInstanceOf(
         TamperedError,
       );
     }
     // The header is authenticated too.
-    writeFileSync(location, JSON.stringify({ ...file, createdAt: '2020-01-01T00:00:00.000Z' }));
+    write({ ...header, createdAt: '2020-01-01T00:00:00.000Z' }, body);
+    await expect(new FileModelStore({ directory: dir, key }).load('a', 'detector')).rejects.toBeInstanceOf(
+      TamperedError,
+    );
+    write({ ...header, compression: 'none' }, body);
     await expect(new FileModelStore({ directory: dir, key }).load('a', 'detector')).rejects.toBeInstanceOf(
       TamperedError,
     );
@@ -256,7 +313,7 @@ describe('atomic and durable writes', () => {
   it('a process killed at any moment during saves never leaves a corrupt current artifact', async () => {
     const dir = tempDir();
     const keyText = randomBytes(32).toString('base64');
-    const store = new FileModelStore({ directory: dir, key: keyText, gzip: true });
+    const store = new FileModelStore({ directory: dir, key: keyText });
     // Deterministic kill delays spread over a save's lifetime.
     const delays = Array.from({ length: 24 }, (_, i) => 5 + ((i * 37) % 60));
     let loadedRounds = 0;
