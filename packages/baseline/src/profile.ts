@@ -55,12 +55,13 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
   let failures = 0;
   let firstMs = Number.POSITIVE_INFINITY;
   for (const bucket of history.buckets.values()) {
+    const base = bucket.weekday * 24;
     for (let h = 0; h < 24; h++) {
-      slotWeights[bucket.weekday * 24 + h]! += bucket.slots[h]!;
+      slotWeights[base + h]! += bucket.slots[h]!;
       if (bucket.activity[h]! > 0) activeHours.push(Math.log1p(bucket.activity[h]!));
     }
-    for (const [key, n] of bucket.eventTypes) typeCounts.set(key, (typeCounts.get(key) ?? 0) + n);
-    for (const [key, n] of bucket.tools) toolCounts.set(key, (toolCounts.get(key) ?? 0) + n);
+    addCounts(typeCounts, bucket.eventTypes);
+    addCounts(toolCounts, bucket.tools);
     resource.merge(bucket.resourceCount);
     duration.merge(bucket.duration);
     trailingCalls.merge(bucket.trailingCalls);
@@ -71,16 +72,11 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
     failures += bucket.failures;
     firstMs = Math.min(firstMs, bucket.firstMs);
   }
-  const slotPValues = temporalPValues(slotWeights);
-  const hourly = new Array<number>(24).fill(0);
-  const daily = new Array<number>(7).fill(0);
-  let weightTotal = 0;
-  for (let s = 0; s < SLOTS; s++) {
-    hourly[s % 24]! += slotWeights[s]!;
-    daily[Math.floor(s / 24)]! += slotWeights[s]!;
-    weightTotal += slotWeights[s]!;
-  }
-  const normalise = (values: number[]) => values.map((v) => (weightTotal > 0 ? v / weightTotal : 0));
+  const marginal = marginals(slotWeights);
+  const slotPValues = temporalPValues(slotWeights, marginal);
+  const weightTotal = marginal.total;
+  const normalise = (values: Float64Array) =>
+    Array.from(values, (v) => (weightTotal > 0 ? v / weightTotal : 0));
   const eventTypes = categoryProfile(typeCounts);
   const tools = categoryProfile(toolCounts);
   const rate = { ...robustSummary(trailingCalls), meanPerHour: meanPerActiveHour(activeHours) };
@@ -89,8 +85,8 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
   const errorRate = (failures + 0.5) / (events + 1);
   const pattern = {
     agentId,
-    hourlyDistribution: normalise(hourly),
-    dailyDistribution: normalise(daily),
+    hourlyDistribution: normalise(marginal.hour),
+    dailyDistribution: normalise(marginal.day),
     resourceCount: summary(resource, resourceSummary),
     durationMs: summary(duration, durationSummary),
     eventTypeFrequencies: eventTypes.shares,
@@ -123,54 +119,92 @@ export function buildProfile(agentId: string, history: AgentHistory, windowDays:
   };
 }
 
+interface Marginals {
+  /** Weight per hour of day, per day of week, and in all. */
+  readonly hour: Float64Array;
+  readonly day: Float64Array;
+  readonly total: number;
+}
+
+function marginals(weights: Float64Array): Marginals {
+  const hour = new Float64Array(24);
+  const day = new Float64Array(7);
+  let total = 0;
+  for (let d = 0, s = 0; d < 7; d++) {
+    for (let h = 0; h < 24; h++, s++) {
+      hour[h]! += weights[s]!;
+      day[d]! += weights[s]!;
+      total += weights[s]!;
+    }
+  }
+  return { hour, day, total };
+}
+
 /**
  * Smooths slot weights (half weight to each neighbouring hour; a blend with the product of the
  * hour-of-day and day-of-week marginals, which carries sparse histories) and returns, per slot, the
  * probability mass of all slots no more likely than it: the p-value of seeing an event there.
  */
-function temporalPValues(weights: Float64Array): Float64Array {
-  const total = weights.reduce((a, b) => a + b, 0);
-  const hourMarginal = new Float64Array(24);
-  const dayMarginal = new Float64Array(7);
-  for (let s = 0; s < SLOTS; s++) {
-    hourMarginal[s % 24]! += weights[s]!;
-    dayMarginal[Math.floor(s / 24)]! += weights[s]!;
-  }
+function temporalPValues(weights: Float64Array, marginal: Marginals): Float64Array {
+  const { hour: hourMarginal, day: dayMarginal, total } = marginal;
   // The joint profile earns trust as data accumulates: with 5 events per slot on average, half.
   const trust = total / (total + 5 * SLOTS);
   const probability = new Float64Array(SLOTS);
   let sum = 0;
-  for (let s = 0; s < SLOTS; s++) {
-    const joint = weights[s]! + 0.5 * (weights[(s + SLOTS - 1) % SLOTS]! + weights[(s + 1) % SLOTS]!);
-    const product = total > 0 ? (hourMarginal[s % 24]! * dayMarginal[Math.floor(s / 24)]!) / total : 0;
-    const value = trust * (joint / 2) + (1 - trust) * product + SLOT_FLOOR;
-    probability[s] = value;
-    sum += value;
+  for (let d = 0, s = 0; d < 7; d++) {
+    for (let h = 0; h < 24; h++, s++) {
+      const previous = s === 0 ? SLOTS - 1 : s - 1;
+      const next = s === SLOTS - 1 ? 0 : s + 1;
+      const joint = weights[s]! + 0.5 * (weights[previous]! + weights[next]!);
+      const product = total > 0 ? (hourMarginal[h]! * dayMarginal[d]!) / total : 0;
+      const value = trust * (joint / 2) + (1 - trust) * product + SLOT_FLOOR;
+      probability[s] = value;
+      sum += value;
+    }
   }
   for (let s = 0; s < SLOTS; s++) probability[s]! /= sum;
   return massAtOrBelow(probability);
 }
 
-/** For each entry, the sum of all entries <= it (ties included). */
+/**
+ * For each entry, the sum of all entries <= it (ties included). A native sort of the values (no
+ * comparator), cumulative mass per group of equal values, then a binary search per entry.
+ */
 function massAtOrBelow(probability: Float64Array): Float64Array {
-  const order = Array.from(probability.keys()).sort((a, b) => probability[a]! - probability[b]!);
-  const out = new Float64Array(probability.length);
+  const n = probability.length;
+  const sorted = Float64Array.from(probability).sort();
+  const through = new Float64Array(n);
   let cumulative = 0;
   let i = 0;
-  while (i < order.length) {
+  while (i < n) {
     let j = i;
     let tied = 0;
-    while (j < order.length && probability[order[j]!] === probability[order[i]!])
-      tied += probability[order[j++]!]!;
+    while (j < n && sorted[j] === sorted[i]) tied += sorted[j++]!;
     cumulative += tied;
-    for (let k = i; k < j; k++) out[order[k]!] = cumulative;
+    for (let k = i; k < j; k++) through[k] = cumulative;
     i = j;
+  }
+  const out = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    const value = probability[s]!;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    out[s] = through[lo - 1]!;
   }
   return out;
 }
 
 /** Observations a tool needs before its own distribution is used. */
 export const TOOL_MIN = 20;
+
+function addCounts(target: Map<string, number>, source: ReadonlyMap<string, number>): void {
+  for (const [key, n] of source) target.set(key, (target.get(key) ?? 0) + n);
+}
 
 function mergeInto(target: Map<string, MergedDistribution>, source: ReadonlyMap<string, Distribution>): void {
   for (const [key, distribution] of source) {

@@ -402,9 +402,11 @@ export class AnomalyDetector {
     const { contamination, threshold, bands } = this.options;
     const scored = model.score(event);
     let tail = Math.min(scored.forestTail, scored.noveltyTail);
-    const descriptor = describeEvent(event);
-    const confirmedNormal = model.confirmedNormals.length > 0 && model.matchesConfirmedNormal(descriptor);
-    const confirmedAnomaly = model.confirmedAnomalies.length > 0 && model.matchesConfirmedAnomaly(descriptor);
+    // What an analyst confirmed applies to near-identical events (described only when there is any).
+    const descriptor =
+      model.confirmedNormals.length > 0 || model.confirmedAnomalies.length > 0 ? describeEvent(event) : undefined;
+    const confirmedNormal = descriptor !== undefined && model.matchesConfirmedNormal(descriptor);
+    const confirmedAnomaly = descriptor !== undefined && model.matchesConfirmedAnomaly(descriptor);
     if (confirmedNormal) tail = Math.max(tail, Math.min(1, contamination * 2));
     let anomalyScore = calibratedScore(tail, contamination, threshold);
     if (confirmedAnomaly) anomalyScore = Math.max(anomalyScore, threshold);

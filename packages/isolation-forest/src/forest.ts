@@ -6,6 +6,7 @@ import {
   buildHeapTrees,
   type HeapTrees,
   MAX_HEAP_DEPTH,
+  sumPathLengths,
 } from './batch-scoring.js';
 import { ForestInputError, NotFittedError } from './errors.js';
 import { checkRow, type MatrixInput, type RowMajorMatrix, toRowMajor } from './matrix.js';
@@ -187,18 +188,7 @@ export class IsolationForest {
   score(row: ArrayLike<number>): number {
     const state = this.fittedState('score');
     checkRow(row, state.nFeatures, 'IsolationForest.score');
-    const { feature, value, left, roots } = state.trees;
-    let sum = 0;
-    for (let t = 0; t < roots.length; t++) {
-      let node = roots[t]!;
-      let f = feature[node]!;
-      while (f >= 0) {
-        node = left[node]! + (((row[f]! > value[node]!) as unknown as number) | 0);
-        f = feature[node]!;
-      }
-      sum += value[node]!;
-    }
-    return this.toScore(sum);
+    return this.toScore(sumPathLengths(state.trees, row));
   }
 
   /**
