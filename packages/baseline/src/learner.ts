@@ -441,11 +441,11 @@ export class BaselineLearner {
       ? Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
       : Math.max(summary.logStd, MIN_LOG_SCALE);
     const center = this.options.robust ? summary.logMedian : summary.logMean;
-    const normal = (v: number) => upperNormalTail((v - center) / scale);
     const max = summary.values.length ? summary.values[summary.values.length - 1]! : center;
     const bin = binValue(Math.expm1(value));
-    if (bin <= max) return Math.max(empiricalTail(summary, bin), normal(value));
-    const atMax = normal(max);
-    return (1 / (summary.total + 1)) * (atMax > 0 ? Math.min(1, normal(value) / atMax) : 0);
+    const tail = upperNormalTail((value - center) / scale);
+    if (bin <= max) return Math.max(empiricalTail(summary, bin), tail);
+    const atMax = upperNormalTail((max - center) / scale);
+    return (1 / (summary.total + 1)) * (atMax > 0 ? Math.min(1, tail / atMax) : 0);
   }
 }
