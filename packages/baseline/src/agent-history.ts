@@ -3,6 +3,7 @@
 // of recently recorded events so that feedback can take one back out.
 import type { SecurityEvent } from '@harombe/models';
 import { Distribution } from './distribution.js';
+import type { WindowTotals } from './window-totals.js';
 
 export const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -72,6 +73,8 @@ export class AgentHistory {
   readonly quarantined = new Set<string>();
   /** Events recorded since the cached baseline was computed. */
   changes = 0;
+  /** Running totals of the buckets; `undefined` after a change they cannot follow (summed afresh). */
+  totals: WindowTotals | undefined;
 
   bucket(day: number, weekday: number): DayBucket {
     let bucket = this.buckets.get(day);
@@ -90,9 +93,10 @@ export class AgentHistory {
     if (firstDay <= this.expiredBefore) return false;
     this.expiredBefore = firstDay;
     let dropped = false;
-    for (const day of this.buckets.keys()) {
+    for (const [day, bucket] of this.buckets) {
       if (day < firstDay) {
         this.buckets.delete(day);
+        this.totals?.subtractBucket(bucket);
         dropped = true;
       }
     }
@@ -244,12 +248,16 @@ export function distributionFor(
   return distribution;
 }
 
-/** Adds `weight` to a capped vocabulary map; values past the cap count as `(other)`. */
-export function addCount(map: Map<string, number>, key: string, weight: number, cap: number): void {
+/** Adds `weight` to a capped vocabulary map; values past the cap count as `(other)`. Returns the key counted. */
+export function addCount(map: Map<string, number>, key: string, weight: number, cap: number): string {
   const existing = map.get(key);
   if (existing !== undefined) map.set(key, existing + weight);
   else if (map.size < cap) map.set(key, weight);
-  else map.set(OTHER, (map.get(OTHER) ?? 0) + weight);
+  else {
+    map.set(OTHER, (map.get(OTHER) ?? 0) + weight);
+    return OTHER;
+  }
+  return key;
 }
 
 export function subtractCount(map: Map<string, number>, key: string, weight: number): void {

@@ -94,30 +94,48 @@ export class Distribution {
 }
 
 /**
- * Distributions merged into one (a window's day buckets, when a profile is built): the same moments
- * as {@link Distribution.merge}, and the histogram dense (bin index → weight), so merging is array
- * additions and the summary needs no sort. Values are non-negative here (counts, durations), so their
- * bins are too.
+ * A dense histogram (bin index → weight) of non-negative values (counts, durations, so bins are
+ * too): adding is an array write and summaries need no sort. `total` is the sum of the weights.
  */
-export class MergedDistribution {
+export class DenseHistogram {
+  total = 0;
+  weights = new Float64Array(64);
+
+  addBin(bin: number, weight: number): void {
+    if (bin >= this.weights.length) {
+      const grown = new Float64Array(Math.max(bin + 1, this.weights.length * 2));
+      grown.set(this.weights);
+      this.weights = grown;
+    }
+    this.weights[bin]! += weight;
+    this.total += weight;
+  }
+
+  addValue(value: number, weight = 1): void {
+    this.addBin(binOf(value), weight);
+  }
+
+  /** Adds (`sign` 1) or takes out (-1) the bins of a distribution. */
+  addBins(other: Distribution, sign: 1 | -1 = 1): void {
+    for (const [bin, weight] of other.bins) this.addBin(bin, sign * weight);
+  }
+}
+
+/**
+ * Distributions merged into one (a window's day buckets, for the baseline's report): the same
+ * moments as {@link Distribution.merge}, and the histogram dense.
+ */
+export class MergedDistribution extends DenseHistogram {
   count = 0;
   mean = 0;
   variance = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
-  weights = new Float64Array(64);
 
   merge(other: Distribution): void {
     if (other.count === 0) return;
     mergeMoments(this, other);
-    other.bins.forEach((weight, bin) => {
-      if (bin >= this.weights.length) {
-        const grown = new Float64Array(Math.max(bin + 1, this.weights.length * 2));
-        grown.set(this.weights);
-        this.weights = grown;
-      }
-      this.weights[bin]! += weight;
-    });
+    this.addBins(other);
   }
 }
 
@@ -153,7 +171,7 @@ export interface RobustSummary {
  * Median and MAD (and mean/std) of ln(1 + x) from the histogram, at bin resolution: one pass over the
  * bins in order, on typed arrays (profiles compute a dozen of these each time they are rebuilt).
  */
-export function robustSummary(distribution: MergedDistribution): RobustSummary {
+export function robustSummary(distribution: { readonly weights: Float64Array }): RobustSummary {
   const dense = distribution.weights;
   let n = 0;
   for (let bin = 0; bin < dense.length; bin++) if (dense[bin] !== 0) n++;

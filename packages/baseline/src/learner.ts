@@ -34,6 +34,7 @@ import {
   serializeLearner,
 } from './serialization.js';
 import { binomialUpperTail, surprise, upperNormalTail } from './surprise.js';
+import { addTo, histogramFor, WindowTotals } from './window-totals.js';
 
 /** Scale floor in ln(1 + x) units (about 10%), so constant histories do not make every change infinite. */
 const MIN_LOG_SCALE = 0.1;
@@ -235,7 +236,8 @@ export class BaselineLearner {
   private feedbackWeight(agentId: string): number {
     let events = 0;
     for (const bucket of this.agents.get(agentId)?.buckets.values() ?? []) events += bucket.events;
-    return Math.max(this.options.feedbackWeight, Math.ceil(0.05 * events));
+    // Whole numbers: the window's running totals stay exact.
+    return Math.max(Math.ceil(this.options.feedbackWeight), Math.ceil(0.05 * events));
   }
 
   /** Sizes of what is kept for an agent, for monitoring memory. */
@@ -340,19 +342,36 @@ export class BaselineLearner {
     const bucket = history.bucket(day, clock.dayOfWeek(ms));
     const hour = Math.floor(clock.hourOfDay(ms));
     const cap = this.options.maxVocabulary;
+    // Every change to the bucket is mirrored in the window's running totals (when they exist).
+    const totals = history.totals;
     bucket.slots[hour]! += weight;
-    addCount(bucket.eventTypes, event.eventType, weight, cap);
-    addCount(bucket.tools, event.toolName ?? NO_TOOL, weight, cap);
+    const type = addCount(bucket.eventTypes, event.eventType, weight, cap);
+    const toolCounted = addCount(bucket.tools, event.toolName ?? NO_TOOL, weight, cap);
+    if (totals) {
+      totals.slots[bucket.weekday * 24 + hour]! += weight;
+      addTo(totals.eventTypes, type, weight);
+      addTo(totals.tools, toolCounted, weight);
+    }
     // Per-tool distributions count each event once: a feedback weight would make one value look
     // like a tool's whole history.
     const tool = event.toolName ?? NO_TOOL;
     if (event.resourceCount !== undefined) {
       bucket.resourceCount.add(event.resourceCount, weight);
-      if (countActivity) distributionFor(bucket.toolResources, tool, cap)?.add(event.resourceCount);
+      totals?.resourceCount.addValue(event.resourceCount, weight);
+      const perTool = countActivity ? distributionFor(bucket.toolResources, tool, cap) : undefined;
+      if (perTool) {
+        perTool.add(event.resourceCount);
+        if (totals) histogramFor(totals.toolResources, tool).addValue(event.resourceCount);
+      }
     }
     if (event.durationMs !== undefined) {
       bucket.duration.add(event.durationMs, weight);
-      if (countActivity) distributionFor(bucket.toolDurations, tool, cap)?.add(event.durationMs);
+      totals?.duration.addValue(event.durationMs, weight);
+      const perTool = countActivity ? distributionFor(bucket.toolDurations, tool, cap) : undefined;
+      if (perTool) {
+        perTool.add(event.durationMs);
+        if (totals) histogramFor(totals.toolDurations, tool).addValue(event.durationMs);
+      }
     }
     if (countActivity) {
       bucket.activity[hour]!++;
@@ -364,6 +383,12 @@ export class BaselineLearner {
       const recent = history.recent(at, BURST_MINUTES);
       bucket.trailingCalls.add(recent.events);
       bucket.trailingBurst.add(recent.burst);
+      if (totals) {
+        totals.events++;
+        if (!event.success) totals.failures++;
+        totals.trailingCalls.addValue(recent.events);
+        totals.trailingBurst.addValue(recent.burst);
+      }
     }
     if (ms > history.newestMs) history.newestMs = ms;
     if (history.expire(firstDay)) history.changes = Number.POSITIVE_INFINITY;
@@ -380,6 +405,7 @@ export class BaselineLearner {
   ): void {
     const bucket = history.buckets.get(day);
     if (!bucket) return;
+    history.totals = undefined; // summed afresh at the next refresh
     bucket.slots[hour] = Math.max(0, bucket.slots[hour]! - weight);
     subtractCount(bucket.eventTypes, event.eventType, weight);
     subtractCount(bucket.tools, event.toolName ?? NO_TOOL, weight);
@@ -416,14 +442,13 @@ export class BaselineLearner {
     const stale =
       !cached || history.changes >= Math.max(REFRESH_MIN_EVENTS, REFRESH_SHARE * cached.eventCount);
     if (force || stale) {
-      let events = 0;
-      for (const bucket of history.buckets.values()) events += bucket.events;
+      history.totals ??= WindowTotals.of(history.buckets.values());
       history.changes = 0;
-      if (events < this.options.minSamples) {
+      if (history.totals.events < this.options.minSamples) {
         this.profiles.delete(agentId);
         return undefined;
       }
-      const profile = buildProfile(agentId, history, this.options.windowDays);
+      const profile = buildProfile(agentId, history, history.totals, this.options.windowDays);
       this.profiles.set(agentId, profile);
       return profile;
     }

@@ -1,11 +1,17 @@
-// The statistics a baseline scores against, computed from an agent's day buckets: temporal
+// The statistics a baseline scores against, computed from an agent's window totals: temporal
 // p-values per hour-of-week slot, rarity p-values of event types and tools, robust location and
-// scale of resources, durations and hourly rates, and the error rate.
+// scale of resources, durations and hourly rates, and the error rate. The spec's report of the
+// window (moments, shares, events per hour) is computed from the day buckets when first read.
 import type { BehavioralBaseline, StatisticSummary } from '@harombe/models';
 import { type AgentHistory, DAY_MS, NO_TOOL } from './agent-history.js';
-import { type Distribution, MergedDistribution, type RobustSummary, robustSummary } from './distribution.js';
+import {
+  type DenseHistogram,
+  MergedDistribution,
+  type RobustSummary,
+  robustSummary,
+} from './distribution.js';
+import { SLOTS, WindowTotals } from './window-totals.js';
 
-const SLOTS = 168;
 /** Probability floor per empty hour-of-week slot, relative to one event. */
 const SLOT_FLOOR = 1e-5;
 /** Laplace pseudo-count for event types and tools (including the unseen category). */
@@ -22,100 +28,94 @@ export interface Profile {
   readonly eventCount: number;
   /** Per hour-of-week slot (0 = Monday 00:00): probability mass of slots no more likely than it. */
   readonly slotPValues: Float64Array;
-  readonly hourlyDistribution: number[];
-  readonly dailyDistribution: number[];
   readonly eventTypes: CategoryProfile;
   readonly tools: CategoryProfile;
-  readonly resourceCount: RobustSummary & { readonly count: number };
-  readonly duration: RobustSummary & { readonly count: number };
+  readonly resourceCount: RobustSummary;
+  readonly duration: RobustSummary;
   /** Per tool with enough observations (>= TOOL_MIN): its own duration and resource summaries. */
   readonly toolDuration: ReadonlyMap<string, RobustSummary>;
   readonly toolResource: ReadonlyMap<string, RobustSummary>;
   /** Calls in the trailing hour, as events saw them (ln(1 + x) space). */
-  readonly rate: RobustSummary & { readonly meanPerHour: number };
+  readonly rate: RobustSummary;
   /** Calls in the trailing 5 minutes, as events saw them. */
   readonly burst: RobustSummary;
   /** Smoothed error rate. */
   readonly errorRate: number;
+  /** The spec's report of the window, computed on first read (scoring does not need it). */
   readonly baseline: BehavioralBaseline;
 }
 
-export function buildProfile(agentId: string, history: AgentHistory, windowDays: number): Profile {
+/** What scoring needs, from the window's totals (see {@link WindowTotals}). */
+export function buildProfile(
+  agentId: string,
+  history: AgentHistory,
+  totals: WindowTotals,
+  windowDays: number,
+): Profile {
+  let report: BehavioralBaseline | undefined;
+  return {
+    eventCount: totals.events,
+    slotPValues: temporalPValues(totals.slots, marginals(totals.slots)),
+    eventTypes: categoryProfile(totals.eventTypes),
+    tools: categoryProfile(totals.tools),
+    resourceCount: robustSummary(totals.resourceCount),
+    duration: robustSummary(totals.duration),
+    toolDuration: robustPerTool(totals.toolDurations),
+    toolResource: robustPerTool(totals.toolResources),
+    rate: robustSummary(totals.trailingCalls),
+    burst: robustSummary(totals.trailingBurst),
+    errorRate: (totals.failures + 0.5) / (totals.events + 1),
+    get baseline() {
+      report ??= describeWindow(agentId, history, windowDays);
+      return report;
+    },
+  };
+}
+
+/** The spec's `BehavioralBaseline` of the agent's window: shares, moments and robust summaries. */
+function describeWindow(agentId: string, history: AgentHistory, windowDays: number): BehavioralBaseline {
   const slotWeights = new Float64Array(SLOTS);
-  const typeCounts = new Map<string, number>();
-  const toolCounts = new Map<string, number>();
   const resource = new MergedDistribution();
   const duration = new MergedDistribution();
-  const trailingCalls = new MergedDistribution();
-  const trailingBurst = new MergedDistribution();
-  const toolDurations = new Map<string, MergedDistribution>();
-  const toolResources = new Map<string, MergedDistribution>();
   const activeHours: number[] = [];
   let events = 0;
   let failures = 0;
   let firstMs = Number.POSITIVE_INFINITY;
-  for (const bucket of history.buckets.values()) {
+  // In day order, so the floating-point moments do not depend on the order days were first seen.
+  const buckets = Array.from(history.buckets.values()).sort((a, b) => a.day - b.day);
+  for (const bucket of buckets) {
     const base = bucket.weekday * 24;
     for (let h = 0; h < 24; h++) {
       slotWeights[base + h]! += bucket.slots[h]!;
       if (bucket.activity[h]! > 0) activeHours.push(Math.log1p(bucket.activity[h]!));
     }
-    addCounts(typeCounts, bucket.eventTypes);
-    addCounts(toolCounts, bucket.tools);
     resource.merge(bucket.resourceCount);
     duration.merge(bucket.duration);
-    trailingCalls.merge(bucket.trailingCalls);
-    trailingBurst.merge(bucket.trailingBurst);
-    mergeInto(toolDurations, bucket.toolDurations);
-    mergeInto(toolResources, bucket.toolResources);
     events += bucket.events;
     failures += bucket.failures;
     firstMs = Math.min(firstMs, bucket.firstMs);
   }
+  const totals = WindowTotals.of(buckets);
   const marginal = marginals(slotWeights);
-  const slotPValues = temporalPValues(slotWeights, marginal);
-  const weightTotal = marginal.total;
   const normalise = (values: Float64Array) =>
-    Array.from(values, (v) => (weightTotal > 0 ? v / weightTotal : 0));
-  const eventTypes = categoryProfile(typeCounts);
-  const tools = categoryProfile(toolCounts);
-  const rate = { ...robustSummary(trailingCalls), meanPerHour: meanPerActiveHour(activeHours) };
-  const resourceSummary = robustSummary(resource);
-  const durationSummary = robustSummary(duration);
-  const errorRate = (failures + 0.5) / (events + 1);
-  const pattern = {
-    agentId,
-    hourlyDistribution: normalise(marginal.hour),
-    dailyDistribution: normalise(marginal.day),
-    resourceCount: summary(resource, resourceSummary),
-    durationMs: summary(duration, durationSummary),
-    eventTypeFrequencies: eventTypes.shares,
-    toolFrequencies: tools.shares,
-    eventsPerHour: rate.meanPerHour,
-    errorRate: events > 0 ? failures / events : 0,
-  };
+    Array.from(values, (v) => (marginal.total > 0 ? v / marginal.total : 0));
   return {
-    eventCount: events,
-    slotPValues,
-    hourlyDistribution: pattern.hourlyDistribution,
-    dailyDistribution: pattern.dailyDistribution,
-    eventTypes,
-    tools,
-    resourceCount: { ...resourceSummary, count: resource.count },
-    duration: { ...durationSummary, count: duration.count },
-    toolDuration: robustPerTool(toolDurations),
-    toolResource: robustPerTool(toolResources),
-    rate,
-    burst: robustSummary(trailingBurst),
-    errorRate,
-    baseline: {
+    agentId,
+    pattern: {
       agentId,
-      pattern,
-      eventCount: events,
-      firstSeen: new Date(Number.isFinite(firstMs) ? firstMs : history.newestMs),
-      lastUpdated: new Date(history.newestMs),
-      windowDays,
+      hourlyDistribution: normalise(marginal.hour),
+      dailyDistribution: normalise(marginal.day),
+      resourceCount: summary(resource, robustSummary(resource)),
+      durationMs: summary(duration, robustSummary(duration)),
+      eventTypeFrequencies: categoryProfile(totals.eventTypes).shares,
+      toolFrequencies: categoryProfile(totals.tools).shares,
+      eventsPerHour: meanPerActiveHour(activeHours),
+      errorRate: events > 0 ? failures / events : 0,
     },
+    eventCount: events,
+    firstSeen: new Date(Number.isFinite(firstMs) ? firstMs : history.newestMs),
+    lastUpdated: new Date(history.newestMs),
+    windowDays,
   };
 }
 
@@ -202,25 +202,10 @@ function massAtOrBelow(probability: Float64Array): Float64Array {
 /** Observations a tool needs before its own distribution is used. */
 export const TOOL_MIN = 20;
 
-function addCounts(target: Map<string, number>, source: ReadonlyMap<string, number>): void {
-  for (const [key, n] of source) target.set(key, (target.get(key) ?? 0) + n);
-}
-
-function mergeInto(target: Map<string, MergedDistribution>, source: ReadonlyMap<string, Distribution>): void {
-  for (const [key, distribution] of source) {
-    let merged = target.get(key);
-    if (!merged) {
-      merged = new MergedDistribution();
-      target.set(key, merged);
-    }
-    merged.merge(distribution);
-  }
-}
-
-function robustPerTool(distributions: Map<string, MergedDistribution>): Map<string, RobustSummary> {
+function robustPerTool(histograms: ReadonlyMap<string, DenseHistogram>): Map<string, RobustSummary> {
   const out = new Map<string, RobustSummary>();
-  for (const [key, distribution] of distributions) {
-    if (distribution.count >= TOOL_MIN) out.set(key, robustSummary(distribution));
+  for (const [key, histogram] of histograms) {
+    if (histogram.total >= TOOL_MIN) out.set(key, robustSummary(histogram));
   }
   return out;
 }

@@ -413,3 +413,58 @@ describe('hasAgent', () => {
     expect(learner.hasAgent('a')).toBe(false);
   });
 });
+
+describe('running window totals', () => {
+  it('score exactly as a fresh sum of the buckets, through expiry, feedback, late events and a small vocabulary', () => {
+    const random = stream(42);
+    const learner = new BaselineLearner({
+      windowDays: 10,
+      minSamples: 50,
+      maxVocabulary: 4,
+      feedbackWeight: 2.5,
+    });
+    const tools = ['web_fetch', 'read_file', 'write_note', 'shell', 'search', 'deploy'];
+    const probes = [
+      { timestamp: 0, event_type: 'tool_call', tool_name: 'web_fetch', resource_count: 3, duration_ms: 140 },
+      {
+        timestamp: 0,
+        event_type: 'odd',
+        tool_name: 'deploy',
+        resource_count: 60,
+        duration_ms: 9000,
+        success: false,
+      },
+      { timestamp: 0, event_type: 'file_read', tool_name: 'read_file', resource_count: 1, duration_ms: 20 },
+    ];
+    let time = MONDAY;
+    let compared = 0;
+    for (let i = 1; i <= 6000; i++) {
+      time += Math.floor(random() * 12 * 60_000);
+      const late = random() < 0.05 ? Math.floor(random() * 3 * DAY) : 0;
+      const event = {
+        timestamp: time - late,
+        event_type:
+          random() < 0.7 ? 'tool_call' : random() < 0.5 ? 'file_read' : `type-${Math.floor(random() * 6)}`,
+        tool_name: tools[Math.floor(random() * random() * tools.length)]!,
+        resource_count: Math.floor(random() * 8),
+        duration_ms: Math.round(Math.exp(3 + 3 * random())),
+        success: random() > 0.05,
+      };
+      learner.recordEvent('agent-1', event, { learn: random() > 0.03 });
+      if (i % 97 === 0) learner.updateFromFeedback('agent-1', event, random() < 0.4);
+      if (i % 150 === 0) {
+        // A refresh on the live learner uses its running totals; the restored one sums its buckets.
+        const restored = BaselineLearner.fromJSON(JSON.parse(JSON.stringify(learner.toJSON())));
+        const live = learner.computeBaseline('agent-1');
+        expect(restored.computeBaseline('agent-1')).toEqual(live);
+        if (live === null) continue;
+        for (const probe of probes) {
+          const at = { ...probe, timestamp: time + 60_000 };
+          expect(learner.tailProbabilities('agent-1', at)).toEqual(restored.tailProbabilities('agent-1', at));
+        }
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(30);
+  });
+});
