@@ -274,8 +274,13 @@ export class BaselineLearner {
     return this.agents.delete(agentId);
   }
 
-  /** A versioned JSON snapshot of every agent's aggregates (bounded, like the learner). */
+  /**
+   * A versioned JSON snapshot of every agent's aggregates (bounded, like the learner). Exporting
+   * refreshes the agents' profiles first, so that a learner restored from it and this one score what
+   * follows identically (a restored learner computes its profiles afresh).
+   */
   toJSON(): SerializedBaseline {
+    for (const agentId of this.agents.keys()) this.profile(agentId, true);
     return serializeLearner(this);
   }
 
@@ -288,9 +293,14 @@ export class BaselineLearner {
     return deserializeLearner(json, (resolved) => new BaselineLearner(resolved), options);
   }
 
-  /** One agent's history as versioned JSON (the same format as {@link toJSON}, with one agent). */
+  /**
+   * One agent's history as versioned JSON (the same format as {@link toJSON}, with one agent); like
+   * `toJSON`, it refreshes the agent's profile first.
+   */
   exportAgent(agentId: string): SerializedBaseline {
-    return serializeLearner(this, parseAgentId(agentId));
+    const id = parseAgentId(agentId);
+    this.profile(id, true);
+    return serializeLearner(this, id);
   }
 
   /**

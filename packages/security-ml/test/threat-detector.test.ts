@@ -79,6 +79,29 @@ describe('ThreatDetector on the spec examples', () => {
     expect(restored.assess('agent-123', probe)).toEqual(threats.assess('agent-123', probe));
   });
 
+  it('a model saved mid-stream and loaded assesses the rest of the stream exactly as the original', async () => {
+    const fleet = generateFleet({ seed: 5, agents: 2, historyDays: 21, liveDays: 8, scenarios: [] });
+    const store = new MemoryModelStore();
+    const threats = new ThreatDetector({ store, contamination: 0.01, seed: 7 });
+    for (const p of fleet.personas) {
+      const history = fleet.history.filter((e) => e.agentId === p.agentId).map((e) => e.event);
+      threats.train(p.agentId, history, { timeZone: p.timeZone });
+    }
+    const live = fleet.live;
+    const cut = Math.floor(live.length * 0.4);
+    for (const { agentId, event } of live.slice(0, cut)) threats.assess(agentId, event);
+    const restored = new ThreatDetector({ store, contamination: 0.01, seed: 7 });
+    for (const p of fleet.personas) {
+      await threats.save(p.agentId);
+      await restored.load(p.agentId);
+    }
+    const rest = live.slice(cut);
+    for (const { agentId, event } of rest) {
+      expect(restored.assess(agentId, event)).toEqual(threats.assess(agentId, event));
+    }
+    expect(rest.length).toBeGreaterThan(400); // enough for profile refreshes on both sides
+  });
+
   it('replaces an agent’s baseline when trained again', () => {
     const threats = trainedOnSpec();
     threats.train('agent-123', specHistory);
