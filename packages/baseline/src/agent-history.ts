@@ -71,8 +71,10 @@ export class AgentHistory {
   /** Weights of events learned through feedback (others weigh 1). */
   private readonly weights = new Map<string, number>();
   readonly quarantined = new Set<string>();
-  /** Events recorded since the cached baseline was computed. */
+  /** Events recorded since the cached baseline was computed (+Infinity: refresh at once). */
   changes = 0;
+  /** Days left the window since the cached baseline was computed (a routine refresh is due). */
+  expired = false;
   /** Running totals of the buckets; `undefined` after a change they cannot follow (summed afresh). */
   totals: WindowTotals | undefined;
 

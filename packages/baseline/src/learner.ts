@@ -25,7 +25,7 @@ import {
   BaselineLearnerOptionsSchema,
   type ResolvedBaselineOptions,
 } from './options.js';
-import { buildProfile, type Profile } from './profile.js';
+import { buildProfile, type Profile, ProfileBuilder } from './profile.js';
 import {
   deserializeLearner,
   parseSerialized,
@@ -63,6 +63,8 @@ export class BaselineLearner {
   private readonly now: (() => number) | undefined;
   private readonly agents = new Map<string, AgentHistory>();
   private readonly profiles = new Map<string, Profile>();
+  /** Refreshes in progress, a step per scoring call (see `profile`). */
+  private readonly refreshing = new Map<string, ProfileBuilder>();
 
   constructor(options: BaselineLearnerOptions = {}) {
     const { clock, ...rest } = options;
@@ -80,7 +82,7 @@ export class BaselineLearner {
     const id = parseAgentId(agentId);
     parseOrThrow(TimeZoneSchema, timeZone, 'timeZone');
     this.history(id, true)!.timeZone = timeZone;
-    this.profiles.delete(id);
+    this.forgetProfile(id);
   }
 
   private clockOf(history: AgentHistory): LocalClock {
@@ -270,7 +272,7 @@ export class BaselineLearner {
 
   /** Forgets an agent entirely. */
   deleteAgent(agentId: string): boolean {
-    this.profiles.delete(agentId);
+    this.forgetProfile(agentId);
     return this.agents.delete(agentId);
   }
 
@@ -312,7 +314,7 @@ export class BaselineLearner {
     const agent = parseSerialized(json).agents.find((a) => a.agentId === id);
     if (!agent)
       throw new BaselineModelError('schema', `no baseline of agent ${JSON.stringify(id)} in the input`);
-    this.profiles.delete(id);
+    this.forgetProfile(id);
     this.adopt(id, readHistory(agent));
   }
 
@@ -401,7 +403,7 @@ export class BaselineLearner {
       }
     }
     if (ms > history.newestMs) history.newestMs = ms;
-    if (history.expire(firstDay)) history.changes = Number.POSITIVE_INFINITY;
+    if (history.expire(firstDay)) history.expired = true;
     history.remember(key, { day, hour, weight: rememberedWeight });
     history.changes += 1;
   }
@@ -441,28 +443,54 @@ export class BaselineLearner {
     return Math.floor((now + this.clockOf(history).offsetAt(now)) / DAY_MS);
   }
 
+  /**
+   * The agent's profile, refreshed when it is stale: when the events added since it was built reach
+   * 10% of the window (at least 50), or when days have left the window. Such a routine refresh runs
+   * a step per call over the next few calls (the previous profile serves meanwhile), so no single
+   * event pays for all of it. A forced refresh, a first profile, or feedback is built at once.
+   */
   private profile(agentId: string, force: boolean): Profile | undefined {
     const history = this.agents.get(agentId);
     if (!history) return undefined;
     const cached = this.profiles.get(agentId);
     if (this.now) {
       const firstDay = this.currentDay(history, history.newestMs) - this.options.windowDays + 1;
-      if (history.expire(firstDay)) history.changes = Number.POSITIVE_INFINITY;
+      if (history.expire(firstDay)) history.expired = true;
     }
-    const stale =
-      !cached || history.changes >= Math.max(REFRESH_MIN_EVENTS, REFRESH_SHARE * cached.eventCount);
-    if (force || stale) {
-      history.totals ??= WindowTotals.of(history.buckets.values());
+    const now = force || !cached || history.changes === Number.POSITIVE_INFINITY;
+    let builder = this.refreshing.get(agentId);
+    if (!now && !builder && !history.expired) {
+      if (history.changes < Math.max(REFRESH_MIN_EVENTS, REFRESH_SHARE * cached.eventCount)) return cached;
+    }
+    history.totals ??= WindowTotals.of(history.buckets.values());
+    if (now || !builder) {
       history.changes = 0;
+      history.expired = false;
+      this.refreshing.delete(agentId);
       if (history.totals.events < this.options.minSamples) {
         this.profiles.delete(agentId);
         return undefined;
       }
-      const profile = buildProfile(agentId, history, history.totals, this.options.windowDays);
+      if (now) {
+        const profile = buildProfile(agentId, history, history.totals, this.options.windowDays);
+        this.profiles.set(agentId, profile);
+        return profile;
+      }
+      builder = new ProfileBuilder(agentId, history, this.options.windowDays);
+      this.refreshing.set(agentId, builder);
+    }
+    if (builder.step(history.totals)) {
+      this.refreshing.delete(agentId);
+      const profile = builder.finish();
       this.profiles.set(agentId, profile);
       return profile;
     }
     return cached;
+  }
+
+  private forgetProfile(agentId: string): void {
+    this.profiles.delete(agentId);
+    this.refreshing.delete(agentId);
   }
 
   /**

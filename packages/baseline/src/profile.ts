@@ -45,31 +45,89 @@ export interface Profile {
   readonly baseline: BehavioralBaseline;
 }
 
-/** What scoring needs, from the window's totals (see {@link WindowTotals}). */
+/** The parts of a profile that scoring reads. */
+type ScoringParts = Omit<Profile, 'baseline'>;
+type Draft = { -readonly [K in keyof ScoringParts]?: ScoringParts[K] };
+
+/** The steps of a profile build, each on the window's totals as they are when it runs. */
+const STEPS: readonly ((draft: Draft, totals: WindowTotals) => void)[] = [
+  (draft, totals) => {
+    draft.slotPValues = temporalPValues(totals.slots, marginals(totals.slots));
+  },
+  (draft, totals) => {
+    draft.eventCount = totals.events;
+    draft.errorRate = (totals.failures + 0.5) / (totals.events + 1);
+    draft.eventTypes = categoryProfile(totals.eventTypes);
+    draft.tools = categoryProfile(totals.tools);
+    draft.resourceCount = robustSummary(totals.resourceCount);
+    draft.duration = robustSummary(totals.duration);
+  },
+  (draft, totals) => {
+    draft.rate = robustSummary(totals.trailingCalls);
+    draft.burst = robustSummary(totals.trailingBurst);
+  },
+  (draft, totals) => {
+    draft.toolDuration = robustPerTool(totals.toolDurations);
+    draft.toolResource = robustPerTool(totals.toolResources);
+  },
+];
+
+/**
+ * Builds a profile step by step, so that a routine refresh can be spread over a few events instead
+ * of one event paying for all of it (each step reads the totals as they are then).
+ */
+export class ProfileBuilder {
+  private readonly draft: Draft = {};
+  private next = 0;
+
+  constructor(
+    private readonly agentId: string,
+    private readonly history: AgentHistory,
+    private readonly windowDays: number,
+  ) {}
+
+  /** Runs the next step; true when every step has run. */
+  step(totals: WindowTotals): boolean {
+    STEPS[this.next++]!(this.draft, totals);
+    return this.next === STEPS.length;
+  }
+
+  /** The finished profile (after the last step). */
+  finish(): Profile {
+    const { agentId, history, windowDays } = this;
+    const d = this.draft as ScoringParts;
+    let report: BehavioralBaseline | undefined;
+    // A literal of fixed shape (a spread with a getter would make a slower dictionary object).
+    return {
+      eventCount: d.eventCount,
+      slotPValues: d.slotPValues,
+      eventTypes: d.eventTypes,
+      tools: d.tools,
+      resourceCount: d.resourceCount,
+      duration: d.duration,
+      toolDuration: d.toolDuration,
+      toolResource: d.toolResource,
+      rate: d.rate,
+      burst: d.burst,
+      errorRate: d.errorRate,
+      get baseline() {
+        report ??= describeWindow(agentId, history, windowDays);
+        return report;
+      },
+    };
+  }
+}
+
+/** A whole profile at once, from the window's totals (see {@link WindowTotals}). */
 export function buildProfile(
   agentId: string,
   history: AgentHistory,
   totals: WindowTotals,
   windowDays: number,
 ): Profile {
-  let report: BehavioralBaseline | undefined;
-  return {
-    eventCount: totals.events,
-    slotPValues: temporalPValues(totals.slots, marginals(totals.slots)),
-    eventTypes: categoryProfile(totals.eventTypes),
-    tools: categoryProfile(totals.tools),
-    resourceCount: robustSummary(totals.resourceCount),
-    duration: robustSummary(totals.duration),
-    toolDuration: robustPerTool(totals.toolDurations),
-    toolResource: robustPerTool(totals.toolResources),
-    rate: robustSummary(totals.trailingCalls),
-    burst: robustSummary(totals.trailingBurst),
-    errorRate: (totals.failures + 0.5) / (totals.events + 1),
-    get baseline() {
-      report ??= describeWindow(agentId, history, windowDays);
-      return report;
-    },
-  };
+  const builder = new ProfileBuilder(agentId, history, windowDays);
+  while (!builder.step(totals));
+  return builder.finish();
 }
 
 /** The spec's `BehavioralBaseline` of the agent's window: shares, moments and robust summaries. */

@@ -468,3 +468,28 @@ describe('running window totals', () => {
     expect(compared).toBeGreaterThan(30);
   });
 });
+
+describe('routine refreshes', () => {
+  it('spread over a few scoring calls, the previous profile serving meanwhile; feedback applies at once', () => {
+    const learner = new BaselineLearner({ windowDays: 30, minSamples: 50 });
+    const event = (i: number, tool: string) => ({
+      timestamp: MONDAY + i * 60_000,
+      event_type: 'tool_call',
+      tool_name: tool,
+      duration_ms: 100,
+    });
+    for (let i = 0; i < 300; i++) learner.recordEvent('a', event(i, 'web_fetch'));
+    const probe = event(400, 'deploy');
+    const before = learner.tailProbabilities('a', probe)!.eventType;
+    for (let i = 300; i < 360; i++) learner.recordEvent('a', event(i, 'deploy')); // 20% new: stale
+    const during = [0, 1, 2, 3, 4].map(() => learner.tailProbabilities('a', probe)!.eventType);
+    expect(during[0]).toBe(before); // the refresh has started; the old profile still answers
+    expect(during[4]).toBeGreaterThan(before * 10); // done: deploy is now a known tool
+    expect(during.filter((p) => p === before).length).toBeGreaterThan(1);
+    // Feedback is not routine: it applies to the very next score.
+    const odd = event(401, 'shell');
+    const unseen = learner.tailProbabilities('a', odd)!.eventType;
+    learner.updateFromFeedback('a', odd, false);
+    expect(learner.tailProbabilities('a', odd)!.eventType).toBeGreaterThan(unseen);
+  });
+});

@@ -37,6 +37,8 @@ const FLEET_ID = '(fleet)';
 /** Factors with at least this share are named in explanations. */
 const FACTOR_SHARE = 0.1;
 const MAX_FACTORS = 3;
+/** Window features are explained one by one (each is its own measure), not grouped by source. */
+const WINDOW_NAMES: ReadonlySet<string> = new Set(WINDOW_FEATURES.map((f) => f.name));
 
 /** Per-agent training options. */
 export interface TrainOptions {
@@ -404,7 +406,9 @@ export class AnomalyDetector {
     let tail = Math.min(scored.forestTail, scored.noveltyTail);
     // What an analyst confirmed applies to near-identical events (described only when there is any).
     const descriptor =
-      model.confirmedNormals.length > 0 || model.confirmedAnomalies.length > 0 ? describeEvent(event) : undefined;
+      model.confirmedNormals.length > 0 || model.confirmedAnomalies.length > 0
+        ? describeEvent(event)
+        : undefined;
     const confirmedNormal = descriptor !== undefined && model.matchesConfirmedNormal(descriptor);
     const confirmedAnomaly = descriptor !== undefined && model.matchesConfirmedAnomaly(descriptor);
     if (confirmedNormal) tail = Math.max(tail, Math.min(1, contamination * 2));
@@ -444,7 +448,7 @@ export class AnomalyDetector {
 
   /** Forest attribution shares, blended with the features the forest could not see when they moved. */
   private factors(model: AgentModel, scored: ReturnType<AgentModel['score']>): Record<string, number> {
-    const names = model.extractor.featureNames;
+    const infos = model.extractor.features;
     const shares = model.forest.explain(scored.vector).shares;
     const combined = new Float64Array(shares.length);
     const forestWeight = -Math.log(Math.max(scored.forestTail, 1e-300));
@@ -456,7 +460,7 @@ export class AnomalyDetector {
     const sum = combined.reduce((a, b) => a + b, 0) || 1;
     for (let i = 0; i < combined.length; i++) {
       const share = combined[i]! / sum;
-      if (share > 0) factors[names[i]!] = share;
+      if (share > 0) factors[infos[i]!.name] = share;
     }
     return factors;
   }
@@ -468,14 +472,13 @@ export class AnomalyDetector {
     factors: Record<string, number>,
   ): string {
     const infos = model.extractor.features;
-    const windowNames = new Set(WINDOW_FEATURES.map((f) => f.name));
     // Group features that describe one thing (hour_sin/hour_cos, the weekday features).
     const groups = new Map<string, { share: number; index: number }>();
     infos.forEach((info, index) => {
       const share = factors[info.name] ?? 0;
       if (share === 0) return;
       const key =
-        info.source === 'weekend' ? 'weekday' : windowNames.has(info.name) ? info.name : info.source;
+        info.source === 'weekend' ? 'weekday' : WINDOW_NAMES.has(info.name) ? info.name : info.source;
       const group = groups.get(key);
       if (group) {
         group.share += share;

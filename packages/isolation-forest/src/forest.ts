@@ -229,25 +229,68 @@ export class IsolationForest {
     this.isolationBits ??= computeIsolationBits(state.trees);
     const bits = this.isolationBits;
     const credit = new Float64Array(state.nFeatures);
-    const pathFeatures = this.pathFeatures;
+    // Four trees descend together (as in `score`), each recording its path; the credit is then added
+    // tree by tree, step by step: the same additions in the same order as one tree at a time.
+    const paths = this.pathFeatures;
     const pathBits = this.pathBits;
+    const stride = state.maxDepth + 1;
     let sum = 0;
-    for (let t = 0; t < roots.length; t++) {
+    let t = 0;
+    for (; t + 4 <= roots.length; t += 4) {
+      let a = roots[t]!;
+      let b = roots[t + 1]!;
+      let c = roots[t + 2]!;
+      let d = roots[t + 3]!;
+      let fa = feature[a]!;
+      let fb = feature[b]!;
+      let fc = feature[c]!;
+      let fd = feature[d]!;
+      let sa = 0;
+      let sb = stride;
+      let sc = 2 * stride;
+      let sd = 3 * stride;
+      while ((fa & fb & fc & fd) >= 0) {
+        if (fa >= 0) {
+          a = left[a]! + (((row[fa]! > value[a]!) as unknown as number) | 0);
+          paths[sa] = fa;
+          pathBits[sa++] = bits[a]!;
+          fa = feature[a]!;
+        }
+        if (fb >= 0) {
+          b = left[b]! + (((row[fb]! > value[b]!) as unknown as number) | 0);
+          paths[sb] = fb;
+          pathBits[sb++] = bits[b]!;
+          fb = feature[b]!;
+        }
+        if (fc >= 0) {
+          c = left[c]! + (((row[fc]! > value[c]!) as unknown as number) | 0);
+          paths[sc] = fc;
+          pathBits[sc++] = bits[c]!;
+          fc = feature[c]!;
+        }
+        if (fd >= 0) {
+          d = left[d]! + (((row[fd]! > value[d]!) as unknown as number) | 0);
+          paths[sd] = fd;
+          pathBits[sd++] = bits[d]!;
+          fd = feature[d]!;
+        }
+      }
+      sum += addCredit(credit, paths, pathBits, 0, sa, value[a]!);
+      sum += addCredit(credit, paths, pathBits, stride, sb, value[b]!);
+      sum += addCredit(credit, paths, pathBits, 2 * stride, sc, value[c]!);
+      sum += addCredit(credit, paths, pathBits, 3 * stride, sd, value[d]!);
+    }
+    for (; t < roots.length; t++) {
       let node = roots[t]!;
       let f = feature[node]!;
       let steps = 0;
       while (f >= 0) {
         node = left[node]! + (((row[f]! > value[node]!) as unknown as number) | 0);
-        pathFeatures[steps] = f;
+        paths[steps] = f;
         pathBits[steps++] = bits[node]!;
         f = feature[node]!;
       }
-      const h = value[node]!;
-      sum += h;
-      if (h > 0) {
-        const weight = 1 / h;
-        for (let s = 0; s < steps; s++) credit[pathFeatures[s]!]! += pathBits[s]! * weight;
-      }
+      sum += addCredit(credit, paths, pathBits, 0, steps, value[node]!);
     }
     let total = 0;
     for (let f = 0; f < credit.length; f++) total += credit[f]!;
@@ -280,8 +323,8 @@ export class IsolationForest {
     this.serialized = undefined;
     this.normaliser = averagePathLength(state.psi) * state.trees.roots.length;
     this.isolationBits = undefined;
-    this.pathFeatures = new Int32Array(state.maxDepth + 1);
-    this.pathBits = new Float64Array(state.maxDepth + 1);
+    this.pathFeatures = new Int32Array(4 * (state.maxDepth + 1));
+    this.pathBits = new Float64Array(4 * (state.maxDepth + 1));
   }
 
   private toScore(pathLengthSum: number): number {
@@ -306,6 +349,25 @@ export class IsolationForest {
     for (let r = 0; r < sums.length; r++) sums[r] = this.toScore(sums[r]!);
     return sums;
   }
+}
+
+/**
+ * Credits each step of one tree's path (recorded in `paths`/`pathBits` from `from` to `to`) with its
+ * isolation bits over the path length `h`; returns `h`.
+ */
+function addCredit(
+  credit: Float64Array,
+  paths: Int32Array,
+  pathBits: Float64Array,
+  from: number,
+  to: number,
+  h: number,
+): number {
+  if (h > 0) {
+    const weight = 1 / h;
+    for (let s = from; s < to; s++) credit[paths[s]!]! += pathBits[s]! * weight;
+  }
+  return h;
 }
 
 function buildTrees(
