@@ -1,6 +1,8 @@
 // `pnpm bench`: runs the benchmarks, writes bench/results/*.json and regenerates BENCHMARKS.md.
 // Needs the data sets (HAROMBE_DATASETS or ../shared/datasets); HAROMBE_ONLY=a,b limits them and
-// HAROMBE_PEER_CAP_MS (default 30000) caps ml-isolation-forest per data set.
+// HAROMBE_PEER_CAP_MS (default 30000) caps ml-isolation-forest per data set. Each part (forest,
+// pipeline, gateway, audit) runs in a child process of its own; HAROMBE_BENCH=part runs one.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +13,20 @@ import { benchGateway } from './gateway-bench.js';
 import { benchPipeline } from './pipeline-bench.js';
 import { type BenchResults, renderBenchmarks } from './report.js';
 
+const PARTS = ['forest', 'pipeline', 'gateway', 'audit'] as const;
 const only = process.env.HAROMBE_BENCH; // 'forest', 'pipeline', 'gateway' or 'audit' to run one part
-const runs = (part: 'forest' | 'pipeline' | 'gateway' | 'audit') => only === undefined || only === part;
+if (only === undefined) {
+  // Each part in a process of its own: a part's heap and compiled code do not slow the next one.
+  for (const part of PARTS) {
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+      stdio: 'inherit',
+      env: { ...process.env, HAROMBE_BENCH: part },
+    });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
+  process.exit(0);
+}
+const runs = (part: (typeof PARTS)[number]) => only === part;
 const dir = datasetsDirectory();
 if (!dir) {
   console.error('bench: no data sets found; set HAROMBE_DATASETS to the folder of CSV files');

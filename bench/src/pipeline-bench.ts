@@ -123,6 +123,43 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   const refs = await store.list();
   const artifactBytes = refs.reduce((sum, r) => sum + statSync(r.location).size, 0);
 
+  // assess end to end (validation of parsed events, features, forest, baseline, explanation, recording),
+  // before the micro-benchmarks below (whose other configurations would otherwise shape the compiled code).
+  // Each pass: a freshly trained detector, warmed on the first half of the live stream (not timed),
+  // then the second half, once. Throughput from untimed passes (median of five); latency from one
+  // pass timing every call.
+  const half = live.length >> 1;
+  const measured = live.slice(half);
+  const trained = () => {
+    const detector = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 21 });
+    for (const p of fleet.personas) {
+      detector.train(
+        p.agentId,
+        fleet.history.filter((e) => e.agentId === p.agentId).map((e) => e.event),
+        { timeZone: p.timeZone },
+      );
+    }
+    for (const { agentId, event } of live.slice(0, half)) detector.assess(agentId, event);
+    return detector;
+  };
+  const endToEnd = onePass(
+    'ThreatDetector.assess end to end (parsed events)',
+    '>= 100,000/s, p99 <= 50 us',
+    measured.length,
+    trained,
+    (detector) => {
+      for (const { agentId, event } of measured) detector.assess(agentId, event);
+    },
+  );
+  const threats = trained();
+  const samples = new Float64Array(measured.length);
+  measured.forEach(({ agentId, event }, i) => {
+    const t0 = performance.now();
+    threats.assess(agentId, event);
+    samples[i] = (performance.now() - t0) * 1000;
+  });
+  const assessRow = { ...endToEnd, p50Us: percentile(samples, 0.5), p99Us: percentile(samples, 0.99) };
+
   const perEvent = new FeatureExtractor({ timeZone: persona.timeZone, windowFeatures: false });
   perEvent.fit(history);
   const out = new Float64Array(perEvent.dimension);
@@ -180,49 +217,20 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
     }),
   );
 
-  // assess end to end (validation of parsed events, features, forest, baseline, explanation, recording).
-  // Each pass: a freshly trained detector, warmed on the first half of the live stream (not timed),
-  // then the second half, once. Throughput from untimed passes (median of five); latency from one
-  // pass timing every call.
-  const half = live.length >> 1;
-  const measured = live.slice(half);
-  const trained = () => {
-    const detector = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 21 });
-    for (const p of fleet.personas) {
-      detector.train(
-        p.agentId,
-        fleet.history.filter((e) => e.agentId === p.agentId).map((e) => e.event),
-        { timeZone: p.timeZone },
-      );
-    }
-    for (const { agentId, event } of live.slice(0, half)) detector.assess(agentId, event);
-    return detector;
-  };
-  const endToEnd = onePass(
-    'ThreatDetector.assess end to end (parsed events)',
-    '>= 100,000/s, p99 <= 50 us',
-    measured.length,
-    trained,
-    (detector) => {
-      for (const { agentId, event } of measured) detector.assess(agentId, event);
-    },
-  );
-  const threats = trained();
-  const samples = new Float64Array(measured.length);
-  measured.forEach(({ agentId, event }, i) => {
-    const t0 = performance.now();
-    threats.assess(agentId, event);
-    samples[i] = (performance.now() - t0) * 1000;
-  });
-  throughput.push({ ...endToEnd, p50Us: percentile(samples, 0.5), p99Us: percentile(samples, 0.99) });
-  const raw = fleet.live.slice(half).map((e) => ({ agentId: e.agentId, event: e.event as unknown }));
+  throughput.push(assessRow);
+  // The same passes with the events as they arrive over the wire: snake_case JSON objects, parsed
+  // and validated by assess itself.
+  const raw = fleet.live
+    .slice(half)
+    .map((e) => ({ agentId: e.agentId, event: JSON.parse(JSON.stringify(e.event)) as unknown }));
   throughput.push(
-    rate(
+    onePass(
       'ThreatDetector.assess end to end (raw snake_case JSON, validated)',
       '>= 100,000/s',
       raw.length,
-      () => {
-        for (const { agentId, event } of raw) threats.assess(agentId, event);
+      trained,
+      (detector) => {
+        for (const { agentId, event } of raw) detector.assess(agentId, event);
       },
     ),
   );

@@ -304,7 +304,9 @@ function fastValidate(
     }
   }
   if (typeof canonical.eventType !== 'string') return undefined;
-  return { ...canonical, timestamp: new Date(ms) };
+  // `canonical` is this parse's own object: completed in place rather than copied.
+  canonical.timestamp = new Date(ms);
+  return canonical;
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
@@ -328,31 +330,47 @@ function sanitize(value: unknown, depth: number): unknown {
 
 interface Normalised {
   readonly canonical: Record<string, unknown>;
-  /** canonical field → the key the caller used (for error paths). */
-  readonly spelledAs: Map<string, string>;
-  readonly extras: Array<[string, unknown]>;
+  /** Fields we do not know (kept as metadata), when there are any. */
+  readonly extras: Array<[string, unknown]> | undefined;
 }
 
+const NO_EXTRAS: Array<[string, unknown]> = [];
+
+/** Canonical field names for the caller's keys. No allocation beyond `canonical` for plain snake_case input. */
 function normaliseKeys(input: Record<string, unknown>): Normalised {
   const canonical: Record<string, unknown> = {};
-  const spelledAs = new Map<string, string>();
-  const extras: Array<[string, unknown]> = [];
-  const fromCamel = new Set<string>();
+  let extras: Array<[string, unknown]> | undefined;
+  let fromCamel: Set<string> | undefined;
   for (const key of Object.keys(input)) {
     if (UNSAFE_KEYS.has(key)) continue;
     const value = input[key];
     const spelling = SPELLINGS.get(key);
     if (!spelling) {
+      extras ??= [];
       extras.push([key, value]);
       continue;
     }
     if (value === undefined || value === null) continue;
-    if (!spelling.camel && fromCamel.has(spelling.field)) continue;
+    if (!spelling.camel && fromCamel?.has(spelling.field)) continue;
     canonical[spelling.field] = value;
-    spelledAs.set(spelling.field, key);
-    if (spelling.camel) fromCamel.add(spelling.field);
+    if (spelling.camel) {
+      fromCamel ??= new Set();
+      fromCamel.add(spelling.field);
+    }
   }
-  return { canonical, spelledAs, extras };
+  return { canonical, extras };
+}
+
+/** The key the caller used for a canonical field (camelCase wins, as in `normaliseKeys`), for error paths. */
+function spellingIn(input: Record<string, unknown>, field: string): string | undefined {
+  let found: string | undefined;
+  for (const key of Object.keys(input)) {
+    const spelling = SPELLINGS.get(key);
+    if (spelling?.field !== field || input[key] === undefined || input[key] === null) continue;
+    if (spelling.camel) return key;
+    found = key;
+  }
+  return found;
 }
 
 function finish(
@@ -454,12 +472,15 @@ export function createSecurityEventParser(
       };
       return { success: false, error: new ValidationError('event', [issue]) };
     }
-    const { canonical, spelledAs, extras } = normaliseKeys(input as Record<string, unknown>);
+    const record = input as Record<string, unknown>;
+    const { canonical, extras = NO_EXTRAS } = normaliseKeys(record);
     const fast = useFastPath ? fastValidate(canonical, limits, ipSchema) : undefined;
     if (
       fast &&
-      Object.keys((fast.metadata as object | undefined) ?? {}).length + extras.length <=
-        limits.maxMetadataKeys
+      (extras.length === 0 && fast.metadata === undefined
+        ? true
+        : Object.keys((fast.metadata as object | undefined) ?? {}).length + extras.length <=
+          limits.maxMetadataKeys)
     ) {
       return { success: true, data: markParsed(finish(fast, extras, limits)) };
     }
@@ -467,14 +488,14 @@ export function createSecurityEventParser(
     if (!result.success) {
       const issues = toValidationIssues(result.error.issues, {
         mapPath: ([head, ...rest]) =>
-          typeof head === 'string' ? [spelledAs.get(head) ?? snakeCase(head), ...rest] : [],
+          typeof head === 'string' ? [spellingIn(record, head) ?? snakeCase(head), ...rest] : [],
       });
       return { success: false, error: new ValidationError('event', issues) };
     }
     const data = result.data as Record<string, unknown>;
     if (Object.keys(data.metadata ?? {}).length + extras.length > limits.maxMetadataKeys) {
       const issue: ValidationIssue = {
-        path: spelledAs.get('metadata') ?? 'metadata',
+        path: spellingIn(record, 'metadata') ?? 'metadata',
         code: 'too_big',
         message: `expected at most ${limits.maxMetadataKeys} metadata keys (unknown fields included)`,
       };

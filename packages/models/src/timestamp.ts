@@ -10,8 +10,52 @@ export const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const ISO_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month !== 2) return MONTH_DAYS[month - 1]!;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+}
+
+/** Digits of `text` from `from` (inclusive) to `to` (exclusive) as a number; NaN on any non-digit. */
+function digits(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/**
+ * The canonical form `Date.toISOString` writes (`2026-03-01T09:30:00.000Z`), read without a regular
+ * expression; `undefined` for anything else (or an impossible date), which the general path handles.
+ */
+function canonicalIso(text: string): number | undefined {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== 45 || // -
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 || // T
+    text.charCodeAt(13) !== 58 || // :
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46 || // .
+    text.charCodeAt(23) !== 90 // Z
+  ) {
+    return undefined;
+  }
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  const millis = digits(text, 20, 23);
+  // NaN fails every comparison below, so a non-digit also falls through to the general path.
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return undefined;
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && millis >= 0 && year >= 100)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
 }
 
 /**
@@ -19,6 +63,11 @@ function daysInMonth(year: number, month: number): number {
  * UTC. Returns a reason string when the text is not a real instant.
  */
 export function parseIsoTimestamp(text: string): number | string {
+  return canonicalIso(text) ?? parseIsoGeneral(text);
+}
+
+/** @internal The general grammar behind {@link parseIsoTimestamp} (exported for its tests). */
+export function parseIsoGeneral(text: string): number | string {
   const match = ISO_PATTERN.exec(text.trim());
   if (!match) return 'expected an ISO-8601 date-time such as 2026-03-01T09:30:00Z';
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', offset] = match;
@@ -28,6 +77,8 @@ export function parseIsoTimestamp(text: string): number | string {
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
+  // Date.UTC would read years 0-99 as 1900-1999; no such year is in our range anyway.
+  if (year < 100) return 'expected an instant between 1970 and 9999';
   if (month < 1 || month > 12) return `month ${month} does not exist`;
   if (day < 1 || day > daysInMonth(year, month)) return `day ${day} does not exist in ${y}-${mo}`;
   if (hour > 23 || minute > 59 || second > 59) return `time ${h}:${mi}:${s} does not exist`;
@@ -42,7 +93,6 @@ export function parseIsoTimestamp(text: string): number | string {
     offsetMinutes = sign * (offH * 60 + offM);
   }
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
-  // Date.UTC maps years 0-99 to 1900-1999; such years are outside our range anyway.
   return utc;
 }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSecurityEvent, safeParseSecurityEvent, ValidationError } from '../src/index.js';
+import { parseIsoGeneral, parseIsoTimestamp } from '../src/timestamp.js';
 
 const fieldNames = [
   'timestamp',
@@ -120,5 +121,49 @@ describe('the fast validation path', () => {
       ),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('timestamps as ISO text', () => {
+  const at = (timestamp: string) => safeParseSecurityEvent({ timestamp, event_type: 'x' });
+
+  it('the canonical toISOString form reads back as the same instant', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date(0), max: new Date('9999-12-31'), noInvalidDate: true }), (date) => {
+        const result = at(date.toISOString());
+        expect(result.success && result.data.timestamp.getTime()).toBe(date.getTime());
+      }),
+    );
+  });
+
+  it('the fast reading of the canonical form agrees with the general grammar, also one character off', () => {
+    const base = '2024-02-29T23:59:59.999Z';
+    fc.assert(
+      fc.property(fc.nat(base.length - 1), fc.constantFrom(...'0123456789-:.TZz+ x'), (i, c) => {
+        const text = base.slice(0, i) + c + base.slice(i + 1);
+        expect(parseIsoTimestamp(text)).toBe(parseIsoGeneral(text));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.date({ min: new Date(0), max: new Date('9999-12-31'), noInvalidDate: true }), (date) => {
+        const text = date.toISOString();
+        expect(parseIsoTimestamp(text)).toBe(parseIsoGeneral(text));
+      }),
+    );
+  });
+
+  it('rejects impossible dates and years before 1970 with the reason', () => {
+    for (const [text, reason] of [
+      ['2026-02-29T00:00:00.000Z', 'day 29 does not exist'],
+      ['2026-13-01T00:00:00.000Z', 'month 13 does not exist'],
+      ['2026-01-01T24:00:00.000Z', 'does not exist'],
+      ['0075-01-01T00:00:00.000Z', 'between 1970 and 9999'],
+      ['1969-12-31T23:59:59.999Z', 'between 1970 and 9999'],
+      ['2026-0a-01T00:00:00.000Z', 'ISO-8601'],
+    ] as const) {
+      const result = at(text);
+      expect(result.success).toBe(false);
+      if (!result.success) expect(result.error.message).toContain(reason);
+    }
   });
 });
