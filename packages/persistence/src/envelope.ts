@@ -91,10 +91,11 @@ function digest(header: string, plaintext: Buffer): string {
 
 async function compress(plaintext: Buffer, compression: Compression): Promise<Buffer> {
   if (compression === 'brotli') {
-    // Quality 2: about half the size of the JSON text in well under a millisecond for a model.
+    // Quality 1: about half the size of the JSON text in about half a millisecond for a model
+    // (quality 2 is 8% smaller and half again as slow).
     return brotliAsync(plaintext, {
       params: {
-        [constants.BROTLI_PARAM_QUALITY]: 2,
+        [constants.BROTLI_PARAM_QUALITY]: 1,
         [constants.BROTLI_PARAM_SIZE_HINT]: plaintext.length,
       },
     });
