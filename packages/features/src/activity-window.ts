@@ -36,14 +36,19 @@ function decrement(map: Map<string, number>, key: string | undefined): void {
   else map.set(key, count);
 }
 
+/** Slots allocated at first: the ring grows (doubling, up to `capacity`) only when the window fills. */
+const INITIAL_SLOTS = 64;
+
 export class ActivityWindow {
-  private readonly times: Float64Array;
-  private readonly durations: Float64Array;
-  private readonly flags: Uint8Array;
-  private readonly tools: (string | undefined)[];
-  private readonly destinations: (string | undefined)[];
+  private times: Float64Array;
+  private durations: Float64Array;
+  private flags: Uint8Array;
+  private tools: (string | undefined)[];
+  private destinations: (string | undefined)[];
   /** Sequence numbers of entries with decreasing durations (front = window maximum). */
-  private readonly maxDeque: Float64Array;
+  private maxDeque: Float64Array;
+  /** Slots allocated (entry sequence numbers map to `seq % slots`). */
+  private slots: number;
   private dequeHead = 0;
   private dequeTail = 0;
   /** Sequence number of the oldest entry and of the next entry to add. */
@@ -64,12 +69,13 @@ export class ActivityWindow {
     readonly windowMs: number,
     readonly capacity: number,
   ) {
-    this.times = new Float64Array(capacity);
-    this.durations = new Float64Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.tools = new Array(capacity).fill(undefined);
-    this.destinations = new Array(capacity).fill(undefined);
-    this.maxDeque = new Float64Array(capacity);
+    this.slots = Math.min(capacity, INITIAL_SLOTS);
+    this.times = new Float64Array(this.slots);
+    this.durations = new Float64Array(this.slots);
+    this.flags = new Uint8Array(this.slots);
+    this.tools = new Array(this.slots).fill(undefined);
+    this.destinations = new Array(this.slots).fill(undefined);
+    this.maxDeque = new Float64Array(this.slots);
     this.perHour = 3_600_000 / windowMs;
   }
 
@@ -88,15 +94,18 @@ export class ActivityWindow {
   /** Expires entries at or before `timeMs - windowMs`. */
   advance(timeMs: number): void {
     const cutoff = timeMs - this.windowMs;
-    while (this.head < this.tail && this.times[this.head % this.capacity]! <= cutoff) this.removeOldest();
+    while (this.head < this.tail && this.times[this.head % this.slots]! <= cutoff) this.removeOldest();
   }
 
   /** Records an event (expiring what falls out of the window first). */
   add(entry: WindowEntry): void {
     const time = this.effectiveTime(entry.timeMs);
     this.advance(time);
-    if (this.size === this.capacity) this.removeOldest();
-    const slot = this.tail % this.capacity;
+    if (this.size === this.slots) {
+      if (this.slots < this.capacity) this.grow();
+      else this.removeOldest();
+    }
+    const slot = this.tail % this.slots;
     this.times[slot] = time;
     this.durations[slot] = entry.durationMs;
     this.flags[slot] = (entry.failed ? 1 : 0) | (entry.fileOperation ? 2 : 0);
@@ -111,11 +120,11 @@ export class ActivityWindow {
       this.durationSum += entry.durationMs;
       this.durationCount++;
       while (this.dequeTail > this.dequeHead) {
-        const last = this.maxDeque[(this.dequeTail - 1) % this.capacity]!;
-        if (this.durations[last % this.capacity]! > entry.durationMs) break;
+        const last = this.maxDeque[(this.dequeTail - 1) % this.slots]!;
+        if (this.durations[last % this.slots]! > entry.durationMs) break;
         this.dequeTail--;
       }
-      this.maxDeque[this.dequeTail % this.capacity] = this.tail;
+      this.maxDeque[this.dequeTail % this.slots] = this.tail;
       this.dequeTail++;
     }
     this.newestMs = time;
@@ -136,7 +145,7 @@ export class ActivityWindow {
     let durationCount = this.durationCount;
     let max =
       this.dequeTail > this.dequeHead
-        ? this.durations[this.maxDeque[this.dequeHead % this.capacity]! % this.capacity]!
+        ? this.durations[this.maxDeque[this.dequeHead % this.slots]! % this.slots]!
         : 0;
     let uniqueTools = this.toolCounts.size;
     let uniqueDestinations = this.destinationCounts.size;
@@ -172,7 +181,7 @@ export class ActivityWindow {
   entries(): WindowEntry[] {
     const out: WindowEntry[] = [];
     for (let seq = this.head; seq < this.tail; seq++) {
-      const slot = seq % this.capacity;
+      const slot = seq % this.slots;
       out.push({
         timeMs: this.times[slot]!,
         durationMs: this.durations[slot]!,
@@ -185,8 +194,37 @@ export class ActivityWindow {
     return out;
   }
 
+  /** Doubles the slots (up to `capacity`), keeping every entry and the deque at their sequence numbers. */
+  private grow(): void {
+    const slots = Math.min(this.capacity, this.slots * 2);
+    const times = new Float64Array(slots);
+    const durations = new Float64Array(slots);
+    const flags = new Uint8Array(slots);
+    const tools: (string | undefined)[] = new Array(slots).fill(undefined);
+    const destinations: (string | undefined)[] = new Array(slots).fill(undefined);
+    for (let seq = this.head; seq < this.tail; seq++) {
+      const from = seq % this.slots;
+      const to = seq % slots;
+      times[to] = this.times[from]!;
+      durations[to] = this.durations[from]!;
+      flags[to] = this.flags[from]!;
+      tools[to] = this.tools[from];
+      destinations[to] = this.destinations[from];
+    }
+    const maxDeque = new Float64Array(slots);
+    for (let at = this.dequeHead; at < this.dequeTail; at++)
+      maxDeque[at % slots] = this.maxDeque[at % this.slots]!;
+    this.slots = slots;
+    this.times = times;
+    this.durations = durations;
+    this.flags = flags;
+    this.tools = tools;
+    this.destinations = destinations;
+    this.maxDeque = maxDeque;
+  }
+
   private removeOldest(): void {
-    const slot = this.head % this.capacity;
+    const slot = this.head % this.slots;
     const flags = this.flags[slot]!;
     if (this.tools[slot] !== undefined) this.toolInvocations--;
     if (flags & 1) this.errors--;
@@ -201,7 +239,7 @@ export class ActivityWindow {
       this.durationCount--;
       if (this.durationCount === 0) this.durationSum = 0;
     }
-    if (this.dequeTail > this.dequeHead && this.maxDeque[this.dequeHead % this.capacity] === this.head)
+    if (this.dequeTail > this.dequeHead && this.maxDeque[this.dequeHead % this.slots] === this.head)
       this.dequeHead++;
     this.head++;
   }
