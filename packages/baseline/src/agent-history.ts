@@ -103,7 +103,13 @@ export class AgentHistory {
       }
     }
     if (dropped) {
-      for (const [key, packed] of this.recorded) if (Math.floor(packed / 24) < firstDay) this.forget(key);
+      // forEach, not for-of: no [key, value] array per remembered event.
+      this.recorded.forEach((packed, key) => {
+        if (Math.floor(packed / 24) < firstDay) {
+          this.recorded.delete(key);
+          this.weights.delete(key);
+        }
+      });
     }
     return dropped;
   }

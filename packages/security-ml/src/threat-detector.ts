@@ -40,7 +40,15 @@ const ThreatModelSchema = z.object({
   detector: z.unknown(),
   baseline: z.unknown(),
 });
-const BASELINE_DIMENSIONS = 6;
+const BASELINE_KEYS: readonly (keyof BaselineScores)[] = [
+  'temporal',
+  'resource',
+  'duration',
+  'eventType',
+  'rate',
+  'failure',
+];
+const BASELINE_DIMENSIONS = BASELINE_KEYS.length;
 
 export interface ThreatDetectorOptions {
   /** Where models are saved (default `~/.harombe/models`); ignored with `store`. */
@@ -173,7 +181,7 @@ export class ThreatDetector {
     let baselineTail = 1;
     let strongest: keyof BaselineScores | undefined;
     if (tails) {
-      for (const key of Object.keys(tails) as (keyof BaselineScores)[]) {
+      for (const key of BASELINE_KEYS) {
         if (tails[key] < baselineTail) {
           baselineTail = tails[key];
           strongest = key;
