@@ -102,15 +102,6 @@ export class AgentHistory {
         dropped = true;
       }
     }
-    if (dropped) {
-      // forEach, not for-of: no [key, value] array per remembered event.
-      this.recorded.forEach((packed, key) => {
-        if (Math.floor(packed / 24) < firstDay) {
-          this.recorded.delete(key);
-          this.weights.delete(key);
-        }
-      });
-    }
     return dropped;
   }
 
@@ -218,10 +209,13 @@ export class AgentHistory {
     else if (this.weights.size > 0) this.weights.delete(key);
   }
 
-  /** Where a recently recorded event went, if it is still remembered. */
+  /**
+   * Where a recently recorded event went, if it is still remembered and its day is still in the
+   * window (entries of expired days are left for the ring to overwrite: no scan at each expiry).
+   */
   lookup(key: string): Remembered | undefined {
     const packed = this.recorded.get(key);
-    if (packed === undefined) return undefined;
+    if (packed === undefined || Math.floor(packed / 24) < this.expiredBefore) return undefined;
     return { day: Math.floor(packed / 24), hour: packed % 24, weight: this.weights.get(key) ?? 1 };
   }
 
