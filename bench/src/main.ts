@@ -68,18 +68,18 @@ const pipeline = runs('pipeline')
   ? { ...(await benchPipeline(Number(process.env.HAROMBE_MEMORY_AGENTS ?? 2000))), measuredOn }
   : previous.pipeline;
 const gateway = runs('gateway') ? { ...(await benchGateway()), measuredOn } : previous.gateway;
-if (gateway) {
+if (gateway && runs('gateway')) {
   const g = gateway;
   console.log(
     `gateway: detection step p50 ${g.detection.p50Us.toFixed(0)} us p99 ${g.detection.p99Us.toFixed(0)} us (${g.detection.target}); ${Math.round(g.throughGateway.perSecond)} calls/s through the gateway (p99 ${g.throughGateway.p99Ms.toFixed(2)} ms), ${Math.round(g.direct.perSecond)} calls/s direct (p99 ${g.direct.p99Ms.toFixed(2)} ms)`,
   );
 }
-for (const t of pipeline?.throughput ?? []) {
+for (const t of runs('pipeline') ? (pipeline?.throughput ?? []) : []) {
   console.log(
     `${t.name}: ${Math.round(t.perSecond)}/s${t.p99Us === undefined ? '' : ` p50 ${t.p50Us!.toFixed(1)} us p99 ${t.p99Us.toFixed(1)} us`} (target ${t.target})`,
   );
 }
-if (pipeline) {
+if (pipeline && runs('pipeline')) {
   console.log(
     `save ${pipeline.persistence.saveMs.toFixed(2)} ms, load ${pipeline.persistence.loadMs.toFixed(2)} ms, ${pipeline.persistence.artifactBytes} bytes`,
   );
@@ -87,12 +87,14 @@ if (pipeline) {
     `memory: ${Math.round(pipeline.memory.bytesPerAgent / 1024)} KiB per trained agent (${pipeline.memory.agents} agents)`,
   );
 }
-console.log(
-  `single-row score p50 ${latencies.score.p50Us.toFixed(2)} us p99 ${latencies.score.p99Us.toFixed(2)} us, ${Math.round(latencies.score.perSecond)}/s; explain p50 ${latencies.explain.p50Us.toFixed(2)} us p99 ${latencies.explain.p99Us.toFixed(2)} us`,
-);
+if (runs('forest')) {
+  console.log(
+    `single-row score p50 ${latencies.score.p50Us.toFixed(2)} us p99 ${latencies.score.p99Us.toFixed(2)} us, ${Math.round(latencies.score.perSecond)}/s; explain p50 ${latencies.explain.p50Us.toFixed(2)} us p99 ${latencies.explain.p99Us.toFixed(2)} us`,
+  );
+}
 
 const audit = runs('audit') ? { ...(await benchAuditLogger()), measuredOn } : previous.audit;
-if (audit) {
+if (audit && runs('audit')) {
   console.log(
     `audit logger: ${Math.round(audit.withoutPlugin)} events/s without the anomaly plugin, ${Math.round(audit.withPlugin)} with it (cost ${(audit.pluginCost * 100).toFixed(1)}%, ${audit.target}); alert latency p50 ${audit.alertLatencyP50Ms.toFixed(1)} ms p99 ${audit.alertLatencyP99Ms.toFixed(1)} ms`,
   );

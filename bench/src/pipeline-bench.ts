@@ -111,7 +111,7 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   gc?.();
   await saver.save(persona.agentId);
   await new ThreatDetector({ store, contamination: 0.01, seed: 21 }).load(persona.agentId);
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 50; i++) {
     let t0 = performance.now();
     await saver.save(persona.agentId);
     saves.push(performance.now() - t0);
