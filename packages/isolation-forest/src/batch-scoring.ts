@@ -89,7 +89,6 @@ export function addHeapPathLengths(heap: HeapTrees, matrix: RowMajorMatrix, sums
   }
 }
 
-/** The same sums over the pointer layout, for trees too deep to pad. */
 /**
  * The sum of one row's path lengths over all trees, added in tree order (so the result is
  * bit-identical to a tree-by-tree walk). Four trees descend together: their walks are independent
@@ -145,6 +144,7 @@ export function sumPathLengths(trees: TreeArrays, row: ArrayLike<number>): numbe
   return sum;
 }
 
+/** The same sums over the pointer layout, for trees too deep to pad. */
 export function addPointerPathLengths(trees: TreeArrays, matrix: RowMajorMatrix, sums: Float64Array): void {
   const { feature, value, left, roots } = trees;
   const { data, rows, columns } = matrix;

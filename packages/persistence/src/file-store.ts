@@ -13,6 +13,7 @@ import {
   parseAgentId,
   parseOrThrow,
 } from '@harombe/models';
+import { z } from 'zod';
 import { type Compression, open, readHeader, seal } from './envelope.js';
 import { CorruptError, NotFoundError, StoreError } from './errors.js';
 import { resolveKey } from './key.js';
@@ -45,6 +46,18 @@ export interface FileModelStoreOptions {
   now?: () => Date;
 }
 
+const OptionsSchema = z
+  .object({
+    directory: z.string().min(1).optional(),
+    key: z.union([z.instanceof(Uint8Array), z.string(), z.null()]).optional(),
+    compression: z.enum(['none', 'brotli', 'gzip']).optional(),
+    gzip: z.boolean().optional(),
+    allowPlaintext: z.boolean().optional(),
+    durable: z.boolean().optional(),
+    now: z.custom<() => Date>((value) => typeof value === 'function', 'expected a function').optional(),
+  })
+  .strict();
+
 const SUFFIX = '.json';
 const TEMP_SUFFIX = '.tmp';
 
@@ -66,7 +79,8 @@ export class FileModelStore implements ModelStore {
   private readonly now: () => Date;
   private ready: Promise<void> | undefined;
 
-  constructor(options: FileModelStoreOptions = {}) {
+  constructor(input: FileModelStoreOptions = {}) {
+    const options = parseOrThrow(OptionsSchema, input, 'FileModelStore options') as FileModelStoreOptions;
     this.directory = resolve(options.directory ?? defaultModelDirectory());
     this.key = resolveKey(options.key);
     this.compression =

@@ -61,6 +61,14 @@ describe('FileModelStore basics', () => {
     await expect(store.save('a', '../x', {})).rejects.toThrow('kind');
     await expect(store.save('a', 'Detector', {})).rejects.toThrow('lower-case');
   });
+
+  it('validates its options, naming the one at fault', () => {
+    expect(() => new FileModelStore({ compression: 'zstd' as 'gzip' })).toThrow(ValidationError);
+    expect(() => new FileModelStore({ compression: 'zstd' as 'gzip' })).toThrow('compression');
+    expect(() => new FileModelStore({ durable: 'yes' as unknown as boolean })).toThrow('durable');
+    expect(() => new FileModelStore({ directory: '' })).toThrow('directory');
+    expect(() => new FileModelStore({ gzipp: true } as never)).toThrow('gzipp');
+  });
 });
 
 describe('any agent id is safe', () => {
