@@ -72,6 +72,19 @@ export interface DetectionDetail {
   readonly confirmed?: 'normal' | 'anomaly';
 }
 
+/** Options of {@link AnomalyDetector.detectDetailed}. */
+export interface DetectDetailedOptions {
+  /** Enter the event into the agent's activity window after scoring it. Default true. */
+  record?: boolean;
+  /**
+   * Asked, for an event the forest rates LOW or above, whether to explain it (attribution and text,
+   * the costly part of scoring a flagged event). Gets the tail probability and any analyst
+   * confirmation. Default: always. A caller that combines the forest with other evidence passes a
+   * test of the combined verdict, so that events it will not report are not explained.
+   */
+  explainWhen?: (tailProbability: number, confirmed: DetectionDetail['confirmed']) => boolean;
+}
+
 export class AnomalyDetector {
   readonly options: Readonly<z.output<typeof AnomalyDetectorOptionsSchema>>;
   readonly store: ModelStore;
@@ -145,7 +158,7 @@ export class AnomalyDetector {
   }
 
   /** {@link detect} plus the tail probability behind the score. */
-  detectDetailed(agentId: string, input: unknown, options: { record?: boolean } = {}): DetectionDetail {
+  detectDetailed(agentId: string, input: unknown, options: DetectDetailedOptions = {}): DetectionDetail {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     let model = this.models.get(id);
@@ -176,7 +189,7 @@ export class AnomalyDetector {
         tailProbability: 1,
       };
     }
-    const detail = this.evaluate(id, model, event, source, note);
+    const detail = this.evaluate(id, model, event, source, note, options.explainWhen);
     if (options.record !== false && source === 'agent') model.extractor.observe(event);
     return detail;
   }
@@ -400,6 +413,7 @@ export class AnomalyDetector {
     event: SecurityEvent,
     source: ScoringSource,
     note: string,
+    explainWhen: DetectDetailedOptions['explainWhen'],
   ): DetectionDetail {
     const { contamination, threshold, bands } = this.options;
     const scored = model.score(event);
@@ -416,12 +430,18 @@ export class AnomalyDetector {
     if (confirmedAnomaly) anomalyScore = Math.max(anomalyScore, threshold);
     const isAnomaly = anomalyScore >= threshold;
     const threatLevel = levelFor(anomalyScore, isAnomaly, bands);
+    const confirmed = confirmedAnomaly ? 'anomaly' : confirmedNormal ? 'normal' : undefined;
     let contributingFactors: Record<string, number> = {};
     let explanation: string;
-    if (anomalyScore >= bands.low || confirmedAnomaly) {
+    if (
+      (anomalyScore >= bands.low || confirmedAnomaly) &&
+      (explainWhen === undefined || explainWhen(tail, confirmed))
+    ) {
       contributingFactors = this.factors(model, scored);
       explanation = note + this.explain(model, event, scored, contributingFactors);
       if (confirmedAnomaly) explanation += '; matches an event an analyst confirmed as an anomaly';
+    } else if (anomalyScore >= bands.low || confirmedAnomaly) {
+      explanation = `${note}not explained: forest score ${anomalyScore.toFixed(2)}, below LOW once combined with other evidence`;
     } else {
       explanation = `${note}typical for this agent${confirmedNormal ? ' (like an event an analyst confirmed as normal)' : ''}`;
     }
@@ -438,11 +458,7 @@ export class AnomalyDetector {
         source,
       },
       tailProbability: tail,
-      ...(confirmedAnomaly
-        ? { confirmed: 'anomaly' as const }
-        : confirmedNormal
-          ? { confirmed: 'normal' as const }
-          : {}),
+      ...(confirmed ? { confirmed } : {}),
     };
   }
 

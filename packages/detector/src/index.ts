@@ -3,6 +3,7 @@ export { calibratedScore, tailOfScore } from './calibration.js';
 export {
   AnomalyDetector,
   DETECTOR_KIND,
+  type DetectDetailedOptions,
   type DetectionDetail,
   DetectorError,
   type TrainOptions,

@@ -81,6 +81,27 @@ describe('the spec scenarios', () => {
     expect(result.explanation).toMatch(/never seen for this agent|rarely fails|at 03:00/);
   });
 
+  it('explains only when asked (explainWhen), with the same score either way', () => {
+    const asked: number[] = [];
+    const skipped = trained().detectDetailed('agent-123', suspicious, {
+      record: false,
+      explainWhen: (tail) => {
+        asked.push(tail);
+        return false;
+      },
+    });
+    const explained = trained().detectDetailed('agent-123', suspicious, {
+      record: false,
+      explainWhen: () => true,
+    });
+    expect(asked).toEqual([skipped.tailProbability]);
+    expect(skipped.result.anomalyScore).toBe(explained.result.anomalyScore);
+    expect(skipped.result.contributingFactors).toEqual({});
+    expect(skipped.result.explanation).toMatch(/^not explained: forest score [01]\.\d\d/);
+    expect(Object.keys(explained.result.contributingFactors).length).toBeGreaterThan(0);
+    expect(explained.result.explanation).toBe(trained().detect('agent-123', suspicious).explanation);
+  });
+
   it('does not train below minEvents and says why', () => {
     const detector = new AnomalyDetector({ store: new MemoryModelStore() });
     const result = detector.train('tiny', specHistory().slice(0, 5));

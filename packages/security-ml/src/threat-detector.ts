@@ -12,6 +12,7 @@ import {
   AnomalyDetector,
   type AnomalyDetectorOptions,
   calibratedScore,
+  type DetectionDetail,
   DetectorError,
   type TrainResult,
 } from '@harombe/detector';
@@ -172,11 +173,8 @@ export class ThreatDetector {
   assess(agentId: string, input: unknown, options: AssessOptions = {}): ThreatAssessment {
     const event = ensureSecurityEvent(input);
     const record = options.record !== false;
-    const {
-      result: ml,
-      tailProbability: mlTail,
-      confirmed,
-    } = this.detector.detectDetailed(agentId, event, { record });
+    // The baseline first: the forest then explains an event only if the combined verdict is LOW or
+    // above (explanations are the costly part of a flagged event; below LOW nobody reads them).
     const tails = this.learner.tailProbabilities(agentId, event);
     let baselineTail = 1;
     let strongest: keyof BaselineScores | undefined;
@@ -189,10 +187,20 @@ export class ThreatDetector {
       }
       baselineTail = Math.min(1, baselineTail * BASELINE_DIMENSIONS);
     }
-    let tail = Math.min(1, 2 * Math.min(mlTail, baselineTail));
-    // The analyst's word on near-identical events overrides both channels.
-    if (confirmed === 'normal') tail = Math.max(tail, Math.min(1, 2 * this.contamination));
-    if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
+    const {
+      result: ml,
+      tailProbability: mlTail,
+      confirmed,
+    } = this.detector.detectDetailed(agentId, event, {
+      record,
+      explainWhen: (forestTail, verdict) =>
+        calibratedScore(
+          this.combine(forestTail, baselineTail, verdict),
+          this.contamination,
+          this.threshold,
+        ) >= this.bands.low,
+    });
+    const tail = this.combine(mlTail, baselineTail, confirmed);
     const threatScore = calibratedScore(tail, this.contamination, this.threshold);
     const isThreat = threatScore >= this.threshold;
     const level = threatLevelForScore(threatScore, this.bands);
@@ -299,6 +307,17 @@ export class ThreatDetector {
       );
     }
     return artifact.data;
+  }
+
+  /**
+   * The combined tail: twice the smaller of the two channels' tails (capped at 1), then the analyst's
+   * word on near-identical events, which overrides both.
+   */
+  private combine(mlTail: number, baselineTail: number, confirmed: DetectionDetail['confirmed']): number {
+    let tail = Math.min(1, 2 * Math.min(mlTail, baselineTail));
+    if (confirmed === 'normal') tail = Math.max(tail, Math.min(1, 2 * this.contamination));
+    if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
+    return tail;
   }
 
   private explain(

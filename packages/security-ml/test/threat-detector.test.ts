@@ -102,6 +102,31 @@ describe('ThreatDetector on the spec examples', () => {
     expect(rest.length).toBeGreaterThan(400); // enough for profile refreshes on both sides
   });
 
+  it('explains the forest’s part exactly when the combined verdict is LOW or above', () => {
+    const fleet = generateFleet({ seed: 9, agents: 4, historyDays: 21, liveDays: 7 });
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 7 });
+    for (const p of fleet.personas) {
+      const history = fleet.history.filter((e) => e.agentId === p.agentId).map((e) => e.event);
+      threats.train(p.agentId, history, { timeZone: p.timeZone });
+    }
+    const counts = { explained: 0, skipped: 0 };
+    for (const { agentId, event } of fleet.live) {
+      const a = threats.assess(agentId, event);
+      if (a.ml.anomalyScore < 0.5) continue;
+      if (a.threatScore >= 0.5) {
+        counts.explained++;
+        expect(Object.keys(a.ml.contributingFactors).length).toBeGreaterThan(0);
+        expect(a.ml.explanation).not.toContain('not explained');
+      } else {
+        counts.skipped++;
+        expect(a.ml.contributingFactors).toEqual({});
+        expect(a.explanation).toContain('not explained');
+      }
+    }
+    expect(counts.explained).toBeGreaterThan(10);
+    expect(counts.skipped).toBeGreaterThan(0);
+  });
+
   it('replaces an agent’s baseline when trained again', () => {
     const threats = trainedOnSpec();
     threats.train('agent-123', specHistory);
