@@ -433,14 +433,12 @@ export class AnomalyDetector {
     const confirmed = confirmedAnomaly ? 'anomaly' : confirmedNormal ? 'normal' : undefined;
     let contributingFactors: Record<string, number> = {};
     let explanation: string;
-    if (
-      (anomalyScore >= bands.low || confirmedAnomaly) &&
-      (explainWhen === undefined || explainWhen(tail, confirmed))
-    ) {
+    const unusual = anomalyScore >= bands.low || confirmedAnomaly;
+    if (unusual && (explainWhen === undefined || explainWhen(tail, confirmed))) {
       contributingFactors = this.factors(model, scored);
       explanation = note + this.explain(model, event, scored, contributingFactors);
       if (confirmedAnomaly) explanation += '; matches an event an analyst confirmed as an anomaly';
-    } else if (anomalyScore >= bands.low || confirmedAnomaly) {
+    } else if (unusual) {
       explanation = `${note}not explained: forest score ${anomalyScore.toFixed(2)}, below LOW once combined with other evidence`;
     } else {
       explanation = `${note}typical for this agent${confirmedNormal ? ' (like an event an analyst confirmed as normal)' : ''}`;

@@ -41,15 +41,6 @@ const ThreatModelSchema = z.object({
   detector: z.unknown(),
   baseline: z.unknown(),
 });
-const BASELINE_KEYS: readonly (keyof BaselineScores)[] = [
-  'temporal',
-  'resource',
-  'duration',
-  'eventType',
-  'rate',
-  'failure',
-];
-const BASELINE_DIMENSIONS = BASELINE_KEYS.length;
 
 export interface ThreatDetectorOptions {
   /** Where models are saved (default `~/.harombe/models`); ignored with `store`. */
@@ -123,6 +114,9 @@ const DIMENSION_LABEL: Record<keyof BaselineScores, string> = {
   rate: 'calls in the last hour',
   failure: 'failures in the last hour',
 };
+/** The baseline's dimensions, in the order its scores list them. */
+const BASELINE_KEYS = Object.keys(DIMENSION_LABEL) as (keyof BaselineScores)[];
+const BASELINE_DIMENSIONS = BASELINE_KEYS.length;
 
 export class ThreatDetector {
   readonly detector: AnomalyDetector;
