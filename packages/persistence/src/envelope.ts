@@ -174,8 +174,11 @@ function firstIssue(error: z.ZodError): string {
   return `header field "${issue.path.join('.')}": ${issue.message}`;
 }
 
-/** Splits and checks the header (version, schema, length), without verifying the body. */
-function parse(file: Buffer, location: string): Parsed {
+/**
+ * Splits and checks the header (version, schema and, with `wholeFile`, the body's length), without
+ * verifying the body. Without `wholeFile`, `file` may be just the start of a version 2 file.
+ */
+function parse(file: Buffer, location: string, wholeFile = true): Parsed {
   const end = file.indexOf(NEWLINE);
   let json: unknown;
   try {
@@ -213,7 +216,7 @@ function parse(file: Buffer, location: string): Parsed {
   if (!parsed.success) throw new CorruptError(firstIssue(parsed.error), location);
   const { nonce, tag, bodyBytes, ...header } = parsed.data;
   const payload = end < 0 ? Buffer.alloc(0) : file.subarray(end + 1);
-  if (payload.length !== bodyBytes) {
+  if (wholeFile && payload.length !== bodyBytes) {
     throw new CorruptError(
       `body has ${payload.length} bytes, the header says ${bodyBytes} (truncated or appended to)`,
       location,
@@ -222,9 +225,20 @@ function parse(file: Buffer, location: string): Parsed {
   return { header, headerText: headerTextV2(parsed.data), nonce, tag, payload };
 }
 
-/** The header of a file of either version (for listing), or a `CorruptError`/`UnsupportedVersionError`. */
-export function readHeader(file: Buffer, location: string): Header {
-  return parse(file, location).header;
+/**
+ * The header of a file of either version (for listing), from the start of the file (a version 2
+ * header line) or the whole file (version 1). `CorruptError`/`UnsupportedVersionError` otherwise.
+ */
+export function readHeader(start: Buffer, location: string): Header {
+  return parse(start, location, false).header;
+}
+
+/** Bytes that always hold a version 2 header line (an agent id of 4,096 characters, JSON-escaped, included). */
+export const HEADER_BYTES = 64 * 1024;
+
+/** Whether `start` (the first bytes of a file, `HEADER_BYTES` at most) is enough for {@link readHeader}. */
+export function holdsHeader(start: Buffer): boolean {
+  return start.includes(NEWLINE) || start.length < HEADER_BYTES;
 }
 
 /** Verifies and decodes a file of either version into its header and body. */

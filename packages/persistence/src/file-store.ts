@@ -14,7 +14,7 @@ import {
   parseOrThrow,
 } from '@harombe/models';
 import { z } from 'zod';
-import { type Compression, open, readHeader, seal } from './envelope.js';
+import { type Compression, HEADER_BYTES, holdsHeader, open, readHeader, seal } from './envelope.js';
 import { CorruptError, NotFoundError, StoreError } from './errors.js';
 import { resolveKey } from './key.js';
 
@@ -181,7 +181,7 @@ export class FileModelStore implements ModelStore {
       if (!match || (k !== undefined && match[1] !== k)) continue;
       const location = join(this.directory, name);
       try {
-        const header = readHeader(await readFile(location), location);
+        const header = readHeader(await this.readStart(location), location);
         if (header.kind === match[1]) {
           refs.push({ agentId: header.agentId, kind: match[1]!, location });
         }
@@ -216,6 +216,20 @@ export class FileModelStore implements ModelStore {
       }
     }
     return removed;
+  }
+
+  /** The file's first bytes when they hold its header line (version 2), else the whole file. */
+  private async readStart(location: string): Promise<Buffer> {
+    const handle = await openFile(location, 'r');
+    try {
+      const chunk = Buffer.alloc(HEADER_BYTES);
+      const { bytesRead } = await handle.read(chunk, 0, HEADER_BYTES, 0);
+      const start = chunk.subarray(0, bytesRead);
+      if (holdsHeader(start)) return start;
+    } finally {
+      await handle.close();
+    }
+    return readFile(location);
   }
 
   private ensureDirectory(): Promise<void> {

@@ -210,6 +210,10 @@ describe('format and verification', () => {
     writeFileSync(location, legacy);
     expect(await store.load('agent/../one', 'detector')).toEqual(model);
     expect((await store.list()).map((r) => r.agentId)).toEqual(['agent/../one']);
+    // A version 1 file larger than the bytes a version 2 header fits in is listed too.
+    const big = await store.save('big', 'baseline', { placeholder: true });
+    writeFileSync(big.location, versionOneFile('big', 'baseline', { pad: 'x'.repeat(100_000) }));
+    expect((await store.list('baseline')).map((r) => r.agentId)).toEqual(['big']);
     writeFileSync(location, legacy.replace('[1,2,3]', '[1,2,4]'));
     await expect(store.load('agent/../one', 'detector')).rejects.toThrow('SHA-256 mismatch');
     // Saving again upgrades the file to version 2.
