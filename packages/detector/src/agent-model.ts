@@ -11,6 +11,7 @@ import { IsolationForest } from '@harombe/isolation-forest';
 import type { SecurityEvent } from '@harombe/models';
 import { z } from 'zod';
 import { buildTailTable, type TailTable, tailProbability } from './calibration.js';
+import { FactorDescriber } from './describe.js';
 
 export const DETECTOR_FORMAT = 'harombe.detector';
 export const DETECTOR_FORMAT_VERSION = 1;
@@ -138,6 +139,7 @@ export class AgentModel {
   private readonly scratch: Float64Array;
   /** How many leading features describe the event itself (the rest are window features). */
   private readonly eventFeatures: number;
+  private factorDescriber: FactorDescriber | undefined;
 
   constructor(
     readonly agentId: string,
@@ -150,6 +152,12 @@ export class AgentModel {
     this.scratch = new Float64Array(extractor.dimension);
     const windowNames = new Set(WINDOW_FEATURES.map((f) => f.name));
     this.eventFeatures = extractor.featureNames.filter((name) => !windowNames.has(name)).length;
+  }
+
+  /** Words for this model's attributions (built on the first explanation). */
+  get describer(): FactorDescriber {
+    this.factorDescriber ??= new FactorDescriber(this.extractor);
+    return this.factorDescriber;
   }
 
   /** Fits features, forest and calibration on events (at least 2). */

@@ -1,7 +1,6 @@
 // AnomalyDetector: one isolation-forest model per agent over its event features, calibrated on the
 // agent's own out-of-bag training scores, explained from the forest's attributions, taught by
 // analyst feedback, persisted through a ModelStore, and backed by a fleet model for cold starts.
-import { WINDOW_FEATURES } from '@harombe/features';
 import {
   type AnomalyResult,
   ensureSecurityEvent,
@@ -26,7 +25,6 @@ import {
   SerializedDetectorModelSchema,
 } from './agent-model.js';
 import { calibratedScore } from './calibration.js';
-import { describeFactor } from './describe.js';
 import { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema } from './options.js';
 
 /** The artifact kind under which detector models are stored. */
@@ -34,11 +32,6 @@ export const DETECTOR_KIND = 'detector';
 /** Events pooled from all agents for the fleet model. */
 const FLEET_RESERVOIR = 10_000;
 const FLEET_ID = '(fleet)';
-/** Factors with at least this share are named in explanations. */
-const FACTOR_SHARE = 0.1;
-const MAX_FACTORS = 3;
-/** Window features are explained one by one (each is its own measure), not grouped by source. */
-const WINDOW_NAMES: ReadonlySet<string> = new Set(WINDOW_FEATURES.map((f) => f.name));
 
 /** Per-agent training options. */
 export interface TrainOptions {
@@ -435,8 +428,9 @@ export class AnomalyDetector {
     let explanation: string;
     const unusual = anomalyScore >= bands.low || confirmedAnomaly;
     if (unusual && (explainWhen === undefined || explainWhen(tail, confirmed))) {
-      contributingFactors = this.factors(model, scored);
-      explanation = note + this.explain(model, event, scored, contributingFactors);
+      const shares = this.shares(model, scored);
+      contributingFactors = factorsOf(model, shares);
+      explanation = note + model.describer.explain(shares, event, scored.vector);
       if (confirmedAnomaly) explanation += '; matches an event an analyst confirmed as an anomaly';
     } else if (unusual) {
       explanation = `${note}not explained: forest score ${anomalyScore.toFixed(2)}, below LOW once combined with other evidence`;
@@ -460,54 +454,30 @@ export class AnomalyDetector {
     };
   }
 
-  /** Forest attribution shares, blended with the features the forest could not see when they moved. */
-  private factors(model: AgentModel, scored: ReturnType<AgentModel['score']>): Record<string, number> {
-    const infos = model.extractor.features;
-    const shares = model.forest.explain(scored.vector).shares;
-    const combined = new Float64Array(shares.length);
+  /**
+   * Forest attribution shares, blended with the features the forest could not see when they moved;
+   * normalised to sum to 1.
+   */
+  private shares(model: AgentModel, scored: ReturnType<AgentModel['score']>): Float64Array {
+    const combined = model.forest.explain(scored.vector).shares;
     const forestWeight = -Math.log(Math.max(scored.forestTail, 1e-300));
     const noveltyWeight = scored.novel.length ? -Math.log(Math.max(scored.noveltyTail, 1e-300)) : 0;
     const total = forestWeight + noveltyWeight || 1;
-    for (let i = 0; i < shares.length; i++) combined[i] = (shares[i]! * forestWeight) / total;
+    for (let i = 0; i < combined.length; i++) combined[i] = (combined[i]! * forestWeight) / total;
     for (const index of scored.novel) combined[index]! += noveltyWeight / total / scored.novel.length;
-    const factors: Record<string, number> = {};
-    const sum = combined.reduce((a, b) => a + b, 0) || 1;
-    for (let i = 0; i < combined.length; i++) {
-      const share = combined[i]! / sum;
-      if (share > 0) factors[infos[i]!.name] = share;
-    }
-    return factors;
+    let sum = 0;
+    for (let i = 0; i < combined.length; i++) sum += combined[i]!;
+    for (let i = 0; i < combined.length; i++) combined[i] = combined[i]! / (sum || 1);
+    return combined;
   }
+}
 
-  private explain(
-    model: AgentModel,
-    event: SecurityEvent,
-    scored: ReturnType<AgentModel['score']>,
-    factors: Record<string, number>,
-  ): string {
-    const infos = model.extractor.features;
-    // Group features that describe one thing (hour_sin/hour_cos, the weekday features).
-    const groups = new Map<string, { share: number; index: number }>();
-    infos.forEach((info, index) => {
-      const share = factors[info.name] ?? 0;
-      if (share === 0) return;
-      const key =
-        info.source === 'weekend' ? 'weekday' : WINDOW_NAMES.has(info.name) ? info.name : info.source;
-      const group = groups.get(key);
-      if (group) {
-        group.share += share;
-        if (share > (factors[infos[group.index]!.name] ?? 0)) group.index = index;
-      } else groups.set(key, { share, index });
-    });
-    const top = [...groups.values()]
-      .filter((g) => g.share >= FACTOR_SHARE)
-      .sort((a, b) => b.share - a.share)
-      .slice(0, MAX_FACTORS);
-    if (top.length === 0) return 'unusual for this agent, with no single dominant factor';
-    return top
-      .map((g) => describeFactor(infos[g.index]!.name, event, scored.vector, g.index, model.extractor))
-      .join('; ');
-  }
+/** The shares above zero, by feature name. */
+function factorsOf(model: AgentModel, shares: Float64Array): Record<string, number> {
+  const infos = model.extractor.features;
+  const factors: Record<string, number> = {};
+  for (let i = 0; i < shares.length; i++) if (shares[i]! > 0) factors[infos[i]!.name] = shares[i]!;
+  return factors;
 }
 
 function levelFor(score: number, isAnomaly: boolean, bands: ThreatBands): ThreatLevel {
