@@ -224,7 +224,8 @@ export class AgentModel {
   /** Rough bytes held, for the cache budget. */
   estimatedBytes(): number {
     const nodes = this.forest.nodeCount;
-    return nodes * 24 + this.reservoir.length * 400 + this.extractor.dimension * 64 + 16_384;
+    // 12 bytes a node, 4 more once the model has explained an event.
+    return nodes * 16 + this.reservoir.length * 400 + this.extractor.dimension * 64 + 16_384;
   }
 
   toJSON(): SerializedDetectorModel {

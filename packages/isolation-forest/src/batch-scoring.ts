@@ -5,7 +5,7 @@
 // pointers to load. A leaf above the bottom level becomes a chain of pass-through nodes (threshold
 // +Infinity, always left) ending at its value. The copy is built lazily, only for large batches.
 import type { RowMajorMatrix } from './matrix.js';
-import type { TreeArrays } from './trees.js';
+import { featureOf, leftOf, type TreeArrays } from './trees.js';
 
 /** Deepest trees we pad: 2^12 leaves per tree keeps the copy under ~8 MB for 100 trees. */
 export const MAX_HEAP_DEPTH = 12;
@@ -43,11 +43,11 @@ export function buildHeapTrees(trees: TreeArrays, depth: number): HeapTrees {
         leafValue[leafBase + h] = trees.value[node]!;
         continue;
       }
-      const f = trees.feature[node]!;
-      if (f >= 0) {
-        feature[internalBase + h] = f;
+      if (trees.meta[node]! >= 0) {
+        const left = leftOf(trees, node);
+        feature[internalBase + h] = featureOf(trees, node);
         threshold[internalBase + h] = trees.value[node]!;
-        stack.push(2 * h + 2, trees.left[node]! + 1, level + 1, 2 * h + 1, trees.left[node]!, level + 1);
+        stack.push(2 * h + 2, left + 1, level + 1, 2 * h + 1, left, level + 1);
       } else {
         feature[internalBase + h] = 0;
         threshold[internalBase + h] = Number.POSITIVE_INFINITY;
@@ -95,7 +95,8 @@ export function addHeapPathLengths(heap: HeapTrees, matrix: RowMajorMatrix, sums
  * chains of loads, which the CPU overlaps; a third faster than one tree at a time.
  */
 export function sumPathLengths(trees: TreeArrays, row: ArrayLike<number>): number {
-  const { feature, value, left, roots } = trees;
+  const { meta, value, roots, featureBits } = trees;
+  const mask = (1 << featureBits) - 1;
   const count = roots.length;
   let sum = 0;
   let t = 0;
@@ -104,27 +105,27 @@ export function sumPathLengths(trees: TreeArrays, row: ArrayLike<number>): numbe
     let b = roots[t + 1]!;
     let c = roots[t + 2]!;
     let d = roots[t + 3]!;
-    let fa = feature[a]!;
-    let fb = feature[b]!;
-    let fc = feature[c]!;
-    let fd = feature[d]!;
-    // Leaves have feature -1: the AND is negative only when all four walks reached a leaf.
-    while ((fa & fb & fc & fd) >= 0) {
-      if (fa >= 0) {
-        a = left[a]! + (((row[fa]! > value[a]!) as unknown as number) | 0);
-        fa = feature[a]!;
+    let ma = meta[a]!;
+    let mb = meta[b]!;
+    let mc = meta[c]!;
+    let md = meta[d]!;
+    // Leaves have negative words: the AND is negative only when all four walks reached a leaf.
+    while ((ma & mb & mc & md) >= 0) {
+      if (ma >= 0) {
+        a += (ma >> featureBits) + (((row[ma & mask]! > value[a]!) as unknown as number) | 0);
+        ma = meta[a]!;
       }
-      if (fb >= 0) {
-        b = left[b]! + (((row[fb]! > value[b]!) as unknown as number) | 0);
-        fb = feature[b]!;
+      if (mb >= 0) {
+        b += (mb >> featureBits) + (((row[mb & mask]! > value[b]!) as unknown as number) | 0);
+        mb = meta[b]!;
       }
-      if (fc >= 0) {
-        c = left[c]! + (((row[fc]! > value[c]!) as unknown as number) | 0);
-        fc = feature[c]!;
+      if (mc >= 0) {
+        c += (mc >> featureBits) + (((row[mc & mask]! > value[c]!) as unknown as number) | 0);
+        mc = meta[c]!;
       }
-      if (fd >= 0) {
-        d = left[d]! + (((row[fd]! > value[d]!) as unknown as number) | 0);
-        fd = feature[d]!;
+      if (md >= 0) {
+        d += (md >> featureBits) + (((row[md & mask]! > value[d]!) as unknown as number) | 0);
+        md = meta[d]!;
       }
     }
     sum += value[a]!;
@@ -132,36 +133,32 @@ export function sumPathLengths(trees: TreeArrays, row: ArrayLike<number>): numbe
     sum += value[c]!;
     sum += value[d]!;
   }
-  for (; t < count; t++) {
-    let node = roots[t]!;
-    let f = feature[node]!;
-    while (f >= 0) {
-      node = left[node]! + (((row[f]! > value[node]!) as unknown as number) | 0);
-      f = feature[node]!;
-    }
-    sum += value[node]!;
-  }
+  for (; t < count; t++) sum += value[leafOf(trees, roots[t]!, row, 0)]!;
   return sum;
+}
+
+/** The leaf a row reaches from `root`; `offset` is where the row starts in `row`. */
+export function leafOf(trees: TreeArrays, root: number, row: ArrayLike<number>, offset: number): number {
+  const { meta, value, featureBits } = trees;
+  const mask = (1 << featureBits) - 1;
+  let node = root;
+  let m = meta[node]!;
+  while (m >= 0) {
+    node += (m >> featureBits) + (((row[offset + (m & mask)]! > value[node]!) as unknown as number) | 0);
+    m = meta[node]!;
+  }
+  return node;
 }
 
 /** The same sums over the pointer layout, for trees too deep to pad. */
 export function addPointerPathLengths(trees: TreeArrays, matrix: RowMajorMatrix, sums: Float64Array): void {
-  const { feature, value, left, roots } = trees;
+  const { value, roots } = trees;
   const { data, rows, columns } = matrix;
   for (let blockStart = 0; blockStart < rows; blockStart += BLOCK_ROWS) {
     const blockEnd = Math.min(rows, blockStart + BLOCK_ROWS);
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t]!;
-      for (let r = blockStart; r < blockEnd; r++) {
-        const o = r * columns;
-        let node = root;
-        let f = feature[node]!;
-        while (f >= 0) {
-          node = left[node]! + (((data[o + f]! > value[node]!) as unknown as number) | 0);
-          f = feature[node]!;
-        }
-        sums[r]! += value[node]!;
-      }
+      for (let r = blockStart; r < blockEnd; r++) sums[r]! += value[leafOf(trees, root, data, r * columns)]!;
     }
   }
 }

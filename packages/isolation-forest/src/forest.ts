@@ -5,6 +5,7 @@ import {
   addPointerPathLengths,
   buildHeapTrees,
   type HeapTrees,
+  leafOf,
   MAX_HEAP_DEPTH,
   sumPathLengths,
 } from './batch-scoring.js';
@@ -14,7 +15,7 @@ import { type IsolationForestOptions, type ResolvedOptions, resolveOptions } fro
 import { averagePathLength } from './path-length.js';
 import { Random } from './random.js';
 import { decodeForest, encodeForest, type SerializedForest } from './serialization.js';
-import { growTree, type TreeArrays, TreeBuffer, TreeScratch } from './trees.js';
+import { growTree, leafSizeOf, leftOf, type TreeArrays, TreeBuffer, TreeScratch } from './trees.js';
 
 /** Batches at least this large are scored over the padded heap copy of the trees. */
 const HEAP_MIN_ROWS = 2048;
@@ -90,7 +91,7 @@ export class IsolationForest {
 
   /** Total nodes over all trees (a measure of the model's size). */
   get nodeCount(): number {
-    return this.fittedState('nodeCount').trees.feature.length;
+    return this.fittedState('nodeCount').trees.meta.length;
   }
 
   /** Scores above this are outliers: 0.5 for `contamination: 'auto'`, else a training-score quantile. */
@@ -149,7 +150,7 @@ export class IsolationForest {
     const sums = new Float64Array(chosen.length);
     const counts = new Int32Array(chosen.length);
     const excluded = new Uint8Array(chosen.length);
-    const { feature, value, left, roots } = trees;
+    const { value, roots } = trees;
     const { data, columns } = matrix;
     for (let t = 0; t < roots.length; t++) {
       for (let i = 0; i < psi; i++) {
@@ -162,14 +163,7 @@ export class IsolationForest {
           excluded[i] = 0;
           continue;
         }
-        const offset = chosen[i]! * columns;
-        let node = root;
-        let f = feature[node]!;
-        while (f >= 0) {
-          node = left[node]! + (((data[offset + f]! > value[node]!) as unknown as number) | 0);
-          f = feature[node]!;
-        }
-        sums[i]! += value[node]!;
+        sums[i]! += value[leafOf(trees, root, data, chosen[i]! * columns)]!;
         counts[i]!++;
       }
     }
@@ -225,7 +219,8 @@ export class IsolationForest {
   explain(row: ArrayLike<number>): ForestExplanation {
     const state = this.fittedState('explain');
     checkRow(row, state.nFeatures, 'IsolationForest.explain');
-    const { feature, value, left, roots } = state.trees;
+    const { meta, value, roots, featureBits } = state.trees;
+    const mask = (1 << featureBits) - 1;
     this.isolationBits ??= computeIsolationBits(state.trees);
     const bits = this.isolationBits;
     const credit = new Float64Array(state.nFeatures);
@@ -241,38 +236,38 @@ export class IsolationForest {
       let b = roots[t + 1]!;
       let c = roots[t + 2]!;
       let d = roots[t + 3]!;
-      let fa = feature[a]!;
-      let fb = feature[b]!;
-      let fc = feature[c]!;
-      let fd = feature[d]!;
+      let ma = meta[a]!;
+      let mb = meta[b]!;
+      let mc = meta[c]!;
+      let md = meta[d]!;
       let sa = 0;
       let sb = stride;
       let sc = 2 * stride;
       let sd = 3 * stride;
-      while ((fa & fb & fc & fd) >= 0) {
-        if (fa >= 0) {
-          a = left[a]! + (((row[fa]! > value[a]!) as unknown as number) | 0);
-          paths[sa] = fa;
+      while ((ma & mb & mc & md) >= 0) {
+        if (ma >= 0) {
+          a += (ma >> featureBits) + (((row[ma & mask]! > value[a]!) as unknown as number) | 0);
+          paths[sa] = ma & mask;
           pathBits[sa++] = bits[a]!;
-          fa = feature[a]!;
+          ma = meta[a]!;
         }
-        if (fb >= 0) {
-          b = left[b]! + (((row[fb]! > value[b]!) as unknown as number) | 0);
-          paths[sb] = fb;
+        if (mb >= 0) {
+          b += (mb >> featureBits) + (((row[mb & mask]! > value[b]!) as unknown as number) | 0);
+          paths[sb] = mb & mask;
           pathBits[sb++] = bits[b]!;
-          fb = feature[b]!;
+          mb = meta[b]!;
         }
-        if (fc >= 0) {
-          c = left[c]! + (((row[fc]! > value[c]!) as unknown as number) | 0);
-          paths[sc] = fc;
+        if (mc >= 0) {
+          c += (mc >> featureBits) + (((row[mc & mask]! > value[c]!) as unknown as number) | 0);
+          paths[sc] = mc & mask;
           pathBits[sc++] = bits[c]!;
-          fc = feature[c]!;
+          mc = meta[c]!;
         }
-        if (fd >= 0) {
-          d = left[d]! + (((row[fd]! > value[d]!) as unknown as number) | 0);
-          paths[sd] = fd;
+        if (md >= 0) {
+          d += (md >> featureBits) + (((row[md & mask]! > value[d]!) as unknown as number) | 0);
+          paths[sd] = md & mask;
           pathBits[sd++] = bits[d]!;
-          fd = feature[d]!;
+          md = meta[d]!;
         }
       }
       sum += addCredit(credit, paths, pathBits, 0, sa, value[a]!);
@@ -282,13 +277,13 @@ export class IsolationForest {
     }
     for (; t < roots.length; t++) {
       let node = roots[t]!;
-      let f = feature[node]!;
+      let m = meta[node]!;
       let steps = 0;
-      while (f >= 0) {
-        node = left[node]! + (((row[f]! > value[node]!) as unknown as number) | 0);
-        paths[steps] = f;
+      while (m >= 0) {
+        node += (m >> featureBits) + (((row[m & mask]! > value[node]!) as unknown as number) | 0);
+        paths[steps] = m & mask;
         pathBits[steps++] = bits[node]!;
-        f = feature[node]!;
+        m = meta[node]!;
       }
       sum += addCredit(credit, paths, pathBits, 0, steps, value[node]!);
     }
@@ -380,7 +375,7 @@ function buildTrees(
 ): TreeArrays {
   const { data, rows, columns } = matrix;
   const scratch = new TreeScratch(psi, columns, maxDepth);
-  const buffer = new TreeBuffer(nEstimators * Math.min(2 * psi, 2 ** (maxDepth + 1)));
+  const buffer = new TreeBuffer(nEstimators * Math.min(2 * psi, 2 ** (maxDepth + 1)), columns);
   const roots = new Int32Array(nEstimators);
   // A partial Fisher-Yates shuffle over one permutation draws each subsample without replacement.
   const permutation = new Int32Array(rows);
@@ -421,13 +416,13 @@ function chooseRows(n: number, maxRows: number, seed: number): Int32Array {
  * sums leaf sizes up the tree.
  */
 function computeIsolationBits(trees: TreeArrays): Float32Array {
-  const { feature, left, leafSize } = trees;
-  const size = new Float64Array(feature.length);
-  const bits = new Float32Array(feature.length);
-  for (let node = feature.length - 1; node >= 0; node--) {
-    if (feature[node]! < 0) size[node] = leafSize[node]!;
+  const { meta } = trees;
+  const size = new Float64Array(meta.length);
+  const bits = new Float32Array(meta.length);
+  for (let node = meta.length - 1; node >= 0; node--) {
+    if (meta[node]! < 0) size[node] = leafSizeOf(trees, node);
     else {
-      const l = left[node]!;
+      const l = leftOf(trees, node);
       size[node] = size[l]! + size[l + 1]!;
       bits[l] = Math.log2(size[node]! / size[l]!);
       bits[l + 1] = Math.log2(size[node]! / size[l + 1]!);

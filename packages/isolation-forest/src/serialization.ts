@@ -6,7 +6,7 @@ import { ModelFormatError } from './errors.js';
 import type { FittedState } from './forest.js';
 import type { IsolationForestOptions, ResolvedOptions } from './options.js';
 import { averagePathLength } from './path-length.js';
-import { TreeBuffer } from './trees.js';
+import { featureOf, leafSizeOf, leftOf, TreeBuffer } from './trees.js';
 
 export const FOREST_FORMAT = 'harombe.isolation-forest';
 export const FOREST_FORMAT_VERSION = 1;
@@ -231,10 +231,11 @@ function headerText(h: {
 }
 
 export function encodeForest(state: FittedState, options: ResolvedOptions): SerializedForest {
-  const { feature, value, left, leafSize, roots } = state.trees;
+  const trees = state.trees;
+  const { meta, value, roots } = trees;
   const fWidth = featureWidth(state.nFeatures);
   const lWidth = leafWidth(state.psi);
-  const structure = new Uint8Array(Math.ceil(feature.length / 8));
+  const structure = new Uint8Array(Math.ceil(meta.length / 8));
   const features = new ByteWriter();
   const thresholds = new ByteWriter();
   const wide = new ByteWriter();
@@ -246,9 +247,9 @@ export function encodeForest(state: FittedState, options: ResolvedOptions): Seri
     stack.push(roots[t]!);
     while (stack.length > 0) {
       const node = stack.pop()!;
-      if (feature[node]! >= 0) {
+      if (meta[node]! >= 0) {
         structure[position >> 3]! |= 1 << (position & 7);
-        features.uint(feature[node]!, fWidth);
+        features.uint(featureOf(trees, node), fWidth);
         const threshold = value[node]!;
         if (Math.fround(threshold) === threshold) thresholds.float32(threshold);
         else {
@@ -257,9 +258,10 @@ export function encodeForest(state: FittedState, options: ResolvedOptions): Seri
           wide.float64(threshold);
         }
         internal++;
-        stack.push(left[node]! + 1, left[node]!);
+        const left = leftOf(trees, node);
+        stack.push(left + 1, left);
       } else {
-        leaves.uint(leafSize[node]! - 1, lWidth);
+        leaves.uint(leafSizeOf(trees, node) - 1, lWidth);
       }
       position++;
     }
@@ -272,7 +274,7 @@ export function encodeForest(state: FittedState, options: ResolvedOptions): Seri
     leaves.result(),
   ] as const;
   const header = { options, nFeatures: state.nFeatures, psi: state.psi, maxDepth: state.maxDepth };
-  const full = { ...header, threshold: state.threshold, nodeCount: feature.length };
+  const full = { ...header, threshold: state.threshold, nodeCount: meta.length };
   return {
     format: FOREST_FORMAT,
     version: FOREST_FORMAT_VERSION,
@@ -403,7 +405,7 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
   const leafSizes = decodeValues(leafBytes, lWidth, false);
   const wide = new ByteReader(wideBytes, 'wideThresholds');
   const nTrees = model.options.nEstimators;
-  const buffer = new TreeBuffer(model.nodeCount);
+  const buffer = new TreeBuffer(model.nodeCount, model.nFeatures);
   const roots = new Int32Array(nTrees);
   // Expected path lengths of leaves by size, computed once.
   const pathOfSize = new Float64Array(model.psi + 1);

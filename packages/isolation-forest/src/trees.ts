@@ -1,41 +1,64 @@
-// Isolation trees stored flat: one set of typed arrays holds every node of every tree. A node is
-// a leaf when `feature[node] < 0`; then `value[node]` is its path length depth + c(size).
-// Otherwise `value[node]` is the split threshold, and the children are `left[node]` and
-// `left[node] + 1` (points with x[feature] <= threshold go left).
+// Isolation trees stored flat: two typed arrays hold every node of every tree. A node's `meta`
+// word says what it is. A leaf has a negative word, ~size (its training points); `value` is its
+// path length depth + c(size). A split has (left - node) << featureBits | feature, and `value` is
+// its threshold: the children are `left` and `left + 1` (points with x[feature] <= threshold go
+// left). One word instead of three arrays (feature, left, leaf size): a descent touches two cache
+// lines per node, and a node takes 12 bytes.
+import { ForestInputError } from './errors.js';
 import { averagePathLength } from './path-length.js';
 import type { Random } from './random.js';
 
-/** Every node of every tree, in flat typed arrays. */
+/** Every node of every tree, in flat typed arrays (see the file comment for the encoding). */
 export interface TreeArrays {
-  readonly feature: Int32Array;
+  readonly meta: Int32Array;
   readonly value: Float64Array;
-  readonly left: Int32Array;
-  /** Training points that reached each leaf (0 for internal nodes). */
-  readonly leafSize: Int32Array;
   /** Index of each tree's root node. */
   readonly roots: Int32Array;
+  /** Low bits of a split's meta word that hold its feature. */
+  readonly featureBits: number;
+}
+
+/** Bits a split's meta word needs for feature indices below `nFeatures`. */
+export function featureBitsFor(nFeatures: number): number {
+  return Math.max(1, Math.ceil(Math.log2(nFeatures)));
+}
+
+/** A split's feature. */
+export function featureOf(trees: TreeArrays, node: number): number {
+  return trees.meta[node]! & ((1 << trees.featureBits) - 1);
+}
+
+/** A split's left child (the right one follows it). */
+export function leftOf(trees: TreeArrays, node: number): number {
+  return node + (trees.meta[node]! >> trees.featureBits);
+}
+
+/** Training points that reached a leaf. */
+export function leafSizeOf(trees: TreeArrays, node: number): number {
+  return ~trees.meta[node]!;
 }
 
 /** Growable storage used while building or decoding a forest. */
 export class TreeBuffer {
-  feature: Int32Array;
+  meta: Int32Array;
   value: Float64Array;
-  left: Int32Array;
-  leafSize: Int32Array;
   length = 0;
+  readonly featureBits: number;
+  /** Largest left-child offset a meta word can hold. */
+  private readonly maxOffset: number;
 
-  constructor(capacity: number) {
-    this.feature = new Int32Array(capacity);
+  constructor(capacity: number, nFeatures: number) {
+    this.meta = new Int32Array(capacity);
     this.value = new Float64Array(capacity);
-    this.left = new Int32Array(capacity);
-    this.leafSize = new Int32Array(capacity);
+    this.featureBits = featureBitsFor(nFeatures);
+    this.maxOffset = 2 ** (31 - this.featureBits) - 1;
   }
 
   /** Reserves `count` consecutive nodes and returns the first index. */
   allocate(count: number): number {
     const start = this.length;
     const needed = start + count;
-    if (needed > this.feature.length) this.grow(Math.max(needed, this.feature.length * 2));
+    if (needed > this.meta.length) this.grow(Math.max(needed, this.meta.length * 2));
     this.length = needed;
     return start;
   }
@@ -46,42 +69,35 @@ export class TreeBuffer {
 
   /** A leaf whose path length (depth plus the expected rest for `size` points) is known. */
   setLeafWithPath(node: number, size: number, path: number): void {
-    this.feature[node] = -1;
-    this.left[node] = -1;
-    this.leafSize[node] = size;
+    this.meta[node] = ~size;
     this.value[node] = path;
   }
 
   setSplit(node: number, feature: number, threshold: number, left: number): void {
-    this.feature[node] = feature;
+    const offset = left - node;
+    if (offset > this.maxOffset) {
+      throw new ForestInputError(
+        `trees of more than ${this.maxOffset} nodes with ${2 ** this.featureBits} features are not supported (use a smaller maxSamples)`,
+      );
+    }
+    this.meta[node] = (offset << this.featureBits) | feature;
     this.value[node] = threshold;
-    this.left[node] = left;
-    this.leafSize[node] = 0;
   }
 
   finish(roots: Int32Array): TreeArrays {
     const n = this.length;
-    if (n === this.feature.length) {
-      return { feature: this.feature, value: this.value, left: this.left, leafSize: this.leafSize, roots };
-    }
-    return {
-      feature: this.feature.slice(0, n),
-      value: this.value.slice(0, n),
-      left: this.left.slice(0, n),
-      leafSize: this.leafSize.slice(0, n),
-      roots,
-    };
+    const { featureBits } = this;
+    if (n === this.meta.length) return { meta: this.meta, value: this.value, roots, featureBits };
+    return { meta: this.meta.slice(0, n), value: this.value.slice(0, n), roots, featureBits };
   }
 
   private grow(capacity: number): void {
-    const copy = <T extends Int32Array | Float64Array>(from: T, to: T): T => {
-      to.set(from);
-      return to;
-    };
-    this.feature = copy(this.feature, new Int32Array(capacity));
-    this.value = copy(this.value, new Float64Array(capacity));
-    this.left = copy(this.left, new Int32Array(capacity));
-    this.leafSize = copy(this.leafSize, new Int32Array(capacity));
+    const meta = new Int32Array(capacity);
+    meta.set(this.meta);
+    this.meta = meta;
+    const value = new Float64Array(capacity);
+    value.set(this.value);
+    this.value = value;
   }
 }
 
