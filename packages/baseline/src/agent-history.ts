@@ -64,12 +64,15 @@ export class AgentHistory {
   private newestMinute = Number.NEGATIVE_INFINITY;
   private hourEvents = 0;
   private hourFailures = 0;
-  /** Recently recorded events: fingerprint → (day * 24 + hour); a ring of keys bounds it (FIFO). */
-  private readonly recorded = new Map<string, number>();
-  private readonly ring: (string | undefined)[] = new Array(REMEMBERED).fill(undefined);
+  /**
+   * Recently recorded events, a ring (FIFO) of their fingerprints with where each went (day * 24 +
+   * hour) and its weight. Only feedback looks events up, rarely, by a scan; recording just writes a
+   * slot. It starts small and grows to REMEMBERED slots.
+   */
+  private ringKeys: (string | undefined)[] = new Array(16).fill(undefined);
+  private ringPlaces = new Int32Array(16);
+  private ringWeights = new Int32Array(16);
   private ringPosition = 0;
-  /** Weights of events learned through feedback (others weigh 1). */
-  private readonly weights = new Map<string, number>();
   readonly quarantined = new Set<string>();
   /** Events recorded since the cached baseline was computed (+Infinity: refresh at once). */
   changes = 0;
@@ -197,37 +200,64 @@ export class AgentHistory {
   }
 
   remember(key: string, where: Remembered): void {
-    const evicted = this.ring[this.ringPosition];
-    if (evicted !== undefined && evicted !== key) {
-      this.recorded.delete(evicted);
-      this.weights.delete(evicted);
+    let position = this.ringPosition;
+    if (position === this.ringKeys.length) {
+      if (position < REMEMBERED) this.growRing(Math.min(REMEMBERED, 2 * position));
+      else position = 0;
     }
-    this.ring[this.ringPosition] = key;
-    this.ringPosition = (this.ringPosition + 1) % REMEMBERED;
-    this.recorded.set(key, where.day * 24 + where.hour);
-    if (where.weight !== 1) this.weights.set(key, where.weight);
-    else if (this.weights.size > 0) this.weights.delete(key);
+    this.ringKeys[position] = key;
+    this.ringPlaces[position] = where.day * 24 + where.hour;
+    this.ringWeights[position] = where.weight;
+    this.ringPosition = position + 1;
   }
 
   /**
-   * Where a recently recorded event went, if it is still remembered and its day is still in the
-   * window (entries of expired days are left for the ring to overwrite: no scan at each expiry).
+   * Where a recently recorded event went (its latest recording), if it is still remembered and its
+   * day is still in the window (entries of expired days are left for the ring to overwrite).
    */
   lookup(key: string): Remembered | undefined {
-    const packed = this.recorded.get(key);
-    if (packed === undefined || Math.floor(packed / 24) < this.expiredBefore) return undefined;
-    return { day: Math.floor(packed / 24), hour: packed % 24, weight: this.weights.get(key) ?? 1 };
+    const slot = this.newestSlot(key);
+    if (slot < 0) return undefined;
+    const packed = this.ringPlaces[slot]!;
+    if (Math.floor(packed / 24) < this.expiredBefore) return undefined;
+    return { day: Math.floor(packed / 24), hour: packed % 24, weight: this.ringWeights[slot]! };
   }
 
+  /** {@link lookup}, then forgets every recording of the event. */
   forget(key: string): Remembered | undefined {
     const where = this.lookup(key);
-    this.recorded.delete(key);
-    this.weights.delete(key);
+    for (let slot = 0; slot < this.ringKeys.length; slot++) {
+      if (this.ringKeys[slot] === key) this.ringKeys[slot] = undefined;
+    }
     return where;
   }
 
   get rememberedCount(): number {
-    return this.recorded.size;
+    let count = 0;
+    for (const key of this.ringKeys) if (key !== undefined) count++;
+    return count;
+  }
+
+  /** The slot of the key's latest recording, or -1: newest first, around the ring. */
+  private newestSlot(key: string): number {
+    const keys = this.ringKeys;
+    for (let i = 1; i <= keys.length; i++) {
+      const slot = (this.ringPosition - i + keys.length) % keys.length;
+      if (keys[slot] === key) return slot;
+    }
+    return -1;
+  }
+
+  private growRing(capacity: number): void {
+    const keys = new Array<string | undefined>(capacity).fill(undefined);
+    for (let i = 0; i < this.ringKeys.length; i++) keys[i] = this.ringKeys[i];
+    this.ringKeys = keys;
+    const places = new Int32Array(capacity);
+    places.set(this.ringPlaces);
+    this.ringPlaces = places;
+    const weights = new Int32Array(capacity);
+    weights.set(this.ringWeights);
+    this.ringWeights = weights;
   }
 
   quarantine(key: string): void {

@@ -119,7 +119,7 @@ export class BaselineLearner {
       return;
     }
     const key = fingerprint(event);
-    if (history.quarantined.has(key)) return;
+    if (history.quarantined.size > 0 && history.quarantined.has(key)) return;
     this.add(history, event, 1, true, key);
   }
 

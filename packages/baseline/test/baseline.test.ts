@@ -306,6 +306,32 @@ describe('feedback', () => {
     expect(learner.computeBaseline('agent-1')!.eventCount).toBe(count - 1);
     expect(learner.detectAnomalies('agent-1', attack)!.eventType).toBeGreaterThanOrEqual(0.9);
   });
+  it('an event confirmed normal and then an anomaly leaves no trace, however often it is judged', () => {
+    const learner = trained();
+    // An ordinary event in the same hour, so that taking the judged one out twice would show.
+    learner.recordEvent('agent-1', {
+      timestamp: MONDAY + 29 * DAY + 11 * HOUR + 60_000,
+      event_type: 'tool_call',
+      tool_name: 'web_fetch',
+    });
+    const untouched = learner.computeBaseline('agent-1')!;
+    const event = parseSecurityEvent({
+      timestamp: MONDAY + 29 * DAY + 11 * HOUR,
+      event_type: 'report_export',
+      tool_name: 'export_csv',
+      resource_count: 40,
+    });
+    learner.recordEvent('agent-1', event);
+    learner.updateFromFeedback('agent-1', event, false); // now weighs feedbackWeight
+    expect(learner.computeBaseline('agent-1')!.pattern.toolFrequencies.export_csv).toBeGreaterThan(0.01);
+    learner.updateFromFeedback('agent-1', event, true);
+    learner.updateFromFeedback('agent-1', event, true);
+    const after = learner.computeBaseline('agent-1')!;
+    expect(after.eventCount).toBe(untouched.eventCount);
+    expect(after.pattern.toolFrequencies).toEqual(untouched.pattern.toolFrequencies);
+    expect(after.pattern.eventTypeFrequencies).toEqual(untouched.pattern.eventTypeFrequencies);
+    expect(after.pattern.resourceCount.count).toBe(untouched.pattern.resourceCount.count);
+  });
 });
 
 describe('serialization and input', () => {
