@@ -58,8 +58,10 @@ export class IsolationForest {
   private state: FittedState | undefined;
   private normaliser = 1;
   private pathFeatures = new Int32Array(0);
-  private pathBits = new Float64Array(0);
-  private isolationBits: Float32Array | undefined;
+  private pathSizes = new Int32Array(0);
+  /** Training points in each node's subtree, and log2 of 0..psi (built on the first `explain`). */
+  private subtreeSizes: Uint16Array | Int32Array | undefined;
+  private log2Sizes: Float64Array | undefined;
   private heap: HeapTrees | undefined;
   private serialized: SerializedForest | undefined;
   private collectInBag = false;
@@ -221,13 +223,16 @@ export class IsolationForest {
     checkRow(row, state.nFeatures, 'IsolationForest.explain');
     const { meta, value, roots, featureBits } = state.trees;
     const mask = (1 << featureBits) - 1;
-    this.isolationBits ??= computeIsolationBits(state.trees);
-    const bits = this.isolationBits;
+    this.subtreeSizes ??= computeSubtreeSizes(state.trees, state.psi);
+    this.log2Sizes ??= Float64Array.from({ length: state.psi + 1 }, (_, n) => Math.log2(n));
+    const sizes = this.subtreeSizes;
+    const log2 = this.log2Sizes;
+    const psi = state.psi;
     const credit = new Float64Array(state.nFeatures);
     // Four trees descend together (as in `score`), each recording its path; the credit is then added
     // tree by tree, step by step: the same additions in the same order as one tree at a time.
     const paths = this.pathFeatures;
-    const pathBits = this.pathBits;
+    const pathSizes = this.pathSizes;
     const stride = state.maxDepth + 1;
     let sum = 0;
     let t = 0;
@@ -248,32 +253,32 @@ export class IsolationForest {
         if (ma >= 0) {
           a += (ma >> featureBits) + (((row[ma & mask]! > value[a]!) as unknown as number) | 0);
           paths[sa] = ma & mask;
-          pathBits[sa++] = bits[a]!;
+          pathSizes[sa++] = sizes[a]!;
           ma = meta[a]!;
         }
         if (mb >= 0) {
           b += (mb >> featureBits) + (((row[mb & mask]! > value[b]!) as unknown as number) | 0);
           paths[sb] = mb & mask;
-          pathBits[sb++] = bits[b]!;
+          pathSizes[sb++] = sizes[b]!;
           mb = meta[b]!;
         }
         if (mc >= 0) {
           c += (mc >> featureBits) + (((row[mc & mask]! > value[c]!) as unknown as number) | 0);
           paths[sc] = mc & mask;
-          pathBits[sc++] = bits[c]!;
+          pathSizes[sc++] = sizes[c]!;
           mc = meta[c]!;
         }
         if (md >= 0) {
           d += (md >> featureBits) + (((row[md & mask]! > value[d]!) as unknown as number) | 0);
           paths[sd] = md & mask;
-          pathBits[sd++] = bits[d]!;
+          pathSizes[sd++] = sizes[d]!;
           md = meta[d]!;
         }
       }
-      sum += addCredit(credit, paths, pathBits, 0, sa, value[a]!);
-      sum += addCredit(credit, paths, pathBits, stride, sb, value[b]!);
-      sum += addCredit(credit, paths, pathBits, 2 * stride, sc, value[c]!);
-      sum += addCredit(credit, paths, pathBits, 3 * stride, sd, value[d]!);
+      sum += addCredit(credit, paths, pathSizes, 0, sa, value[a]!, log2, psi);
+      sum += addCredit(credit, paths, pathSizes, stride, sb, value[b]!, log2, psi);
+      sum += addCredit(credit, paths, pathSizes, 2 * stride, sc, value[c]!, log2, psi);
+      sum += addCredit(credit, paths, pathSizes, 3 * stride, sd, value[d]!, log2, psi);
     }
     for (; t < roots.length; t++) {
       let node = roots[t]!;
@@ -282,10 +287,10 @@ export class IsolationForest {
       while (m >= 0) {
         node += (m >> featureBits) + (((row[m & mask]! > value[node]!) as unknown as number) | 0);
         paths[steps] = m & mask;
-        pathBits[steps++] = bits[node]!;
+        pathSizes[steps++] = sizes[node]!;
         m = meta[node]!;
       }
-      sum += addCredit(credit, paths, pathBits, 0, steps, value[node]!);
+      sum += addCredit(credit, paths, pathSizes, 0, steps, value[node]!, log2, psi);
     }
     let total = 0;
     for (let f = 0; f < credit.length; f++) total += credit[f]!;
@@ -317,9 +322,10 @@ export class IsolationForest {
     this.heap = undefined;
     this.serialized = undefined;
     this.normaliser = averagePathLength(state.psi) * state.trees.roots.length;
-    this.isolationBits = undefined;
+    this.subtreeSizes = undefined;
+    this.log2Sizes = undefined;
     this.pathFeatures = new Int32Array(4 * (state.maxDepth + 1));
-    this.pathBits = new Float64Array(4 * (state.maxDepth + 1));
+    this.pathSizes = new Int32Array(4 * (state.maxDepth + 1));
   }
 
   private toScore(pathLengthSum: number): number {
@@ -347,20 +353,28 @@ export class IsolationForest {
 }
 
 /**
- * Credits each step of one tree's path (recorded in `paths`/`pathBits` from `from` to `to`) with its
- * isolation bits over the path length `h`; returns `h`.
+ * Credits each step of one tree's path (its features in `paths`, the sizes of the nodes it stepped
+ * into in `pathSizes`, from `from` to `to`; the root holds all `psi` points) with the bits of
+ * isolation it achieved, log2(points before / points after), over the path length `h`; returns `h`.
  */
 function addCredit(
   credit: Float64Array,
   paths: Int32Array,
-  pathBits: Float64Array,
+  pathSizes: Int32Array,
   from: number,
   to: number,
   h: number,
+  log2: Float64Array,
+  psi: number,
 ): number {
   if (h > 0) {
     const weight = 1 / h;
-    for (let s = from; s < to; s++) credit[paths[s]!]! += pathBits[s]! * weight;
+    let before = log2[psi]!;
+    for (let s = from; s < to; s++) {
+      const after = log2[pathSizes[s]!]!;
+      credit[paths[s]!]! += (before - after) * weight;
+      before = after;
+    }
   }
   return h;
 }
@@ -411,24 +425,20 @@ function chooseRows(n: number, maxRows: number, seed: number): Int32Array {
 }
 
 /**
- * For every non-root node, log2(training points in its parent / in it): the bits of isolation
- * gained by stepping into it. Children are allocated after their parents, so one backward pass
- * sums leaf sizes up the tree.
+ * Training points in every node's subtree. Children are allocated after their parents, so one
+ * backward pass sums leaf sizes up the tree.
  */
-function computeIsolationBits(trees: TreeArrays): Float32Array {
+function computeSubtreeSizes(trees: TreeArrays, psi: number): Uint16Array | Int32Array {
   const { meta } = trees;
-  const size = new Float64Array(meta.length);
-  const bits = new Float32Array(meta.length);
+  const size = psi < 65_536 ? new Uint16Array(meta.length) : new Int32Array(meta.length);
   for (let node = meta.length - 1; node >= 0; node--) {
     if (meta[node]! < 0) size[node] = leafSizeOf(trees, node);
     else {
       const l = leftOf(trees, node);
       size[node] = size[l]! + size[l + 1]!;
-      bits[l] = Math.log2(size[node]! / size[l]!);
-      bits[l + 1] = Math.log2(size[node]! / size[l + 1]!);
     }
   }
-  return bits;
+  return size;
 }
 
 /** The value exceeded by a `share` of sorted scores, interpolated linearly (as numpy's percentile). */
