@@ -342,14 +342,15 @@ function normaliseKeys(input: Record<string, unknown>): Normalised {
   let extras: Array<[string, unknown]> | undefined;
   let fromCamel: Set<string> | undefined;
   for (const key of Object.keys(input)) {
-    if (UNSAFE_KEYS.has(key)) continue;
-    const value = input[key];
     const spelling = SPELLINGS.get(key);
     if (!spelling) {
+      if (UNSAFE_KEYS.has(key)) continue;
+      const value = input[key];
       extras ??= [];
       extras.push([key, value]);
       continue;
     }
+    const value = input[key];
     if (value === undefined || value === null) continue;
     if (!spelling.camel && fromCamel?.has(spelling.field)) continue;
     canonical[spelling.field] = value;
@@ -381,14 +382,18 @@ function finish(
   const status = data.status as string | undefined;
   let success = data.success as boolean | undefined;
   if (success === undefined) success = status === undefined || !FAILURE_STATUSES.has(status.toLowerCase());
-  const metadata = sanitize(data.metadata ?? {}, limits.maxMetadataDepth) as Record<string, unknown>;
+  const metadata =
+    data.metadata === undefined
+      ? {}
+      : (sanitize(data.metadata, limits.maxMetadataDepth) as Record<string, unknown>);
   for (const [key, value] of extras) {
     if (!(key in metadata) && value !== undefined)
       metadata[key] = sanitize(value, limits.maxMetadataDepth - 1);
   }
   const resourceUsage: Record<string, number> = {};
-  for (const [key, value] of Object.entries((data.resourceUsage ?? {}) as Record<string, number>)) {
-    if (!UNSAFE_KEYS.has(key)) resourceUsage[key] = value;
+  const usage = data.resourceUsage as Record<string, number> | undefined;
+  if (usage !== undefined) {
+    for (const key of Object.keys(usage)) if (!UNSAFE_KEYS.has(key)) resourceUsage[key] = usage[key]!;
   }
   const event: SecurityEvent = {
     timestamp: data.timestamp as Date,
@@ -402,29 +407,23 @@ function finish(
   const actor = (data.actor ?? data.agentId) as string | undefined;
   if (agentId !== undefined) event.agentId = agentId;
   if (actor !== undefined) event.actor = actor;
-  for (const field of OPTIONAL_COPIED) {
-    const value = data[field];
-    if (value !== undefined) (event as unknown as Record<string, unknown>)[field] = value;
-  }
+  // Named copies, in a fixed order: events from one producer share one shape.
+  if (data.eventId !== undefined) event.eventId = data.eventId as string;
+  if (data.correlationId !== undefined) event.correlationId = data.correlationId as string;
+  if (data.sessionId !== undefined) event.sessionId = data.sessionId as string;
+  if (data.toolName !== undefined) event.toolName = data.toolName as string;
+  if (data.action !== undefined) event.action = data.action as string;
+  if (data.durationMs !== undefined) event.durationMs = data.durationMs as number;
+  if (data.resourceCount !== undefined) event.resourceCount = data.resourceCount as number;
+  if (data.destinationIp !== undefined) event.destinationIp = data.destinationIp as string;
+  if (data.destinationDomain !== undefined) event.destinationDomain = data.destinationDomain as string;
+  if (data.filePath !== undefined) event.filePath = data.filePath as string;
+  if (data.fileHash !== undefined) event.fileHash = data.fileHash as string;
   if (event.destinationDomain !== undefined) {
     event.destinationDomain = event.destinationDomain.toLowerCase().replace(/\.$/, '');
   }
   return event;
 }
-
-const OPTIONAL_COPIED = [
-  'eventId',
-  'correlationId',
-  'sessionId',
-  'toolName',
-  'action',
-  'durationMs',
-  'resourceCount',
-  'destinationIp',
-  'destinationDomain',
-  'filePath',
-  'fileHash',
-] as const;
 
 /**
  * Marks events produced by our parsers (frozen, so they can be trusted without parsing again): a
