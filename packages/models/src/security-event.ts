@@ -146,13 +146,22 @@ function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/** Every accepted spelling → canonical field. camelCase wins when both spellings are present. */
-const SPELLINGS = new Map<string, { field: CanonicalField; camel: boolean }>();
-for (const field of Object.keys(FIELDS) as CanonicalField[]) {
-  SPELLINGS.set(field, { field, camel: true });
-  const snake = snakeCase(field);
-  if (snake !== field) SPELLINGS.set(snake, { field, camel: false });
+interface Spelling {
+  readonly field: CanonicalField;
+  readonly camel: boolean;
+  readonly kind: FieldKind;
+  /** The field's bit in a set of fields seen. */
+  readonly bit: number;
 }
+
+/** Every accepted spelling → canonical field. camelCase wins when both spellings are present. */
+const SPELLINGS = new Map<string, Spelling>();
+(Object.keys(FIELDS) as CanonicalField[]).forEach((field, index) => {
+  const kind = FIELDS[field];
+  SPELLINGS.set(field, { field, camel: true, kind, bit: 1 << index });
+  const snake = snakeCase(field);
+  if (snake !== field) SPELLINGS.set(snake, { field, camel: false, kind, bit: 1 << index });
+});
 
 const DOMAIN_PATTERN = /^[A-Za-z0-9_.-]+\.?$/;
 
@@ -226,87 +235,139 @@ function buildSchema(limits: EventLimits) {
   return z.object(shape);
 }
 
+/** Whether a value is valid for a field of `kind` (checked by hand; the same rules as the schema). */
+function validValue(kind: FieldKind, value: unknown, limits: EventLimits, ipSchema: z.ZodType): boolean {
+  switch (kind) {
+    case 'timestamp':
+      return typeof toEpochMillis(value) === 'number';
+    case 'id':
+      return typeof value === 'string' && value.length > 0 && value.length <= limits.maxIdLength;
+    case 'name':
+      return typeof value === 'string' && value.length > 0 && value.length <= limits.maxNameLength;
+    case 'path':
+      return typeof value === 'string' && value.length > 0 && value.length <= limits.maxPathLength;
+    case 'ip':
+      return typeof value === 'string' && ipSchema.safeParse(value).success;
+    case 'domain':
+      return (
+        typeof value === 'string' && value.length > 0 && value.length <= 253 && DOMAIN_PATTERN.test(value)
+      );
+    case 'duration':
+      return typeof value === 'number' && value >= 0 && value !== Number.POSITIVE_INFINITY;
+    case 'count':
+      return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'resources': {
+      if (!isPlainRecord(value)) return false;
+      let keys = 0;
+      for (const key in value) {
+        const counter = value[key];
+        if (
+          key.length > limits.maxNameLength ||
+          typeof counter !== 'number' ||
+          !(counter >= 0) ||
+          counter === Number.POSITIVE_INFINITY
+        ) {
+          return false;
+        }
+        keys++;
+      }
+      return keys <= limits.maxResourceKeys;
+    }
+    case 'metadata':
+      return isPlainRecord(value);
+  }
+}
+
+/** The canonical fields of an event, in one fixed shape. */
+interface EventFields {
+  timestamp: Date;
+  eventType: string;
+  success: boolean | undefined;
+  status: string | undefined;
+  eventId: string | undefined;
+  correlationId: string | undefined;
+  sessionId: string | undefined;
+  agentId: string | undefined;
+  actor: string | undefined;
+  toolName: string | undefined;
+  action: string | undefined;
+  durationMs: number | undefined;
+  resourceCount: number | undefined;
+  destinationIp: string | undefined;
+  destinationDomain: string | undefined;
+  filePath: string | undefined;
+  fileHash: string | undefined;
+  resourceUsage: Record<string, number> | undefined;
+  metadata: Record<string, unknown> | undefined;
+}
+
 /**
- * The common case checked by hand, for speed: returns the canonical fields with the timestamp as a
- * Date when every present field is valid, or `undefined` to let the zod schema find and explain
- * the problem. It must never accept what the schema rejects (a property test holds it to that).
+ * The common case in one pass, for speed: every key spelled once, every value valid. Returns the
+ * event, or `undefined` to let the general path (the zod schema) decide and explain. It must never
+ * accept what the schema rejects, and must give the same event (a property test holds it to that).
  */
-function fastValidate(
-  canonical: Record<string, unknown>,
+function fastParse(
+  input: Record<string, unknown>,
   limits: EventLimits,
   ipSchema: z.ZodType,
-): Record<string, unknown> | undefined {
-  const ms = toEpochMillis(canonical.timestamp);
-  if (typeof ms !== 'number') return undefined;
-  for (const field in canonical) {
-    const value = canonical[field];
-    switch (FIELDS[field as CanonicalField]) {
-      case 'timestamp':
-        break;
-      case 'id':
-        if (typeof value !== 'string' || value.length === 0 || value.length > limits.maxIdLength)
-          return undefined;
-        break;
-      case 'name':
-        if (typeof value !== 'string' || value.length === 0 || value.length > limits.maxNameLength)
-          return undefined;
-        break;
-      case 'path':
-        if (typeof value !== 'string' || value.length === 0 || value.length > limits.maxPathLength)
-          return undefined;
-        break;
-      case 'ip':
-        if (typeof value !== 'string' || !ipSchema.safeParse(value).success) return undefined;
-        break;
-      case 'domain':
-        if (
-          typeof value !== 'string' ||
-          value.length === 0 ||
-          value.length > 253 ||
-          !DOMAIN_PATTERN.test(value)
-        ) {
-          return undefined;
-        }
-        break;
-      case 'duration':
-        if (typeof value !== 'number' || !(value >= 0) || value === Number.POSITIVE_INFINITY)
-          return undefined;
-        break;
-      case 'count':
-        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return undefined;
-        break;
-      case 'boolean':
-        if (typeof value !== 'boolean') return undefined;
-        break;
-      case 'resources': {
-        if (!isPlainRecord(value)) return undefined;
-        let keys = 0;
-        for (const key in value) {
-          const counter = (value as Record<string, unknown>)[key];
-          if (
-            key.length > limits.maxNameLength ||
-            typeof counter !== 'number' ||
-            !(counter >= 0) ||
-            counter === Number.POSITIVE_INFINITY
-          ) {
-            return undefined;
-          }
-          keys++;
-        }
-        if (keys > limits.maxResourceKeys) return undefined;
-        break;
+): SecurityEvent | undefined {
+  const fields: Record<string, unknown> = {};
+  let seen = 0;
+  let ms: number | undefined;
+  let extras: Array<[string, unknown]> | undefined;
+  for (const key of Object.keys(input)) {
+    const spelling = SPELLINGS.get(key);
+    if (spelling === undefined) {
+      if (!UNSAFE_KEYS.has(key)) {
+        extras ??= [];
+        extras.push([key, input[key]]);
       }
-      case 'metadata':
-        if (!isPlainRecord(value)) return undefined;
-        break;
-      default:
-        return undefined;
+      continue;
     }
+    const value = input[key];
+    if (value === undefined || value === null) continue;
+    // Both spellings of one field: which wins is the general path's business.
+    if ((seen & spelling.bit) !== 0) return undefined;
+    seen |= spelling.bit;
+    if (spelling.kind === 'timestamp') {
+      const epoch = toEpochMillis(value);
+      if (typeof epoch !== 'number') return undefined;
+      ms = epoch;
+    } else if (validValue(spelling.kind, value, limits, ipSchema)) fields[spelling.field] = value;
+    else return undefined;
   }
-  if (typeof canonical.eventType !== 'string') return undefined;
-  // `canonical` is this parse's own object: completed in place rather than copied.
-  canonical.timestamp = new Date(ms);
-  return canonical;
+  if (typeof fields.eventType !== 'string' || ms === undefined) return undefined;
+  const metadata = fields.metadata as Record<string, unknown> | undefined;
+  if (
+    (extras !== undefined || metadata !== undefined) &&
+    Object.keys(metadata ?? {}).length + (extras?.length ?? 0) > limits.maxMetadataKeys
+  ) {
+    return undefined;
+  }
+  const event: EventFields = {
+    timestamp: new Date(ms),
+    eventType: fields.eventType,
+    success: fields.success as boolean | undefined,
+    status: fields.status as string | undefined,
+    eventId: fields.eventId as string | undefined,
+    correlationId: fields.correlationId as string | undefined,
+    sessionId: fields.sessionId as string | undefined,
+    agentId: fields.agentId as string | undefined,
+    actor: fields.actor as string | undefined,
+    toolName: fields.toolName as string | undefined,
+    action: fields.action as string | undefined,
+    durationMs: fields.durationMs as number | undefined,
+    resourceCount: fields.resourceCount as number | undefined,
+    destinationIp: fields.destinationIp as string | undefined,
+    destinationDomain: fields.destinationDomain as string | undefined,
+    filePath: fields.filePath as string | undefined,
+    fileHash: fields.fileHash as string | undefined,
+    resourceUsage: fields.resourceUsage as Record<string, number> | undefined,
+    metadata,
+  };
+  return finish(event, extras ?? NO_EXTRAS, limits);
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
@@ -374,11 +435,7 @@ function spellingIn(input: Record<string, unknown>, field: string): string | und
   return found;
 }
 
-function finish(
-  data: Record<string, unknown>,
-  extras: Array<[string, unknown]>,
-  limits: EventLimits,
-): SecurityEvent {
+function finish(data: EventFields, extras: Array<[string, unknown]>, limits: EventLimits): SecurityEvent {
   const status = data.status as string | undefined;
   let success = data.success as boolean | undefined;
   if (success === undefined) success = status === undefined || !FAILURE_STATUSES.has(status.toLowerCase());
@@ -472,17 +529,9 @@ export function createSecurityEventParser(
       return { success: false, error: new ValidationError('event', [issue]) };
     }
     const record = input as Record<string, unknown>;
+    const fast = useFastPath ? fastParse(record, limits, ipSchema) : undefined;
+    if (fast) return { success: true, data: markParsed(fast) };
     const { canonical, extras = NO_EXTRAS } = normaliseKeys(record);
-    const fast = useFastPath ? fastValidate(canonical, limits, ipSchema) : undefined;
-    if (
-      fast &&
-      (extras.length === 0 && fast.metadata === undefined
-        ? true
-        : Object.keys((fast.metadata as object | undefined) ?? {}).length + extras.length <=
-          limits.maxMetadataKeys)
-    ) {
-      return { success: true, data: markParsed(finish(fast, extras, limits)) };
-    }
     const result = schema.safeParse(canonical, { reportInput: true });
     if (!result.success) {
       const issues = toValidationIssues(result.error.issues, {
@@ -500,7 +549,7 @@ export function createSecurityEventParser(
       };
       return { success: false, error: new ValidationError('event', [issue]) };
     }
-    return { success: true, data: markParsed(finish(data, extras, limits)) };
+    return { success: true, data: markParsed(finish(data as unknown as EventFields, extras, limits)) };
   };
   return {
     limits,
