@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { parseOrThrow, type ThreatLevel, ThreatLevelSchema } from '@harombe/security-ml';
 import { z } from 'zod';
 import type { AuditLogger, AuditPlugin } from './audit-logger.js';
-import type { AssessItem, EngineOptions } from './engine.js';
+import type { EngineOptions } from './engine.js';
 import type { WorkerData, WorkerReply, WorkerRequest } from './protocol.js';
 import type { Alert, AuditStore, DecisionRecord, LoggedEvent } from './store.js';
 
@@ -101,7 +101,8 @@ export class AnomalyPlugin implements AuditPlugin {
   private logger: AuditLogger | undefined;
   private worker: Worker | undefined;
   private workerUp = false;
-  private buffer: AssessItem[] = [];
+  /** Row ids of events waiting to be sent to the worker. */
+  private buffer: number[] = [];
   private flushScheduled = false;
   /** Row ids of events sent to the worker and not yet answered, in order. */
   private inFlight: number[] = [];
@@ -164,7 +165,7 @@ export class AnomalyPlugin implements AuditPlugin {
     } else if (this.buffer.length + this.inFlight.length >= this.options.queueCapacity) {
       this.skip([event.id], 'detection queue full');
     } else {
-      this.enqueue({ eventRow: event.id, actor: event.actor, event: event.event });
+      this.enqueue(event.id);
     }
   }
 
@@ -190,12 +191,12 @@ export class AnomalyPlugin implements AuditPlugin {
   async backfill(): Promise<number> {
     const room = this.options.queueCapacity - this.buffer.length - this.inFlight.length;
     if (!this.workerUp || room <= 0) return 0;
-    const items = this.db.unassessed(room);
+    const rows = this.db.unassessed(room);
     // Their old decisions go: a normal verdict stores none, and a failure now stores a new one.
-    this.db.clearDecisions(items.map((i) => i.eventRow));
-    for (const item of items) this.enqueue(item);
+    this.db.clearDecisions(rows);
+    for (const row of rows) this.enqueue(row);
     await this.drain();
-    return items.length;
+    return rows.length;
   }
 
   /** Applies analysts' verdicts not yet applied (from this process or another); returns how many. */
@@ -239,8 +240,8 @@ export class AnomalyPlugin implements AuditPlugin {
     }
   }
 
-  private enqueue(item: AssessItem): void {
-    this.buffer.push(item);
+  private enqueue(eventRow: number): void {
+    this.buffer.push(eventRow);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // One message per turn of the event loop, however many events were logged in it.
@@ -251,10 +252,11 @@ export class AnomalyPlugin implements AuditPlugin {
   private flush(): void {
     this.flushScheduled = false;
     if (this.buffer.length === 0 || !this.worker) return;
-    const items = this.buffer;
+    const rows = this.buffer;
     this.buffer = [];
-    for (const item of items) this.inFlight.push(item.eventRow);
-    this.worker.postMessage({ type: 'assess', items } satisfies WorkerRequest);
+    for (const row of rows) this.inFlight.push(row);
+    // Row ids only: the worker reads the events from the database, off this thread.
+    this.worker.postMessage({ type: 'assess', rows } satisfies WorkerRequest);
   }
 
   private receive(reply: WorkerReply): void {
@@ -314,7 +316,7 @@ export class AnomalyPlugin implements AuditPlugin {
     this.workerUp = false;
     this.reportError(error);
     // What was queued or in flight is stored as failed: `backfill` assesses it once a worker is back.
-    const lost = [...this.inFlight, ...this.buffer.map((i) => i.eventRow)];
+    const lost = [...this.inFlight, ...this.buffer];
     this.inFlight = [];
     this.buffer = [];
     if (lost.length > 0 && this.logger) this.skip(lost, error.message, 'failed');

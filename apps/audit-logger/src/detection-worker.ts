@@ -22,13 +22,13 @@ try {
           assessing = assessing.then(async () => {
             let decisions: DecisionRecord[];
             try {
-              decisions = await engine.assess(request.items, data.recordAllDecisions);
+              decisions = await engine.assessRows(request.rows, data.recordAllDecisions);
             } catch (error) {
               // Every event of the batch is answered, so the plugin's count of events in flight holds.
               const reason = (error as Error).message;
-              decisions = request.items.map((i) => ({ eventRow: i.eventRow, outcome: 'failed', reason }));
+              decisions = request.rows.map((eventRow) => ({ eventRow, outcome: 'failed', reason }));
             }
-            reply({ type: 'decisions', processed: request.items.length, decisions });
+            reply({ type: 'decisions', processed: request.rows.length, decisions });
           });
           await assessing;
           break;

@@ -1,5 +1,5 @@
 // Messages between the anomaly plugin and its detection worker.
-import type { AssessItem, EngineOptions, FeedbackItem } from './engine.js';
+import type { EngineOptions, FeedbackItem } from './engine.js';
 import type { DecisionRecord } from './store.js';
 
 export interface WorkerData {
@@ -11,7 +11,8 @@ export interface WorkerData {
 }
 
 export type WorkerRequest =
-  | { readonly type: 'assess'; readonly items: readonly AssessItem[] }
+  /** Events to assess, by row id (the worker reads them from the database), in this order. */
+  | { readonly type: 'assess'; readonly rows: readonly number[] }
   | { readonly type: 'feedback'; readonly items: readonly FeedbackItem[] }
   | { readonly type: 'retrain' }
   | { readonly type: 'close' };

@@ -10,6 +10,7 @@ import {
   threatLevelRank,
 } from '@harombe/security-ml';
 import Database from 'better-sqlite3';
+import type { AssessItem } from './engine.js';
 import { migrate } from './schema.js';
 
 /**
@@ -221,8 +222,9 @@ function prepareStatements(db: Database.Database) {
        WHERE e.actor = ? AND e.timestamp >= ? AND (a.id IS NULL OR a.status = 'false_positive')
        ORDER BY e.timestamp, e.id`,
     ),
+    eventsByRows: db.prepare('SELECT * FROM audit_events WHERE id IN (SELECT value FROM json_each(?))'),
     unassessed: db.prepare(
-      `SELECT e.* FROM security_decisions d
+      `SELECT e.id FROM security_decisions d
        JOIN audit_events e ON e.id = d.event_row
        WHERE d.outcome <> 'assessed' AND e.actor IS NOT NULL
        ORDER BY e.timestamp, e.id LIMIT ?`,
@@ -393,13 +395,24 @@ export class AuditStore {
     })();
   }
 
-  /** Events whose assessment was skipped or failed (and that have an actor), oldest first. */
-  unassessed(limit: number): Array<{ eventRow: number; actor: string; event: SecurityEventInput }> {
-    return (this.statements.unassessed.all(limit) as EventRow[]).map((r) => ({
-      eventRow: r.id,
-      actor: r.actor!,
-      event: rowToEvent(r),
-    }));
+  /**
+   * The events of these rows (with an actor), in the order the rows are given; rows that hold no
+   * such event are left out.
+   */
+  eventsByRows(rows: readonly number[]): AssessItem[] {
+    const byRow = new Map<number, EventRow>();
+    for (const r of this.statements.eventsByRows.all(JSON.stringify(rows)) as EventRow[]) byRow.set(r.id, r);
+    const items: AssessItem[] = [];
+    for (const row of rows) {
+      const r = byRow.get(row);
+      if (r?.actor != null) items.push({ eventRow: r.id, actor: r.actor, event: rowToEvent(r) });
+    }
+    return items;
+  }
+
+  /** Rows of events whose assessment was skipped or failed (and that have an actor), oldest first. */
+  unassessed(limit: number): number[] {
+    return (this.statements.unassessed.all(limit) as Array<{ id: number }>).map((r) => r.id);
   }
 
   /** Counts for `stats`. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { SCENARIOS } from '@harombe/agent-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Alert, AnomalyPlugin, AuditLogger } from '../src/index.js';
+import { type Alert, AnomalyPlugin, AuditLogger, DetectionEngine } from '../src/index.js';
 import { fleet, tempDir, timeZones } from './helpers.js';
 
 const labelOf = new Map(fleet.live.map((e) => [e.event.event_id, e.label]));
@@ -239,5 +239,35 @@ describe('back-pressure and failures', () => {
       explanation: expect.any(String),
     });
     await logger.close();
+  });
+});
+
+describe('the detection engine reading events by row', () => {
+  it('assesses the rows given, in their order, and answers rows without an event to assess as failed', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'audit.db');
+    const logger = await AuditLogger.open({ path });
+    const at = Date.UTC(2026, 2, 2, 10);
+    const first = logger.log({
+      timestamp: at,
+      event_type: 'tool_call',
+      actor: 'a-1',
+      tool_name: 'web_fetch',
+    });
+    const anonymous = logger.log({ timestamp: at + 1000, event_type: 'tool_call' });
+    const second = logger.log({ timestamp: at + 2000, event_type: 'tool_call', actor: 'a-2' });
+    const engine = new DetectionEngine({ dbPath: path, modelDir: join(dir, 'models') });
+    try {
+      const decisions = await engine.assessRows([second.id, anonymous.id, first.id, 9_999], true);
+      expect(decisions.map((d) => [d.eventRow, d.outcome])).toEqual([
+        [second.id, 'assessed'],
+        [first.id, 'assessed'],
+        [anonymous.id, 'failed'],
+        [9_999, 'failed'],
+      ]);
+    } finally {
+      engine.close();
+      await logger.close();
+    }
   });
 });
