@@ -280,6 +280,10 @@ function validValue(kind: FieldKind, value: unknown, limits: EventLimits, ipSche
   }
 }
 
+/** A placeholder until the timestamp is read. */
+const NO_DATE = new Date(0);
+const EVENT_TYPE_BIT = SPELLINGS.get('eventType')!.bit;
+
 /** The canonical fields of an event, in one fixed shape. */
 interface EventFields {
   timestamp: Date;
@@ -313,7 +317,29 @@ function fastParse(
   limits: EventLimits,
   ipSchema: z.ZodType,
 ): SecurityEvent | undefined {
-  const fields: Record<string, unknown> = {};
+  // Every field present from the start (one object shape); `timestamp` is set last.
+  const fields: EventFields = {
+    timestamp: NO_DATE,
+    eventType: '',
+    success: undefined,
+    status: undefined,
+    eventId: undefined,
+    correlationId: undefined,
+    sessionId: undefined,
+    agentId: undefined,
+    actor: undefined,
+    toolName: undefined,
+    action: undefined,
+    durationMs: undefined,
+    resourceCount: undefined,
+    destinationIp: undefined,
+    destinationDomain: undefined,
+    filePath: undefined,
+    fileHash: undefined,
+    resourceUsage: undefined,
+    metadata: undefined,
+  };
+  const slots = fields as unknown as Record<string, unknown>;
   let seen = 0;
   let ms: number | undefined;
   let extras: Array<[string, unknown]> | undefined;
@@ -335,39 +361,19 @@ function fastParse(
       const epoch = toEpochMillis(value);
       if (typeof epoch !== 'number') return undefined;
       ms = epoch;
-    } else if (validValue(spelling.kind, value, limits, ipSchema)) fields[spelling.field] = value;
+    } else if (validValue(spelling.kind, value, limits, ipSchema)) slots[spelling.field] = value;
     else return undefined;
   }
-  if (typeof fields.eventType !== 'string' || ms === undefined) return undefined;
-  const metadata = fields.metadata as Record<string, unknown> | undefined;
+  if ((seen & EVENT_TYPE_BIT) === 0 || ms === undefined) return undefined;
+  const metadata = fields.metadata;
   if (
     (extras !== undefined || metadata !== undefined) &&
     Object.keys(metadata ?? {}).length + (extras?.length ?? 0) > limits.maxMetadataKeys
   ) {
     return undefined;
   }
-  const event: EventFields = {
-    timestamp: new Date(ms),
-    eventType: fields.eventType,
-    success: fields.success as boolean | undefined,
-    status: fields.status as string | undefined,
-    eventId: fields.eventId as string | undefined,
-    correlationId: fields.correlationId as string | undefined,
-    sessionId: fields.sessionId as string | undefined,
-    agentId: fields.agentId as string | undefined,
-    actor: fields.actor as string | undefined,
-    toolName: fields.toolName as string | undefined,
-    action: fields.action as string | undefined,
-    durationMs: fields.durationMs as number | undefined,
-    resourceCount: fields.resourceCount as number | undefined,
-    destinationIp: fields.destinationIp as string | undefined,
-    destinationDomain: fields.destinationDomain as string | undefined,
-    filePath: fields.filePath as string | undefined,
-    fileHash: fields.fileHash as string | undefined,
-    resourceUsage: fields.resourceUsage as Record<string, number> | undefined,
-    metadata,
-  };
-  return finish(event, extras ?? NO_EXTRAS, limits);
+  fields.timestamp = new Date(ms);
+  return finish(fields, extras ?? NO_EXTRAS, limits);
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
