@@ -76,8 +76,8 @@ export class AgentHistory {
   readonly quarantined = new Set<string>();
   /** Events recorded since the cached baseline was computed (+Infinity: refresh at once). */
   changes = 0;
-  /** Days left the window since the cached baseline was computed (a routine refresh is due). */
-  expired = false;
+  /** Events of days that left the window since the cached baseline was computed. */
+  expiredEvents = 0;
   /** Running totals of the buckets; `undefined` after a change they cannot follow (summed afresh). */
   totals: WindowTotals | undefined;
 
@@ -93,19 +93,17 @@ export class AgentHistory {
   /** The first day kept at the last expiry: nothing to do until it moves. */
   private expiredBefore = Number.NEGATIVE_INFINITY;
 
-  /** Drops days before `firstDay`. */
-  expire(firstDay: number): boolean {
-    if (firstDay <= this.expiredBefore) return false;
+  /** Drops days before `firstDay`, counting their events in `expiredEvents`. */
+  expire(firstDay: number): void {
+    if (firstDay <= this.expiredBefore) return;
     this.expiredBefore = firstDay;
-    let dropped = false;
     for (const [day, bucket] of this.buckets) {
       if (day < firstDay) {
         this.buckets.delete(day);
         this.totals?.subtractBucket(bucket);
-        dropped = true;
+        this.expiredEvents += bucket.events;
       }
     }
-    return dropped;
   }
 
   /**

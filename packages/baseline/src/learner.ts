@@ -144,8 +144,8 @@ export class BaselineLearner {
   /**
    * Scores an event against the agent's baseline, each dimension in [0, 1] (0.5 means a tail
    * probability of about 3%, 1 means 0.1% or less); `null` without a baseline. The event is not
-   * recorded. The baseline is recomputed when 10% of the window (at least 50 events) is new or days
-   * have expired; call `computeBaseline` to force it.
+   * recorded. The baseline is recomputed when 10% of the window (at least 50 events) is new, or 10%
+   * of it has left the window; call `computeBaseline` to force it.
    *
    * - temporal: mass of hour-of-week slots no more likely than the event's (smoothed profile);
    * - resource, duration: upper tail of ln(1 + x) against median/MAD (or mean/std);
@@ -403,7 +403,7 @@ export class BaselineLearner {
       }
     }
     if (ms > history.newestMs) history.newestMs = ms;
-    if (history.expire(firstDay)) history.expired = true;
+    history.expire(firstDay);
     history.remember(key, { day, hour, weight: rememberedWeight });
     history.changes += 1;
   }
@@ -445,7 +445,8 @@ export class BaselineLearner {
 
   /**
    * The agent's profile, refreshed when it is stale: when the events added since it was built reach
-   * 10% of the window (at least 50), or when days have left the window. Such a routine refresh runs
+   * 10% of the window (at least 50), or the events of days that left the window reach 10% of it (a
+   * day of a 30-day window is about 3%, so not every new day costs a refresh). Such a routine refresh runs
    * a step per call over the next few calls (the previous profile serves meanwhile), so no single
    * event pays for all of it. A forced refresh, a first profile, or feedback is built at once.
    */
@@ -455,17 +456,22 @@ export class BaselineLearner {
     const cached = this.profiles.get(agentId);
     if (this.now) {
       const firstDay = this.currentDay(history, history.newestMs) - this.options.windowDays + 1;
-      if (history.expire(firstDay)) history.expired = true;
+      history.expire(firstDay);
     }
     const now = force || !cached || history.changes === Number.POSITIVE_INFINITY;
     let builder = this.refreshing.get(agentId);
-    if (!now && !builder && !history.expired) {
-      if (history.changes < Math.max(REFRESH_MIN_EVENTS, REFRESH_SHARE * cached.eventCount)) return cached;
+    if (
+      !now &&
+      !builder &&
+      history.changes < Math.max(REFRESH_MIN_EVENTS, REFRESH_SHARE * cached.eventCount) &&
+      history.expiredEvents < REFRESH_SHARE * cached.eventCount
+    ) {
+      return cached;
     }
     history.totals ??= WindowTotals.of(history.buckets.values());
     if (now || !builder) {
       history.changes = 0;
-      history.expired = false;
+      history.expiredEvents = 0;
       this.refreshing.delete(agentId);
       if (history.totals.events < this.options.minSamples) {
         this.profiles.delete(agentId);
