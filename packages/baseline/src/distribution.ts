@@ -47,7 +47,8 @@ export class Distribution {
   /** ln(1 + x) bin index → weight. */
   readonly bins = new Map<number, number>();
 
-  add(value: number, weight = 1): void {
+  /** Adds a value; `bin` is `binOf(value)`, when the caller has it already. */
+  add(value: number, weight = 1, bin = binOf(value)): void {
     // One weighted observation (West's update of mean and population variance); whole
     // distributions are merged with simple-statistics' combineMeans/combineVariances below.
     const count = this.count + weight;
@@ -58,7 +59,6 @@ export class Distribution {
     this.count = count;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    const bin = binOf(value);
     this.bins.set(bin, (this.bins.get(bin) ?? 0) + weight);
   }
 

@@ -18,7 +18,7 @@ import {
   NO_TOOL,
   subtractCount,
 } from './agent-history.js';
-import { binValue, empiricalTail, type RobustSummary } from './distribution.js';
+import { binOf, binValue, empiricalTail, type RobustSummary } from './distribution.js';
 import { BaselineModelError } from './errors.js';
 import {
   type BaselineLearnerOptions,
@@ -183,14 +183,11 @@ export class BaselineLearner {
     const resource =
       event.resourceCount === undefined
         ? 1
-        : this.upperTail(
-            Math.log1p(event.resourceCount),
-            profile.toolResource.get(tool) ?? profile.resourceCount,
-          );
+        : this.upperTail(event.resourceCount, profile.toolResource.get(tool) ?? profile.resourceCount);
     const duration =
       event.durationMs === undefined
         ? 1
-        : this.upperTail(Math.log1p(event.durationMs), profile.toolDuration.get(tool) ?? profile.duration);
+        : this.upperTail(event.durationMs, profile.toolDuration.get(tool) ?? profile.duration);
     const typeP = profile.eventTypes.pValues.get(event.eventType) ?? profile.eventTypes.unseen;
     const toolP = profile.tools.pValues.get(event.toolName ?? NO_TOOL) ?? profile.tools.unseen;
     const recent = history.recent(Math.max(ms, history.newestMs), BURST_MINUTES);
@@ -199,11 +196,7 @@ export class BaselineLearner {
     const burstNow = recent.burst + 1;
     const rate = Math.min(
       1,
-      2 *
-        Math.min(
-          this.upperTail(Math.log1p(callsNow), profile.rate),
-          this.upperTail(Math.log1p(burstNow), profile.burst),
-        ),
+      2 * Math.min(this.upperTail(callsNow, profile.rate), this.upperTail(burstNow, profile.burst)),
     );
     const failuresNow = recent.failures + (event.success ? 0 : 1);
     const failure = binomialUpperTail(failuresNow, callsNow, profile.errorRate);
@@ -367,22 +360,25 @@ export class BaselineLearner {
     // Per-tool distributions count each event once: a feedback weight would make one value look
     // like a tool's whole history.
     const tool = event.toolName ?? NO_TOOL;
+    // Each value's histogram bin is worked out once for the four places it is counted.
     if (event.resourceCount !== undefined) {
-      bucket.resourceCount.add(event.resourceCount, weight);
-      totals?.resourceCount.addValue(event.resourceCount, weight);
+      const bin = binOf(event.resourceCount);
+      bucket.resourceCount.add(event.resourceCount, weight, bin);
+      totals?.resourceCount.addBin(bin, weight);
       const perTool = countActivity ? distributionFor(bucket.toolResources, tool, cap) : undefined;
       if (perTool) {
-        perTool.add(event.resourceCount);
-        if (totals) histogramFor(totals.toolResources, tool).addValue(event.resourceCount);
+        perTool.add(event.resourceCount, 1, bin);
+        if (totals) histogramFor(totals.toolResources, tool).addBin(bin, 1);
       }
     }
     if (event.durationMs !== undefined) {
-      bucket.duration.add(event.durationMs, weight);
-      totals?.duration.addValue(event.durationMs, weight);
+      const bin = binOf(event.durationMs);
+      bucket.duration.add(event.durationMs, weight, bin);
+      totals?.duration.addBin(bin, weight);
       const perTool = countActivity ? distributionFor(bucket.toolDurations, tool, cap) : undefined;
       if (perTool) {
-        perTool.add(event.durationMs);
-        if (totals) histogramFor(totals.toolDurations, tool).addValue(event.durationMs);
+        perTool.add(event.durationMs, 1, bin);
+        if (totals) histogramFor(totals.toolDurations, tool).addBin(bin, 1);
       }
     }
     if (countActivity) {
@@ -393,13 +389,15 @@ export class BaselineLearner {
       const at = Math.max(ms, history.newestMs);
       history.countRecent(at, !event.success);
       const recent = history.recent(at, BURST_MINUTES);
-      bucket.trailingCalls.add(recent.events);
-      bucket.trailingBurst.add(recent.burst);
+      const callsBin = binOf(recent.events);
+      const burstBin = binOf(recent.burst);
+      bucket.trailingCalls.add(recent.events, 1, callsBin);
+      bucket.trailingBurst.add(recent.burst, 1, burstBin);
       if (totals) {
         totals.events++;
         if (!event.success) totals.failures++;
-        totals.trailingCalls.addValue(recent.events);
-        totals.trailingBurst.addValue(recent.burst);
+        totals.trailingCalls.addBin(callsBin, 1);
+        totals.trailingBurst.addBin(burstBin, 1);
       }
     }
     if (ms > history.newestMs) history.newestMs = ms;
@@ -500,18 +498,19 @@ export class BaselineLearner {
   }
 
   /**
-   * P(an ordinary value >= this one), in ln(1 + x) space. Inside the observed range the smoothed
+   * P(an ordinary value >= x), judged in ln(1 + x) space. Inside the observed range the smoothed
    * empirical tail is used (exact for discrete data), or the normal tail of the robust z-score if
    * that is larger; past the largest value seen, 1/(n + 1) times how fast the normal tail decays
    * from there, so far-out values get far smaller probabilities.
    */
-  private upperTail(value: number, summary: RobustSummary): number {
+  private upperTail(x: number, summary: RobustSummary): number {
+    const value = Math.log1p(x);
     const scale = this.options.robust
       ? Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
       : Math.max(summary.logStd, MIN_LOG_SCALE);
     const center = this.options.robust ? summary.logMedian : summary.logMean;
     const max = summary.values.length ? summary.values[summary.values.length - 1]! : center;
-    const bin = binValue(Math.expm1(value));
+    const bin = binValue(x);
     const tail = upperNormalTail((value - center) / scale);
     if (bin <= max) return Math.max(empiricalTail(summary, bin), tail);
     const atMax = upperNormalTail((max - center) / scale);
