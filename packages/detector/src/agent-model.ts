@@ -136,6 +136,8 @@ export class AgentModel {
   /** Training events kept for refits (memory only). */
   reservoir: SecurityEvent[] = [];
   pendingFeedback = 0;
+  /** When the detector last used the model (its use counter), for least-recently-used eviction. */
+  lastUsed = 0;
   private readonly scratch: Float64Array;
   /** How many leading features describe the event itself (the rest are window features). */
   private readonly eventFeatures: number;

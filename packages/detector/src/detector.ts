@@ -83,6 +83,8 @@ export class AnomalyDetector {
   readonly store: ModelStore;
   private readonly settings: ModelSettings;
   private readonly models = new Map<string, AgentModel>();
+  /** Uses of models so far: each model's `lastUsed` orders the cache for eviction. */
+  private uses = 0;
   private readonly bytes = new Map<string, number>();
   private totalBytes = 0;
   private readonly loading = new Map<string, Promise<boolean>>();
@@ -158,7 +160,7 @@ export class AnomalyDetector {
     let source: ScoringSource = 'agent';
     let note = '';
     if (model) {
-      this.touch(id, model);
+      this.touch(model);
     } else {
       if (this.options.reloadFromStore) void this.reloadInBackground(id);
       model = this.fleetModel();
@@ -384,20 +386,28 @@ export class AnomalyDetector {
     this.models.set(agentId, model);
     this.bytes.set(agentId, bytes);
     this.totalBytes += bytes;
+    model.lastUsed = ++this.uses;
     while (
       this.models.size > 1 &&
       (this.models.size > this.options.maxModels || this.totalBytes > this.options.maxModelBytes)
     ) {
-      const oldest = this.models.keys().next().value!;
-      if (oldest === agentId) break;
+      // The least recently used goes: a scan, but only when a model is installed over the limit.
+      let oldest: string | undefined;
+      let oldestUse = Number.POSITIVE_INFINITY;
+      for (const [id, m] of this.models) {
+        if (id !== agentId && m.lastUsed < oldestUse) {
+          oldest = id;
+          oldestUse = m.lastUsed;
+        }
+      }
+      if (oldest === undefined) break;
       this.evict(oldest);
     }
   }
 
-  /** Marks a model as most recently used (Map order is the LRU order). */
-  private touch(agentId: string, model: AgentModel): void {
-    this.models.delete(agentId);
-    this.models.set(agentId, model);
+  /** Marks a model as most recently used: one counter per use, no map updates per event. */
+  private touch(model: AgentModel): void {
+    model.lastUsed = ++this.uses;
   }
 
   private evaluate(

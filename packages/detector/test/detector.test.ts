@@ -265,6 +265,19 @@ describe('persistence and cache', () => {
     expect(await detector.ensureModel('a')).toBe(true);
     expect(detector.detect('a', suspicious).source).toBe('agent');
   });
+
+  it('evicts the least recently used model, not the oldest', () => {
+    const detector = new AnomalyDetector({ store: new MemoryModelStore(), maxModels: 2 });
+    detector.train('a', specHistory());
+    detector.train('b', specHistory());
+    detector.detect('a', suspicious); // a is now used more recently than b
+    detector.train('c', specHistory());
+    expect([detector.hasModel('a'), detector.hasModel('b'), detector.hasModel('c')]).toEqual([
+      true,
+      false,
+      true,
+    ]);
+  });
 });
 
 describe('cold start', () => {
