@@ -442,8 +442,8 @@ function spellingIn(input: Record<string, unknown>, field: string): string | und
 }
 
 function finish(data: EventFields, extras: Array<[string, unknown]>, limits: EventLimits): SecurityEvent {
-  const status = data.status as string | undefined;
-  let success = data.success as boolean | undefined;
+  const status = data.status;
+  let success = data.success;
   if (success === undefined) success = status === undefined || !FAILURE_STATUSES.has(status.toLowerCase());
   const metadata =
     data.metadata === undefined
@@ -454,34 +454,34 @@ function finish(data: EventFields, extras: Array<[string, unknown]>, limits: Eve
       metadata[key] = sanitize(value, limits.maxMetadataDepth - 1);
   }
   const resourceUsage: Record<string, number> = {};
-  const usage = data.resourceUsage as Record<string, number> | undefined;
+  const usage = data.resourceUsage;
   if (usage !== undefined) {
     for (const key of Object.keys(usage)) if (!UNSAFE_KEYS.has(key)) resourceUsage[key] = usage[key]!;
   }
   const event: SecurityEvent = {
-    timestamp: data.timestamp as Date,
-    eventType: data.eventType as string,
+    timestamp: data.timestamp,
+    eventType: data.eventType,
     success,
     status: status ?? (success ? 'success' : 'failure'),
     resourceUsage,
     metadata,
   };
-  const agentId = (data.agentId ?? data.actor) as string | undefined;
-  const actor = (data.actor ?? data.agentId) as string | undefined;
+  const agentId = data.agentId ?? data.actor;
+  const actor = data.actor ?? data.agentId;
   if (agentId !== undefined) event.agentId = agentId;
   if (actor !== undefined) event.actor = actor;
   // Named copies, in a fixed order: events from one producer share one shape.
-  if (data.eventId !== undefined) event.eventId = data.eventId as string;
-  if (data.correlationId !== undefined) event.correlationId = data.correlationId as string;
-  if (data.sessionId !== undefined) event.sessionId = data.sessionId as string;
-  if (data.toolName !== undefined) event.toolName = data.toolName as string;
-  if (data.action !== undefined) event.action = data.action as string;
-  if (data.durationMs !== undefined) event.durationMs = data.durationMs as number;
-  if (data.resourceCount !== undefined) event.resourceCount = data.resourceCount as number;
-  if (data.destinationIp !== undefined) event.destinationIp = data.destinationIp as string;
-  if (data.destinationDomain !== undefined) event.destinationDomain = data.destinationDomain as string;
-  if (data.filePath !== undefined) event.filePath = data.filePath as string;
-  if (data.fileHash !== undefined) event.fileHash = data.fileHash as string;
+  if (data.eventId !== undefined) event.eventId = data.eventId;
+  if (data.correlationId !== undefined) event.correlationId = data.correlationId;
+  if (data.sessionId !== undefined) event.sessionId = data.sessionId;
+  if (data.toolName !== undefined) event.toolName = data.toolName;
+  if (data.action !== undefined) event.action = data.action;
+  if (data.durationMs !== undefined) event.durationMs = data.durationMs;
+  if (data.resourceCount !== undefined) event.resourceCount = data.resourceCount;
+  if (data.destinationIp !== undefined) event.destinationIp = data.destinationIp;
+  if (data.destinationDomain !== undefined) event.destinationDomain = data.destinationDomain;
+  if (data.filePath !== undefined) event.filePath = data.filePath;
+  if (data.fileHash !== undefined) event.fileHash = data.fileHash;
   if (event.destinationDomain !== undefined) {
     event.destinationDomain = event.destinationDomain.toLowerCase().replace(/\.$/, '');
   }
