@@ -79,7 +79,7 @@ export function renderBenchmarks(results: BenchResults): string {
       '',
       `Save and load of one agent's models (100-tree forest, fitted features, baseline) through \`FileModelStore\` (defaults: Brotli, fsync): save ${p.persistence.saveMs.toFixed(2)} ms, load ${p.persistence.loadMs.toFixed(2)} ms (median of 50), ${(p.persistence.artifactBytes / 1024).toFixed(0)} KB on disk (target ${p.persistence.target}).`,
       '',
-      `Memory: ${p.memory.agents} agents trained on ${p.memory.eventsPerAgent} events each hold ${Math.round(p.memory.bytesPerAgent / 1024)} KiB per agent (forest, features, baseline, training reservoir): ${p.memory.residentMiB.toFixed(0)} MiB resident, ${p.memory.extrapolated10kMiB.toFixed(0)} MiB for 10,000 such agents if all were in memory at once. The detector's cache (\`maxModels\`, \`maxModelBytes\`) bounds what stays resident; evicted models reload from the store.`,
+      `Memory: ${p.memory.agents} agents trained on ${p.memory.eventsPerAgent} events each hold ${Math.round(p.memory.bytesPerAgent / 1024)} KiB per agent (forest, features, baseline, training reservoir): ${p.memory.residentMiB.toFixed(0)} MiB resident, ${p.memory.extrapolated10kMiB.toFixed(0)} MiB for 10,000 such agents if all were in memory at once. The detector's cache (\`maxModels\`, \`maxModelBytes\`) bounds what stays resident; evicted models reload from the store.${p.memory.cached ? ` With its default bound, ${p.memory.cached.agents.toLocaleString('en-US')} such agents hold ${p.memory.cached.residentMiB.toFixed(0)} MiB (${p.memory.cached.modelsInMemory} forests in memory; every agent's baseline stays in memory: baselines are not evicted).` : ''}`,
       '',
     );
   }
