@@ -258,6 +258,12 @@ export class BaselineLearner {
     };
   }
 
+  /** Time (epoch ms) of the newest event recorded for the agent, or `undefined` without history. */
+  lastEventAt(agentId: string): number | undefined {
+    const history = this.agents.get(agentId);
+    return history && Number.isFinite(history.newestMs) ? history.newestMs : undefined;
+  }
+
   /** Whether the learner holds any history of the agent (enough for a baseline or not). */
   hasAgent(agentId: string): boolean {
     return this.agents.has(agentId);

@@ -438,6 +438,16 @@ describe('hasAgent', () => {
     learner.deleteAgent('a');
     expect(learner.hasAgent('a')).toBe(false);
   });
+
+  it('lastEventAt gives the newest event time recorded, late events and judged ones included', () => {
+    const learner = new BaselineLearner();
+    expect(learner.lastEventAt('a')).toBeUndefined();
+    learner.recordEvent('a', { timestamp: MONDAY + HOUR, event_type: 'tool_call' });
+    learner.recordEvent('a', { timestamp: MONDAY, event_type: 'tool_call' });
+    expect(learner.lastEventAt('a')).toBe(MONDAY + HOUR);
+    learner.recordEvent('a', { timestamp: MONDAY + 2 * HOUR, event_type: 'x' }, { learn: false });
+    expect(learner.lastEventAt('a')).toBe(MONDAY + 2 * HOUR);
+  });
 });
 
 describe('running window totals', () => {

@@ -64,6 +64,8 @@ export interface ThreatDetectorOptions {
   baseline?: Omit<BaselineLearnerOptions, 'clock'>;
 }
 
+const EvictIdleSchema = z.object({ keep: z.number().int().min(0) }).strict();
+
 const OptionsSchema = z
   .object({
     contamination: z.number().gt(0).max(0.5).default(0.01),
@@ -260,6 +262,32 @@ export class ThreatDetector {
     if (!(await this.store.has(agentId, THREAT_MODEL_KIND))) return false;
     await this.load(agentId);
     return true;
+  }
+
+  /**
+   * Bounds memory for fleets too large to keep in it: saves and drops every agent but the `keep`
+   * most recently active (by their newest event), forest and baseline together. A dropped agent
+   * loads again with {@link ensureLoaded} (integrations call it for agents without a model in
+   * memory) and continues exactly where it left off. Agents without a forest (too few events to
+   * train one, and none in the store) stay. Resolves to the agents dropped, least recently active
+   * first.
+   * @throws {ValidationError} `keep` not an integer >= 0.
+   */
+  async evictIdle(options: { keep: number }): Promise<string[]> {
+    const { keep } = parseOrThrow(EvictIdleSchema, options, 'evictIdle options');
+    const active = this.learner.agentIds
+      .map((agentId) => ({ agentId, at: this.learner.lastEventAt(agentId) ?? Number.NEGATIVE_INFINITY }))
+      .sort((a, b) => b.at - a.at || (a.agentId < b.agentId ? -1 : 1));
+    const dropped: string[] = [];
+    for (const { agentId } of active.slice(keep).reverse()) {
+      // The forest may have left the detector's cache already; the baseline in memory is newer.
+      if (!(await this.ensureLoaded(agentId))) continue;
+      await this.save(agentId);
+      this.detector.evict(agentId);
+      this.learner.deleteAgent(agentId);
+      dropped.push(agentId);
+    }
+    return dropped;
   }
 
   /** Analyst feedback for both the forest and the baseline (see their `updateFromFeedback`). */

@@ -235,6 +235,39 @@ describe('ThreatDetector for integrations that assess before a call and record a
     await expect(fresh.ensureLoaded('nobody')).resolves.toBe(false);
   });
 
+  it('evictIdle saves and drops all but the most recently active agents; reloaded, they go on exactly', async () => {
+    const fleet = generateFleet({ seed: 5, agents: 3, historyDays: 21, liveDays: 4, scenarios: [] });
+    const twin = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 7 });
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 7 });
+    for (const p of fleet.personas) {
+      const history = fleet.history.filter((e) => e.agentId === p.agentId).map((e) => e.event);
+      twin.train(p.agentId, history, { timeZone: p.timeZone });
+      threats.train(p.agentId, history, { timeZone: p.timeZone });
+    }
+    const live = fleet.live;
+    const cut = Math.floor(live.length / 2);
+    for (const { agentId, event } of live.slice(0, cut)) {
+      twin.assess(agentId, event);
+      threats.assess(agentId, event);
+    }
+    const newest = live.slice(0, cut).at(-1)!.agentId;
+    const dropped = await threats.evictIdle({ keep: 1 });
+    expect(dropped).toHaveLength(2);
+    expect(dropped).not.toContain(newest);
+    for (const agentId of dropped) {
+      expect(threats.detector.hasModel(agentId)).toBe(false);
+      expect(threats.learner.hasAgent(agentId)).toBe(false);
+    }
+    expect(threats.learner.agentIds).toEqual([newest]);
+    // Saving refreshes an agent's profile first; the twin saves the same agents at the same point.
+    for (const agentId of dropped) await twin.save(agentId);
+    for (const { agentId, event } of live.slice(cut)) {
+      if (!threats.detector.hasModel(agentId)) await threats.ensureLoaded(agentId);
+      expect(threats.assess(agentId, event)).toEqual(twin.assess(agentId, event));
+    }
+    await expect(threats.evictIdle({ keep: -1 })).rejects.toThrow(/keep/);
+  });
+
   it('reloads an evicted forest with ensureLoaded and keeps the newer baseline in memory', async () => {
     const store = new MemoryModelStore();
     const threats = new ThreatDetector({ store, seed: 7 });
