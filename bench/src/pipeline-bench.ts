@@ -36,11 +36,20 @@ export interface PipelineResults {
     extrapolated10kMiB: number;
     /** Many more agents with the detector's default cache: forests bounded, baselines all kept. */
     cached: { agents: number; modelsInMemory: number; residentMiB: number };
+    /** Agents with a full window: what one holds, and what `evictIdle({ keep })` leaves in memory. */
+    fullWindow: {
+      eventsPerAgent: number;
+      bytesPerAgent: number;
+      agents: number;
+      keep: number;
+      residentAfterEvictMiB: number;
+    };
   };
 }
 
-/** Heap and array-buffer bytes in use after a full collection. */
+/** Heap and array-buffer bytes in use after full collections (one leaves some of the garbage). */
 function heapBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
   (globalThis as { gc?: () => void }).gc?.();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
@@ -254,6 +263,19 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   const cachedDetector = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01 });
   const cachedMiB = trainMany(cachedAgents, cachedDetector) / 2 ** 20;
   const cachedModels = cachedDetector.detector.cacheStats().models;
+  // Agents with a full window (the persona's 28 days), all in memory, then after `evictIdle` keeps
+  // the most recently active: what a bounded deployment holds whatever the fleet's size.
+  const fullAgents = 400;
+  const keep = 100;
+  const bounded = new ThreatDetector({
+    store: new FileModelStore({ directory: mkdtempSync(join(tmpdir(), 'harombe-bench-evict-')), key: null }),
+    contamination: 0.01,
+  });
+  const beforeFull = heapBytes();
+  for (let a = 0; a < fullAgents; a++) bounded.train(`agent-${a}`, history, { timeZone: persona.timeZone });
+  const fullBytes = heapBytes() - beforeFull;
+  await bounded.evictIdle({ keep });
+  const keptMiB = (heapBytes() - beforeFull) / 2 ** 20;
   return {
     throughput,
     persistence: {
@@ -270,6 +292,13 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
       residentMiB: allBytes / 2 ** 20,
       extrapolated10kMiB: (bytesPerAgent * 10_000) / 2 ** 20,
       cached: { agents: cachedAgents, modelsInMemory: cachedModels, residentMiB: cachedMiB },
+      fullWindow: {
+        eventsPerAgent: history.length,
+        bytesPerAgent: fullBytes / fullAgents,
+        agents: fullAgents,
+        keep,
+        residentAfterEvictMiB: keptMiB,
+      },
     },
   };
 }

@@ -79,7 +79,13 @@ export function renderBenchmarks(results: BenchResults): string {
       '',
       `Save and load of one agent's models (100-tree forest, fitted features, baseline) through \`FileModelStore\` (defaults: Brotli, fsync): save ${p.persistence.saveMs.toFixed(2)} ms, load ${p.persistence.loadMs.toFixed(2)} ms (median of 50), ${(p.persistence.artifactBytes / 1024).toFixed(0)} KB on disk (target ${p.persistence.target}).`,
       '',
-      `Memory: ${p.memory.agents} agents trained on ${p.memory.eventsPerAgent} events each hold ${Math.round(p.memory.bytesPerAgent / 1024)} KiB per agent (forest, features, baseline, training reservoir): ${p.memory.residentMiB.toFixed(0)} MiB resident, ${p.memory.extrapolated10kMiB.toFixed(0)} MiB for 10,000 such agents if all were in memory at once. The detector's cache (\`maxModels\`, \`maxModelBytes\`) bounds what stays resident; evicted models reload from the store.${p.memory.cached ? ` With its default bound, ${p.memory.cached.agents.toLocaleString('en-US')} such agents hold ${p.memory.cached.residentMiB.toFixed(0)} MiB (${p.memory.cached.modelsInMemory} forests in memory; every agent's baseline stays in memory: baselines are not evicted).` : ''}`,
+      `Memory: ${p.memory.agents} agents trained on ${p.memory.eventsPerAgent} events each hold ${Math.round(p.memory.bytesPerAgent / 1024)} KiB per agent (forest, features, baseline, training reservoir): ${p.memory.residentMiB.toFixed(0)} MiB resident, ${p.memory.extrapolated10kMiB.toFixed(0)} MiB for 10,000 such agents if all were in memory at once. The detector's cache (\`maxModels\`, \`maxModelBytes\`) bounds what stays resident; evicted models reload from the store.${p.memory.cached ? ` With its default bound, ${p.memory.cached.agents.toLocaleString('en-US')} such agents hold ${p.memory.cached.residentMiB.toFixed(0)} MiB (${p.memory.cached.modelsInMemory} forests in memory; every agent's baseline stays in memory).` : ''}`,
+      ...(p.memory.fullWindow
+        ? [
+            '',
+            `Agents with a full window (${p.memory.fullWindow.eventsPerAgent} events over 28 days) hold ${Math.round(p.memory.fullWindow.bytesPerAgent / 1024)} KiB each (forest, features, baseline). \`ThreatDetector.evictIdle({ keep })\` saves and drops all but the most recently active: ${p.memory.fullWindow.agents} such agents with \`keep: ${p.memory.fullWindow.keep}\` hold ${p.memory.fullWindow.residentAfterEvictMiB.toFixed(0)} MiB, whatever the fleet's size; 10,000 agents in 1 GiB means keeping about ${Math.floor((1024 * 1024) / (p.memory.fullWindow.bytesPerAgent / 1024)).toLocaleString('en-US')} in memory.`,
+          ]
+        : []),
       '',
     );
   }
