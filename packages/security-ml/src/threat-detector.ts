@@ -128,6 +128,8 @@ export class ThreatDetector {
   private readonly contamination: number;
   private readonly threshold: number;
   private readonly bands: ThreatBands;
+  /** Agents `evictIdle` found without a forest in memory or in the store. */
+  private readonly withoutForest = new Set<string>();
 
   constructor(options: ThreatDetectorOptions = {}) {
     const o = parseOrThrow(OptionsSchema, options, 'ThreatDetector options');
@@ -152,6 +154,7 @@ export class ThreatDetector {
   /** Trains the agent's forest and baseline on its history, replacing any earlier model of it. */
   train(agentId: string, events: readonly unknown[], options: { timeZone?: string } = {}): ThreatTrainResult {
     const parsed = events.map((e) => ensureSecurityEvent(e));
+    this.withoutForest.delete(agentId);
     const ml = this.detector.train(agentId, parsed, options);
     // Training replaces what the agent had: a second train() does not count its history twice.
     this.learner.deleteAgent(agentId);
@@ -250,6 +253,7 @@ export class ThreatDetector {
     if (!this.learner.hasAgent(agentId)) return this.loadIfStored(agentId);
     if (!(await this.store.has(agentId, THREAT_MODEL_KIND))) return false;
     this.detector.importModel(agentId, (await this.readArtifact(agentId)).detector);
+    this.withoutForest.delete(agentId);
     return true;
   }
 
@@ -269,8 +273,8 @@ export class ThreatDetector {
    * most recently active (by their newest event), forest and baseline together. A dropped agent
    * loads again with {@link ensureLoaded} (integrations call it for agents without a model in
    * memory) and continues exactly where it left off. Agents without a forest (too few events to
-   * train one, and none in the store) stay. Resolves to the agents dropped, least recently active
-   * first.
+   * train one, and none in the store) stay, and the store is asked about each of them once (until
+   * it is trained, saved or loaded). Resolves to the agents dropped, least recently active first.
    * @throws {ValidationError} `keep` not an integer >= 0.
    */
   async evictIdle(options: { keep: number }): Promise<string[]> {
@@ -280,8 +284,12 @@ export class ThreatDetector {
       .sort((a, b) => b.at - a.at || (a.agentId < b.agentId ? -1 : 1));
     const dropped: string[] = [];
     for (const { agentId } of active.slice(keep).reverse()) {
+      if (this.withoutForest.has(agentId)) continue;
       // The forest may have left the detector's cache already; the baseline in memory is newer.
-      if (!(await this.ensureLoaded(agentId))) continue;
+      if (!(await this.ensureLoaded(agentId))) {
+        this.withoutForest.add(agentId); // not asked again until it is trained, saved or loaded
+        continue;
+      }
       await this.save(agentId);
       this.detector.evict(agentId);
       this.learner.deleteAgent(agentId);
@@ -305,7 +313,9 @@ export class ThreatDetector {
       detector: this.detector.exportModel(agentId),
       baseline: this.learner.exportAgent(agentId),
     };
-    return (await this.store.save(agentId, THREAT_MODEL_KIND, artifact)).location;
+    const location = (await this.store.save(agentId, THREAT_MODEL_KIND, artifact)).location;
+    this.withoutForest.delete(agentId);
+    return location;
   }
 
   /**
@@ -317,6 +327,7 @@ export class ThreatDetector {
     const artifact = await this.readArtifact(agentId);
     this.detector.importModel(agentId, artifact.detector);
     this.learner.importAgent(agentId, artifact.baseline);
+    this.withoutForest.delete(agentId);
   }
 
   private async readArtifact(agentId: string): Promise<z.output<typeof ThreatModelSchema>> {

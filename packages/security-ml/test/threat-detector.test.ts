@@ -268,6 +268,24 @@ describe('ThreatDetector for integrations that assess before a call and record a
     await expect(threats.evictIdle({ keep: -1 })).rejects.toThrow(/keep/);
   });
 
+  it('evictIdle keeps agents without a forest, asking the store about each of them once', async () => {
+    const store = new MemoryModelStore();
+    let lookups = 0;
+    const has = store.has.bind(store);
+    store.has = (agentId, kind) => {
+      if (agentId === 'newcomer') lookups++;
+      return has(agentId, kind);
+    };
+    const threats = new ThreatDetector({ store, seed: 7 });
+    threats.train('agent-123', specHistory);
+    for (let i = 1; i <= 5; i++) threats.assess('newcomer', call(i)); // scored by the fleet model
+    expect(threats.learner.hasAgent('newcomer')).toBe(true);
+    expect(await threats.evictIdle({ keep: 0 })).toEqual(['agent-123']);
+    expect(await threats.evictIdle({ keep: 0 })).toEqual([]);
+    expect(threats.learner.agentIds).toEqual(['newcomer']);
+    expect(lookups).toBe(1);
+  });
+
   it('reloads an evicted forest with ensureLoaded and keeps the newer baseline in memory', async () => {
     const store = new MemoryModelStore();
     const threats = new ThreatDetector({ store, seed: 7 });
