@@ -18,7 +18,10 @@ export interface EngineOptions {
   readonly windowDays?: number;
   /** Actors' IANA time zones, for their hours and weekdays (default UTC). */
   readonly timeZones?: Readonly<Record<string, string>>;
-  /** Actors' models kept in memory at most (least recently used go; they reload on demand). Default 1000. */
+  /**
+   * Actors kept in memory at most, forest and baseline: after each batch the least recently active
+   * are saved and dropped, and they reload when their next event comes. Default 1000.
+   */
   readonly maxModelsInMemory?: number;
 }
 
@@ -49,10 +52,12 @@ export class DetectionEngine {
   private readonly timeZones: Readonly<Record<string, string>>;
   /** Actors the model directory has no model for: scored by the fleet model without asking again. */
   private readonly withoutModel = new Set<string>();
+  private readonly maxInMemory: number;
 
   constructor(options: EngineOptions) {
     this.store = AuditStore.open(options.dbPath, { readonly: true });
     this.windowDays = options.windowDays ?? 30;
+    this.maxInMemory = options.maxModelsInMemory ?? 1000;
     this.timeZones = options.timeZones ?? {};
     this.threats = new ThreatDetector({
       store: new FileModelStore(options.modelDir ? { directory: options.modelDir } : {}),
@@ -149,6 +154,10 @@ export class DetectionEngine {
       }
       const decision = this.assessOne(item);
       if (all || decision.outcome !== 'assessed' || decision.isThreat) decisions.push(decision);
+    }
+    // Bounded memory: the least recently active actors are saved and dropped (they reload above).
+    if (this.threats.learner.agentIds.length > this.maxInMemory) {
+      await this.threats.evictIdle({ keep: this.maxInMemory });
     }
     return decisions;
   }

@@ -271,3 +271,46 @@ describe('the detection engine reading events by row', () => {
     }
   });
 });
+
+describe('the detection engine with a bound on actors in memory', () => {
+  it('keeps at most maxModelsInMemory actors (forest and baseline), with the same verdicts as without the bound', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'audit.db');
+    const actors = fleet.personas.slice(0, 3).map((p) => p.agentId);
+    const logger = await AuditLogger.open({ path });
+    for (const { agentId, event } of fleet.history) if (actors.includes(agentId)) logger.log(event);
+    const rows = fleet.live
+      .filter((e) => actors.includes(e.agentId))
+      .slice(0, 120)
+      .map(({ event }) => logger.log(event).id);
+    const engine = (bound?: number) =>
+      new DetectionEngine({
+        dbPath: path,
+        modelDir: join(dir, `models-${bound ?? 'all'}`),
+        timeZones,
+        seed: 7,
+        ...(bound === undefined ? {} : { maxModelsInMemory: bound }),
+      });
+    const bounded = engine(1);
+    const unbounded = engine();
+    try {
+      await bounded.prepare(true);
+      await unbounded.prepare(true);
+      for (let i = 0; i < rows.length; i += 8) {
+        const batch = rows.slice(i, i + 8);
+        const [a, b] = [await bounded.assessRows(batch, true), await unbounded.assessRows(batch, true)];
+        expect(bounded.threats.learner.agentIds.length).toBeLessThanOrEqual(1);
+        // The same verdicts. Scores can differ a little: saving an actor refreshes its baseline
+        // profile, which the unbounded engine does up to 10% of the window later.
+        expect(a.map((d) => [d.eventRow, d.outcome, d.threatLevel, d.isThreat, d.coldStart])).toEqual(
+          b.map((d) => [d.eventRow, d.outcome, d.threatLevel, d.isThreat, d.coldStart]),
+        );
+      }
+      expect(unbounded.threats.learner.agentIds).toHaveLength(3);
+    } finally {
+      bounded.close();
+      unbounded.close();
+      await logger.close();
+    }
+  });
+});
