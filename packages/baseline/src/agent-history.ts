@@ -39,6 +39,13 @@ export class DayBucket {
   ) {}
 }
 
+/** Calls and failures in the last hour, and calls in its last minutes (see `AgentHistory.recent`). */
+export interface RecentCounts {
+  events: number;
+  failures: number;
+  burst: number;
+}
+
 /** Where a recorded event went, so feedback can remove it. */
 export interface Remembered {
   readonly day: number;
@@ -73,6 +80,7 @@ export class AgentHistory {
   private ringPlaces = new Int32Array(16);
   private ringWeights = new Int32Array(16);
   private ringPosition = 0;
+  private readonly recentCounts: RecentCounts = { events: 0, failures: 0, burst: 0 };
   readonly quarantined = new Set<string>();
   /** Events recorded since the cached baseline was computed (+Infinity: refresh at once). */
   changes = 0;
@@ -171,17 +179,22 @@ export class AgentHistory {
 
   /**
    * Events and failures in the 60 minutes up to and including the minute of `ms`, and events in
-   * the last `burstMinutes` of them, in one pass over the minute ring.
+   * the last `burstMinutes` of them, in one pass over the minute ring. The object returned is the
+   * history's own, overwritten by the next call (one per event, so none is allocated).
    */
-  recent(ms: number, burstMinutes = 5): { events: number; failures: number; burst: number } {
+  recent(ms: number, burstMinutes = 5): RecentCounts {
     const minute = Math.floor(ms / MINUTE_MS);
+    const out = this.recentCounts;
     if (minute === this.newestMinute) {
       let burst = 0;
       for (let k = 0; k < burstMinutes; k++) {
         const slot = (minute - k + RECENT_MINUTES * 2) % RECENT_MINUTES;
         if (this.minuteOf[slot] === minute - k) burst += this.recentEvents[slot]!;
       }
-      return { events: this.hourEvents, failures: this.hourFailures, burst };
+      out.events = this.hourEvents;
+      out.failures = this.hourFailures;
+      out.burst = burst;
+      return out;
     }
     let events = 0;
     let failures = 0;
@@ -194,7 +207,10 @@ export class AgentHistory {
         if (m > minute - burstMinutes) burst += this.recentEvents[i]!;
       }
     }
-    return { events, failures, burst };
+    out.events = events;
+    out.failures = failures;
+    out.burst = burst;
+    return out;
   }
 
   remember(key: string, where: Remembered): void {

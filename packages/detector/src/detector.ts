@@ -460,7 +460,8 @@ export class AnomalyDetector {
         source,
       },
       tailProbability: tail,
-      ...(confirmed ? { confirmed } : {}),
+      // (A conditional field, not a spread of an empty object: this runs for every event.)
+      ...(confirmed === undefined ? undefined : { confirmed }),
     };
   }
 

@@ -130,6 +130,19 @@ export class ThreatDetector {
   private readonly bands: ThreatBands;
   /** Agents `evictIdle` found without a forest in memory or in the store. */
   private readonly withoutForest = new Set<string>();
+  /**
+   * What `assess` passes the forest, made once (not per event): explain the forest's part only when
+   * the combined verdict, with the baseline tail of the event being assessed, is LOW or above.
+   */
+  private gateBaselineTail = 1;
+  private readonly explainGate = (forestTail: number, verdict: DetectionDetail['confirmed']): boolean =>
+    calibratedScore(
+      this.combine(forestTail, this.gateBaselineTail, verdict),
+      this.contamination,
+      this.threshold,
+    ) >= this.bands.low;
+  private readonly recordingDetect = { record: true, explainWhen: this.explainGate };
+  private readonly scoringDetect = { record: false, explainWhen: this.explainGate };
 
   constructor(options: ThreatDetectorOptions = {}) {
     const o = parseOrThrow(OptionsSchema, options, 'ThreatDetector options');
@@ -186,19 +199,13 @@ export class ThreatDetector {
       }
       baselineTail = Math.min(1, baselineTail * BASELINE_DIMENSIONS);
     }
+    this.gateBaselineTail = baselineTail;
+    const detectOptions = record ? this.recordingDetect : this.scoringDetect;
     const {
       result: ml,
       tailProbability: mlTail,
       confirmed,
-    } = this.detector.detectDetailed(agentId, event, {
-      record,
-      explainWhen: (forestTail, verdict) =>
-        calibratedScore(
-          this.combine(forestTail, baselineTail, verdict),
-          this.contamination,
-          this.threshold,
-        ) >= this.bands.low,
-    });
+    } = this.detector.detectDetailed(agentId, event, detectOptions);
     const tail = this.combine(mlTail, baselineTail, confirmed);
     const threatScore = calibratedScore(tail, this.contamination, this.threshold);
     const isThreat = threatScore >= this.threshold;
