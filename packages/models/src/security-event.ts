@@ -483,7 +483,8 @@ function finish(data: EventFields, extras: Array<[string, unknown]>, limits: Eve
   if (data.filePath !== undefined) event.filePath = data.filePath;
   if (data.fileHash !== undefined) event.fileHash = data.fileHash;
   if (event.destinationDomain !== undefined) {
-    event.destinationDomain = event.destinationDomain.toLowerCase().replace(/\.$/, '');
+    const domain = event.destinationDomain.toLowerCase();
+    event.destinationDomain = domain.endsWith('.') ? domain.slice(0, -1) : domain;
   }
   return event;
 }

@@ -54,6 +54,14 @@ describe('parseSecurityEvent: the spec examples', () => {
     expect(event.timestamp.toISOString()).toBe('2026-03-04T14:25:00.123Z');
   });
 
+  it('lower-cases a destination domain and drops one trailing dot', () => {
+    const domain = (d: string) =>
+      parseSecurityEvent({ timestamp: 0, event_type: 'x', destination_domain: d }).destinationDomain;
+    expect(domain('API.Example.COM.')).toBe('api.example.com');
+    expect(domain('example.com')).toBe('example.com');
+    expect(domain('a..')).toBe('a.');
+  });
+
   it('accepts camelCase input and gives the same event as snake_case', () => {
     const snake = parseSecurityEvent(specFullEvent);
     const camel = parseSecurityEvent({
