@@ -123,27 +123,6 @@ export class DetectionEngine {
    * loaded first. Returns the decisions worth storing: threats and failures, or all with `all`.
    */
   async assess(items: readonly AssessItem[], all = false): Promise<DecisionRecord[]> {
-    return this.assessItems(items, all);
-  }
-
-  /**
-   * {@link assess} for events given by row id, read from the database here (the logger's thread
-   * only passes numbers). A row without an event to assess is answered as `failed`.
-   */
-  async assessRows(rows: readonly number[], all = false): Promise<DecisionRecord[]> {
-    const items = this.store.eventsByRows(rows);
-    const decisions = await this.assessItems(items, all);
-    if (items.length < rows.length) {
-      const found = new Set(items.map((i) => i.eventRow));
-      for (const row of rows) {
-        if (!found.has(row))
-          decisions.push({ eventRow: row, outcome: 'failed', reason: 'no event with an actor in this row' });
-      }
-    }
-    return decisions;
-  }
-
-  private async assessItems(items: readonly AssessItem[], all: boolean): Promise<DecisionRecord[]> {
     const decisions: DecisionRecord[] = [];
     for (const item of items) {
       const { actor } = item;
@@ -158,6 +137,23 @@ export class DetectionEngine {
     // Bounded memory: the least recently active actors are saved and dropped (they reload above).
     if (this.threats.learner.agentIds.length > this.maxInMemory) {
       await this.threats.evictIdle({ keep: this.maxInMemory });
+    }
+    return decisions;
+  }
+
+  /**
+   * {@link assess} for events given by row id, read from the database here (the logger's thread
+   * only passes numbers). A row without an event to assess is answered as `failed`.
+   */
+  async assessRows(rows: readonly number[], all = false): Promise<DecisionRecord[]> {
+    const items = this.store.eventsByRows(rows);
+    const decisions = await this.assess(items, all);
+    if (items.length < rows.length) {
+      const found = new Set(items.map((i) => i.eventRow));
+      for (const row of rows) {
+        if (!found.has(row))
+          decisions.push({ eventRow: row, outcome: 'failed', reason: 'no event with an actor in this row' });
+      }
     }
     return decisions;
   }

@@ -226,7 +226,7 @@ export class AgentModel {
   /** Rough bytes held, for the cache budget. */
   estimatedBytes(): number {
     const nodes = this.forest.nodeCount;
-    // 12 bytes a node, 4 more once the model has explained an event.
+    // 12 bytes a node, and up to 4 more for the tables of its first explanation.
     return nodes * 16 + this.reservoir.length * 400 + this.extractor.dimension * 64 + 16_384;
   }
 

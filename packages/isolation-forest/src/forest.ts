@@ -59,9 +59,8 @@ export class IsolationForest {
   private normaliser = 1;
   private pathFeatures = new Int32Array(0);
   private pathSizes = new Int32Array(0);
-  /** Training points in each node's subtree, and log2 of 0..psi (built on the first `explain`). */
-  private subtreeSizes: Uint16Array | Int32Array | undefined;
-  private log2Sizes: Float64Array | undefined;
+  /** What `explain` reads besides the trees, built on its first call. */
+  private explainTables: ExplainTables | undefined;
   private heap: HeapTrees | undefined;
   private serialized: SerializedForest | undefined;
   private collectInBag = false;
@@ -223,10 +222,8 @@ export class IsolationForest {
     checkRow(row, state.nFeatures, 'IsolationForest.explain');
     const { meta, value, roots, featureBits } = state.trees;
     const mask = (1 << featureBits) - 1;
-    this.subtreeSizes ??= computeSubtreeSizes(state.trees, state.psi);
-    this.log2Sizes ??= Float64Array.from({ length: state.psi + 1 }, (_, n) => Math.log2(n));
-    const sizes = this.subtreeSizes;
-    const log2 = this.log2Sizes;
+    this.explainTables ??= buildExplainTables(state.trees, state.psi);
+    const { sizes, log2 } = this.explainTables;
     const psi = state.psi;
     const credit = new Float64Array(state.nFeatures);
     // Four trees descend together (as in `score`), each recording its path; the credit is then added
@@ -322,8 +319,7 @@ export class IsolationForest {
     this.heap = undefined;
     this.serialized = undefined;
     this.normaliser = averagePathLength(state.psi) * state.trees.roots.length;
-    this.subtreeSizes = undefined;
-    this.log2Sizes = undefined;
+    this.explainTables = undefined;
     this.pathFeatures = new Int32Array(4 * (state.maxDepth + 1));
     this.pathSizes = new Int32Array(4 * (state.maxDepth + 1));
   }
@@ -424,21 +420,24 @@ function chooseRows(n: number, maxRows: number, seed: number): Int32Array {
   return all.slice(0, maxRows).sort();
 }
 
-/**
- * Training points in every node's subtree. Children are allocated after their parents, so one
- * backward pass sums leaf sizes up the tree.
- */
-function computeSubtreeSizes(trees: TreeArrays, psi: number): Uint16Array | Int32Array {
+/** Training points in every node's subtree, and log2 of 0..psi. */
+interface ExplainTables {
+  readonly sizes: Uint16Array | Int32Array;
+  readonly log2: Float64Array;
+}
+
+/** Children are allocated after their parents, so one backward pass sums leaf sizes up the tree. */
+function buildExplainTables(trees: TreeArrays, psi: number): ExplainTables {
   const { meta } = trees;
-  const size = psi < 65_536 ? new Uint16Array(meta.length) : new Int32Array(meta.length);
+  const sizes = psi < 65_536 ? new Uint16Array(meta.length) : new Int32Array(meta.length);
   for (let node = meta.length - 1; node >= 0; node--) {
-    if (meta[node]! < 0) size[node] = leafSizeOf(trees, node);
+    if (meta[node]! < 0) sizes[node] = leafSizeOf(trees, node);
     else {
       const l = leftOf(trees, node);
-      size[node] = size[l]! + size[l + 1]!;
+      sizes[node] = sizes[l]! + sizes[l + 1]!;
     }
   }
-  return size;
+  return { sizes, log2: Float64Array.from({ length: psi + 1 }, (_, n) => Math.log2(n)) };
 }
 
 /** The value exceeded by a `share` of sorted scores, interpolated linearly (as numpy's percentile). */

@@ -235,11 +235,17 @@ function buildSchema(limits: EventLimits) {
   return z.object(shape);
 }
 
-/** Whether a value is valid for a field of `kind` (checked by hand; the same rules as the schema). */
-function validValue(kind: FieldKind, value: unknown, limits: EventLimits, ipSchema: z.ZodType): boolean {
+/**
+ * Whether a value is valid for a field of `kind` (checked by hand; the same rules as the schema).
+ * Timestamps are read, not only checked, by the caller.
+ */
+function validValue(
+  kind: Exclude<FieldKind, 'timestamp'>,
+  value: unknown,
+  limits: EventLimits,
+  ipSchema: z.ZodType,
+): boolean {
   switch (kind) {
-    case 'timestamp':
-      return typeof toEpochMillis(value) === 'number';
     case 'id':
       return typeof value === 'string' && value.length > 0 && value.length <= limits.maxIdLength;
     case 'name':
