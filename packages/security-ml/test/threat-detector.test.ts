@@ -14,6 +14,15 @@ const specHistory = Array.from({ length: 100 }, (_, i) => ({
   success: true,
 }));
 
+/** A store that notes every agent it is asked about. */
+class CountingStore extends MemoryModelStore {
+  readonly lookups: string[] = [];
+  override has(agentId: string, kind: string): Promise<boolean> {
+    this.lookups.push(agentId);
+    return super.has(agentId, kind);
+  }
+}
+
 function trainedOnSpec() {
   const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 7 });
   const result = threats.train('agent-123', specHistory);
@@ -269,13 +278,7 @@ describe('ThreatDetector for integrations that assess before a call and record a
   });
 
   it('evictIdle keeps agents without a forest, asking the store about each of them once', async () => {
-    const store = new MemoryModelStore();
-    let lookups = 0;
-    const has = store.has.bind(store);
-    store.has = (agentId, kind) => {
-      if (agentId === 'newcomer') lookups++;
-      return has(agentId, kind);
-    };
+    const store = new CountingStore();
     const threats = new ThreatDetector({ store, seed: 7 });
     threats.train('agent-123', specHistory);
     for (let i = 1; i <= 5; i++) threats.assess('newcomer', call(i)); // scored by the fleet model
@@ -283,7 +286,7 @@ describe('ThreatDetector for integrations that assess before a call and record a
     expect(await threats.evictIdle({ keep: 0 })).toEqual(['agent-123']);
     expect(await threats.evictIdle({ keep: 0 })).toEqual([]);
     expect(threats.learner.agentIds).toEqual(['newcomer']);
-    expect(lookups).toBe(1);
+    expect(store.lookups.filter((agentId) => agentId === 'newcomer')).toHaveLength(1);
   });
 
   it('reloads an evicted forest with ensureLoaded and keeps the newer baseline in memory', async () => {
@@ -304,20 +307,14 @@ describe('ThreatDetector for integrations that assess before a call and record a
   });
 
   it('does not ask the store on every event of an agent without a model (ensureLoaded is the way)', async () => {
-    let lookups = 0;
-    class CountingStore extends MemoryModelStore {
-      override has(agentId: string, kind: string): Promise<boolean> {
-        lookups++;
-        return super.has(agentId, kind);
-      }
-    }
-    const threats = new ThreatDetector({ store: new CountingStore(), seed: 7 });
+    const store = new CountingStore();
+    const threats = new ThreatDetector({ store, seed: 7 });
     threats.train('agent-123', specHistory);
     for (let i = 0; i < 20; i++) expect(threats.assess('stranger', call(i)).coldStart).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(lookups).toBe(0);
+    expect(store.lookups).toHaveLength(0);
     await threats.ensureLoaded('stranger');
-    expect(lookups).toBe(1);
+    expect(store.lookups).toHaveLength(1);
   });
 
   it('replaces a model in memory with the stored one via loadIfStored', async () => {
