@@ -104,7 +104,7 @@ export class AnomalyPlugin implements AuditPlugin {
   /** Row ids of events waiting to be sent to the worker. */
   private buffer: number[] = [];
   private flushScheduled = false;
-  /** Row ids of events sent to the worker and not yet answered, in order. */
+  /** Row ids of the batch sent to the worker and not yet answered (one batch at a time). */
   private inFlight: number[] = [];
   private readonly counts = { assessed: 0, skipped: 0, failed: 0, alerts: 0 };
   private readonly waiting: Array<() => void> = [];
@@ -242,28 +242,34 @@ export class AnomalyPlugin implements AuditPlugin {
 
   private enqueue(eventRow: number): void {
     this.buffer.push(eventRow);
-    if (!this.flushScheduled) {
+    if (!this.flushScheduled && this.inFlight.length === 0) {
       this.flushScheduled = true;
-      // One message per turn of the event loop, however many events were logged in it.
+      // At most one message per turn of the event loop, however many events were logged in it.
       setImmediate(() => this.flush());
     }
   }
 
+  /**
+   * Sends the waiting events as one batch, unless a batch is in flight: then its answer sends them.
+   * While the worker is busy, events gather into the next batch instead of one message each, so a
+   * busy logger pays for few messages and replies (the worker takes batches in order anyway).
+   */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.buffer.length === 0 || !this.worker) return;
+    if (this.buffer.length === 0 || this.inFlight.length > 0 || !this.worker) return;
     const rows = this.buffer;
     this.buffer = [];
-    for (const row of rows) this.inFlight.push(row);
+    this.inFlight = rows;
     // Row ids only: the worker reads the events from the database, off this thread.
     this.worker.postMessage({ type: 'assess', rows } satisfies WorkerRequest);
   }
 
   private receive(reply: WorkerReply): void {
     if (reply.type === 'decisions') {
-      this.inFlight.splice(0, reply.processed);
+      this.inFlight = [];
       this.counts.assessed += reply.processed - reply.decisions.length;
       this.record(reply.decisions);
+      this.flush();
       this.settleIfIdle();
       return;
     }

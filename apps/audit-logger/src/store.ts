@@ -196,7 +196,7 @@ function prepareStatements(db: Database.Database) {
     insertAlert: db.prepare(
       `INSERT OR IGNORE INTO security_alerts (event_row, event_id, actor, event_timestamp, created_at, threat_level,
          level_rank, threat_score, explanation)
-       SELECT id, event_id, actor, timestamp, ?, ?, ?, ?, ? FROM audit_events WHERE id = ?`,
+       SELECT id, event_id, actor, timestamp, ?, ?, ?, ?, ? FROM audit_events WHERE id = ? RETURNING *`,
     ),
     alertById: db.prepare('SELECT * FROM security_alerts WHERE id = ?'),
     deleteDecision: db.prepare('DELETE FROM security_decisions WHERE event_row = ?'),
@@ -294,15 +294,16 @@ export class AuditStore {
           decidedAt: now,
         });
         if (d.outcome === 'assessed' && d.isThreat && d.threatLevel && atLeast(d.threatLevel, alertAt)) {
-          const { lastInsertRowid, changes } = s.insertAlert.run(
+          // The new alert row, or nothing when the event already had one.
+          const row = s.insertAlert.get(
             now,
             d.threatLevel,
             threatLevelRank(d.threatLevel),
             d.threatScore!,
             d.explanation ?? '',
             d.eventRow,
-          );
-          if (changes > 0) alerts.push(toAlert(s.alertById.get(Number(lastInsertRowid)) as AlertRow));
+          ) as AlertRow | undefined;
+          if (row) alerts.push(toAlert(row));
         }
       }
       return alerts;
