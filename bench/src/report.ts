@@ -112,7 +112,7 @@ export function renderBenchmarks(results: BenchResults): string {
     lines.push(
       '## Audit logger with the anomaly plugin (apps/audit-logger)',
       '',
-      `One thread logs simulated live weeks of 12 agents into SQLite (WAL, synchronous=NORMAL, one transaction per event), yielding to the event loop every 64 events; with the plugin, a detection worker thread assesses each event with \`ThreatDetector\` and the logger stores the alerts. Each logger starts, logs one week (${a.warmUp.events} events) and then five more (${a.events} events, the steady state: a logger runs for days). Median of 5 runs; alert latency from the last${a.measuredOn ? ` (${a.measuredOn})` : ''}.`,
+      `One thread logs simulated live weeks of 12 agents into SQLite (WAL, synchronous=NORMAL, one transaction per event), yielding to the event loop every 64 events; with the plugin, a detection worker thread assesses each event with \`ThreatDetector\` and stores the alerts (in a database file of its own). Each logger starts, logs one week (${a.warmUp.events} events) and then five more (${a.events} events, the steady state: a logger runs for days). Median of 5 runs, alert latency from the last one${a.measuredOn ? ` (${a.measuredOn})` : ''}.`,
       '',
       '| logger | first week after start, events/s | steady state, events/s |',
       '|---|--:|--:|',

@@ -1,5 +1,7 @@
-// The anomaly plugin: every committed event goes, through a bounded queue, to a detection worker
-// thread running ThreatDetector; its decisions come back and are stored, threats as security alerts.
+// The anomaly plugin: every committed event goes, by row id and through a bounded queue, to a
+// detection worker thread running ThreatDetector, which stores its decisions and alerts in the
+// security database (a file of its own, so the logger never waits for its write lock); the alerts
+// come back for `onAlert`. The logger's thread only counts and posts numbers.
 //
 // Back-pressure: logging never waits for detection. When `queueCapacity` events are waiting, or the
 // worker is down, an event is not queued: it is stored (as always) with a decision `skipped` and the
@@ -12,9 +14,9 @@ import { Worker } from 'node:worker_threads';
 import { parseOrThrow, type ThreatLevel, ThreatLevelSchema } from '@harombe/security-ml';
 import { z } from 'zod';
 import type { AuditLogger, AuditPlugin } from './audit-logger.js';
-import type { EngineOptions } from './engine.js';
+import type { BatchOutcome, EngineOptions } from './engine.js';
 import type { WorkerData, WorkerReply, WorkerRequest } from './protocol.js';
-import type { Alert, AuditStore, DecisionRecord, LoggedEvent } from './store.js';
+import type { Alert, LoggedEvent } from './store.js';
 
 /**
  * Detection options (`modelDir`, `contamination`, `seed`, `windowDays`, `timeZones`,
@@ -106,6 +108,9 @@ export class AnomalyPlugin implements AuditPlugin {
   private flushScheduled = false;
   /** Row ids of the batch sent to the worker and not yet answered (one batch at a time). */
   private inFlight: number[] = [];
+  /** Row ids the queue had no room for, to be stored as skipped by the worker; and those sent, unanswered, in order. */
+  private overflow: number[] = [];
+  private overflowInFlight: number[][] = [];
   private readonly counts = { assessed: 0, skipped: 0, failed: 0, alerts: 0 };
   private readonly waiting: Array<() => void> = [];
   private readonly pendingReplies = new Map<string, Array<(reply: WorkerReply) => void>>();
@@ -136,7 +141,12 @@ export class AnomalyPlugin implements AuditPlugin {
       onError: _onError,
       ...engine
     } = this.options;
-    const data: WorkerData = { engine: { ...engine, dbPath: logger.path }, trainOnStart, recordAllDecisions };
+    const data: WorkerData = {
+      engine: { ...engine, dbPath: logger.path },
+      trainOnStart,
+      recordAllDecisions,
+      alertAt: this.options.alertAt,
+    };
     const worker = startWorker(data);
     this.worker = worker;
     worker.on('message', (reply: WorkerReply) => this.receive(reply));
@@ -158,26 +168,27 @@ export class AnomalyPlugin implements AuditPlugin {
   }
 
   onEvent(event: LoggedEvent): void {
-    if (event.actor === null) {
-      this.skip([event.id], 'no actor to assess against');
-    } else if (!this.workerUp) {
-      this.skip([event.id], 'detection worker unavailable');
+    // Events without an actor go to the worker too, which stores them as skipped (no actor).
+    if (!this.workerUp) {
+      this.storeHere([event.id], 'skipped', 'detection worker unavailable');
     } else if (this.buffer.length + this.inFlight.length >= this.options.queueCapacity) {
-      this.skip([event.id], 'detection queue full');
+      this.overflow.push(event.id);
+      this.scheduleFlush();
     } else {
-      this.enqueue(event.id);
+      this.buffer.push(event.id);
+      if (this.inFlight.length === 0) this.scheduleFlush();
     }
   }
 
   /** Resolves when every queued event has been assessed and its decision stored. */
   drain(): Promise<void> {
-    if (this.buffer.length === 0 && this.inFlight.length === 0) return Promise.resolve();
+    if (this.idle()) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   stats(): AnomalyPluginStats {
     return {
-      queued: this.buffer.length,
+      queued: this.buffer.length + this.overflow.length,
       inFlight: this.inFlight.length,
       ...this.counts,
       workerUp: this.workerUp,
@@ -185,18 +196,19 @@ export class AnomalyPlugin implements AuditPlugin {
   }
 
   /**
-   * Queues events whose assessment was skipped or failed (queue full, worker down), oldest first,
-   * as far as the queue has room; resolves when they are assessed. Returns how many were queued.
+   * Assesses events whose assessment was skipped or failed (queue full, worker down), oldest first,
+   * as many as the queue has room for; resolves when they are assessed and stored. Returns how many.
    */
   async backfill(): Promise<number> {
     const room = this.options.queueCapacity - this.buffer.length - this.inFlight.length;
     if (!this.workerUp || room <= 0) return 0;
-    const rows = this.db.unassessed(room);
-    // Their old decisions go: a normal verdict stores none, and a failure now stores a new one.
-    this.db.clearDecisions(rows);
-    for (const row of rows) this.enqueue(row);
-    await this.drain();
-    return rows.length;
+    const reply = await this.request(
+      { type: 'backfilled' },
+      { type: 'backfill', limit: room, now: this.logger!.clock() },
+    );
+    if (reply.type !== 'backfilled') throw new Error(`backfill failed: ${errorText(reply)}`);
+    this.count(reply);
+    return reply.processed;
   }
 
   /** Applies analysts' verdicts not yet applied (from this process or another); returns how many. */
@@ -204,11 +216,8 @@ export class AnomalyPlugin implements AuditPlugin {
     if (!this.workerUp || this.feedbackInFlight) return 0;
     this.feedbackInFlight = true;
     try {
-      const items = this.db.pendingFeedback();
-      if (items.length === 0) return 0;
-      const reply = await this.request({ type: 'feedback-applied' }, { type: 'feedback', items });
+      const reply = await this.request({ type: 'feedback-applied' }, { type: 'feedback' });
       if (reply.type !== 'feedback-applied') throw new Error(`feedback failed: ${errorText(reply)}`);
-      this.db.markFeedbackApplied(reply.alertIds);
       return reply.alertIds.length;
     } catch (error) {
       this.reportError(error);
@@ -240,9 +249,8 @@ export class AnomalyPlugin implements AuditPlugin {
     }
   }
 
-  private enqueue(eventRow: number): void {
-    this.buffer.push(eventRow);
-    if (!this.flushScheduled && this.inFlight.length === 0) {
+  private scheduleFlush(): void {
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       // At most one message per turn of the event loop, however many events were logged in it.
       setImmediate(() => this.flush());
@@ -253,23 +261,51 @@ export class AnomalyPlugin implements AuditPlugin {
    * Sends the waiting events as one batch, unless a batch is in flight: then its answer sends them.
    * While the worker is busy, events gather into the next batch instead of one message each, so a
    * busy logger pays for few messages and replies (the worker takes batches in order anyway).
+   * Events the queue had no room for go as one `skip` message.
    */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.buffer.length === 0 || this.inFlight.length > 0 || !this.worker) return;
+    if (!this.worker || !this.workerUp) return;
+    if (this.overflow.length > 0) {
+      const rows = this.overflow;
+      this.overflow = [];
+      this.overflowInFlight.push(rows);
+      const now = this.logger!.clock();
+      this.worker.postMessage({
+        type: 'skip',
+        rows,
+        reason: 'detection queue full',
+        now,
+      } satisfies WorkerRequest);
+    }
+    if (this.buffer.length === 0 || this.inFlight.length > 0) return;
     const rows = this.buffer;
     this.buffer = [];
     this.inFlight = rows;
     // Row ids only: the worker reads the events from the database, off this thread.
-    this.worker.postMessage({ type: 'assess', rows } satisfies WorkerRequest);
+    this.worker.postMessage({ type: 'assess', rows, now: this.logger!.clock() } satisfies WorkerRequest);
   }
 
   private receive(reply: WorkerReply): void {
-    if (reply.type === 'decisions') {
+    if (reply.type === 'assessed' || (reply.type === 'error' && reply.request === 'assess')) {
+      if (reply.type === 'assessed') this.count(reply);
+      else {
+        // The worker could not store the batch's decisions: stored here as failed, for backfill.
+        this.reportError(new Error(`assess: ${reply.message}`));
+        this.storeHere(this.inFlight, 'failed', reply.message);
+      }
       this.inFlight = [];
-      this.counts.assessed += reply.processed - reply.decisions.length;
-      this.record(reply.decisions);
       this.flush();
+      this.settleIfIdle();
+      return;
+    }
+    if (reply.type === 'skip-recorded' || (reply.type === 'error' && reply.request === 'skip')) {
+      const rows = this.overflowInFlight.shift() ?? [];
+      if (reply.type === 'skip-recorded') this.counts.skipped += rows.length;
+      else {
+        this.reportError(new Error(`skip: ${reply.message}`));
+        this.storeHere(rows, 'skipped', 'detection queue full');
+      }
       this.settleIfIdle();
       return;
     }
@@ -290,42 +326,36 @@ export class AnomalyPlugin implements AuditPlugin {
     });
   }
 
-  private get db(): AuditStore {
-    return this.logger!.store;
+  /** Counts a batch's outcome (stored by the worker) and announces its alerts. */
+  private count(outcome: BatchOutcome): void {
+    this.counts.assessed += outcome.assessed;
+    this.counts.skipped += outcome.skipped;
+    this.counts.failed += outcome.failed;
+    this.counts.alerts += outcome.alerts.length;
+    for (const alert of outcome.alerts) this.options.onAlert?.(alert);
   }
 
-  /** Stores decisions (and the alerts they raise), counts them and announces the alerts. */
-  private record(decisions: readonly DecisionRecord[]): void {
+  /** Stores decisions on this thread: only when there is no worker to do it (it is down). */
+  private storeHere(eventRows: readonly number[], outcome: 'skipped' | 'failed', reason: string): void {
     try {
-      const alerts = this.db.recordDecisions(decisions, this.options.alertAt, this.logger!.clock());
-      for (const d of decisions) {
-        if (d.outcome === 'assessed') this.counts.assessed++;
-        else if (d.outcome === 'failed') this.counts.failed++;
-        else this.counts.skipped++;
-      }
-      this.counts.alerts += alerts.length;
-      for (const alert of alerts) this.options.onAlert?.(alert);
+      const decisions = eventRows.map((eventRow) => ({ eventRow, outcome, reason }));
+      this.logger!.store.recordDecisions(decisions, this.options.alertAt, this.logger!.clock());
+      this.counts[outcome] += eventRows.length;
     } catch (error) {
       this.reportError(error);
     }
-  }
-
-  private skip(
-    eventRows: readonly number[],
-    reason: string,
-    outcome: 'skipped' | 'failed' = 'skipped',
-  ): void {
-    this.record(eventRows.map((eventRow) => ({ eventRow, outcome, reason })));
   }
 
   private workerDown(error: Error): void {
     this.workerUp = false;
     this.reportError(error);
     // What was queued or in flight is stored as failed: `backfill` assesses it once a worker is back.
-    const lost = [...this.inFlight, ...this.buffer];
+    const lost = [...this.inFlight, ...this.buffer, ...this.overflow, ...this.overflowInFlight.flat()];
     this.inFlight = [];
     this.buffer = [];
-    if (lost.length > 0 && this.logger) this.skip(lost, error.message, 'failed');
+    this.overflow = [];
+    this.overflowInFlight = [];
+    if (lost.length > 0 && this.logger) this.storeHere(lost, 'failed', error.message);
     for (const [, resolvers] of this.pendingReplies) {
       for (const resolve of resolvers.splice(0))
         resolve({ type: 'error', request: 'worker', message: error.message });
@@ -333,8 +363,17 @@ export class AnomalyPlugin implements AuditPlugin {
     this.settleIfIdle();
   }
 
+  private idle(): boolean {
+    return (
+      this.buffer.length === 0 &&
+      this.inFlight.length === 0 &&
+      this.overflow.length === 0 &&
+      this.overflowInFlight.length === 0
+    );
+  }
+
   private settleIfIdle(): void {
-    if (this.buffer.length === 0 && this.inFlight.length === 0) {
+    if (this.idle()) {
       for (const resolve of this.waiting.splice(0)) resolve();
     }
   }
@@ -357,6 +396,7 @@ function errorKind(request: string): string {
   if (request === 'start') return 'ready';
   if (request === 'feedback') return 'feedback-applied';
   if (request === 'retrain') return 'retrained';
+  if (request === 'backfill') return 'backfilled';
   return request;
 }
 

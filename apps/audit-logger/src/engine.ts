@@ -1,12 +1,17 @@
 // The detection side, without threads: a ThreatDetector whose agents are the audit log's actors,
 // trained from the database, persisted in a model directory, taught by analysts' verdicts. The
 // detection worker hosts one; `harombe-audit train` uses one directly.
-import { FileModelStore, type SecurityEventInput, ThreatDetector } from '@harombe/security-ml';
-import type { DecisionRecord } from './store.js';
+import {
+  FileModelStore,
+  type SecurityEventInput,
+  ThreatDetector,
+  type ThreatLevel,
+} from '@harombe/security-ml';
+import type { Alert, DecisionRecord } from './store.js';
 import { AuditStore } from './store.js';
 
 export interface EngineOptions {
-  /** The audit database (opened read-only here). */
+  /** The audit database (read here; decisions and alerts written to its security database). */
   readonly dbPath: string;
   /** Where actors' models are saved; default `~/.harombe/models`. */
   readonly modelDir?: string;
@@ -39,6 +44,24 @@ export interface FeedbackItem {
   readonly isAnomaly: boolean;
 }
 
+/** How a batch of events was decided, as stored: counts per outcome and the alerts raised. */
+export interface BatchOutcome {
+  readonly assessed: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly alerts: Alert[];
+}
+
+/** How decisions are stored: which decisions, alerts from which level, at what time. */
+export interface RecordOptions {
+  /** Store every decision, not only threats, failures and skips. */
+  readonly all: boolean;
+  /** Lowest threat level that raises an alert. */
+  readonly alertAt: ThreatLevel;
+  /** Epoch ms of the decisions. */
+  readonly now: number;
+}
+
 export interface TrainSummary {
   readonly trained: string[];
   /** Actors with too few events, and why. */
@@ -55,7 +78,7 @@ export class DetectionEngine {
   private readonly maxInMemory: number;
 
   constructor(options: EngineOptions) {
-    this.store = AuditStore.open(options.dbPath, { readonly: true });
+    this.store = AuditStore.open(options.dbPath, { mode: 'detect' });
     this.windowDays = options.windowDays ?? 30;
     this.maxInMemory = options.maxModelsInMemory ?? 1000;
     this.timeZones = options.timeZones ?? {};
@@ -143,19 +166,72 @@ export class DetectionEngine {
 
   /**
    * {@link assess} for events given by row id, read from the database here (the logger's thread
-   * only passes numbers). A row without an event to assess is answered as `failed`.
+   * only passes numbers). A row whose event has no actor is answered as `skipped`, a row without an
+   * event as `failed`.
    */
   async assessRows(rows: readonly number[], all = false): Promise<DecisionRecord[]> {
-    const items = this.store.eventsByRows(rows);
+    const { items, withoutActor } = this.store.eventsByRows(rows);
     const decisions = await this.assess(items, all);
-    if (items.length < rows.length) {
-      const found = new Set(items.map((i) => i.eventRow));
+    for (const eventRow of withoutActor) {
+      decisions.push({ eventRow, outcome: 'skipped', reason: 'no actor to assess against' });
+    }
+    if (items.length + withoutActor.length < rows.length) {
+      const found = new Set([...items.map((i) => i.eventRow), ...withoutActor]);
       for (const row of rows) {
         if (!found.has(row))
-          decisions.push({ eventRow: row, outcome: 'failed', reason: 'no event with an actor in this row' });
+          decisions.push({ eventRow: row, outcome: 'failed', reason: 'no event in this row' });
       }
     }
     return decisions;
+  }
+
+  /**
+   * Assesses the rows and stores the decisions and alerts; if assessing fails as a whole, every row
+   * is stored as `failed` with the reason.
+   */
+  async assessAndRecord(rows: readonly number[], options: RecordOptions): Promise<BatchOutcome> {
+    let decisions: DecisionRecord[];
+    try {
+      decisions = await this.assessRows(rows, options.all);
+    } catch (error) {
+      const reason = (error as Error).message;
+      decisions = rows.map((eventRow) => ({ eventRow, outcome: 'failed', reason }));
+    }
+    return this.record(rows.length, decisions, options);
+  }
+
+  /** Stores the rows as `skipped` with the reason (events the plugin could not queue). */
+  recordSkipped(rows: readonly number[], reason: string, options: RecordOptions): void {
+    const skipped = rows.map((eventRow): DecisionRecord => ({ eventRow, outcome: 'skipped', reason }));
+    this.store.recordDecisions(skipped, options.alertAt, options.now);
+  }
+
+  /**
+   * Assesses up to `limit` events whose assessment was skipped or failed, oldest first, and stores
+   * the new decisions (their old ones go: a normal verdict stores none). Returns the outcome.
+   */
+  async backfill(limit: number, options: RecordOptions): Promise<BatchOutcome & { processed: number }> {
+    const rows = this.store.unassessed(limit);
+    this.store.clearDecisions(rows);
+    return { processed: rows.length, ...(await this.assessAndRecord(rows, options)) };
+  }
+
+  /** Stores the decisions `assess` kept (threats, failures, skips; all with `all`) and counts outcomes. */
+  private record(
+    processed: number,
+    decisions: readonly DecisionRecord[],
+    options: RecordOptions,
+  ): BatchOutcome {
+    const alerts = decisions.length
+      ? this.store.recordDecisions(decisions, options.alertAt, options.now)
+      : [];
+    let skipped = 0;
+    let failed = 0;
+    for (const d of decisions) {
+      if (d.outcome === 'skipped') skipped++;
+      else if (d.outcome === 'failed') failed++;
+    }
+    return { assessed: processed - skipped - failed, skipped, failed, alerts };
   }
 
   private assessOne(item: AssessItem): DecisionRecord {
@@ -173,6 +249,16 @@ export class DetectionEngine {
     } catch (error) {
       return { eventRow: item.eventRow, outcome: 'failed', reason: (error as Error).message };
     }
+  }
+
+  /**
+   * Applies the analysts' verdicts not yet applied (given by any process), marks them applied and
+   * saves the models they changed. Returns the alerts applied.
+   */
+  async applyPendingFeedback(): Promise<number[]> {
+    const applied = await this.feedback(this.store.pendingFeedback());
+    this.store.markFeedbackApplied(applied);
+    return applied;
   }
 
   /** Applies analysts' verdicts and saves the models they changed. Returns the alerts applied. */

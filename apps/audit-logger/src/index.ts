@@ -6,9 +6,15 @@ export {
   type AuditPlugin,
   type ToolCallDetails,
 } from './audit-logger.js';
-export { DetectionEngine, type EngineOptions, type TrainSummary } from './engine.js';
+export {
+  type BatchOutcome,
+  DetectionEngine,
+  type EngineOptions,
+  type RecordOptions,
+  type TrainSummary,
+} from './engine.js';
 export { luhn, redactText, redactValue, type SecretKind } from './redact.js';
-export { migrate, SCHEMA_VERSION } from './schema.js';
+export { migrate, SCHEMA_VERSION, securityDatabasePath } from './schema.js';
 export {
   type Alert,
   type AlertQuery,
@@ -17,5 +23,6 @@ export {
   type DecisionRecord,
   type Durability,
   type LoggedEvent,
+  type StoreMode,
   type ToolCallRecord,
 } from './store.js';

@@ -1,30 +1,37 @@
-// Messages between the anomaly plugin and its detection worker.
-import type { EngineOptions, FeedbackItem } from './engine.js';
-import type { DecisionRecord } from './store.js';
+// Messages between the anomaly plugin and its detection worker. The worker stores decisions and
+// alerts itself (in the security database); replies carry counts and the alerts raised.
+import type { ThreatLevel } from '@harombe/security-ml';
+import type { BatchOutcome, EngineOptions } from './engine.js';
 
 export interface WorkerData {
   readonly engine: EngineOptions;
   /** Train actors without a saved model from the log at start-up. */
   readonly trainOnStart: boolean;
-  /** Send back every decision, not only threats and failures. */
+  /** Store every decision, not only threats, failures and skips. */
   readonly recordAllDecisions: boolean;
+  /** Lowest threat level that raises an alert. */
+  readonly alertAt: ThreatLevel;
 }
 
 export type WorkerRequest =
-  /** Events to assess, by row id (the worker reads them from the database), in this order. */
-  | { readonly type: 'assess'; readonly rows: readonly number[] }
-  | { readonly type: 'feedback'; readonly items: readonly FeedbackItem[] }
+  /** Events to assess, by row id (the worker reads them from the database), in this order; `now` is the decisions' time. */
+  | { readonly type: 'assess'; readonly rows: readonly number[]; readonly now: number }
+  /** Events the plugin could not queue: stored as skipped, with the reason. */
+  | { readonly type: 'skip'; readonly rows: readonly number[]; readonly reason: string; readonly now: number }
+  /** Assess up to `limit` events whose assessment was skipped or failed. */
+  | { readonly type: 'backfill'; readonly limit: number; readonly now: number }
+  /** Apply the analysts' verdicts not yet applied. */
+  | { readonly type: 'feedback' }
   | { readonly type: 'retrain' }
   | { readonly type: 'close' };
 
 export type WorkerReply =
   | { readonly type: 'ready'; readonly loaded: string[]; readonly trained: string[] }
-  | {
-      readonly type: 'decisions';
-      /** How many events of the request were processed (all of them). */
-      readonly processed: number;
-      readonly decisions: DecisionRecord[];
-    }
+  /** The answer to one `assess` request: every row of it was decided and stored. */
+  | ({ readonly type: 'assessed'; readonly processed: number } & BatchOutcome)
+  /** The answer to one `skip` request, in order. */
+  | { readonly type: 'skip-recorded' }
+  | ({ readonly type: 'backfilled'; readonly processed: number } & BatchOutcome)
   | { readonly type: 'feedback-applied'; readonly alertIds: number[] }
   | {
       readonly type: 'retrained';

@@ -1,5 +1,8 @@
-// The SQLite store: every statement the logger runs, prepared once. One connection writes (the
-// logger's); readers (the detection worker, the CLI) open their own. WAL lets them read while it writes.
+// The SQLite store: every statement the logger runs, prepared once. Two files, each in WAL mode:
+// the log (audit events, tool calls), written only by the logger's connection, and the security
+// database beside it (decisions, alerts; attached as `security`), written by the detection worker.
+// A file has one write lock, so the two writers never wait for each other; readers (the CLI, the
+// worker reading events) never wait for either.
 
 import {
   atLeast,
@@ -11,7 +14,7 @@ import {
 } from '@harombe/security-ml';
 import Database from 'better-sqlite3';
 import type { AssessItem } from './engine.js';
-import { migrate } from './schema.js';
+import { migrate, securityDatabasePath } from './schema.js';
 
 /**
  * `normal`: a committed event survives a crash of the process (WAL, synchronous=NORMAL); the last
@@ -19,6 +22,12 @@ import { migrate } from './schema.js';
  * costs about one disk flush per event.
  */
 export type Durability = 'normal' | 'full';
+
+/**
+ * Who opens the store: `log` (the logger: creates and migrates both files, writes the log), `detect`
+ * (the detection worker: reads the log, writes decisions and alerts) or `read` (read-only).
+ */
+export type StoreMode = 'log' | 'detect' | 'read';
 
 /** An event as stored: redacted, with its row id. */
 export interface LoggedEvent {
@@ -209,7 +218,7 @@ function prepareStatements(db: Database.Database) {
     ),
     pendingFeedback: db.prepare(
       `SELECT a.id AS alert_id, a.status AS verdict, e.* FROM security_alerts a
-       JOIN audit_events e ON e.event_id = a.event_id
+       JOIN audit_events e ON e.id = a.event_row
        WHERE a.status <> 'open' AND a.feedback_applied = 0 ORDER BY a.id`,
     ),
     markFeedbackApplied: db.prepare('UPDATE security_alerts SET feedback_applied = 1 WHERE id = ?'),
@@ -218,7 +227,7 @@ function prepareStatements(db: Database.Database) {
     // Training data: the actor's window, without events that raised an alert nobody called a false positive.
     trainingEvents: db.prepare(
       `SELECT e.* FROM audit_events e
-       LEFT JOIN security_alerts a ON a.event_id = e.event_id
+       LEFT JOIN security_alerts a ON a.event_row = e.id
        WHERE e.actor = ? AND e.timestamp >= ? AND (a.id IS NULL OR a.status = 'false_positive')
        ORDER BY e.timestamp, e.id`,
     ),
@@ -241,17 +250,32 @@ export class AuditStore {
     this.statements = prepareStatements(db);
   }
 
-  /** Opens (creating if needed) and migrates an audit database. */
-  static open(path: string, options: { durability?: Durability; readonly?: boolean } = {}): AuditStore {
-    const db = new Database(path, options.readonly ? { readonly: true, fileMustExist: true } : {});
-    db.pragma('busy_timeout = 5000');
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      db.pragma('foreign_keys = ON');
-      migrate(db);
+  /**
+   * Opens an audit database and its security database (`securityDatabasePath`); in `log` mode
+   * (default) creates and migrates them, in the other modes they must exist.
+   */
+  static open(path: string, options: { durability?: Durability; mode?: StoreMode } = {}): AuditStore {
+    const mode = options.mode ?? 'log';
+    const db = new Database(path, mode === 'log' ? {} : { readonly: mode === 'read', fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      // Attached databases share the connection's flags: read-only in `read` mode.
+      db.prepare('ATTACH DATABASE ? AS security').run(securityDatabasePath(path));
+      if (mode !== 'read') {
+        const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
+        for (const schema of mode === 'log' ? ['main', 'security'] : ['security']) {
+          db.pragma(`${schema}.journal_mode = WAL`);
+          db.pragma(`${schema}.synchronous = ${synchronous}`);
+        }
+      }
+      if (mode === 'log') db.pragma('foreign_keys = ON');
+      // The logger migrates when it opens; `detect` too, for a log no logger of this version opened yet.
+      if (mode !== 'read') migrate(db);
+      return new AuditStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
     }
-    return new AuditStore(db);
   }
 
   /** Stores an event row (and its tool call) in one transaction; returns the row id. */
@@ -397,18 +421,21 @@ export class AuditStore {
   }
 
   /**
-   * The events of these rows (with an actor), in the order the rows are given; rows that hold no
-   * such event are left out.
+   * The events of these rows that have an actor, in the order the rows are given, and the rows that
+   * hold an event without one. Rows that hold no event are in neither.
    */
-  eventsByRows(rows: readonly number[]): AssessItem[] {
+  eventsByRows(rows: readonly number[]): { items: AssessItem[]; withoutActor: number[] } {
     const byRow = new Map<number, EventRow>();
     for (const r of this.statements.eventsByRows.all(JSON.stringify(rows)) as EventRow[]) byRow.set(r.id, r);
     const items: AssessItem[] = [];
+    const withoutActor: number[] = [];
     for (const row of rows) {
       const r = byRow.get(row);
-      if (r?.actor != null) items.push({ eventRow: r.id, actor: r.actor, event: rowToEvent(r) });
+      if (r === undefined) continue;
+      if (r.actor === null) withoutActor.push(row);
+      else items.push({ eventRow: r.id, actor: r.actor, event: rowToEvent(r) });
     }
-    return items;
+    return { items, withoutActor };
   }
 
   /** Rows of events whose assessment was skipped or failed (and that have an actor), oldest first. */

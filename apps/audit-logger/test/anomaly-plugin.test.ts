@@ -243,7 +243,7 @@ describe('back-pressure and failures', () => {
 });
 
 describe('the detection engine reading events by row', () => {
-  it('assesses the rows given, in their order, and answers rows without an event to assess as failed', async () => {
+  it('assesses the rows given, in their order, skips events without an actor and fails rows without an event', async () => {
     const dir = await tempDir();
     const path = join(dir, 'audit.db');
     const logger = await AuditLogger.open({ path });
@@ -262,7 +262,7 @@ describe('the detection engine reading events by row', () => {
       expect(decisions.map((d) => [d.eventRow, d.outcome])).toEqual([
         [second.id, 'assessed'],
         [first.id, 'assessed'],
-        [anonymous.id, 'failed'],
+        [anonymous.id, 'skipped'],
         [9_999, 'failed'],
       ]);
     } finally {

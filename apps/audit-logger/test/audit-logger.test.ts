@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '@harombe/security-ml';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { AnomalyPlugin, AuditLogger, SCHEMA_VERSION } from '../src/index.js';
+import { AnomalyPlugin, AuditLogger, migrate, SCHEMA_VERSION, securityDatabasePath } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const at = Date.UTC(2026, 1, 2, 10);
@@ -14,13 +14,20 @@ describe('AuditLogger storage', () => {
     const logger = await AuditLogger.open({ path: join(dir, 'audit.db') });
     const db = logger.store.db;
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const tables = (
-      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{
-        name: string;
-      }>
-    ).map((t) => t.name);
-    expect(tables).toEqual(['audit_events', 'security_alerts', 'security_decisions', 'tool_calls']);
+    // The log and, in a file of its own, the detector's decisions and alerts: both WAL.
+    expect(db.pragma('main.journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('security.journal_mode', { simple: true })).toBe('wal');
+    const tables = (schema: string) =>
+      (
+        db
+          .prepare(`SELECT name FROM ${schema}.sqlite_master WHERE type = 'table' ORDER BY name`)
+          .all() as Array<{
+          name: string;
+        }>
+      ).map((t) => t.name);
+    expect(tables('main')).toEqual(['audit_events', 'tool_calls']);
+    expect(tables('security')).toEqual(['security_alerts', 'security_decisions']);
+    expect(existsSync(join(dir, 'audit.security.db'))).toBe(true);
     const plan = (sql: string) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>)
         .map((r) => r.detail)
@@ -43,6 +50,38 @@ describe('AuditLogger storage', () => {
     again.store.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     await again.close();
     await expect(AuditLogger.open({ path: join(dir, 'audit.db') })).rejects.toThrow(/newer than this logger/);
+  });
+
+  it('upgrades a version 1 database: its decisions and alerts move to the security database', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'audit.db');
+    const v1 = new Database(path);
+    v1.prepare('ATTACH DATABASE ? AS security').run(securityDatabasePath(path));
+    migrate(v1, 1);
+    v1.prepare(
+      `INSERT INTO audit_events (id, event_id, timestamp, event_type, actor, status, success, metadata, logged_at)
+       VALUES (1, 'e-1', ?, 'tool_call', 'a-1', 'success', 1, '{}', ?)`,
+    ).run(at, at);
+    v1.prepare(
+      `INSERT INTO main.security_decisions (event_row, outcome, threat_score, threat_level, level_rank, is_threat, explanation, decided_at)
+       VALUES (1, 'assessed', 0.97, 'critical', 4, 1, 'why', ?)`,
+    ).run(at);
+    v1.prepare(
+      `INSERT INTO main.security_alerts (event_row, event_id, actor, event_timestamp, created_at, threat_level, level_rank, threat_score, explanation)
+       VALUES (1, 'e-1', 'a-1', ?, ?, 'critical', 4, 0.97, 'why')`,
+    ).run(at, at);
+    expect(v1.pragma('main.user_version', { simple: true })).toBe(1);
+    v1.close();
+
+    const logger = await AuditLogger.open({ path });
+    expect(logger.store.db.pragma('main.user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(logger.alerts()).toMatchObject([{ eventId: 'e-1', threatLevel: 'critical', explanation: 'why' }]);
+    expect(logger.store.stats().decisions).toEqual({ assessed: 1 });
+    const mainTables = logger.store.db
+      .prepare("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name LIKE 'security_%'")
+      .all();
+    expect(mainTables).toEqual([]);
+    await logger.close();
   });
 
   it('stores every field of an event, and the tool call with its arguments', async () => {

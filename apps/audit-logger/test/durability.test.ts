@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { securityDatabasePath } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const writer = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
@@ -65,6 +66,7 @@ describe('durability and concurrency with a real writer process', () => {
     const { committed, exited } = startWriter(path, 3000);
     await until(() => committed.length > 0);
     const reader = new Database(path, { readonly: true });
+    reader.prepare('ATTACH DATABASE ? AS security').run(securityDatabasePath(path));
     const count = reader.prepare('SELECT COUNT(*) AS n FROM audit_events');
     const alerts = reader.prepare('SELECT COUNT(*) AS n FROM security_alerts WHERE level_rank >= 3');
     const counts: number[] = [];
