@@ -31,7 +31,7 @@ export interface AnomalyPluginOptions extends Omit<EngineOptions, 'dbPath'> {
   readonly trainOnStart?: boolean;
   /**
    * Store a decision row for every assessed event (score, level, explanation), not only for threats,
-   * failures and skips. Costs the logger thread one row per event. Default false.
+   * failures and skips: one more row per event, written by the detection worker. Default false.
    */
   readonly recordAllDecisions?: boolean;
   /** Assess events whose assessment was skipped or failed (queue full, worker down) when the plugin starts. Default true. */

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { ValidationError } from '@harombe/security-ml';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { AnomalyPlugin, AuditLogger, migrate, SCHEMA_VERSION, securityDatabasePath } from '../src/index.js';
+import {
+  AnomalyPlugin,
+  AuditLogger,
+  AuditStore,
+  migrate,
+  SCHEMA_VERSION,
+  securityDatabasePath,
+} from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const at = Date.UTC(2026, 1, 2, 10);
@@ -50,6 +57,26 @@ describe('AuditLogger storage', () => {
     again.store.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     await again.close();
     await expect(AuditLogger.open({ path: join(dir, 'audit.db') })).rejects.toThrow(/newer than this logger/);
+  });
+
+  it('opens both files read-only for readers, and refuses a missing log', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'audit.db');
+    const logger = await AuditLogger.open({ path });
+    const { id } = logger.log({ timestamp: at, event_type: 'tool_call', actor: 'a-1' });
+    logger.store.recordDecisions(
+      [{ eventRow: id, outcome: 'assessed', threatScore: 0.97, threatLevel: 'critical', isThreat: true }],
+      'low',
+      at,
+    );
+    const reader = AuditStore.open(path, { mode: 'read' });
+    expect(reader.alerts()).toMatchObject([{ actor: 'a-1', threatLevel: 'critical' }]);
+    expect(reader.stats().events).toBe(1);
+    expect(() => reader.setFeedback(1, 'confirmed', at)).toThrow(/readonly/);
+    reader.close();
+    await logger.close();
+    expect(() => AuditStore.open(join(dir, 'nope.db'), { mode: 'read' })).toThrow();
+    expect(() => AuditStore.open(join(dir, 'nope.db'), { mode: 'detect' })).toThrow();
   });
 
   it('upgrades a version 1 database: its decisions and alerts move to the security database', async () => {
