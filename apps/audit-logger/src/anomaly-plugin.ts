@@ -146,6 +146,7 @@ export class AnomalyPlugin implements AuditPlugin {
       trainOnStart,
       recordAllDecisions,
       alertAt: this.options.alertAt,
+      startedAt: logger.clock(),
     };
     const worker = startWorker(data);
     this.worker = worker;

@@ -137,7 +137,10 @@ program
   .argument('<events>', 'JSONL file, or - for standard input')
   .addOption(db())
   .addOption(models())
-  .option('--no-detect', 'log only, without the anomaly plugin')
+  .option(
+    '--no-detect',
+    'log only, as history: the anomaly plugin trains on these events but never assesses them',
+  )
   .action(async (file: string, o: { db: string; models: string; detect: boolean }) => {
     mkdirSync(dirname(o.db), { recursive: true, mode: 0o700 });
     const plugin = o.detect
@@ -157,6 +160,8 @@ program
         }
       }
       await plugin?.drain();
+      // Logged on purpose without detection: history to train on, not events to assess later.
+      if (!plugin) logger.store.catchUp(undefined, logger.clock());
     } finally {
       await logger.close();
     }

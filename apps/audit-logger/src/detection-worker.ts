@@ -17,7 +17,7 @@ const recording = (now: number): RecordOptions => ({
 try {
   const engine = new DetectionEngine(data.engine);
   const summary = await engine.prepare(data.trainOnStart);
-  reply({ type: 'ready', ...summary });
+  reply({ type: 'ready', ...summary, caughtUp: engine.catchUp(data.startedAt) });
   // Requests run one at a time, in the order they came: windows and baselines learn in order.
   let queue = Promise.resolve();
   const handle = async (request: WorkerRequest): Promise<WorkerReply | undefined> => {

@@ -187,9 +187,11 @@ export class DetectionEngine {
 
   /**
    * Assesses the rows and stores the decisions and alerts; if assessing fails as a whole, every row
-   * is stored as `failed` with the reason.
+   * is stored as `failed` with the reason. Live rows (`live`, the default) come in the order they
+   * were logged: the log's {@link AuditStore.assessedThrough} mark moves to the newest of them, in the
+   * same transaction as their decisions.
    */
-  async assessAndRecord(rows: readonly number[], options: RecordOptions): Promise<BatchOutcome> {
+  async assessAndRecord(rows: readonly number[], options: RecordOptions, live = true): Promise<BatchOutcome> {
     let decisions: DecisionRecord[];
     try {
       decisions = await this.assessRows(rows, options.all);
@@ -197,7 +199,16 @@ export class DetectionEngine {
       const reason = (error as Error).message;
       decisions = rows.map((eventRow) => ({ eventRow, outcome: 'failed', reason }));
     }
-    return this.record(rows.length, decisions, options);
+    return this.record(rows.length, decisions, options, live ? Math.max(0, ...rows) : undefined);
+  }
+
+  /**
+   * At start: events logged since detection last ran (the process stopped with events queued, or
+   * logged without the plugin) are stored as skipped, for `backfill`. On a log detection never ran
+   * on, nothing is marked: that log is history. Returns how many events were marked.
+   */
+  catchUp(now: number): number {
+    return this.store.catchUp('logged while detection was not running', now);
   }
 
   /** Stores the rows as `skipped` with the reason (events the plugin could not queue). */
@@ -213,7 +224,7 @@ export class DetectionEngine {
   async backfill(limit: number, options: RecordOptions): Promise<BatchOutcome & { processed: number }> {
     const rows = this.store.unassessed(limit);
     this.store.clearDecisions(rows);
-    return { processed: rows.length, ...(await this.assessAndRecord(rows, options)) };
+    return { processed: rows.length, ...(await this.assessAndRecord(rows, options, false)) };
   }
 
   /** Stores the decisions `assess` kept (threats, failures, skips; all with `all`) and counts outcomes. */
@@ -221,10 +232,12 @@ export class DetectionEngine {
     processed: number,
     decisions: readonly DecisionRecord[],
     options: RecordOptions,
+    through: number | undefined,
   ): BatchOutcome {
-    const alerts = decisions.length
-      ? this.store.recordDecisions(decisions, options.alertAt, options.now)
-      : [];
+    const alerts =
+      decisions.length || through !== undefined
+        ? this.store.recordDecisions(decisions, options.alertAt, options.now, through)
+        : [];
     let skipped = 0;
     let failed = 0;
     for (const d of decisions) {

@@ -11,6 +11,8 @@ export interface WorkerData {
   readonly recordAllDecisions: boolean;
   /** Lowest threat level that raises an alert. */
   readonly alertAt: ThreatLevel;
+  /** The logger's clock when the plugin attached (epoch ms): the time of decisions made at start. */
+  readonly startedAt: number;
 }
 
 export type WorkerRequest =
@@ -26,7 +28,13 @@ export type WorkerRequest =
   | { readonly type: 'close' };
 
 export type WorkerReply =
-  | { readonly type: 'ready'; readonly loaded: string[]; readonly trained: string[] }
+  | {
+      readonly type: 'ready';
+      readonly loaded: string[];
+      readonly trained: string[];
+      /** Events logged while detection was not running, now marked skipped (for `backfill`). */
+      readonly caughtUp: number;
+    }
   /** The answer to one `assess` request: every row of it was decided and stored. */
   | ({ readonly type: 'assessed'; readonly processed: number } & BatchOutcome)
   /** The answer to one `skip` request, in order. */

@@ -49,6 +49,12 @@ const SECURITY_TABLES = `
   CREATE INDEX IF NOT EXISTS security.security_alerts_time ON security_alerts (event_timestamp);
   CREATE INDEX IF NOT EXISTS security.security_alerts_rank_time ON security_alerts (level_rank, event_timestamp);
   CREATE INDEX IF NOT EXISTS security.security_alerts_pending_feedback ON security_alerts (id) WHERE status <> 'open' AND feedback_applied = 0;
+
+  -- 'assessed_through': every event row up to it was assessed, or has a decision saying why not.
+  CREATE TABLE IF NOT EXISTS security.detection_state (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
 `;
 
 const MIGRATIONS: readonly string[] = [

@@ -232,6 +232,16 @@ function prepareStatements(db: Database.Database) {
        ORDER BY e.timestamp, e.id`,
     ),
     eventsByRows: db.prepare('SELECT * FROM audit_events WHERE id IN (SELECT value FROM json_each(?))'),
+    assessedThrough: db.prepare("SELECT value FROM detection_state WHERE name = 'assessed_through'"),
+    markAssessedThrough: db.prepare(
+      `INSERT INTO detection_state (name, value) VALUES ('assessed_through', ?)
+       ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)`,
+    ),
+    maxEventRow: db.prepare('SELECT COALESCE(MAX(id), 0) AS row FROM audit_events'),
+    skipRange: db.prepare(
+      `INSERT OR IGNORE INTO security_decisions (event_row, outcome, reason, decided_at)
+       SELECT id, 'skipped', ?, ? FROM audit_events WHERE id > ? AND id <= ? AND actor IS NOT NULL`,
+    ),
     unassessed: db.prepare(
       `SELECT e.id FROM security_decisions d
        JOIN audit_events e ON e.id = d.event_row
@@ -298,11 +308,18 @@ export class AuditStore {
 
   /**
    * Stores decisions and, for those at or above `alertAt` that are threats, alerts, in one
-   * transaction. Returns the alerts created.
+   * transaction; with `through`, also that every event row up to it is now decided (see
+   * {@link assessedThrough}). Returns the alerts created.
    */
-  recordDecisions(decisions: readonly DecisionRecord[], alertAt: ThreatLevel, now: number): Alert[] {
+  recordDecisions(
+    decisions: readonly DecisionRecord[],
+    alertAt: ThreatLevel,
+    now: number,
+    through?: number,
+  ): Alert[] {
     const s = this.statements;
     return this.db.transaction(() => {
+      if (through !== undefined) s.markAssessedThrough.run(through);
       const alerts: Alert[] = [];
       for (const d of decisions) {
         s.insertDecision.run({
@@ -436,6 +453,35 @@ export class AuditStore {
       else items.push({ eventRow: r.id, actor: r.actor, event: rowToEvent(r) });
     }
     return { items, withoutActor };
+  }
+
+  /**
+   * The event row up to which every event was assessed or has a decision saying why not; undefined
+   * before detection first ran on this log.
+   */
+  assessedThrough(): number | undefined {
+    return (this.statements.assessedThrough.get() as { value: number } | undefined)?.value;
+  }
+
+  /**
+   * Brings {@link assessedThrough} up to the newest event: events logged after it (while no
+   * detection ran: the process stopped with events queued, or logged without the plugin) are stored
+   * as skipped with `reason`, so `backfill` assesses them; unless `reason` is undefined, which marks
+   * them as history, never to be assessed (as on the first start, whose log is what detection trains
+   * on). Returns how many events were marked skipped.
+   */
+  catchUp(reason: string | undefined, now: number): number {
+    const s = this.statements;
+    return this.db.transaction(() => {
+      const newest = (s.maxEventRow.get() as { row: number }).row;
+      const through = this.assessedThrough();
+      let skipped = 0;
+      if (through !== undefined && reason !== undefined && newest > through) {
+        skipped = s.skipRange.run(reason, now, through, newest).changes;
+      }
+      s.markAssessedThrough.run(newest);
+      return skipped;
+    })();
   }
 
   /** Rows of events whose assessment was skipped or failed (and that have an actor), oldest first. */

@@ -197,6 +197,43 @@ describe('back-pressure and failures', () => {
     await again.close();
   });
 
+  it('assesses at the next start what was logged while no detection ran, but not the history it first found', async () => {
+    const { dir, path } = await withHistory();
+    const options = { modelDir: join(dir, 'models'), timeZones, feedbackPollMs: 0 };
+    const live = fleet.live.map((e) => e.event);
+    // First start on a log with history: that history is for training, not assessed.
+    const first = new AnomalyPlugin(options);
+    const logger = await AuditLogger.open({ path, plugins: [first] });
+    expect(first.stats().assessed).toBe(0);
+    for (const event of live.slice(0, 30)) logger.log(event);
+    await first.drain();
+    expect(first.stats().assessed).toBe(30);
+    await logger.close();
+
+    // Events committed while no detection ran: as after a crash with events still queued for the
+    // worker, or a run without the plugin. None has a decision.
+    const bare = await AuditLogger.open({ path });
+    for (const event of live.slice(30, 55)) bare.log(event);
+    await bare.close();
+
+    const second = new AnomalyPlugin(options);
+    const again = await AuditLogger.open({ path, plugins: [second] });
+    expect(second.stats()).toMatchObject({ assessed: 25, skipped: 0, failed: 0 });
+    expect(again.store.stats().decisions.skipped).toBeUndefined();
+    expect(again.store.assessedThrough()).toBe(again.store.stats().events);
+    await again.close();
+
+    // Logged on purpose as history (`harombe-audit ingest --no-detect`): never assessed.
+    const history = await AuditLogger.open({ path });
+    for (const event of live.slice(55, 65)) history.log(event);
+    history.store.catchUp(undefined, Date.now());
+    await history.close();
+    const third = new AnomalyPlugin(options);
+    const last = await AuditLogger.open({ path, plugins: [third] });
+    expect(third.stats().assessed).toBe(0);
+    await last.close();
+  });
+
   it('reloads actors evicted from a small model cache instead of falling back to the fleet model', async () => {
     const { dir, path } = await withHistory();
     const plugin = new AnomalyPlugin({

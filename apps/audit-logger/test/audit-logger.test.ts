@@ -33,7 +33,7 @@ describe('AuditLogger storage', () => {
         }>
       ).map((t) => t.name);
     expect(tables('main')).toEqual(['audit_events', 'tool_calls']);
-    expect(tables('security')).toEqual(['security_alerts', 'security_decisions']);
+    expect(tables('security')).toEqual(['detection_state', 'security_alerts', 'security_decisions']);
     expect(existsSync(join(dir, 'audit.security.db'))).toBe(true);
     const plan = (sql: string) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>)
