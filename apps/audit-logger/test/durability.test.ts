@@ -3,23 +3,28 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { securityDatabasePath } from '../src/index.js';
+import { AnomalyPlugin, AuditLogger, AuditStore, securityDatabasePath } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const writer = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
 
-/** Starts the writer process; `committed` collects the ids it reported as committed. */
+/**
+ * Starts the writer process (with the anomaly plugin when `modelDir` is given); `committed` collects
+ * the ids it reported as committed.
+ */
 function startWriter(
   path: string,
-  limit?: number,
+  options: { limit?: number; modelDir?: string; first?: number } = {},
 ): { child: ChildProcess; committed: string[]; exited: Promise<number | null> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', writer, path, ...(limit ? [String(limit)] : [])],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const args = [
+    path,
+    String(options.limit ?? 'Infinity'),
+    options.modelDir ?? '-',
+    String(options.first ?? 0),
+  ];
+  const child = spawn(process.execPath, ['--import', 'tsx', writer, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const committed: string[] = [];
   let partial = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -63,7 +68,7 @@ describe('durability and concurrency with a real writer process', () => {
   it('serves concurrent readers in other processes while a writer logs', async () => {
     const dir = await tempDir();
     const path = join(dir, 'audit.db');
-    const { committed, exited } = startWriter(path, 3000);
+    const { committed, exited } = startWriter(path, { limit: 3000 });
     await until(() => committed.length > 0);
     const reader = new Database(path, { readonly: true });
     reader.prepare('ATTACH DATABASE ? AS security').run(securityDatabasePath(path));
@@ -82,5 +87,35 @@ describe('durability and concurrency with a real writer process', () => {
     expect(new Set(counts).size).toBeGreaterThan(2);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     reader.close();
+  }, 120_000);
+
+  it('assesses, at the next start, what a killed process had logged but not yet assessed', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'audit.db');
+    const modelDir = join(dir, 'models');
+    // History without detection; then a process with the anomaly plugin, killed while it logs.
+    const history = startWriter(path, { limit: 2000 });
+    expect(await history.exited).toBe(0);
+    const live = startWriter(path, { modelDir, first: 2000 });
+    await until(() => live.committed.length >= 1500);
+    live.child.kill('SIGKILL');
+    await live.exited;
+
+    const store = AuditStore.open(path, { mode: 'read' });
+    const through = store.assessedThrough()!;
+    const events = store.stats().events;
+    store.close();
+    // The first start took the history as history; the kill left committed events unassessed.
+    expect(through).toBeGreaterThanOrEqual(2000);
+    expect(events).toBeGreaterThanOrEqual(3500);
+    const pending = events - through;
+    expect(pending).toBeGreaterThan(0);
+
+    const plugin = new AnomalyPlugin({ modelDir, feedbackPollMs: 0 });
+    const logger = await AuditLogger.open({ path, plugins: [plugin] });
+    expect(plugin.stats()).toMatchObject({ assessed: pending, skipped: 0, failed: 0 });
+    expect(logger.store.assessedThrough()).toBe(events);
+    expect(logger.store.stats().decisions.skipped).toBeUndefined();
+    await logger.close();
   }, 120_000);
 });
