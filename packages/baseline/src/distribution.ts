@@ -44,8 +44,31 @@ export class Distribution {
   variance = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
-  /** ln(1 + x) bin index → weight. */
-  readonly bins = new Map<number, number>();
+  /**
+   * The histogram, flat: ln(1 + x) bin index, weight, bin index, weight, ... in the order the bins
+   * first got weight (a Map's order, in about half its memory: a full window holds hundreds of these
+   * per agent, most with a handful of bins).
+   */
+  readonly bins: number[] = [];
+
+  /** How many bins hold weight. */
+  get binCount(): number {
+    return this.bins.length >> 1;
+  }
+
+  /** Adds weight to a bin (appending the bin when new). */
+  addToBin(bin: number, weight: number): void {
+    const at = this.positionOf(bin);
+    if (at < 0) this.bins.push(bin, weight);
+    else this.bins[at + 1]! += weight;
+  }
+
+  /** Where the bin's index sits in `bins`, or -1. */
+  private positionOf(bin: number): number {
+    const bins = this.bins;
+    for (let i = 0; i < bins.length; i += 2) if (bins[i] === bin) return i;
+    return -1;
+  }
 
   /** Adds a value; `bin` is `binOf(value)`, when the caller has it already. */
   add(value: number, weight = 1, bin = binOf(value)): void {
@@ -59,16 +82,16 @@ export class Distribution {
     this.count = count;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    this.bins.set(bin, (this.bins.get(bin) ?? 0) + weight);
+    this.addToBin(bin, weight);
   }
 
   /** Removes a value added before (for confirmed anomalies). Min and max are kept. */
   remove(value: number, weight = 1): void {
-    const bin = binOf(value);
-    const inBin = this.bins.get(bin) ?? 0;
+    const at = this.positionOf(binOf(value));
+    const inBin = at < 0 ? 0 : this.bins[at + 1]!;
     if (inBin < weight || this.count < weight) return;
-    if (inBin === weight) this.bins.delete(bin);
-    else this.bins.set(bin, inBin - weight);
+    if (inBin === weight) this.bins.splice(at, 2);
+    else this.bins[at + 1] = inBin - weight;
     const remaining = this.count - weight;
     if (remaining <= 0) {
       this.count = 0;
@@ -87,9 +110,8 @@ export class Distribution {
   merge(other: Distribution): void {
     if (other.count === 0) return;
     mergeMoments(this, other);
-    other.bins.forEach((weight, bin) => {
-      this.bins.set(bin, (this.bins.get(bin) ?? 0) + weight);
-    });
+    const bins = other.bins;
+    for (let i = 0; i < bins.length; i += 2) this.addToBin(bins[i]!, bins[i + 1]!);
   }
 }
 
@@ -117,7 +139,8 @@ export class DenseHistogram {
 
   /** Adds (`sign` 1) or takes out (-1) the bins of a distribution. */
   addBins(other: Distribution, sign: 1 | -1 = 1): void {
-    for (const [bin, weight] of other.bins) this.addBin(bin, sign * weight);
+    const bins = other.bins;
+    for (let i = 0; i < bins.length; i += 2) this.addBin(bins[i]!, sign * bins[i + 1]!);
   }
 }
 

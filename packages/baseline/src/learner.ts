@@ -247,7 +247,7 @@ export class BaselineLearner {
     let bins = 0;
     let vocabulary = 0;
     for (const bucket of history.buckets.values()) {
-      bins += bucket.resourceCount.bins.size + bucket.duration.bins.size;
+      bins += bucket.resourceCount.binCount + bucket.duration.binCount;
       vocabulary += bucket.eventTypes.size + bucket.tools.size;
     }
     return {

@@ -65,12 +65,13 @@ export type SerializedBaseline = z.infer<typeof SerializedBaselineSchema>;
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** [bin, weight, bin, weight, ...] in bin order (a plain loop: `Array.prototype.flat` is slow). */
-function flatBins(bins: ReadonlyMap<number, number>): number[] {
-  const keys = Array.from(bins.keys()).sort((a, b) => a - b);
-  const flat = new Array<number>(keys.length * 2);
-  for (let i = 0; i < keys.length; i++) {
-    flat[2 * i] = keys[i]!;
-    flat[2 * i + 1] = bins.get(keys[i]!)!;
+/** The flat histogram (bin, weight, ...) with its bins in ascending order. */
+function flatBins(bins: readonly number[]): number[] {
+  const order = Array.from({ length: bins.length >> 1 }, (_, i) => 2 * i).sort((a, b) => bins[a]! - bins[b]!);
+  const flat = new Array<number>(bins.length);
+  for (let i = 0; i < order.length; i++) {
+    flat[2 * i] = bins[order[i]!]!;
+    flat[2 * i + 1] = bins[order[i]! + 1]!;
   }
   return flat;
 }
@@ -93,7 +94,7 @@ function readDistribution(json: z.infer<typeof DistributionSchema>): Distributio
   d.variance = json.variance;
   d.min = json.min ?? Number.POSITIVE_INFINITY;
   d.max = json.max ?? Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < json.bins.length; i += 2) d.bins.set(json.bins[i]!, json.bins[i + 1]!);
+  for (let i = 0; i < json.bins.length; i += 2) d.addToBin(json.bins[i]!, json.bins[i + 1]!);
   return d;
 }
 
