@@ -58,6 +58,29 @@ export function fingerprint(event: SecurityEvent): string {
   return `${event.timestamp.getTime()}|${event.eventType}|${event.toolName ?? ''}|${event.durationMs ?? ''}|${event.resourceCount ?? ''}|${event.success}`;
 }
 
+/** The two 32-bit halves of the last {@link hashFingerprint}. */
+const HASH = new Int32Array(2);
+
+/**
+ * A 64-bit hash of the event's fingerprint into {@link HASH}: two independent 32-bit hashes (FNV-1a,
+ * and a multiply-xorshift one) in one pass. An event id is hashed as it is, without building the
+ * `id:` string; other events hash their field string, with other seeds.
+ */
+function hashFingerprint(event: SecurityEvent): void {
+  const id = event.eventId;
+  const text = id ?? fingerprint(event);
+  let a = id === undefined ? 0x811c9dc5 : 0x050c5d1f;
+  let b = (id === undefined ? 0x9e3779b9 : 0x7f4a7c15) ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b + c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  HASH[0] = a;
+  HASH[1] = b;
+}
+
 export class AgentHistory {
   readonly buckets = new Map<number, DayBucket>();
   /** The agent's own IANA zone, when it differs from the learner's. */
@@ -72,12 +95,16 @@ export class AgentHistory {
   private hourEvents = 0;
   private hourFailures = 0;
   /**
-   * Recently recorded events, a ring (FIFO) of their fingerprints with where each went (day * 24 +
-   * hour) and its weight. Only feedback looks events up, rarely, by a scan; recording just writes a
-   * slot. It starts small and grows to REMEMBERED slots.
+   * Recently recorded events, a ring (FIFO) of their fingerprints' 64-bit hashes (two 32-bit
+   * halves) with where each went (day * 24 + hour; -1 for an empty slot) and its weight. Hashes,
+   * not the strings: a fingerprint string (a chain of concatenations) held ~100-450 bytes, 1,000 of
+   * them up to half of a full-window agent's baseline; two fingerprints sharing both halves (odds
+   * about 1e-16 per lookup) would be taken for one event. Only feedback looks events up, rarely, by
+   * a scan; recording just writes a slot. It starts small and grows to REMEMBERED slots.
    */
-  private ringKeys: (string | undefined)[] = new Array(16).fill(undefined);
-  private ringPlaces = new Int32Array(16);
+  private ringHashA = new Int32Array(16);
+  private ringHashB = new Int32Array(16);
+  private ringPlaces = new Int32Array(16).fill(-1);
   private ringWeights = new Int32Array(16);
   private ringPosition = 0;
   private readonly recentCounts: RecentCounts = { events: 0, failures: 0, burst: 0 };
@@ -213,13 +240,15 @@ export class AgentHistory {
     return out;
   }
 
-  remember(key: string, where: Remembered): void {
+  remember(event: SecurityEvent, where: Remembered): void {
     let position = this.ringPosition;
-    if (position === this.ringKeys.length) {
+    if (position === this.ringPlaces.length) {
       if (position < REMEMBERED) this.growRing(Math.min(REMEMBERED, 2 * position));
       else position = 0;
     }
-    this.ringKeys[position] = key;
+    hashFingerprint(event);
+    this.ringHashA[position] = HASH[0]!;
+    this.ringHashB[position] = HASH[1]!;
     this.ringPlaces[position] = where.day * 24 + where.hour;
     this.ringWeights[position] = where.weight;
     this.ringPosition = position + 1;
@@ -229,8 +258,8 @@ export class AgentHistory {
    * Where a recently recorded event went (its latest recording), if it is still remembered and its
    * day is still in the window (entries of expired days are left for the ring to overwrite).
    */
-  lookup(key: string): Remembered | undefined {
-    const slot = this.newestSlot(key);
+  lookup(event: SecurityEvent): Remembered | undefined {
+    const slot = this.newestSlot(event);
     if (slot < 0) return undefined;
     const packed = this.ringPlaces[slot]!;
     if (Math.floor(packed / 24) < this.expiredBefore) return undefined;
@@ -238,35 +267,45 @@ export class AgentHistory {
   }
 
   /** {@link lookup}, then forgets every recording of the event. */
-  forget(key: string): Remembered | undefined {
-    const where = this.lookup(key);
-    for (let slot = 0; slot < this.ringKeys.length; slot++) {
-      if (this.ringKeys[slot] === key) this.ringKeys[slot] = undefined;
+  forget(event: SecurityEvent): Remembered | undefined {
+    const where = this.lookup(event);
+    hashFingerprint(event);
+    const a = HASH[0]!;
+    const b = HASH[1]!;
+    for (let slot = 0; slot < this.ringPlaces.length; slot++) {
+      if (this.ringHashA[slot] === a && this.ringHashB[slot] === b) this.ringPlaces[slot] = -1;
     }
     return where;
   }
 
   get rememberedCount(): number {
     let count = 0;
-    for (const key of this.ringKeys) if (key !== undefined) count++;
+    for (const place of this.ringPlaces) if (place >= 0) count++;
     return count;
   }
 
   /** The slot of the key's latest recording, or -1: newest first, around the ring. */
-  private newestSlot(key: string): number {
-    const keys = this.ringKeys;
-    for (let i = 1; i <= keys.length; i++) {
-      const slot = (this.ringPosition - i + keys.length) % keys.length;
-      if (keys[slot] === key) return slot;
+  private newestSlot(event: SecurityEvent): number {
+    hashFingerprint(event);
+    const a = HASH[0]!;
+    const b = HASH[1]!;
+    const size = this.ringPlaces.length;
+    for (let i = 1; i <= size; i++) {
+      const slot = (this.ringPosition - i + size) % size;
+      if (this.ringPlaces[slot]! >= 0 && this.ringHashA[slot] === a && this.ringHashB[slot] === b)
+        return slot;
     }
     return -1;
   }
 
   private growRing(capacity: number): void {
-    const keys = new Array<string | undefined>(capacity).fill(undefined);
-    for (let i = 0; i < this.ringKeys.length; i++) keys[i] = this.ringKeys[i];
-    this.ringKeys = keys;
-    const places = new Int32Array(capacity);
+    const a = new Int32Array(capacity);
+    a.set(this.ringHashA);
+    this.ringHashA = a;
+    const b = new Int32Array(capacity);
+    b.set(this.ringHashB);
+    this.ringHashB = b;
+    const places = new Int32Array(capacity).fill(-1);
     places.set(this.ringPlaces);
     this.ringPlaces = places;
     const weights = new Int32Array(capacity);

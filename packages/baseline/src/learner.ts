@@ -118,9 +118,8 @@ export class BaselineLearner {
       if (event.timestamp.getTime() > history.newestMs) history.newestMs = event.timestamp.getTime();
       return;
     }
-    const key = fingerprint(event);
-    if (history.quarantined.size > 0 && history.quarantined.has(key)) return;
-    this.add(history, event, 1, true, key);
+    if (history.quarantined.size > 0 && history.quarantined.has(fingerprint(event))) return;
+    this.add(history, event, 1, true);
   }
 
   /**
@@ -215,14 +214,14 @@ export class BaselineLearner {
     const history = this.history(id, true)!;
     const key = fingerprint(event);
     if (isAnomaly) {
-      const where = history.forget(key);
+      const where = history.forget(event);
       if (where) this.remove(history, event, where.weight, where.day, where.hour);
       history.quarantine(key);
     } else {
       history.quarantined.delete(key);
-      const known = history.lookup(key);
+      const known = history.lookup(event);
       const extra = this.feedbackWeight(id) - (known?.weight ?? 0);
-      if (extra > 0) this.add(history, event, extra, known === undefined, key, (known?.weight ?? 0) + extra);
+      if (extra > 0) this.add(history, event, extra, known === undefined, (known?.weight ?? 0) + extra);
     }
     history.changes = Number.POSITIVE_INFINITY;
   }
@@ -342,7 +341,6 @@ export class BaselineLearner {
     event: SecurityEvent,
     weight: number,
     countActivity: boolean,
-    key: string,
     rememberedWeight = weight,
   ): void {
     const ms = event.timestamp.getTime();
@@ -408,7 +406,7 @@ export class BaselineLearner {
     }
     if (ms > history.newestMs) history.newestMs = ms;
     history.expire(firstDay);
-    history.remember(key, { day, hour, weight: rememberedWeight });
+    history.remember(event, { day, hour, weight: rememberedWeight });
     history.changes += 1;
   }
 
