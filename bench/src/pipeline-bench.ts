@@ -240,11 +240,18 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
 
   throughput.push(validated, parsed);
 
-  // Memory of many trained agents (events per agent kept small so the bench stays quick).
-  const template: SecurityEvent[] = history.slice(0, 200);
+  // Memory of many trained agents (events per agent kept small so the bench stays quick). Each agent
+  // trains on events of its own, parsed from JSON as they would arrive: what a model keeps of its
+  // training events (the reservoir) is counted, not shared between agents.
+  const rawHistory = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
+  const template = rawHistory.slice(0, 200);
+  const ownEvents = (events: readonly object[], agent: number): SecurityEvent[] =>
+    (JSON.parse(JSON.stringify(events)) as Array<Record<string, unknown>>).map((e) =>
+      parseSecurityEvent({ ...e, event_id: `${String(e.event_id)}-${agent}` }),
+    );
   const trainMany = (agents: number, detector: ThreatDetector): number => {
     const before = heapBytes();
-    for (let a = 0; a < agents; a++) detector.train(`agent-${a}`, template);
+    for (let a = 0; a < agents; a++) detector.train(`agent-${a}`, ownEvents(template, a));
     return heapBytes() - before;
   };
   // All in memory: what one trained agent holds.
@@ -272,7 +279,9 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
     contamination: 0.01,
   });
   const beforeFull = heapBytes();
-  for (let a = 0; a < fullAgents; a++) bounded.train(`agent-${a}`, history, { timeZone: persona.timeZone });
+  for (let a = 0; a < fullAgents; a++) {
+    bounded.train(`agent-${a}`, ownEvents(rawHistory, a), { timeZone: persona.timeZone });
+  }
   const fullBytes = heapBytes() - beforeFull;
   await bounded.evictIdle({ keep });
   const keptMiB = (heapBytes() - beforeFull) / 2 ** 20;

@@ -13,6 +13,7 @@ import {
   type ThreatBands,
   type ThreatLevel,
   threatLevelForScore,
+  trainingCopy,
   ValidationError,
 } from '@harombe/models';
 import { FileModelStore } from '@harombe/persistence';
@@ -225,7 +226,8 @@ export class AnomalyDetector {
     model.extractor.learn(event);
     if (model.reservoir.length > 0) {
       const copies = Math.max(3, Math.ceil(0.02 * model.reservoir.length));
-      for (let i = 0; i < copies; i++) model.reservoir.push(event);
+      const copy = trainingCopy(event);
+      for (let i = 0; i < copies; i++) model.reservoir.push(copy);
       model.pendingFeedback++;
       if (model.pendingFeedback >= this.options.refitAfter) this.retrain(id);
     }
@@ -358,10 +360,10 @@ export class AnomalyDetector {
     // Reservoir sampling over every event trained on, seeded for reproducibility.
     for (const event of events) {
       this.fleetSeen++;
-      if (this.fleetEvents.length < FLEET_RESERVOIR) this.fleetEvents.push(event);
+      if (this.fleetEvents.length < FLEET_RESERVOIR) this.fleetEvents.push(trainingCopy(event));
       else {
         const j = Math.floor(seededUnit(this.options.seed, this.fleetSeen) * this.fleetSeen);
-        if (j < FLEET_RESERVOIR) this.fleetEvents[j] = event;
+        if (j < FLEET_RESERVOIR) this.fleetEvents[j] = trainingCopy(event);
       }
     }
     this.fleetStale = true;
@@ -514,13 +516,16 @@ function seededUnit(seed: number, counter: number): number {
   return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
 }
 
-/** Up to `size` events, a seeded uniform sample when there are more (in time order). */
+/**
+ * Up to `size` events, a seeded uniform sample when there are more (in time order), as training
+ * copies (what refitting reads, ~40% of a parsed event's memory).
+ */
 function reservoirSample(events: readonly SecurityEvent[], size: number, seed: number): SecurityEvent[] {
-  if (events.length <= size) return [...events];
+  if (events.length <= size) return events.map(trainingCopy);
   const sample = events.slice(0, size);
   for (let i = size; i < events.length; i++) {
     const j = Math.floor(seededUnit(seed, i) * (i + 1));
     if (j < size) sample[j] = events[i]!;
   }
-  return sample.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  return sample.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()).map(trainingCopy);
 }

@@ -28,6 +28,7 @@ export {
   type SecurityEventParser,
   SecurityEventSchema,
   safeParseSecurityEvent,
+  trainingCopy,
 } from './security-event.js';
 export { type ArtifactKind, ArtifactKindSchema, type ArtifactRef, type ModelStore } from './store.js';
 export { readTagged, type TaggedFormat, type TaggedProblem } from './tagged.js';

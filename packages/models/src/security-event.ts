@@ -507,6 +507,36 @@ function markParsed(event: SecurityEvent): SecurityEvent {
   return Object.freeze(event);
 }
 
+const NO_RESOURCES: Record<string, number> = Object.freeze({}) as Record<string, number>;
+const NO_METADATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/**
+ * A lighter copy of an event, for keeping many of them (a detector's training reservoir): what
+ * learning reads (time, type, success, status, tool, duration, resource count and usage,
+ * destination, file path) and the event id; no metadata, actor, session, correlation, action or
+ * hash. Empty usage and metadata are one shared frozen object. Parsed (trusted) like its source.
+ * @throws {ValidationError} `event` is invalid (it is parsed first unless it was already).
+ */
+export function trainingCopy(input: unknown): SecurityEvent {
+  const event = ensureSecurityEvent(input);
+  const copy: SecurityEvent = {
+    timestamp: event.timestamp,
+    eventType: event.eventType,
+    success: event.success,
+    status: event.status,
+    resourceUsage: Object.keys(event.resourceUsage).length === 0 ? NO_RESOURCES : event.resourceUsage,
+    metadata: NO_METADATA,
+  };
+  if (event.eventId !== undefined) copy.eventId = event.eventId;
+  if (event.toolName !== undefined) copy.toolName = event.toolName;
+  if (event.durationMs !== undefined) copy.durationMs = event.durationMs;
+  if (event.resourceCount !== undefined) copy.resourceCount = event.resourceCount;
+  if (event.destinationIp !== undefined) copy.destinationIp = event.destinationIp;
+  if (event.destinationDomain !== undefined) copy.destinationDomain = event.destinationDomain;
+  if (event.filePath !== undefined) copy.filePath = event.filePath;
+  return markParsed(copy);
+}
+
 /** The result of {@link safeParseSecurityEvent}, shaped like zod's `safeParse`. */
 export type SafeParseEventResult =
   | { readonly success: true; readonly data: SecurityEvent }

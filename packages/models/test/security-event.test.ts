@@ -255,3 +255,36 @@ describe('ensureSecurityEvent', () => {
     expect(() => ensureSecurityEvent({ ...parsed, durationMs: -1 })).toThrow(ValidationError);
   });
 });
+
+describe('trainingCopy', () => {
+  it('keeps what learning reads and the id, drops the rest, and stays trusted', async () => {
+    const { ensureSecurityEvent, trainingCopy } = await import('../src/index.js');
+    const full = parseSecurityEvent(specFullEvent);
+    const copy = trainingCopy(full);
+    for (const field of [
+      'timestamp',
+      'eventType',
+      'success',
+      'status',
+      'resourceUsage',
+      'eventId',
+      'toolName',
+      'durationMs',
+      'resourceCount',
+      'destinationIp',
+      'destinationDomain',
+      'filePath',
+    ] as const) {
+      expect(copy[field], field).toEqual(full[field]);
+    }
+    for (const field of ['agentId', 'actor', 'sessionId', 'correlationId', 'action', 'fileHash'] as const) {
+      expect(copy[field], field).toBeUndefined();
+    }
+    expect(copy.metadata).toEqual({});
+    expect(Object.isFrozen(copy)).toBe(true);
+    expect(ensureSecurityEvent(copy)).toBe(copy);
+    // Raw input is parsed first; invalid input is refused.
+    expect(trainingCopy({ timestamp: 0, event_type: 'x', duration_ms: 5 })).toMatchObject({ durationMs: 5 });
+    expect(() => trainingCopy({ timestamp: 0, event_type: 'x', duration_ms: -1 })).toThrow(ValidationError);
+  });
+});
