@@ -8,7 +8,7 @@ import {
   WINDOW_FEATURES,
 } from '@harombe/features';
 import { IsolationForest } from '@harombe/isolation-forest';
-import type { SecurityEvent } from '@harombe/models';
+import { CompactEvents, type SecurityEvent } from '@harombe/models';
 import { z } from 'zod';
 import { buildTailTable, type TailTable, tailProbability } from './calibration.js';
 import { FactorDescriber } from './describe.js';
@@ -133,8 +133,8 @@ function buildSupport(data: Float64Array, rows: number, columns: number): Suppor
 export class AgentModel {
   confirmedNormals: EventDescriptor[] = [];
   confirmedAnomalies: EventDescriptor[] = [];
-  /** Training events kept for refits (memory only). */
-  reservoir: SecurityEvent[] = [];
+  /** Training events kept for refits (memory only), in columns. */
+  reservoir = new CompactEvents();
   pendingFeedback = 0;
   /** When the detector last used the model (its use counter), for least-recently-used eviction. */
   lastUsed = 0;
@@ -227,7 +227,7 @@ export class AgentModel {
   estimatedBytes(): number {
     const nodes = this.forest.nodeCount;
     // 12 bytes a node, and up to 4 more for the tables of its first explanation.
-    return nodes * 16 + this.reservoir.length * 400 + this.extractor.dimension * 64 + 16_384;
+    return nodes * 16 + this.reservoir.length * 150 + this.extractor.dimension * 64 + 16_384;
   }
 
   toJSON(): SerializedDetectorModel {

@@ -3,6 +3,7 @@
 // analyst feedback, persisted through a ModelStore, and backed by a fleet model for cold starts.
 import {
   type AnomalyResult,
+  CompactEvents,
   ensureSecurityEvent,
   HarombeError,
   type ModelStore,
@@ -138,7 +139,9 @@ export class AnomalyDetector {
       ? { ...this.settings, features: { ...this.settings.features, timeZone: options.timeZone } }
       : this.settings;
     const model = AgentModel.fit(id, events, settings);
-    model.reservoir = reservoirSample(events, this.options.reservoirSize, this.options.seed);
+    model.reservoir = CompactEvents.from(
+      reservoirSample(events, this.options.reservoirSize, this.options.seed),
+    );
     this.install(id, model);
     this.addToFleet(events);
     return { agentId: id, trained: true, events: events.length, features: model.extractor.featureNames };
@@ -220,14 +223,13 @@ export class AnomalyDetector {
     const descriptor = describeEvent(event);
     model.confirm(descriptor, isAnomaly);
     if (isAnomaly) {
-      model.reservoir = model.reservoir.filter((e) => e !== event && !sameEvent(e, event));
+      model.reservoir = model.reservoir.filter((e) => !sameEvent(e, event));
       return;
     }
     model.extractor.learn(event);
     if (model.reservoir.length > 0) {
       const copies = Math.max(3, Math.ceil(0.02 * model.reservoir.length));
-      const copy = trainingCopy(event);
-      for (let i = 0; i < copies; i++) model.reservoir.push(copy);
+      for (let i = 0; i < copies; i++) model.reservoir.push(event);
       model.pendingFeedback++;
       if (model.pendingFeedback >= this.options.refitAfter) this.retrain(id);
     }
@@ -240,11 +242,13 @@ export class AnomalyDetector {
   retrain(agentId: string, events: readonly unknown[] = []): TrainResult {
     const id = parseAgentId(agentId);
     const old = this.models.get(id);
-    const pool = [...(old?.reservoir ?? []), ...events.map((e) => ensureSecurityEvent(e))];
+    const pool = [...(old?.reservoir.toArray() ?? []), ...events.map((e) => ensureSecurityEvent(e))];
     if (pool.length < this.options.minEvents) return this.tooFew(id, pool.length, 'retrain');
     const features = old ? { ...this.settings.features, ...old.extractor.options } : this.settings.features;
     const model = AgentModel.fit(id, pool, { ...this.settings, features });
-    model.reservoir = reservoirSample(pool, this.options.reservoirSize, this.options.seed);
+    model.reservoir = CompactEvents.from(
+      reservoirSample(pool, this.options.reservoirSize, this.options.seed),
+    );
     if (old) {
       model.confirmedNormals = old.confirmedNormals;
       model.confirmedAnomalies = old.confirmedAnomalies;
@@ -516,16 +520,13 @@ function seededUnit(seed: number, counter: number): number {
   return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
 }
 
-/**
- * Up to `size` events, a seeded uniform sample when there are more (in time order), as training
- * copies (what refitting reads, ~40% of a parsed event's memory).
- */
+/** Up to `size` events, a seeded uniform sample when there are more (in time order). */
 function reservoirSample(events: readonly SecurityEvent[], size: number, seed: number): SecurityEvent[] {
-  if (events.length <= size) return events.map(trainingCopy);
+  if (events.length <= size) return [...events];
   const sample = events.slice(0, size);
   for (let i = size; i < events.length; i++) {
     const j = Math.floor(seededUnit(seed, i) * (i + 1));
     if (j < size) sample[j] = events[i]!;
   }
-  return sample.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()).map(trainingCopy);
+  return sample.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
 }

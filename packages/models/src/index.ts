@@ -1,3 +1,4 @@
+export { CompactEvents } from './compact-events.js';
 export { HarombeError, ValidationError, type ValidationIssue } from './errors.js';
 export { AgentIdSchema, MAX_AGENT_ID_LENGTH, parseAgentId } from './ids.js';
 export {

@@ -510,31 +510,72 @@ function markParsed(event: SecurityEvent): SecurityEvent {
 const NO_RESOURCES: Record<string, number> = Object.freeze({}) as Record<string, number>;
 const NO_METADATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
+/** What a training copy holds: the fields learning reads, and the id. */
+export interface TrainingFields {
+  timestamp: Date;
+  eventType: string;
+  success: boolean;
+  status: string;
+  /** Undefined or empty: none. */
+  resourceUsage: Record<string, number> | undefined;
+  eventId: string | undefined;
+  toolName: string | undefined;
+  durationMs: number | undefined;
+  resourceCount: number | undefined;
+  destinationIp: string | undefined;
+  destinationDomain: string | undefined;
+  filePath: string | undefined;
+}
+
 /**
- * A lighter copy of an event, for keeping many of them (a detector's training reservoir): what
- * learning reads (time, type, success, status, tool, duration, resource count and usage,
- * destination, file path) and the event id; no metadata, actor, session, correlation, action or
- * hash. Empty usage and metadata are one shared frozen object. Parsed (trusted) like its source.
+ * A training copy from fields taken from parsed events (this package's own use: {@link trainingCopy},
+ * `CompactEvents`), marked as parsed. Not exported from the package: callers outside it could mark
+ * unchecked values as trusted.
+ */
+export function trustedTrainingCopy(f: TrainingFields): SecurityEvent {
+  const usage = f.resourceUsage;
+  const copy: SecurityEvent = {
+    timestamp: f.timestamp,
+    eventType: f.eventType,
+    success: f.success,
+    status: f.status,
+    resourceUsage: usage === undefined || Object.keys(usage).length === 0 ? NO_RESOURCES : usage,
+    metadata: NO_METADATA,
+  };
+  // In a fixed order, like `finish`: copies share one shape per set of fields.
+  if (f.eventId !== undefined) copy.eventId = f.eventId;
+  if (f.toolName !== undefined) copy.toolName = f.toolName;
+  if (f.durationMs !== undefined) copy.durationMs = f.durationMs;
+  if (f.resourceCount !== undefined) copy.resourceCount = f.resourceCount;
+  if (f.destinationIp !== undefined) copy.destinationIp = f.destinationIp;
+  if (f.destinationDomain !== undefined) copy.destinationDomain = f.destinationDomain;
+  if (f.filePath !== undefined) copy.filePath = f.filePath;
+  return markParsed(copy);
+}
+
+/**
+ * A lighter copy of an event, for keeping many of them: what learning reads (time, type, success,
+ * status, tool, duration, resource count and usage, destination, file path) and the event id; no
+ * metadata, actor, session, correlation, action or hash. Empty usage and metadata are one shared
+ * frozen object. Parsed (trusted) like its source. To keep thousands, see `CompactEvents`.
  * @throws {ValidationError} `event` is invalid (it is parsed first unless it was already).
  */
 export function trainingCopy(input: unknown): SecurityEvent {
-  const event = ensureSecurityEvent(input);
-  const copy: SecurityEvent = {
-    timestamp: event.timestamp,
-    eventType: event.eventType,
-    success: event.success,
-    status: event.status,
-    resourceUsage: Object.keys(event.resourceUsage).length === 0 ? NO_RESOURCES : event.resourceUsage,
-    metadata: NO_METADATA,
-  };
-  if (event.eventId !== undefined) copy.eventId = event.eventId;
-  if (event.toolName !== undefined) copy.toolName = event.toolName;
-  if (event.durationMs !== undefined) copy.durationMs = event.durationMs;
-  if (event.resourceCount !== undefined) copy.resourceCount = event.resourceCount;
-  if (event.destinationIp !== undefined) copy.destinationIp = event.destinationIp;
-  if (event.destinationDomain !== undefined) copy.destinationDomain = event.destinationDomain;
-  if (event.filePath !== undefined) copy.filePath = event.filePath;
-  return markParsed(copy);
+  const e = ensureSecurityEvent(input);
+  return trustedTrainingCopy({
+    timestamp: e.timestamp,
+    eventType: e.eventType,
+    success: e.success,
+    status: e.status,
+    resourceUsage: e.resourceUsage,
+    eventId: e.eventId,
+    toolName: e.toolName,
+    durationMs: e.durationMs,
+    resourceCount: e.resourceCount,
+    destinationIp: e.destinationIp,
+    destinationDomain: e.destinationDomain,
+    filePath: e.filePath,
+  });
 }
 
 /** The result of {@link safeParseSecurityEvent}, shaped like zod's `safeParse`. */

@@ -1,0 +1,127 @@
+// Many events kept compactly, for a detector's training reservoir (up to 10,000 events per agent by
+// default): what learning reads, in columns. Numbers sit in typed arrays, repeated labels (event
+// type, tool, status) once each in a table, and the event id, file path and destination as
+// references: about 150 bytes an event with its id, where a parsed event object takes 450-500 and
+// even a `trainingCopy` ~365 (its Date and property storage). Events come back as training copies.
+import { ensureSecurityEvent, type SecurityEvent, trustedTrainingCopy } from './security-event.js';
+
+/** Label columns per event: type, tool (-1: none), status. */
+const LABELS = 3;
+
+export class CompactEvents {
+  private size = 0;
+  private times = new Float64Array(0);
+  /** NaN where the event had none. */
+  private durations = new Float64Array(0);
+  private counts = new Float64Array(0);
+  private success = new Uint8Array(0);
+  private labels = new Int32Array(0);
+  private readonly labelTable: string[] = [];
+  private readonly labelIndex = new Map<string, number>();
+  private readonly ids: (string | undefined)[] = [];
+  private readonly paths: (string | undefined)[] = [];
+  private readonly ips: (string | undefined)[] = [];
+  private readonly domains: (string | undefined)[] = [];
+  /** Resource usage of the events that had any. */
+  private readonly usage: (Record<string, number> | undefined)[] = [];
+
+  /**
+   * @throws {ValidationError} an invalid event (each is parsed unless it was already).
+   */
+  static from(events: Iterable<unknown>): CompactEvents {
+    const compact = new CompactEvents();
+    if (Array.isArray(events)) compact.grow(events.length);
+    for (const event of events) compact.push(event);
+    return compact;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** @throws {ValidationError} an invalid event (parsed unless it was already). */
+  push(input: unknown): void {
+    const event = ensureSecurityEvent(input);
+    const i = this.size;
+    if (i === this.times.length) this.grow(Math.max(16, 2 * i));
+    this.times[i] = event.timestamp.getTime();
+    this.durations[i] = event.durationMs ?? Number.NaN;
+    this.counts[i] = event.resourceCount ?? Number.NaN;
+    this.success[i] = event.success ? 1 : 0;
+    this.labels[i * LABELS] = this.label(event.eventType);
+    this.labels[i * LABELS + 1] = event.toolName === undefined ? -1 : this.label(event.toolName);
+    this.labels[i * LABELS + 2] = this.label(event.status);
+    this.ids[i] = event.eventId;
+    this.paths[i] = event.filePath;
+    this.ips[i] = event.destinationIp;
+    this.domains[i] = event.destinationDomain;
+    this.usage[i] = Object.keys(event.resourceUsage).length > 0 ? event.resourceUsage : undefined;
+    this.size = i + 1;
+  }
+
+  /** The i-th event as a training copy: the fields pushed that learning reads, and its id. */
+  at(i: number): SecurityEvent {
+    if (!(i >= 0 && i < this.size)) throw new RangeError(`CompactEvents.at: no event ${i} of ${this.size}`);
+    const tool = this.labels[i * LABELS + 1]!;
+    const duration = this.durations[i]!;
+    const count = this.counts[i]!;
+    return trustedTrainingCopy({
+      timestamp: new Date(this.times[i]!),
+      eventType: this.labelTable[this.labels[i * LABELS]!]!,
+      success: this.success[i] === 1,
+      status: this.labelTable[this.labels[i * LABELS + 2]!]!,
+      resourceUsage: this.usage[i],
+      eventId: this.ids[i],
+      toolName: tool < 0 ? undefined : this.labelTable[tool],
+      durationMs: Number.isNaN(duration) ? undefined : duration,
+      resourceCount: Number.isNaN(count) ? undefined : count,
+      destinationIp: this.ips[i],
+      destinationDomain: this.domains[i],
+      filePath: this.paths[i],
+    });
+  }
+
+  /** Every event, in order, as training copies. */
+  toArray(): SecurityEvent[] {
+    return Array.from({ length: this.size }, (_, i) => this.at(i));
+  }
+
+  /** The events for which `keep` holds, in order. */
+  filter(keep: (event: SecurityEvent) => boolean): CompactEvents {
+    const kept = new CompactEvents();
+    for (let i = 0; i < this.size; i++) {
+      const event = this.at(i);
+      if (keep(event)) kept.push(event);
+    }
+    return kept;
+  }
+
+  private label(text: string): number {
+    let index = this.labelIndex.get(text);
+    if (index === undefined) {
+      index = this.labelTable.length;
+      this.labelTable.push(text);
+      this.labelIndex.set(text, index);
+    }
+    return index;
+  }
+
+  private grow(capacity: number): void {
+    if (capacity <= this.times.length) return;
+    const times = new Float64Array(capacity);
+    times.set(this.times);
+    this.times = times;
+    const durations = new Float64Array(capacity);
+    durations.set(this.durations);
+    this.durations = durations;
+    const counts = new Float64Array(capacity);
+    counts.set(this.counts);
+    this.counts = counts;
+    const success = new Uint8Array(capacity);
+    success.set(this.success);
+    this.success = success;
+    const labels = new Int32Array(capacity * LABELS);
+    labels.set(this.labels);
+    this.labels = labels;
+  }
+}
