@@ -227,7 +227,7 @@ export class AgentModel {
   estimatedBytes(): number {
     const nodes = this.forest.nodeCount;
     // 12 bytes a node, and up to 4 more for the tables of its first explanation.
-    return nodes * 16 + this.reservoir.length * 150 + this.extractor.dimension * 64 + 16_384;
+    return nodes * 16 + this.reservoir.length * 200 + this.extractor.dimension * 64 + 16_384;
   }
 
   toJSON(): SerializedDetectorModel {
