@@ -299,18 +299,15 @@ export class AgentHistory {
   }
 
   private growRing(capacity: number): void {
-    const a = new Int32Array(capacity);
-    a.set(this.ringHashA);
-    this.ringHashA = a;
-    const b = new Int32Array(capacity);
-    b.set(this.ringHashB);
-    this.ringHashB = b;
-    const places = new Int32Array(capacity).fill(-1);
-    places.set(this.ringPlaces);
-    this.ringPlaces = places;
-    const weights = new Int32Array(capacity);
-    weights.set(this.ringWeights);
-    this.ringWeights = weights;
+    const grown = (old: Int32Array, empty = 0) => {
+      const next = new Int32Array(capacity).fill(empty);
+      next.set(old);
+      return next;
+    };
+    this.ringHashA = grown(this.ringHashA);
+    this.ringHashB = grown(this.ringHashB);
+    this.ringPlaces = grown(this.ringPlaces, -1);
+    this.ringWeights = grown(this.ringWeights);
   }
 
   quarantine(key: string): void {

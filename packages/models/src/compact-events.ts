@@ -108,20 +108,17 @@ export class CompactEvents {
 
   private grow(capacity: number): void {
     if (capacity <= this.times.length) return;
-    const times = new Float64Array(capacity);
-    times.set(this.times);
-    this.times = times;
-    const durations = new Float64Array(capacity);
-    durations.set(this.durations);
-    this.durations = durations;
-    const counts = new Float64Array(capacity);
-    counts.set(this.counts);
-    this.counts = counts;
-    const success = new Uint8Array(capacity);
-    success.set(this.success);
-    this.success = success;
-    const labels = new Int32Array(capacity * LABELS);
-    labels.set(this.labels);
-    this.labels = labels;
+    this.times = grown(this.times, capacity);
+    this.durations = grown(this.durations, capacity);
+    this.counts = grown(this.counts, capacity);
+    this.success = grown(this.success, capacity);
+    this.labels = grown(this.labels, capacity * LABELS);
   }
+}
+
+/** A copy of a typed array with room for `capacity` elements. */
+function grown<T extends Float64Array | Int32Array | Uint8Array>(array: T, capacity: number): T {
+  const next = new (array.constructor as new (length: number) => T)(capacity);
+  next.set(array);
+  return next;
 }
