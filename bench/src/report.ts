@@ -77,6 +77,12 @@ export function renderBenchmarks(results: BenchResults): string {
       '',
       "`ThreatDetector.assess` streams the second live week of 12 simulated agents (no attacks; about 2% of the events are explained) into detectors trained on their 28-day history and warmed on the first week. Events per second: the median of five passes, each on a freshly trained detector, untimed per call; p50 and p99: one more pass timing every call. The end-to-end row is the one that counts: events arrive as snake_case JSON objects and `assess` validates them; the second row gives it events parsed beforehand (which it trusts without validating again). This machine's speed varies by 10-20% between runs.",
       '',
+      ...(p.refit
+        ? [
+            `Refit after feedback (\`AnomalyDetector.retrain\` of one agent on a full reservoir of ${p.refit.events.toLocaleString('en-US')} events: features, 100 trees, out-of-bag calibration): ${p.refit.ms.toFixed(1)} ms, median of 9 (target ${p.refit.target}).`,
+            '',
+          ]
+        : []),
       `Save and load of one agent's models (100-tree forest, fitted features, baseline) through \`FileModelStore\` (defaults: Brotli, fsync): save ${p.persistence.saveMs.toFixed(2)} ms, load ${p.persistence.loadMs.toFixed(2)} ms (median of 50), ${(p.persistence.artifactBytes / 1024).toFixed(0)} KB on disk (target ${p.persistence.target}).`,
       '',
       `Memory: ${p.memory.agents} agents trained on ${p.memory.eventsPerAgent} events each (their own, parsed from JSON) hold ${Math.round(p.memory.bytesPerAgent / 1024)} KiB per agent (forest, features, baseline, training reservoir): ${p.memory.residentMiB.toFixed(0)} MiB resident, ${p.memory.extrapolated10kMiB.toFixed(0)} MiB for 10,000 such agents if all were in memory at once. The detector's cache (\`maxModels\`, \`maxModelBytes\`) bounds what stays resident; evicted models reload from the store.${p.memory.cached ? ` With its default bound, ${p.memory.cached.agents.toLocaleString('en-US')} such agents hold ${p.memory.cached.residentMiB.toFixed(0)} MiB (${p.memory.cached.modelsInMemory} forests in memory; every agent's baseline stays in memory).` : ''}`,
