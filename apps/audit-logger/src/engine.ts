@@ -199,7 +199,7 @@ export class DetectionEngine {
       const reason = (error as Error).message;
       decisions = rows.map((eventRow) => ({ eventRow, outcome: 'failed', reason }));
     }
-    return this.record(rows.length, decisions, options, live ? Math.max(0, ...rows) : undefined);
+    return this.record(rows.length, decisions, options, live ? newestRow(rows) : undefined);
   }
 
   /**
@@ -293,4 +293,11 @@ export class DetectionEngine {
   close(): void {
     this.store.close();
   }
+}
+
+/** The largest row id (a loop: a batch can hold more ids than a spread into `Math.max` allows). */
+function newestRow(rows: readonly number[]): number {
+  let newest = 0;
+  for (const row of rows) if (row > newest) newest = row;
+  return newest;
 }

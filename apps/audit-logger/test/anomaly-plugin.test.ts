@@ -309,6 +309,26 @@ describe('the detection engine reading events by row', () => {
   });
 });
 
+describe('the detection engine storing a batch', () => {
+  it('stores a batch larger than an argument list can hold, and moves the assessed-through mark to its newest row', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'audit.db');
+    const logger = await AuditLogger.open({ path });
+    logger.log({ timestamp: Date.UTC(2026, 2, 2, 10), event_type: 'tool_call', actor: 'a-1' });
+    const engine = new DetectionEngine({ dbPath: path, modelDir: join(dir, 'models') });
+    try {
+      // 250,000 row ids (all but one without an event): more than `Math.max(...rows)` accepts.
+      const rows = Array.from({ length: 250_000 }, (_, i) => i + 1);
+      const outcome = await engine.assessAndRecord(rows, { all: false, alertAt: 'low', now: 0 });
+      expect(outcome).toMatchObject({ assessed: 1, failed: rows.length - 1, skipped: 0 });
+      expect(logger.store.assessedThrough()).toBe(rows.length);
+    } finally {
+      engine.close();
+      await logger.close();
+    }
+  });
+});
+
 describe('the detection engine with a bound on actors in memory', () => {
   it('keeps at most maxModelsInMemory actors (forest and baseline), with the same verdicts as without the bound', async () => {
     const dir = await tempDir();

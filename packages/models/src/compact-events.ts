@@ -1,8 +1,9 @@
 // Many events kept compactly, for a detector's training reservoir (up to 10,000 events per agent by
 // default): what learning reads, in columns. Numbers sit in typed arrays, repeated labels (event
 // type, tool, status) once each in a table, and the event id, file path and destination as
-// references: about 150 bytes an event with its id, where a parsed event object takes 450-500 and
-// even a `trainingCopy` ~365 (its Date and property storage). Events come back as training copies.
+// references: about 200 bytes an event with its id and path strings (measured), where a parsed
+// event object takes ~470 and a `trainingCopy` ~365 (its Date and property storage). Events come
+// back as training copies.
 import { ensureSecurityEvent, type SecurityEvent, trustedTrainingCopy } from './security-event.js';
 
 /** Label columns per event: type, tool (-1: none), status. */
