@@ -5,6 +5,7 @@ import {
   directoryOf,
   FeatureExtractor,
   type FeatureExtractorOptions,
+  selectRanks,
   WINDOW_FEATURES,
 } from '@harombe/features';
 import { IsolationForest } from '@harombe/isolation-forest';
@@ -106,18 +107,23 @@ function buildSupport(data: Float64Array, rows: number, columns: number): Suppor
   };
   const column = new Float64Array(rows);
   const k = Math.max(5, Math.ceil(0.05 * rows));
+  const top = Math.max(0, rows - k);
+  const bottom = Math.min(rows - 1, k - 1);
+  const low = Math.floor(0.05 * (rows - 1));
+  const high = Math.ceil(0.95 * (rows - 1));
   for (let c = 0; c < columns; c++) {
     for (let r = 0; r < rows; r++) column[r] = data[r * columns + c]!;
-    column.sort();
+    // Only the tails need to be in order (their sums run in sorted order, as they always have).
+    selectRanks(column, [0, low, bottom, top, high, rows - 1]);
+    column.subarray(0, bottom + 1).sort();
+    column.subarray(top).sort();
     const min = column[0]!;
     const max = column[rows - 1]!;
-    const p05 = column[Math.floor(0.05 * (rows - 1))]!;
-    const p95 = column[Math.ceil(0.95 * (rows - 1))]!;
-    const top = Math.max(0, rows - k);
+    const p05 = column[low]!;
+    const p95 = column[high]!;
     let upper = 0;
     for (let r = top; r < rows; r++) upper += column[r]! - column[top]!;
     let lower = 0;
-    const bottom = Math.min(rows - 1, k - 1);
     for (let r = 0; r <= bottom; r++) lower += column[bottom]! - column[r]!;
     // Conservative scales: the tail's mean excess, at least half the central spread, and at least
     // a tenth of the value's magnitude (so binary flags and constants are not infinitely sharp).

@@ -2,7 +2,6 @@
 // Float64Array with stable names. It learns vocabularies (event types, tools, destinations, file
 // locations), neutral values for missing fields, and the typical range of every feature.
 import { ensureSecurityEvent, parseOrThrow, type SecurityEvent, ValidationError } from '@harombe/models';
-import { quantileSorted } from 'simple-statistics';
 import { ActivityWindow, type WindowEntry, type WindowStats } from './activity-window.js';
 import { FeatureExtractorError } from './errors.js';
 import { EVENT_FEATURES, F, type FeatureInfo, resourceFeature, WINDOW_FEATURES } from './feature-names.js';
@@ -12,6 +11,7 @@ import {
   FeatureExtractorOptionsSchema,
   type ResolvedFeatureOptions,
 } from './options.js';
+import { quantilesInPlace } from './order-statistics.js';
 import { Rarity } from './rarity.js';
 import { deserializeExtractor, type SerializedExtractor, serializeExtractor } from './serialization.js';
 
@@ -45,10 +45,9 @@ export function destinationOf(event: SecurityEvent): string | undefined {
   return event.destinationDomain ?? event.destinationIp;
 }
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
-  values.sort((a, b) => a - b);
-  return quantileSorted(values, 0.5);
+  return quantilesInPlace(Float64Array.from(values), [0.5])[0]!;
 }
 
 /** Learned state; what `toJSON` stores. */
@@ -341,13 +340,8 @@ export class FeatureExtractor {
     const column = new Float64Array(rows);
     for (let c = 0; c < columns; c++) {
       for (let r = 0; r < rows; r++) column[r] = data[r * columns + c]!;
-      column.sort();
-      // quantileSorted only indexes its argument, so the typed array serves as is.
-      ranges.push({
-        p05: quantileSorted(column as unknown as number[], 0.05),
-        p50: quantileSorted(column as unknown as number[], 0.5),
-        p95: quantileSorted(column as unknown as number[], 0.95),
-      });
+      const [p05, p50, p95] = quantilesInPlace(column, [0.05, 0.5, 0.95]);
+      ranges.push({ p05: p05!, p50: p50!, p95: p95! });
     }
     this.state = { ...this.state!, ranges };
   }

@@ -18,5 +18,6 @@ export {
 } from './feature-names.js';
 export { checkTimeZone, LocalClock } from './local-time.js';
 export { type FeatureExtractorOptions, FeatureExtractorOptionsSchema, TimeZoneSchema } from './options.js';
+export { quantilesInPlace, selectRanks } from './order-statistics.js';
 export { Rarity } from './rarity.js';
 export { FEATURES_FORMAT, FEATURES_FORMAT_VERSION, type SerializedExtractor } from './serialization.js';
