@@ -59,11 +59,22 @@ export function buildHeapTrees(trees: TreeArrays, depth: number): HeapTrees {
 }
 
 /**
- * Adds each tree's path length to `sums[r]`, tree by tree in order (the same additions, in the
- * same order, as single-row scoring, so results are bit-identical). Depth 8, the default for
- * psi = 256, has an unrolled descent.
+ * Which (tree, row) pairs to leave out of the sums: `skip[t * rows + r] = 1` leaves tree t out of
+ * row r's sum (out-of-bag scoring leaves out the trees whose subsample held the row).
  */
-export function addHeapPathLengths(heap: HeapTrees, matrix: RowMajorMatrix, sums: Float64Array): void {
+export type SkipMask = Uint8Array;
+
+/**
+ * Adds each tree's path length to `sums[r]`, tree by tree in order (the same additions, in the
+ * same order, as single-row scoring, so results are bit-identical), except where `skip` says.
+ * Depth 8, the default for psi = 256, has an unrolled descent.
+ */
+export function addHeapPathLengths(
+  heap: HeapTrees,
+  matrix: RowMajorMatrix,
+  sums: Float64Array,
+  skip?: SkipMask,
+): void {
   const { depth, internalPerTree, leavesPerTree, feature, threshold, leafValue } = heap;
   const { data, rows, columns } = matrix;
   const nTrees = (leafValue.length / leavesPerTree) | 0;
@@ -72,10 +83,12 @@ export function addHeapPathLengths(heap: HeapTrees, matrix: RowMajorMatrix, sums
     for (let t = 0; t < nTrees; t++) {
       const ib = (t * internalPerTree) | 0;
       const lb = (t * leavesPerTree - internalPerTree) | 0;
+      const sb = t * rows;
       if (depth === 8) {
-        descend8(data, columns, feature, threshold, leafValue, ib, lb, blockStart, blockEnd, sums);
+        descend8(data, columns, feature, threshold, leafValue, ib, lb, blockStart, blockEnd, sums, skip, sb);
       } else {
         for (let r = blockStart; r < blockEnd; r++) {
+          if (skip !== undefined && skip[sb + r] === 1) continue;
           const o = r * columns;
           let h = 0;
           for (let level = 0; level < depth; level++) {
@@ -150,15 +163,24 @@ export function leafOf(trees: TreeArrays, root: number, row: ArrayLike<number>, 
   return node;
 }
 
-/** The same sums over the pointer layout, for trees too deep to pad. */
-export function addPointerPathLengths(trees: TreeArrays, matrix: RowMajorMatrix, sums: Float64Array): void {
+/** The same sums over the pointer layout, for trees too deep to pad and for small batches. */
+export function addPointerPathLengths(
+  trees: TreeArrays,
+  matrix: RowMajorMatrix,
+  sums: Float64Array,
+  skip?: SkipMask,
+): void {
   const { value, roots } = trees;
   const { data, rows, columns } = matrix;
   for (let blockStart = 0; blockStart < rows; blockStart += BLOCK_ROWS) {
     const blockEnd = Math.min(rows, blockStart + BLOCK_ROWS);
     for (let t = 0; t < roots.length; t++) {
       const root = roots[t]!;
-      for (let r = blockStart; r < blockEnd; r++) sums[r]! += value[leafOf(trees, root, data, r * columns)]!;
+      const sb = t * rows;
+      for (let r = blockStart; r < blockEnd; r++) {
+        if (skip !== undefined && skip[sb + r] === 1) continue;
+        sums[r]! += value[leafOf(trees, root, data, r * columns)]!;
+      }
     }
   }
 }
@@ -175,8 +197,11 @@ function descend8(
   blockStart: number,
   blockEnd: number,
   sums: Float64Array,
+  skip: SkipMask | undefined,
+  sb: number,
 ): void {
   for (let r = blockStart; r < blockEnd; r++) {
+    if (skip !== undefined && skip[sb + r] === 1) continue;
     const o = r * columns;
     let i = ib;
     let h = 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);

@@ -5,7 +5,6 @@ import {
   addPointerPathLengths,
   buildHeapTrees,
   type HeapTrees,
-  leafOf,
   MAX_HEAP_DEPTH,
   sumPathLengths,
 } from './batch-scoring.js';
@@ -141,36 +140,35 @@ export class IsolationForest {
     }
     const inBag = this.lastInBag!;
     this.lastInBag = undefined;
-    const { psi, trees } = this.state!;
-    const n = matrix.rows;
-    const chosen = chooseRows(n, maxRows, this.options.seed);
-    const position = new Int32Array(n).fill(-1);
-    chosen.forEach((row, i) => {
-      position[row] = i;
-    });
-    const sums = new Float64Array(chosen.length);
-    const counts = new Int32Array(chosen.length);
-    const excluded = new Uint8Array(chosen.length);
-    const { value, roots } = trees;
-    const { data, columns } = matrix;
-    for (let t = 0; t < roots.length; t++) {
+    const { psi, maxDepth, trees } = this.state!;
+    const nTrees = trees.roots.length;
+    const chosen = chooseRows(matrix.rows, maxRows, this.options.seed);
+    const m = chosen.length;
+    const position = new Int32Array(matrix.rows).fill(-1);
+    for (let i = 0; i < m; i++) position[chosen[i]!] = i;
+    // Each chosen row leaves out the trees whose subsample held it.
+    const skip = new Uint8Array(nTrees * m);
+    const counts = new Int32Array(m).fill(nTrees);
+    for (let t = 0; t < nTrees; t++) {
       for (let i = 0; i < psi; i++) {
         const p = position[inBag[t * psi + i]!]!;
-        if (p >= 0) excluded[p] = 1;
-      }
-      const root = roots[t]!;
-      for (let i = 0; i < chosen.length; i++) {
-        if (excluded[i]) {
-          excluded[i] = 0;
-          continue;
+        if (p >= 0) {
+          skip[t * m + p] = 1;
+          counts[p]!--;
         }
-        sums[i]! += value[leafOf(trees, root, data, chosen[i]! * columns)]!;
-        counts[i]!++;
       }
     }
-    const scores = new Float64Array(chosen.length);
+    const scored = m === matrix.rows ? matrix : gatherRows(matrix, chosen);
+    const sums = new Float64Array(m);
+    // The heap copy is built for this pass only: kept, it would cost every model ~1 MB.
+    if (m >= HEAP_MIN_ROWS && maxDepth <= MAX_HEAP_DEPTH) {
+      addHeapPathLengths(buildHeapTrees(trees, maxDepth), scored, sums, skip);
+    } else {
+      addPointerPathLengths(trees, scored, sums, skip);
+    }
+    const scores = new Float64Array(m);
     const c = averagePathLength(psi);
-    for (let i = 0; i < chosen.length; i++) {
+    for (let i = 0; i < m; i++) {
       scores[i] = counts[i]! > 0 ? 2 ** -(sums[i]! / counts[i]! / c) : Number.NaN;
     }
     return { rows: chosen, scores };
@@ -404,6 +402,16 @@ function buildTrees(
     roots[t] = growTree(buffer, scratch, maxDepth, random);
   }
   return buffer.finish(roots);
+}
+
+/** The listed rows of a matrix, as a matrix of their own. */
+function gatherRows(matrix: RowMajorMatrix, rows: Int32Array): RowMajorMatrix {
+  const { data, columns } = matrix;
+  const out = new Float64Array(rows.length * columns);
+  for (let i = 0; i < rows.length; i++) {
+    out.set(data.subarray(rows[i]! * columns, (rows[i]! + 1) * columns), i * columns);
+  }
+  return { data: out, rows: rows.length, columns };
 }
 
 /** All rows when there are at most `maxRows`, else a seeded sample of `maxRows`, ascending. */

@@ -314,4 +314,20 @@ describe('fitOutOfBag', () => {
     const all = new IsolationForest({ seed: 1, maxSamples: 500 }).fitOutOfBag(rows);
     expect(all.scores.every(Number.isNaN)).toBe(true);
   });
+
+  it('gives every row the same score whether many rows are scored (padded trees) or few (pointer trees)', () => {
+    const { rows } = plantedOutliers(34, 3000, 30);
+    const many = new IsolationForest({ seed: 5 }).fitOutOfBag(rows);
+    const few = new IsolationForest({ seed: 5 }).fitOutOfBag(rows, 500);
+    expect(many.rows.length).toBe(3030);
+    few.rows.forEach((row, i) => {
+      expect(few.scores[i]).toBe(many.scores[row]);
+    });
+    // Trees too deep to pad take the pointer layout at any size: the same scores again.
+    const deep = new IsolationForest({ seed: 5, maxDepth: 13 }).fitOutOfBag(rows);
+    const deepFew = new IsolationForest({ seed: 5, maxDepth: 13 }).fitOutOfBag(rows, 500);
+    deepFew.rows.forEach((row, i) => {
+      expect(deepFew.scores[i]).toBe(deep.scores[row]);
+    });
+  });
 });
