@@ -447,6 +447,36 @@ function spellingIn(input: Record<string, unknown>, field: string): string | und
   return found;
 }
 
+/**
+ * Events our parsers produce are instances of this module-private class, frozen: that is how
+ * `ensureSecurityEvent` knows it can trust one without parsing it again, while a copy made by
+ * spreading or through JSON is a plain object and is parsed again. The class costs nothing per
+ * event (a non-enumerable mark defined on each event took ~170 ns, a third of a training copy) and,
+ * unlike a WeakSet, costs the garbage collector nothing when many events are alive.
+ */
+class ParsedEvent {
+  constructor(
+    readonly timestamp: Date,
+    readonly eventType: string,
+    readonly success: boolean,
+    readonly status: string,
+    readonly resourceUsage: Record<string, number>,
+    readonly metadata: Record<string, unknown>,
+  ) {}
+}
+
+/** A parsed event's required fields; the caller adds optional ones in a fixed order, then freezes it. */
+function newEvent(
+  timestamp: Date,
+  eventType: string,
+  success: boolean,
+  status: string,
+  resourceUsage: Record<string, number>,
+  metadata: Record<string, unknown>,
+): SecurityEvent {
+  return new ParsedEvent(timestamp, eventType, success, status, resourceUsage, metadata) as SecurityEvent;
+}
+
 function finish(data: EventFields, extras: Array<[string, unknown]>, limits: EventLimits): SecurityEvent {
   const status = data.status;
   let success = data.success;
@@ -464,14 +494,14 @@ function finish(data: EventFields, extras: Array<[string, unknown]>, limits: Eve
   if (usage !== undefined) {
     for (const key of Object.keys(usage)) if (!UNSAFE_KEYS.has(key)) resourceUsage[key] = usage[key]!;
   }
-  const event: SecurityEvent = {
-    timestamp: data.timestamp,
-    eventType: data.eventType,
+  const event = newEvent(
+    data.timestamp,
+    data.eventType,
     success,
-    status: status ?? (success ? 'success' : 'failure'),
+    status ?? (success ? 'success' : 'failure'),
     resourceUsage,
     metadata,
-  };
+  );
   const agentId = data.agentId ?? data.actor;
   const actor = data.actor ?? data.agentId;
   if (agentId !== undefined) event.agentId = agentId;
@@ -492,18 +522,6 @@ function finish(data: EventFields, extras: Array<[string, unknown]>, limits: Eve
     const domain = event.destinationDomain.toLowerCase();
     event.destinationDomain = domain.endsWith('.') ? domain.slice(0, -1) : domain;
   }
-  return event;
-}
-
-/**
- * Marks events produced by our parsers (frozen, so they can be trusted without parsing again): a
- * module-private symbol, non-enumerable, so JSON and equality ignore it. Unlike a WeakSet it costs
- * the garbage collector nothing when many events are alive.
- */
-const PARSED = Symbol('harombe.parsed-event');
-
-function markParsed(event: SecurityEvent): SecurityEvent {
-  Object.defineProperty(event, PARSED, { value: true });
   return Object.freeze(event);
 }
 
@@ -534,14 +552,14 @@ export interface TrainingFields {
  */
 export function trustedTrainingCopy(f: TrainingFields): SecurityEvent {
   const usage = f.resourceUsage;
-  const copy: SecurityEvent = {
-    timestamp: f.timestamp,
-    eventType: f.eventType,
-    success: f.success,
-    status: f.status,
-    resourceUsage: usage === undefined || Object.keys(usage).length === 0 ? NO_RESOURCES : usage,
-    metadata: NO_METADATA,
-  };
+  const copy = newEvent(
+    f.timestamp,
+    f.eventType,
+    f.success,
+    f.status,
+    usage === undefined || Object.keys(usage).length === 0 ? NO_RESOURCES : usage,
+    NO_METADATA,
+  );
   // In a fixed order, like `finish`: copies share one shape per set of fields.
   if (f.eventId !== undefined) copy.eventId = f.eventId;
   if (f.toolName !== undefined) copy.toolName = f.toolName;
@@ -550,7 +568,7 @@ export function trustedTrainingCopy(f: TrainingFields): SecurityEvent {
   if (f.destinationIp !== undefined) copy.destinationIp = f.destinationIp;
   if (f.destinationDomain !== undefined) copy.destinationDomain = f.destinationDomain;
   if (f.filePath !== undefined) copy.filePath = f.filePath;
-  return markParsed(copy);
+  return Object.freeze(copy);
 }
 
 /**
@@ -614,7 +632,7 @@ export function createSecurityEventParser(
     }
     const record = input as Record<string, unknown>;
     const fast = useFastPath ? fastParse(record, limits, ipSchema) : undefined;
-    if (fast) return { success: true, data: markParsed(fast) };
+    if (fast) return { success: true, data: fast };
     const { canonical, extras = NO_EXTRAS } = normaliseKeys(record);
     const result = schema.safeParse(canonical, { reportInput: true });
     if (!result.success) {
@@ -633,7 +651,7 @@ export function createSecurityEventParser(
       };
       return { success: false, error: new ValidationError('event', [issue]) };
     }
-    return { success: true, data: markParsed(finish(data as unknown as EventFields, extras, limits)) };
+    return { success: true, data: finish(data as unknown as EventFields, extras, limits) };
   };
   return {
     limits,
@@ -653,7 +671,7 @@ const defaultParser = createSecurityEventParser();
  * parses it. Lets hot paths accept either without validating twice.
  */
 export function ensureSecurityEvent(input: unknown): SecurityEvent {
-  if (typeof input === 'object' && input !== null && (input as { [PARSED]?: boolean })[PARSED] === true) {
+  if (input instanceof ParsedEvent) {
     return input as SecurityEvent;
   }
   return defaultParser.parse(input);
