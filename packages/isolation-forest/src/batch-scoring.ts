@@ -67,7 +67,8 @@ export type SkipMask = Uint8Array;
 /**
  * Adds each tree's path length to `sums[r]`, tree by tree in order (the same additions, in the
  * same order, as single-row scoring, so results are bit-identical), except where `skip` says.
- * Depth 8, the default for psi = 256, has an unrolled descent.
+ * Four rows descend together: their walks are independent chains of loads, which the CPU
+ * overlaps (a third faster than an unrolled walk of one row at a time).
  */
 export function addHeapPathLengths(
   heap: HeapTrees,
@@ -84,19 +85,40 @@ export function addHeapPathLengths(
       const ib = (t * internalPerTree) | 0;
       const lb = (t * leavesPerTree - internalPerTree) | 0;
       const sb = t * rows;
-      if (depth === 8) {
-        descend8(data, columns, feature, threshold, leafValue, ib, lb, blockStart, blockEnd, sums, skip, sb);
-      } else {
-        for (let r = blockStart; r < blockEnd; r++) {
-          if (skip !== undefined && skip[sb + r] === 1) continue;
-          const o = r * columns;
-          let h = 0;
-          for (let level = 0; level < depth; level++) {
-            const i = ib + h;
-            h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-          }
-          sums[r]! += leafValue[lb + h]!;
+      let r = blockStart;
+      for (; r + 4 <= blockEnd; r += 4) {
+        const oa = r * columns;
+        const ob = oa + columns;
+        const oc = ob + columns;
+        const od = oc + columns;
+        let ha = 0;
+        let hb = 0;
+        let hc = 0;
+        let hd = 0;
+        for (let level = 0; level < depth; level++) {
+          let i = ib + ha;
+          ha = 2 * ha + 1 + (((data[oa + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
+          i = ib + hb;
+          hb = 2 * hb + 1 + (((data[ob + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
+          i = ib + hc;
+          hc = 2 * hc + 1 + (((data[oc + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
+          i = ib + hd;
+          hd = 2 * hd + 1 + (((data[od + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
         }
+        if (skip === undefined || skip[sb + r] === 0) sums[r]! += leafValue[lb + ha]!;
+        if (skip === undefined || skip[sb + r + 1] === 0) sums[r + 1]! += leafValue[lb + hb]!;
+        if (skip === undefined || skip[sb + r + 2] === 0) sums[r + 2]! += leafValue[lb + hc]!;
+        if (skip === undefined || skip[sb + r + 3] === 0) sums[r + 3]! += leafValue[lb + hd]!;
+      }
+      for (; r < blockEnd; r++) {
+        if (skip !== undefined && skip[sb + r] === 1) continue;
+        const o = r * columns;
+        let h = 0;
+        for (let level = 0; level < depth; level++) {
+          const i = ib + h;
+          h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
+        }
+        sums[r]! += leafValue[lb + h]!;
       }
     }
   }
@@ -182,43 +204,5 @@ export function addPointerPathLengths(
         sums[r]! += value[leafOf(trees, root, data, r * columns)]!;
       }
     }
-  }
-}
-
-/** The depth-8 descent, unrolled: the loop over levels costs a third of the time otherwise. */
-function descend8(
-  data: Float64Array,
-  columns: number,
-  feature: Int32Array,
-  threshold: Float64Array,
-  leafValue: Float64Array,
-  ib: number,
-  lb: number,
-  blockStart: number,
-  blockEnd: number,
-  sums: Float64Array,
-  skip: SkipMask | undefined,
-  sb: number,
-): void {
-  for (let r = blockStart; r < blockEnd; r++) {
-    if (skip !== undefined && skip[sb + r] === 1) continue;
-    const o = r * columns;
-    let i = ib;
-    let h = 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-    i = ib + h;
-    h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-    i = ib + h;
-    h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-    i = ib + h;
-    h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-    i = ib + h;
-    h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-    i = ib + h;
-    h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-    i = ib + h;
-    h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-    i = ib + h;
-    h = 2 * h + 1 + (((data[o + feature[i]!]! > threshold[i]!) as unknown as number) | 0);
-    sums[r]! += leafValue[lb + h]!;
   }
 }
