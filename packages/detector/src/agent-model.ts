@@ -5,7 +5,7 @@ import {
   directoryOf,
   FeatureExtractor,
   type FeatureExtractorOptions,
-  selectRanks,
+  type FitColumnsOptions,
   WINDOW_FEATURES,
 } from '@harombe/features';
 import { IsolationForest } from '@harombe/isolation-forest';
@@ -98,42 +98,51 @@ export interface Support {
   readonly highScale: Float64Array;
 }
 
-function buildSupport(data: Float64Array, rows: number, columns: number): Support {
-  const support: Support = {
-    min: new Float64Array(columns),
-    max: new Float64Array(columns),
-    lowScale: new Float64Array(columns),
-    highScale: new Float64Array(columns),
-  };
-  const column = new Float64Array(rows);
+/**
+ * Builds the support column by column, from the training columns the feature extractor hands over
+ * while fitting (one partial ordering of each column serves both).
+ */
+function supportBuilder(rows: number): { options: FitColumnsOptions; support: () => Support } {
+  const min: number[] = [];
+  const max: number[] = [];
+  const lowScale: number[] = [];
+  const highScale: number[] = [];
   const k = Math.max(5, Math.ceil(0.05 * rows));
   const top = Math.max(0, rows - k);
   const bottom = Math.min(rows - 1, k - 1);
   const low = Math.floor(0.05 * (rows - 1));
   const high = Math.ceil(0.95 * (rows - 1));
-  for (let c = 0; c < columns; c++) {
-    for (let r = 0; r < rows; r++) column[r] = data[r * columns + c]!;
-    // Only the tails need to be in order (their sums run in sorted order, as they always have).
-    selectRanks(column, [0, low, bottom, top, high, rows - 1]);
+  const onColumn = (column: Float64Array, c: number): void => {
+    // Ranks bottom and top are placed: sorting the two tails alone puts them in order (their sums
+    // run in sorted order, as they always have).
     column.subarray(0, bottom + 1).sort();
     column.subarray(top).sort();
-    const min = column[0]!;
-    const max = column[rows - 1]!;
-    const p05 = column[low]!;
-    const p95 = column[high]!;
     let upper = 0;
     for (let r = top; r < rows; r++) upper += column[r]! - column[top]!;
     let lower = 0;
     for (let r = 0; r <= bottom; r++) lower += column[bottom]! - column[r]!;
+    const lo = column[0]!;
+    const hi = column[rows - 1]!;
     // Conservative scales: the tail's mean excess, at least half the central spread, and at least
     // a tenth of the value's magnitude (so binary flags and constants are not infinitely sharp).
-    const floor = Math.max(0.5 * (p95 - p05), 0.1 * Math.max(1, Math.abs(max), Math.abs(min)));
-    support.min[c] = min;
-    support.max[c] = max;
-    support.highScale[c] = Math.max(upper / (rows - top), floor);
-    support.lowScale[c] = Math.max(lower / (bottom + 1), floor);
-  }
-  return support;
+    const floor = Math.max(
+      0.5 * (column[high]! - column[low]!),
+      0.1 * Math.max(1, Math.abs(hi), Math.abs(lo)),
+    );
+    min[c] = lo;
+    max[c] = hi;
+    highScale[c] = Math.max(upper / (rows - top), floor);
+    lowScale[c] = Math.max(lower / (bottom + 1), floor);
+  };
+  return {
+    options: { ranks: [0, low, bottom, top, high, rows - 1], onColumn },
+    support: () => ({
+      min: Float64Array.from(min),
+      max: Float64Array.from(max),
+      lowScale: Float64Array.from(lowScale),
+      highScale: Float64Array.from(highScale),
+    }),
+  };
 }
 
 export class AgentModel {
@@ -171,7 +180,9 @@ export class AgentModel {
   /** Fits features, forest and calibration on events (at least 2). */
   static fit(agentId: string, events: readonly SecurityEvent[], settings: ModelSettings): AgentModel {
     const extractor = new FeatureExtractor(settings.features);
-    const matrix = extractor.fitTransform(events);
+    // The extractor keeps every event: one matrix row per event.
+    const support = supportBuilder(events.length);
+    const matrix = extractor.fitTransform(events, support.options);
     // psi at most half the events, so every event is out of bag for about half the trees.
     const psi = Math.max(2, Math.min(settings.maxSamples, Math.floor(matrix.rows / 2)));
     const forest = new IsolationForest({
@@ -181,8 +192,7 @@ export class AgentModel {
     });
     const oob = forest.fitOutOfBag(matrix, settings.calibrationRows);
     const table = buildTailTable(oob.scores, settings.contamination);
-    const support = buildSupport(matrix.data, matrix.rows, matrix.columns);
-    return new AgentModel(agentId, extractor, forest, table, support, matrix.rows);
+    return new AgentModel(agentId, extractor, forest, table, support.support(), matrix.rows);
   }
 
   /** Scores an event (the window is not changed). */

@@ -246,9 +246,11 @@ export class AnomalyDetector {
     if (pool.length < this.options.minEvents) return this.tooFew(id, pool.length, 'retrain');
     const features = old ? { ...this.settings.features, ...old.extractor.options } : this.settings.features;
     const model = AgentModel.fit(id, pool, { ...this.settings, features });
-    model.reservoir = CompactEvents.from(
-      reservoirSample(pool, this.options.reservoirSize, this.options.seed),
-    );
+    // A reservoir that already holds the whole pool is kept as it is (the old model is replaced).
+    model.reservoir =
+      old && events.length === 0 && pool.length <= this.options.reservoirSize
+        ? old.reservoir
+        : CompactEvents.from(reservoirSample(pool, this.options.reservoirSize, this.options.seed));
     if (old) {
       model.confirmedNormals = old.confirmedNormals;
       model.confirmedAnomalies = old.confirmedAnomalies;

@@ -50,6 +50,21 @@ function median(values: readonly number[]): number {
   return quantilesInPlace(Float64Array.from(values), [0.5])[0]!;
 }
 
+/**
+ * Extra order statistics of the training columns, read in the same pass as the features' own
+ * percentiles (each column is gathered and partially ordered once).
+ */
+export interface FitColumnsOptions {
+  /** Ranks (0-based, in sorted order) to place in every column besides the percentiles' own. */
+  readonly ranks?: readonly number[];
+  /**
+   * Called with each feature column (training order lost): every rank in `ranks` holds what a sorted
+   * copy holds there, with no larger value before it and no smaller after it, so a range between
+   * two such ranks holds the sorted copy's values there. The array is reused for the next column.
+   */
+  readonly onColumn?: (column: Float64Array, feature: number) => void;
+}
+
 /** Learned state; what `toJSON` stores. */
 export interface ExtractorState {
   readonly eventTypes: Rarity;
@@ -132,19 +147,22 @@ export class FeatureExtractor {
    * @throws {ValidationError} an event is invalid (names the index and field).
    * @throws {FeatureExtractorError} no events.
    */
-  fitTransform(inputs: readonly unknown[]): FeatureMatrix {
+  fitTransform(inputs: readonly unknown[], options: FitColumnsOptions = {}): FeatureMatrix {
     if (inputs.length === 0) throw new FeatureExtractorError('FeatureExtractor.fit needs at least one event');
     const events = sortByTime(inputs.map(parseAt));
     this.learnVocabulary(events);
     const columns = this.infos.length;
     const data = new Float64Array(events.length * columns);
     this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
+    const row = new Float64Array(columns);
+    const windowFeatures = this.options.windowFeatures;
     for (let i = 0; i < events.length; i++) {
-      const row = data.subarray(i * columns, (i + 1) * columns);
-      this.transform(events[i]!, row);
-      this.observe(events[i]!);
+      const entry = windowEntry(events[i]!);
+      this.vector(events[i]!, windowFeatures ? entry : undefined, row);
+      data.set(row, i * columns);
+      this.window.add(entry);
     }
-    this.setRanges(data, events.length, columns);
+    this.setRanges(data, events.length, columns, options);
     return { data, rows: events.length, columns };
   }
 
@@ -160,6 +178,11 @@ export class FeatureExtractor {
    * Never NaN or infinite. `out` (length {@link dimension}) avoids an allocation.
    */
   transform(event: SecurityEvent, out: Float64Array = new Float64Array(this.infos.length)): Float64Array {
+    return this.vector(event, this.options.windowFeatures ? windowEntry(event) : undefined, out);
+  }
+
+  /** {@link transform} with the event's window entry already made (fitting makes it once for both uses). */
+  private vector(event: SecurityEvent, entry: WindowEntry | undefined, out: Float64Array): Float64Array {
     const state = this.requireState('transform');
     const ms = event.timestamp.getTime();
     out[F.resourceCount] = event.resourceCount ?? state.neutral[0]!;
@@ -184,8 +207,8 @@ export class FeatureExtractor {
       const value = event.resourceUsage[keys[k]!];
       out[index++] = value === undefined ? state.neutral[2 + k]! : Math.log1p(value);
     }
-    if (this.options.windowFeatures) {
-      const stats = this.window.statsWith(windowEntry(event), this.windowStats);
+    if (entry !== undefined) {
+      const stats = this.window.statsWith(entry, this.windowStats);
       out[index++] = stats.callsPerHour;
       out[index++] = stats.toolInvocationsPerHour;
       out[index++] = stats.errorsPerHour;
@@ -335,13 +358,15 @@ export class FeatureExtractor {
     };
   }
 
-  private setRanges(data: Float64Array, rows: number, columns: number): void {
+  private setRanges(data: Float64Array, rows: number, columns: number, options: FitColumnsOptions): void {
     const ranges: FeatureRange[] = [];
     const column = new Float64Array(rows);
+    const extra = options.ranks ?? [];
     for (let c = 0; c < columns; c++) {
       for (let r = 0; r < rows; r++) column[r] = data[r * columns + c]!;
-      const [p05, p50, p95] = quantilesInPlace(column, [0.05, 0.5, 0.95]);
+      const [p05, p50, p95] = quantilesInPlace(column, [0.05, 0.5, 0.95], extra);
       ranges.push({ p05: p05!, p50: p50!, p95: p95! });
+      options.onColumn?.(column, c);
     }
     this.state = { ...this.state!, ranges };
   }
@@ -383,6 +408,11 @@ function parseAt(input: unknown, index: number): SecurityEvent {
 }
 
 function sortByTime(events: SecurityEvent[]): SecurityEvent[] {
+  // Already in order (a detector's reservoir is): nothing to do.
+  let sorted = true;
+  for (let i = 1; i < events.length && sorted; i++)
+    sorted = events[i - 1]!.timestamp.getTime() <= events[i]!.timestamp.getTime();
+  if (sorted) return events;
   // Stable: events at the same instant keep their input order.
   return events
     .map((event, index) => ({ event, index, ms: event.timestamp.getTime() }))

@@ -7,6 +7,7 @@ export {
   FeatureExtractor,
   type FeatureMatrix,
   type FeatureRange,
+  type FitColumnsOptions,
   NO_TOOL,
 } from './extractor.js';
 export {

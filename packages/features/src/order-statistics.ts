@@ -87,13 +87,15 @@ function quantileRanks(n: number, p: number): number[] {
 
 /**
  * The p-quantiles of `values` (linear interpolation, R's type 7, as simple-statistics'
- * `quantileSorted`), selecting instead of sorting. `values` is rearranged. At least one value.
+ * `quantileSorted`), selecting instead of sorting. `values` is rearranged; `alsoRanks` are selected
+ * in the same pass (see {@link selectRanks}). At least one value.
  */
-export function quantilesInPlace(values: Float64Array, ps: readonly number[]): number[] {
-  selectRanks(
-    values,
-    ps.flatMap((p) => quantileRanks(values.length, p)),
-  );
+export function quantilesInPlace(
+  values: Float64Array,
+  ps: readonly number[],
+  alsoRanks: readonly number[] = [],
+): number[] {
+  selectRanks(values, [...ps.flatMap((p) => quantileRanks(values.length, p)), ...alsoRanks]);
   // quantileSorted only indexes its argument at the ranks selected above.
   return ps.map((p) => quantileSorted(values as unknown as number[], p));
 }

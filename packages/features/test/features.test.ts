@@ -449,3 +449,36 @@ describe('properties', () => {
     );
   });
 });
+
+describe('fitTransform column hook', () => {
+  it('hands over every training column with the extra ranks placed as in a sorted copy', () => {
+    const events = training().reverse(); // out of order: fitting sorts them
+    const extractor = new FeatureExtractor();
+    const ranks = [0, 3, 20, 39];
+    const handed: Float64Array[] = [];
+    const matrix = extractor.fitTransform(events, {
+      ranks,
+      onColumn: (column, feature) => {
+        handed[feature] = Float64Array.from(column); // the array is reused for the next column
+      },
+    });
+    expect(handed.length).toBe(extractor.dimension);
+    handed.forEach((column, feature) => {
+      const sorted = Float64Array.from(
+        { length: matrix.rows },
+        (_, r) => matrix.data[r * matrix.columns + feature]!,
+      );
+      sorted.sort();
+      for (const k of ranks) {
+        expect(column[k]).toBe(sorted[k]);
+        expect(column.subarray(0, k).every((v) => v <= sorted[k]!)).toBe(true);
+        expect(column.subarray(k + 1).every((v) => v >= sorted[k]!)).toBe(true);
+      }
+      expect(Float64Array.from(column).sort()).toEqual(sorted);
+    });
+    // The same vectors and ranges as without the hook.
+    const plain = new FeatureExtractor();
+    expect(plain.fitTransform(events).data).toEqual(matrix.data);
+    expect(plain.learned.ranges).toEqual(extractor.learned.ranges);
+  });
+});
