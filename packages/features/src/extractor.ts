@@ -16,6 +16,9 @@ import { Rarity } from './rarity.js';
 import { deserializeExtractor, type SerializedExtractor, serializeExtractor } from './serialization.js';
 
 const TWO_PI = 2 * Math.PI;
+/** The weekday's position on the circle (the same values as computing them per event). */
+const WEEKDAY_SIN = Float64Array.from({ length: 7 }, (_, day) => Math.sin((TWO_PI * day) / 7));
+const WEEKDAY_COS = Float64Array.from({ length: 7 }, (_, day) => Math.cos((TWO_PI * day) / 7));
 /** The tool "category" of events that name no tool. */
 export const NO_TOOL = '(none)';
 
@@ -191,8 +194,8 @@ export class FeatureExtractor {
     const day = this.clock.dayOfWeek(ms);
     out[F.hourSin] = Math.sin((TWO_PI * hour) / 24);
     out[F.hourCos] = Math.cos((TWO_PI * hour) / 24);
-    out[F.weekdaySin] = Math.sin((TWO_PI * day) / 7);
-    out[F.weekdayCos] = Math.cos((TWO_PI * day) / 7);
+    out[F.weekdaySin] = WEEKDAY_SIN[day]!;
+    out[F.weekdayCos] = WEEKDAY_COS[day]!;
     out[F.weekend] = day >= 5 ? 1 : 0;
     out[F.eventTypeRarity] = state.eventTypes.rarity(event.eventType);
     out[F.toolRarity] = state.tools.rarity(event.toolName ?? NO_TOOL);

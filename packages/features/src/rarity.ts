@@ -6,6 +6,8 @@ export class Rarity {
   private readonly counts: Map<string, number>;
   private total = 0;
   private readonly alpha: number;
+  /** Rarity of every known value and of an unseen one, until the next `add`. */
+  private cache: { values: Map<string, number>; unseen: number } | undefined;
 
   constructor(entries: Iterable<readonly [string, number]> = [], alpha = 1) {
     this.alpha = alpha;
@@ -16,6 +18,7 @@ export class Rarity {
   add(value: string, count = 1): void {
     this.counts.set(value, (this.counts.get(value) ?? 0) + count);
     this.total += count;
+    this.cache = undefined;
   }
 
   /** How many times `value` was seen. */
@@ -30,8 +33,17 @@ export class Rarity {
 
   /** -ln((count + alpha) / (total + alpha * (distinct + 1))); the unseen value gets the maximum. */
   rarity(value: string): number {
+    // Every event is scored this way twice: the logarithms are computed once per vocabulary.
+    this.cache ??= this.rarities();
+    return this.cache.values.get(value) ?? this.cache.unseen;
+  }
+
+  private rarities(): { values: Map<string, number>; unseen: number } {
     const denominator = this.total + this.alpha * (this.counts.size + 1);
-    return -Math.log(((this.counts.get(value) ?? 0) + this.alpha) / denominator);
+    const values = new Map<string, number>();
+    for (const [value, count] of this.counts)
+      values.set(value, -Math.log((count + this.alpha) / denominator));
+    return { values, unseen: -Math.log(this.alpha / denominator) };
   }
 
   get distinct(): number {
