@@ -1,7 +1,13 @@
 import { parseSecurityEvent, type SecurityEvent, ValidationError } from '@harombe/models';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FeatureExtractor, FeatureExtractorError, FeatureModelError, LocalClock } from '../src/index.js';
+import {
+  FeatureExtractor,
+  FeatureExtractorError,
+  FeatureModelError,
+  LocalClock,
+  Rarity,
+} from '../src/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0); // Monday 09:00 UTC
@@ -480,5 +486,23 @@ describe('fitTransform column hook', () => {
     const plain = new FeatureExtractor();
     expect(plain.fitTransform(events).data).toEqual(matrix.data);
     expect(plain.learned.ranges).toEqual(extractor.learned.ranges);
+  });
+});
+
+describe('Rarity', () => {
+  it('is -ln((count + alpha) / (total + alpha * (distinct + 1))), kept current as values are added', () => {
+    const rarity = new Rarity([
+      ['read', 6],
+      ['write', 2],
+    ]);
+    const formula = (count: number, total: number, distinct: number) =>
+      -Math.log((count + 1) / (total + distinct + 1));
+    expect(rarity.rarity('read')).toBe(formula(6, 8, 2));
+    expect(rarity.rarity('never')).toBe(formula(0, 8, 2));
+    rarity.add('shell');
+    rarity.add('read', 3);
+    expect(rarity.rarity('read')).toBe(formula(9, 12, 3));
+    expect(rarity.rarity('shell')).toBe(formula(1, 12, 3));
+    expect(rarity.rarity('never')).toBe(formula(0, 12, 3));
   });
 });
