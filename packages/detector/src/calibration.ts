@@ -17,19 +17,21 @@ export interface TailTable {
 
 /** Builds the table from raw out-of-bag scores (NaN ignored). */
 export function buildTailTable(scores: ArrayLike<number>, contamination: number): TailTable {
-  const finite = Array.from(scores)
-    .filter((s) => Number.isFinite(s))
-    .sort((a, b) => a - b);
-  const count = finite.length;
+  const all = new Float64Array(scores.length);
+  let count = 0;
+  for (let i = 0; i < scores.length; i++) if (Number.isFinite(scores[i])) all[count++] = scores[i]!;
+  const finite = all.subarray(0, count).sort();
   if (count === 0) return { quantiles: new Float64Array([0.5]), count: 1, tailScale: 0.01 };
   const size = Math.min(TABLE_SIZE, count);
   const quantiles = new Float64Array(size);
   for (let i = 0; i < size; i++)
     quantiles[i] = finite[Math.round((i * (count - 1)) / Math.max(1, size - 1))]!;
   const k = Math.max(5, Math.ceil(contamination * count));
-  const top = finite.slice(Math.max(0, count - k));
+  const top = finite.subarray(Math.max(0, count - k));
   const base = top[0]!;
-  const excess = top.reduce((sum, s) => sum + (s - base), 0) / top.length;
+  let sum = 0;
+  for (let i = 0; i < top.length; i++) sum += top[i]! - base;
+  const excess = sum / top.length;
   return { quantiles, count, tailScale: Math.max(excess, 1e-3) };
 }
 
