@@ -158,7 +158,7 @@ export class DetectionEngine {
       if (all || decision.outcome !== 'assessed' || decision.isThreat) decisions.push(decision);
     }
     // Bounded memory: the least recently active actors are saved and dropped (they reload above).
-    if (this.threats.learner.agentIds.length > this.maxInMemory) {
+    if (this.threats.learner.agentCount > this.maxInMemory) {
       await this.threats.evictIdle({ keep: this.maxInMemory });
     }
     return decisions;

@@ -180,7 +180,7 @@ export class Gateway {
         mode: this.config.detection.mode,
         upstreams: this.config.upstreams.map((u) => u.name),
         tools: this.upstreams.tools.length,
-        agentsWithModel: this.threats.detector.agentIds.length,
+        agentsWithModel: this.threats.detector.cacheStats().models,
         sessions: this.sessions.size,
       });
     });

@@ -101,6 +101,11 @@ export class BaselineLearner {
     return [...this.agents.keys()];
   }
 
+  /** How many agents have any recorded history (without listing them). */
+  get agentCount(): number {
+    return this.agents.size;
+  }
+
   /**
    * Adds an event to the agent's history (snake_case or camelCase input). Amortised O(1); memory per
    * agent is bounded by the window's days, not by the number of events. With `learn: false` the

@@ -439,6 +439,17 @@ describe('hasAgent', () => {
     expect(learner.hasAgent('a')).toBe(false);
   });
 
+  it('agentCount counts the agents agentIds lists', () => {
+    const learner = new BaselineLearner();
+    expect(learner.agentCount).toBe(0);
+    for (const id of ['a', 'b', 'a', 'c'])
+      learner.recordEvent(id, { timestamp: MONDAY, event_type: 'tool_call' });
+    expect(learner.agentCount).toBe(3);
+    expect(learner.agentIds.sort()).toEqual(['a', 'b', 'c']);
+    learner.deleteAgent('b');
+    expect(learner.agentCount).toBe(2);
+  });
+
   it('lastEventAt gives the newest event time recorded, late events and judged ones included', () => {
     const learner = new BaselineLearner();
     expect(learner.lastEventAt('a')).toBeUndefined();
