@@ -224,7 +224,11 @@ function buildSchema(limits: EventLimits) {
             message: `expected at most ${limits.maxResourceKeys} resource counters`,
           });
       case 'metadata':
-        return z.record(z.string(), z.unknown());
+        // A parsed event given as metadata is read as the plain record it was before parsing.
+        return z.preprocess(
+          (v) => (v instanceof ParsedEvent ? { ...v } : v),
+          z.record(z.string(), z.unknown()),
+        );
     }
   };
   const shape: Record<string, z.ZodType> = {};
@@ -282,7 +286,7 @@ function validValue(
       return keys <= limits.maxResourceKeys;
     }
     case 'metadata':
-      return isPlainRecord(value);
+      return isPlainRecord(value) || value instanceof ParsedEvent;
   }
 }
 

@@ -254,6 +254,16 @@ describe('ensureSecurityEvent', () => {
     expect(ensureSecurityEvent(copy)).toEqual(parsed);
     expect(() => ensureSecurityEvent({ ...parsed, durationMs: -1 })).toThrow(ValidationError);
   });
+
+  it('reads a parsed event given as metadata as the plain record of its fields (both parser paths)', async () => {
+    const { createSecurityEventParser } = await import('../src/index.js');
+    const inner = parseSecurityEvent({ timestamp: 0, event_type: 'inner', tool_name: 'grep' });
+    for (const parser of [createSecurityEventParser(), createSecurityEventParser({}, { fastPath: false })]) {
+      const outer = parser.parse({ timestamp: 0, event_type: 'outer', metadata: inner });
+      expect(Object.getPrototypeOf(outer.metadata)).toBe(Object.prototype);
+      expect(outer.metadata).toEqual({ ...inner });
+    }
+  });
 });
 
 describe('trainingCopy', () => {
