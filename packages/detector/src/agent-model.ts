@@ -135,7 +135,8 @@ function supportBuilder(rows: number): { options: FitColumnsOptions; support: ()
     lowScale[c] = Math.max(lower / (bottom + 1), floor);
   };
   return {
-    options: { ranks: [0, low, bottom, top, high, rows - 1], onColumn },
+    // Minimum and maximum come from the sorted tails: no ranks of their own to select.
+    options: { ranks: [low, bottom, top, high], onColumn },
     support: () => ({
       min: Float64Array.from(min),
       max: Float64Array.from(max),
