@@ -84,6 +84,10 @@ describe('scoreBatch', () => {
     }
     const small = forest.scoreBatch(rows.slice(0, 10));
     expect(Array.from(small)).toEqual(single.slice(0, 10));
+    // Rows walk the padded trees four at a time: a batch that is not a multiple of four ends one by one.
+    for (const count of [2049, 2050, 2051, 2999]) {
+      expect(Array.from(forest.scoreBatch(rows.slice(0, count)))).toEqual(single.slice(0, count));
+    }
   });
 
   it('matches score for deep trees that are not padded', () => {
