@@ -27,7 +27,7 @@ import {
   SerializedDetectorModelSchema,
 } from './agent-model.js';
 import { calibratedScore } from './calibration.js';
-import { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema } from './options.js';
+import { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema, calibrationRowsFor } from './options.js';
 
 /** The artifact kind under which detector models are stored. */
 export const DETECTOR_KIND = 'detector';
@@ -105,7 +105,10 @@ export class AnomalyDetector {
       nEstimators: this.options.nEstimators,
       maxSamples: this.options.maxSamples,
       contamination: this.options.contamination,
-      calibrationRows: this.options.calibrationRows,
+      calibrationRows:
+        this.options.calibrationRows === 'auto'
+          ? calibrationRowsFor(this.options.contamination)
+          : this.options.calibrationRows,
       features: features ?? {},
     };
   }

@@ -9,4 +9,4 @@ export {
   type TrainOptions,
   type TrainResult,
 } from './detector.js';
-export { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema } from './options.js';
+export { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema, calibrationRowsFor } from './options.js';

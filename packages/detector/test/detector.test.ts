@@ -2,7 +2,13 @@ import { generateFleet } from '@harombe/agent-sim';
 import { type AnomalyResult, atLeast, ValidationError } from '@harombe/models';
 import { MemoryModelStore, NotFoundError } from '@harombe/persistence';
 import { describe, expect, it } from 'vitest';
-import { AnomalyDetector, calibratedScore, DetectorError, tailOfScore } from '../src/index.js';
+import {
+  AnomalyDetector,
+  calibratedScore,
+  calibrationRowsFor,
+  DetectorError,
+  tailOfScore,
+} from '../src/index.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -151,6 +157,22 @@ describe('calibration', () => {
     }
     expect(levels.has('none')).toBe(true);
     expect(levels.has('critical')).toBe(true);
+  });
+
+  it('calibrates on about 20 rows past the threshold by default (2048 rows and up), or as many as asked', () => {
+    expect([0.1, 0.05, 0.01, 0.005, 0.002, 0.001].map(calibrationRowsFor)).toEqual([
+      2048, 2048, 2048, 4096, 8192, 8192,
+    ]);
+    const history = specHistory(150); // ~5,100 events
+    const rowsUsed = (options: object) => {
+      const detector = new AnomalyDetector({ store: new MemoryModelStore(), ...options });
+      detector.train('agent-123', history);
+      return detector.exportModel('agent-123').calibration.count;
+    };
+    expect(rowsUsed({ contamination: 0.01 })).toBe(2048);
+    expect(rowsUsed({ contamination: 0.005 })).toBe(4096);
+    expect(rowsUsed({ contamination: 0.01, calibrationRows: 3000 })).toBe(3000);
+    expect(() => new AnomalyDetector({ calibrationRows: 10 })).toThrow(ValidationError);
   });
 
   it('maps tail probabilities: contamination → threshold, a decade → halfway, two → 1', () => {
