@@ -179,7 +179,11 @@ export class AgentModel {
   }
 
   /** Fits features, forest and calibration on events (at least 2). */
-  static fit(agentId: string, events: readonly SecurityEvent[], settings: ModelSettings): AgentModel {
+  static fit(
+    agentId: string,
+    events: readonly SecurityEvent[] | CompactEvents,
+    settings: ModelSettings,
+  ): AgentModel {
     const extractor = new FeatureExtractor(settings.features);
     // The extractor keeps every event: one matrix row per event.
     const support = supportBuilder(events.length);

@@ -245,15 +245,24 @@ export class AnomalyDetector {
   retrain(agentId: string, events: readonly unknown[] = []): TrainResult {
     const id = parseAgentId(agentId);
     const old = this.models.get(id);
-    const pool = [...(old?.reservoir.toArray() ?? []), ...events.map((e) => ensureSecurityEvent(e))];
+    const added = events.map((e) => ensureSecurityEvent(e));
+    // The reservoir alone (feedback's refit) is fitted from its columns and kept as it is when it is
+    // within bounds (the old model is replaced); otherwise reservoir and new events are pooled.
+    const alone = old !== undefined && added.length === 0;
+    const pool = alone ? old.reservoir : [...(old?.reservoir.toArray() ?? []), ...added];
     if (pool.length < this.options.minEvents) return this.tooFew(id, pool.length, 'retrain');
     const features = old ? { ...this.settings.features, ...old.extractor.options } : this.settings.features;
     const model = AgentModel.fit(id, pool, { ...this.settings, features });
-    // A reservoir that already holds the whole pool is kept as it is (the old model is replaced).
     model.reservoir =
-      old && events.length === 0 && pool.length <= this.options.reservoirSize
-        ? old.reservoir
-        : CompactEvents.from(reservoirSample(pool, this.options.reservoirSize, this.options.seed));
+      pool instanceof CompactEvents && pool.length <= this.options.reservoirSize
+        ? pool
+        : CompactEvents.from(
+            reservoirSample(
+              pool instanceof CompactEvents ? pool.toArray() : pool,
+              this.options.reservoirSize,
+              this.options.seed,
+            ),
+          );
     if (old) {
       model.confirmedNormals = old.confirmedNormals;
       model.confirmedAnomalies = old.confirmedAnomalies;

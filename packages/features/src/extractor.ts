@@ -1,7 +1,13 @@
 // FeatureExtractor: fitted on one agent's training events, it turns any event into a fixed-length
 // Float64Array with stable names. It learns vocabularies (event types, tools, destinations, file
 // locations), neutral values for missing fields, and the typical range of every feature.
-import { ensureSecurityEvent, parseOrThrow, type SecurityEvent, ValidationError } from '@harombe/models';
+import {
+  CompactEvents,
+  ensureSecurityEvent,
+  parseOrThrow,
+  type SecurityEvent,
+  ValidationError,
+} from '@harombe/models';
 import { ActivityWindow, type WindowEntry, type WindowStats } from './activity-window.js';
 import { FeatureExtractorError } from './errors.js';
 import { EVENT_FEATURES, F, type FeatureInfo, resourceFeature, WINDOW_FEATURES } from './feature-names.js';
@@ -150,27 +156,29 @@ export class FeatureExtractor {
    * @throws {ValidationError} an event is invalid (names the index and field).
    * @throws {FeatureExtractorError} no events.
    */
-  fitTransform(inputs: readonly unknown[], options: FitColumnsOptions = {}): FeatureMatrix {
+  fitTransform(inputs: readonly unknown[] | CompactEvents, options: FitColumnsOptions = {}): FeatureMatrix {
     if (inputs.length === 0) throw new FeatureExtractorError('FeatureExtractor.fit needs at least one event');
-    const events = sortByTime(inputs.map(parseAt));
+    const events = inputs instanceof CompactEvents ? compactInTimeOrder(inputs) : arrayInTimeOrder(inputs);
+    const rows = events.length;
     this.learnVocabulary(events);
     const columns = this.infos.length;
-    const data = new Float64Array(events.length * columns);
+    const data = new Float64Array(rows * columns);
     this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
     const row = new Float64Array(columns);
     const windowFeatures = this.options.windowFeatures;
-    for (let i = 0; i < events.length; i++) {
-      const entry = windowEntry(events[i]!);
-      this.vector(events[i]!, windowFeatures ? entry : undefined, row);
+    for (let i = 0; i < rows; i++) {
+      const event = events.at(i);
+      const entry = windowEntry(event);
+      this.vector(event, windowFeatures ? entry : undefined, row);
       data.set(row, i * columns);
       this.window.add(entry);
     }
-    this.setRanges(data, events.length, columns, options);
-    return { data, rows: events.length, columns };
+    this.setRanges(data, rows, columns, options);
+    return { data, rows, columns };
   }
 
   /** {@link fitTransform} without returning the vectors. */
-  fit(inputs: readonly unknown[]): this {
+  fit(inputs: readonly unknown[] | CompactEvents): this {
     this.fitTransform(inputs);
     return this;
   }
@@ -301,7 +309,7 @@ export class FeatureExtractor {
     return this.window.entries();
   }
 
-  private learnVocabulary(events: readonly SecurityEvent[]): void {
+  private learnVocabulary(events: TrainingEvents): void {
     const cap = this.options.maxVocabulary;
     const eventTypeCounts = new Map<string, number>();
     const toolCounts = new Map<string, number>();
@@ -312,7 +320,8 @@ export class FeatureExtractor {
     const weekdayCounts = new Float64Array(7);
     const resourceCounts: number[] = [];
     const durations: number[] = [];
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events.at(i);
       eventTypeCounts.set(event.eventType, (eventTypeCounts.get(event.eventType) ?? 0) + 1);
       const tool = event.toolName ?? NO_TOOL;
       toolCounts.set(tool, (toolCounts.get(tool) ?? 0) + 1);
@@ -340,8 +349,8 @@ export class FeatureExtractor {
     neutral[1] = median(durations);
     resourceKeys.forEach((key, k) => {
       const values: number[] = [];
-      for (const event of events) {
-        const value = event.resourceUsage[key];
+      for (let i = 0; i < events.length; i++) {
+        const value = events.at(i).resourceUsage[key];
         if (value !== undefined) values.push(Math.log1p(value));
       }
       neutral[2 + k] = median(values);
@@ -410,15 +419,34 @@ function parseAt(input: unknown, index: number): SecurityEvent {
   }
 }
 
-function sortByTime(events: SecurityEvent[]): SecurityEvent[] {
-  // Already in order (a detector's reservoir is): nothing to do.
+/**
+ * Training events in time order, one at a time. From a `CompactEvents` the event read is one reused
+ * object: use it before reading the next (fitting keeps only strings and numbers of it).
+ */
+interface TrainingEvents {
+  readonly length: number;
+  at(i: number): SecurityEvent;
+}
+
+/** Stable: events at the same instant keep their input order. Nothing to do when already ordered. */
+function timeOrder(length: number, timeAt: (i: number) => number): Int32Array | undefined {
   let sorted = true;
-  for (let i = 1; i < events.length && sorted; i++)
-    sorted = events[i - 1]!.timestamp.getTime() <= events[i]!.timestamp.getTime();
-  if (sorted) return events;
-  // Stable: events at the same instant keep their input order.
-  return events
-    .map((event, index) => ({ event, index, ms: event.timestamp.getTime() }))
-    .sort((a, b) => a.ms - b.ms || a.index - b.index)
-    .map((item) => item.event);
+  for (let i = 1; i < length && sorted; i++) sorted = timeAt(i - 1) <= timeAt(i);
+  if (sorted) return undefined;
+  const times = Float64Array.from({ length }, (_, i) => timeAt(i));
+  return Int32Array.from({ length }, (_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
+}
+
+function arrayInTimeOrder(inputs: readonly unknown[]): TrainingEvents {
+  const parsed = inputs.map(parseAt);
+  const order = timeOrder(parsed.length, (i) => parsed[i]!.timestamp.getTime());
+  const events = order ? Array.from(order, (i) => parsed[i]!) : parsed;
+  return { length: events.length, at: (i) => events[i]! };
+}
+
+/** A detector's reservoir, read column by column: no object per event. */
+function compactInTimeOrder(compact: CompactEvents): TrainingEvents {
+  const read = compact.reader();
+  const order = timeOrder(compact.length, (i) => compact.timeAt(i));
+  return { length: compact.length, at: order ? (i) => read(order[i]!) : read };
 }

@@ -1,4 +1,4 @@
-import { parseSecurityEvent, type SecurityEvent, ValidationError } from '@harombe/models';
+import { CompactEvents, parseSecurityEvent, type SecurityEvent, ValidationError } from '@harombe/models';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -453,6 +453,26 @@ describe('properties', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('fitting from CompactEvents', () => {
+  it('learns and transforms exactly as from the events themselves, in time order either way', () => {
+    const events = training();
+    // Out of order, with two events at the same instant (their input order is kept).
+    const shuffled = [
+      ...events.slice(20),
+      ...events.slice(0, 20),
+      event({ timestamp: T0 + 5 * 60_000, event_type: 'late' }),
+    ];
+    for (const input of [events, shuffled]) {
+      const fromEvents = new FeatureExtractor();
+      const fromColumns = new FeatureExtractor();
+      const a = fromEvents.fitTransform(input);
+      const b = fromColumns.fitTransform(CompactEvents.from(input));
+      expect(b.data).toEqual(a.data);
+      expect(fromColumns.toJSON()).toEqual(fromEvents.toJSON());
+    }
   });
 });
 

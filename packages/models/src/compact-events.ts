@@ -4,7 +4,13 @@
 // references: about 200 bytes an event with its id and path strings (measured), where a parsed
 // event object takes ~470 and a `trainingCopy` ~365 (its Date and property storage). Events come
 // back as training copies.
-import { ensureSecurityEvent, type SecurityEvent, trustedTrainingCopy } from './security-event.js';
+import {
+  ensureSecurityEvent,
+  NO_METADATA,
+  NO_RESOURCES,
+  type SecurityEvent,
+  trustedTrainingCopy,
+} from './security-event.js';
 
 /** Label columns per event: type, tool (-1: none), status. */
 const LABELS = 3;
@@ -82,6 +88,58 @@ export class CompactEvents {
     });
   }
 
+  /** The i-th event's time (epoch ms), without reading the rest of it. */
+  timeAt(i: number): number {
+    if (!(i >= 0 && i < this.size))
+      throw new RangeError(`CompactEvents.timeAt: no event ${i} of ${this.size}`);
+    return this.times[i]!;
+  }
+
+  /**
+   * Reads events into one reused object, for a single pass that keeps nothing of them (fitting
+   * features straight from the columns, without an object per event): each read overwrites the object
+   * the previous one returned. It holds what {@link at} gives, but is neither frozen nor a parsed
+   * event (`ensureSecurityEvent` would parse it again).
+   * @throws {RangeError} (from the read) a position outside `0 .. length - 1`.
+   */
+  reader(): (i: number) => SecurityEvent {
+    const view: Mutable<SecurityEvent> = {
+      timestamp: new Date(0),
+      eventType: '',
+      success: true,
+      status: '',
+      resourceUsage: NO_RESOURCES,
+      metadata: NO_METADATA,
+      eventId: undefined,
+      toolName: undefined,
+      durationMs: undefined,
+      resourceCount: undefined,
+      destinationIp: undefined,
+      destinationDomain: undefined,
+      filePath: undefined,
+    };
+    return (i: number): SecurityEvent => {
+      if (!(i >= 0 && i < this.size))
+        throw new RangeError(`CompactEvents.reader: no event ${i} of ${this.size}`);
+      const tool = this.labels[i * LABELS + 1]!;
+      const duration = this.durations[i]!;
+      const count = this.counts[i]!;
+      view.timestamp.setTime(this.times[i]!);
+      view.eventType = this.labelTable[this.labels[i * LABELS]!]!;
+      view.success = this.success[i] === 1;
+      view.status = this.labelTable[this.labels[i * LABELS + 2]!]!;
+      view.resourceUsage = this.usage[i] ?? NO_RESOURCES;
+      view.eventId = this.ids[i];
+      view.toolName = tool < 0 ? undefined : this.labelTable[tool];
+      view.durationMs = Number.isNaN(duration) ? undefined : duration;
+      view.resourceCount = Number.isNaN(count) ? undefined : count;
+      view.destinationIp = this.ips[i];
+      view.destinationDomain = this.domains[i];
+      view.filePath = this.paths[i];
+      return view;
+    };
+  }
+
   /** Every event, in order, as training copies. */
   toArray(): SecurityEvent[] {
     return Array.from({ length: this.size }, (_, i) => this.at(i));
@@ -116,6 +174,8 @@ export class CompactEvents {
     this.labels = grown(this.labels, capacity * LABELS);
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A copy of a typed array with room for `capacity` elements. */
 function grown<T extends Float64Array | Int32Array | Uint8Array>(array: T, capacity: number): T {

@@ -529,8 +529,9 @@ function finish(data: EventFields, extras: Array<[string, unknown]>, limits: Eve
   return Object.freeze(event);
 }
 
-const NO_RESOURCES: Record<string, number> = Object.freeze({}) as Record<string, number>;
-const NO_METADATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+/** Empty resource usage and metadata of training copies: one shared frozen object each. */
+export const NO_RESOURCES: Record<string, number> = Object.freeze({}) as Record<string, number>;
+export const NO_METADATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /** What a training copy holds: the fields learning reads, and the id. */
 export interface TrainingFields {

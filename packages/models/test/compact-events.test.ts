@@ -47,6 +47,26 @@ describe('CompactEvents', () => {
     );
   });
 
+  it('reads each event into one reused, untrusted object holding what at() gives; timeAt gives its time', () => {
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 40 }), (raws) => {
+        const compact = CompactEvents.from(raws.map((raw) => parseSecurityEvent(raw)));
+        const read = compact.reader();
+        const first = read(0);
+        for (let i = 0; i < compact.length; i++) {
+          const view = read(i);
+          expect(view).toBe(first);
+          expect(view).toEqual(compact.at(i));
+          expect(compact.timeAt(i)).toBe(compact.at(i).timestamp.getTime());
+          expect(ensureSecurityEvent(view)).not.toBe(view);
+        }
+        expect(() => read(compact.length)).toThrow(RangeError);
+        expect(() => compact.timeAt(-1)).toThrow(RangeError);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('filters, parses raw input, and refuses invalid events and positions', () => {
     const full = parseSecurityEvent(specFullEvent);
     const compact = CompactEvents.from([full, { timestamp: 0, event_type: 'x', duration_ms: 3 }, full]);
