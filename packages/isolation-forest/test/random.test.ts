@@ -28,6 +28,22 @@ describe('Random', () => {
     expect(sum / 100_000).toBeCloseTo(0.5, 2);
   });
 
+  it('draws integers exactly as multiply-shift with rejection at 2^32 mod bound', () => {
+    // The textbook form: the threshold computed on every draw (the class computes it only when needed).
+    const reference = (random: Random, bound: number): number => {
+      const threshold = 4294967296 % bound;
+      for (;;) {
+        const product = random.nextUint32() * bound;
+        if (product % 4294967296 >= threshold) return Math.floor(product / 4294967296);
+      }
+    };
+    for (const bound of [1, 2, 3, 7, 256, 10_000, 1_048_573, 2_097_151, 2_097_152]) {
+      const fast = new Random(5, bound);
+      const slow = new Random(5, bound);
+      for (let i = 0; i < 20_000; i++) expect(fast.nextInt(bound)).toBe(reference(slow, bound));
+    }
+  });
+
   it('draws integers below the bound without bias', () => {
     const random = new Random(2);
     const counts = new Array(7).fill(0);
