@@ -166,9 +166,11 @@ export class FeatureExtractor {
     this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
     const row = new Float64Array(columns);
     const windowFeatures = this.options.windowFeatures;
+    // One entry object for the whole pass: the window copies what it keeps.
+    const entry = windowEntry(events.at(0));
     for (let i = 0; i < rows; i++) {
       const event = events.at(i);
-      const entry = windowEntry(event);
+      fillWindowEntry(event, entry);
       this.vector(event, windowFeatures ? entry : undefined, row);
       data.set(row, i * columns);
       this.window.add(entry);
@@ -314,6 +316,8 @@ export class FeatureExtractor {
     const eventTypeCounts = new Map<string, number>();
     const toolCounts = new Map<string, number>();
     const resourceKeyCounts = new Map<string, number>();
+    /** ln(1 + value) of every resource counter, by key, in event order (for the neutral values). */
+    const resourceValues = new Map<string, number[]>();
     const destinations = new Set<string>();
     const directories = new Set<string>();
     const hourCounts = new Float64Array(24);
@@ -325,8 +329,15 @@ export class FeatureExtractor {
       eventTypeCounts.set(event.eventType, (eventTypeCounts.get(event.eventType) ?? 0) + 1);
       const tool = event.toolName ?? NO_TOOL;
       toolCounts.set(tool, (toolCounts.get(tool) ?? 0) + 1);
-      for (const key of Object.keys(event.resourceUsage)) {
+      const usage = event.resourceUsage;
+      for (const key of Object.keys(usage)) {
         resourceKeyCounts.set(key, (resourceKeyCounts.get(key) ?? 0) + 1);
+        let values = resourceValues.get(key);
+        if (values === undefined) {
+          values = [];
+          resourceValues.set(key, values);
+        }
+        values.push(Math.log1p(usage[key]!));
       }
       const destination = destinationOf(event);
       if (destination !== undefined && destinations.size < cap) destinations.add(destination);
@@ -348,12 +359,7 @@ export class FeatureExtractor {
     neutral[0] = median(resourceCounts);
     neutral[1] = median(durations);
     resourceKeys.forEach((key, k) => {
-      const values: number[] = [];
-      for (let i = 0; i < events.length; i++) {
-        const value = events.at(i).resourceUsage[key];
-        if (value !== undefined) values.push(Math.log1p(value));
-      }
-      neutral[2 + k] = median(values);
+      neutral[2 + k] = median(resourceValues.get(key) ?? []);
     });
     this.infos = layout(resourceKeys, this.options.windowFeatures);
     this.state = {
@@ -398,15 +404,29 @@ export function layout(resourceKeys: readonly string[], windowFeatures: boolean)
   ];
 }
 
-function windowEntry(event: SecurityEvent): WindowEntry {
-  return {
-    timeMs: event.timestamp.getTime(),
-    durationMs: event.durationMs ?? Number.NaN,
-    tool: event.toolName,
-    destination: destinationOf(event),
-    failed: !event.success,
-    fileOperation: event.filePath !== undefined,
+type MutableEntry = { -readonly [K in keyof WindowEntry]: WindowEntry[K] };
+
+function windowEntry(event: SecurityEvent): MutableEntry {
+  const entry: MutableEntry = {
+    timeMs: 0,
+    durationMs: Number.NaN,
+    tool: undefined,
+    destination: undefined,
+    failed: false,
+    fileOperation: false,
   };
+  fillWindowEntry(event, entry);
+  return entry;
+}
+
+/** {@link windowEntry} into an existing object. */
+function fillWindowEntry(event: SecurityEvent, entry: MutableEntry): void {
+  entry.timeMs = event.timestamp.getTime();
+  entry.durationMs = event.durationMs ?? Number.NaN;
+  entry.tool = event.toolName;
+  entry.destination = destinationOf(event);
+  entry.failed = !event.success;
+  entry.fileOperation = event.filePath !== undefined;
 }
 
 /** Parses the i-th training event, naming its index in the error. */

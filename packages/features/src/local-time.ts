@@ -121,8 +121,9 @@ export class LocalClock {
   /** Local day of week, 0 = Monday ... 6 = Sunday. */
   dayOfWeek(ms: number): number {
     const days = Math.floor((ms + this.offsetAt(ms)) / DAY_MS);
-    // 1970-01-01 was a Thursday (3 with Monday = 0).
-    return (((days + 3) % 7) + 7) % 7;
+    // 1970-01-01 was a Thursday (3 with Monday = 0). One integer modulo (`| 0` turns -0 into 0).
+    const weekday = (days + 3) % 7;
+    return weekday < 0 ? weekday + 7 : weekday | 0;
   }
 
   /** Local hour-of-week slot, 0 (Monday 00:00-01:00) ... 167. */
