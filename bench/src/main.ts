@@ -81,7 +81,7 @@ for (const t of runs('pipeline') ? (pipeline?.throughput ?? []) : []) {
 }
 if (pipeline && runs('pipeline')) {
   console.log(
-    `refit ${pipeline.refit?.ms.toFixed(1)} ms (${pipeline.refit?.events} events); save ${pipeline.persistence.saveMs.toFixed(2)} ms, load ${pipeline.persistence.loadMs.toFixed(2)} ms, ${pipeline.persistence.artifactBytes} bytes`,
+    `refit ${pipeline.refit?.ms.toFixed(1)} ms (${pipeline.refit?.events} events; first in the process ${pipeline.refit?.firstMs?.toFixed(1)} ms); save ${pipeline.persistence.saveMs.toFixed(2)} ms, load ${pipeline.persistence.loadMs.toFixed(2)} ms, ${pipeline.persistence.artifactBytes} bytes`,
   );
   console.log(
     `memory: ${Math.round(pipeline.memory.bytesPerAgent / 1024)} KiB per trained agent (${pipeline.memory.agents} agents); ${pipeline.memory.cached.agents} agents with the default cache: ${pipeline.memory.cached.residentMiB.toFixed(0)} MiB (target 10,000 agents <= 1 GiB); full-window agents ${Math.round(pipeline.memory.fullWindow.bytesPerAgent / 1024)} KiB each, ${pipeline.memory.fullWindow.agents} of them after evictIdle({ keep: ${pipeline.memory.fullWindow.keep} }): ${pipeline.memory.fullWindow.residentAfterEvictMiB.toFixed(0)} MiB`,

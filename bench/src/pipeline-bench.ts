@@ -29,7 +29,8 @@ export interface PipelineResults {
   throughput: Throughput[];
   persistence: { saveMs: number; loadMs: number; artifactBytes: number; target: string };
   /** `AnomalyDetector.retrain` of one agent on its reservoir (what feedback triggers). */
-  refit?: { events: number; ms: number; target: string };
+  /** Median steady-state refit, and the first refit in the process (which also compiles the code). */
+  refit?: { events: number; ms: number; firstMs?: number; target: string };
   memory: {
     agents: number;
     eventsPerAgent: number;
@@ -247,11 +248,16 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   const refitEvents = fleet.history
     .slice(0, 10_000)
     .map((e) => parseSecurityEvent({ ...e.event, agent_id: 'refit' }));
+  // The first refit in a process also compiles the code it runs: reported apart. The target is the
+  // steady state (a service refits many times): median of 15 after two more untimed refits.
   const refitter = new AnomalyDetector({ store: new MemoryModelStore() });
   refitter.train('refit', refitEvents);
+  const firstStart = performance.now();
   refitter.retrain('refit');
+  const firstMs = performance.now() - firstStart;
+  for (let i = 0; i < 2; i++) refitter.retrain('refit');
   const refits: number[] = [];
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0; i < 15; i++) {
     const t0 = performance.now();
     refitter.retrain('refit');
     refits.push(performance.now() - t0);
@@ -259,6 +265,7 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   const refit = {
     events: refitEvents.length,
     ms: percentile(Float64Array.from(refits), 0.5),
+    firstMs,
     target: '<= 30 ms',
   };
 
