@@ -99,7 +99,8 @@ export class CompactEvents {
    * Reads events into one reused object, for a single pass that keeps nothing of them (fitting
    * features straight from the columns, without an object per event): each read overwrites the object
    * the previous one returned. It holds what {@link at} gives, but is neither frozen nor a parsed
-   * event (`ensureSecurityEvent` would parse it again).
+   * event (`ensureSecurityEvent` would parse it again). It decodes the columns as {@link at} does,
+   * written out again on purpose: one decoder shared by both objects made refits ~15% slower.
    * @throws {RangeError} (from the read) a position outside `0 .. length - 1`.
    */
   reader(): (i: number) => SecurityEvent {
