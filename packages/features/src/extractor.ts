@@ -2,7 +2,7 @@
 // Float64Array with stable names. It learns vocabularies (event types, tools, destinations, file
 // locations), neutral values for missing fields, and the typical range of every feature.
 import {
-  CompactEvents,
+  type CompactEvents,
   ensureSecurityEvent,
   parseOrThrow,
   type SecurityEvent,
@@ -158,7 +158,7 @@ export class FeatureExtractor {
    */
   fitTransform(inputs: readonly unknown[] | CompactEvents, options: FitColumnsOptions = {}): FeatureMatrix {
     if (inputs.length === 0) throw new FeatureExtractorError('FeatureExtractor.fit needs at least one event');
-    const events = inputs instanceof CompactEvents ? compactInTimeOrder(inputs) : arrayInTimeOrder(inputs);
+    const events = isEventArray(inputs) ? arrayInTimeOrder(inputs) : compactInTimeOrder(inputs);
     const rows = events.length;
     this.learnVocabulary(events);
     const columns = this.infos.length;
@@ -464,8 +464,17 @@ function arrayInTimeOrder(inputs: readonly unknown[]): TrainingEvents {
   return { length: events.length, at: (i) => events[i]! };
 }
 
+/** `Array.isArray` that narrows readonly arrays too. */
+function isEventArray(inputs: readonly unknown[] | CompactEvents): inputs is readonly unknown[] {
+  return Array.isArray(inputs);
+}
+
 /** A detector's reservoir, read column by column: no object per event. */
 function compactInTimeOrder(compact: CompactEvents): TrainingEvents {
+  // Duck-typed, so a CompactEvents from another copy of @harombe/models (CJS next to ESM) works too.
+  if (typeof compact?.reader !== 'function' || typeof compact.timeAt !== 'function') {
+    throw new FeatureExtractorError('FeatureExtractor.fit needs an array of events or a CompactEvents');
+  }
   const read = compact.reader();
   const order = timeOrder(compact.length, (i) => compact.timeAt(i));
   return { length: compact.length, at: order ? (i) => read(order[i]!) : read };

@@ -474,6 +474,10 @@ describe('fitting from CompactEvents', () => {
       expect(b.data).toEqual(a.data);
       expect(fromColumns.toJSON()).toEqual(fromEvents.toJSON());
     }
+    // Anything else is refused with a clear error.
+    expect(() => new FeatureExtractor().fit(new Set(events) as unknown as unknown[])).toThrow(
+      'an array of events or a CompactEvents',
+    );
   });
 });
 
