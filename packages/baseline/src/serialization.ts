@@ -64,8 +64,7 @@ export type SerializedBaseline = z.infer<typeof SerializedBaselineSchema>;
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-/** [bin, weight, bin, weight, ...] in bin order (a plain loop: `Array.prototype.flat` is slow). */
-/** The flat histogram (bin, weight, ...) with its bins in ascending order. */
+/** The flat histogram (bin, weight, bin, weight, ...) with its bins in ascending order. */
 function flatBins(bins: readonly number[]): number[] {
   const order = Array.from({ length: bins.length >> 1 }, (_, i) => 2 * i).sort((a, b) => bins[a]! - bins[b]!);
   const flat = new Array<number>(bins.length);

@@ -103,6 +103,15 @@ export class FeatureExtractor {
   private window: ActivityWindow;
   private state: ExtractorState | undefined;
   private infos: FeatureInfo[] = [];
+  /** The window entry of the event at hand: the window copies what it keeps, so one object serves. */
+  private readonly entry: MutableEntry = {
+    timeMs: 0,
+    durationMs: Number.NaN,
+    tool: undefined,
+    destination: undefined,
+    failed: false,
+    fileOperation: false,
+  };
   private readonly windowStats: WindowStats = {
     callsPerHour: 0,
     toolInvocationsPerHour: 0,
@@ -166,11 +175,9 @@ export class FeatureExtractor {
     this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
     const row = new Float64Array(columns);
     const windowFeatures = this.options.windowFeatures;
-    // One entry object for the whole pass: the window copies what it keeps.
-    const entry = windowEntry(events.at(0));
     for (let i = 0; i < rows; i++) {
       const event = events.at(i);
-      fillWindowEntry(event, entry);
+      const entry = this.entryOf(event);
       this.vector(event, windowFeatures ? entry : undefined, row);
       data.set(row, i * columns);
       this.window.add(entry);
@@ -191,7 +198,7 @@ export class FeatureExtractor {
    * Never NaN or infinite. `out` (length {@link dimension}) avoids an allocation.
    */
   transform(event: SecurityEvent, out: Float64Array = new Float64Array(this.infos.length)): Float64Array {
-    return this.vector(event, this.options.windowFeatures ? windowEntry(event) : undefined, out);
+    return this.vector(event, this.options.windowFeatures ? this.entryOf(event) : undefined, out);
   }
 
   /** {@link transform} with the event's window entry already made (fitting makes it once for both uses). */
@@ -239,7 +246,7 @@ export class FeatureExtractor {
    * already seen, so the window never moves backwards and no entry is lost or double-counted.
    */
   observe(event: SecurityEvent): void {
-    this.window.add(windowEntry(event));
+    this.window.add(this.entryOf(event));
   }
 
   /** The window's aggregates now (optionally advanced to `atMs`), as the spec's FeatureVector fields. */
@@ -389,6 +396,18 @@ export class FeatureExtractor {
     this.state = { ...this.state!, ranges };
   }
 
+  /** The event's window entry, in the extractor's one entry object (valid until the next call). */
+  private entryOf(event: SecurityEvent): WindowEntry {
+    const entry = this.entry;
+    entry.timeMs = event.timestamp.getTime();
+    entry.durationMs = event.durationMs ?? Number.NaN;
+    entry.tool = event.toolName;
+    entry.destination = destinationOf(event);
+    entry.failed = !event.success;
+    entry.fileOperation = event.filePath !== undefined;
+    return entry;
+  }
+
   private requireState(member: string): ExtractorState {
     if (!this.state) throw new FeatureExtractorError(`FeatureExtractor.${member} requires fit(events) first`);
     return this.state;
@@ -405,29 +424,6 @@ export function layout(resourceKeys: readonly string[], windowFeatures: boolean)
 }
 
 type MutableEntry = { -readonly [K in keyof WindowEntry]: WindowEntry[K] };
-
-function windowEntry(event: SecurityEvent): MutableEntry {
-  const entry: MutableEntry = {
-    timeMs: 0,
-    durationMs: Number.NaN,
-    tool: undefined,
-    destination: undefined,
-    failed: false,
-    fileOperation: false,
-  };
-  fillWindowEntry(event, entry);
-  return entry;
-}
-
-/** {@link windowEntry} into an existing object. */
-function fillWindowEntry(event: SecurityEvent, entry: MutableEntry): void {
-  entry.timeMs = event.timestamp.getTime();
-  entry.durationMs = event.durationMs ?? Number.NaN;
-  entry.tool = event.toolName;
-  entry.destination = destinationOf(event);
-  entry.failed = !event.success;
-  entry.fileOperation = event.filePath !== undefined;
-}
 
 /** Parses the i-th training event, naming its index in the error. */
 function parseAt(input: unknown, index: number): SecurityEvent {
