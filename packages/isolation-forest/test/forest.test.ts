@@ -100,6 +100,24 @@ describe('scoreBatch', () => {
       expect(Array.from(f.scoreBatch(rows))).toEqual(rows.map((row) => f.score(row)));
     }
   });
+
+  it('matches score whatever the number of trees (score walks eight trees at a time)', () => {
+    const random = new Random(11);
+    const rows = Array.from({ length: 600 }, () => [gaussian(random), gaussian(random), gaussian(random)]);
+    // Small batches walk one tree at a time; deep trees end their walks at very different depths.
+    for (const options of [
+      { nEstimators: 1 },
+      { nEstimators: 7 },
+      { nEstimators: 8 },
+      { nEstimators: 9 },
+      { nEstimators: 23 },
+      { nEstimators: 16, maxSamples: 600, maxDepth: 30 },
+    ]) {
+      const forest = new IsolationForest({ seed: 4, ...options }).fit(rows);
+      const probes = [...rows.slice(0, 40), [8, -8, 0], [0, 0, 0], [-3, 5, 12]];
+      expect(Array.from(forest.scoreBatch(probes))).toEqual(probes.map((row) => forest.score(row)));
+    }
+  });
 });
 
 describe('subsampling and height limit', () => {
