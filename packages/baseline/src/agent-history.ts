@@ -8,6 +8,14 @@ import type { WindowTotals } from './window-totals.js';
 export const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 const RECENT_MINUTES = 60;
+
+/**
+ * A minute's place in the minute ring. Minutes count from 1970 (the ring marks an empty slot with
+ * -1, so earlier times are not tracked as recent activity).
+ */
+function slotOf(minute: number): number {
+  return minute % RECENT_MINUTES;
+}
 /** Recorded events remembered for feedback, per agent. */
 const REMEMBERED = 1000;
 /** Category for events without a tool, and for vocabulary past the cap. */
@@ -150,7 +158,7 @@ export class AgentHistory {
     const minute = Math.floor(ms / MINUTE_MS);
     if (minute > this.newestMinute) this.slide(minute);
     else if (minute <= this.newestMinute - RECENT_MINUTES) return; // older than the hour
-    const slot = minute % RECENT_MINUTES;
+    const slot = slotOf(minute);
     if (this.minuteOf[slot] !== minute) {
       this.minuteOf[slot] = minute;
       this.recentEvents[slot] = 0;
@@ -170,7 +178,7 @@ export class AgentHistory {
     const steps = Math.min(minute - this.newestMinute, RECENT_MINUTES);
     for (let j = 0; j < steps; j++) {
       const leaving = minute - RECENT_MINUTES - j;
-      const slot = ((leaving % RECENT_MINUTES) + RECENT_MINUTES) % RECENT_MINUTES;
+      const slot = slotOf(leaving);
       const held = this.minuteOf[slot]!;
       if (held >= 0 && held <= minute - RECENT_MINUTES) {
         this.hourEvents -= this.recentEvents[slot]!;
@@ -206,20 +214,39 @@ export class AgentHistory {
 
   /**
    * Events and failures in the 60 minutes up to and including the minute of `ms`, and events in
-   * the last `burstMinutes` of them, in one pass over the minute ring. The object returned is the
-   * history's own, overwritten by the next call (one per event, so none is allocated).
+   * the last `burstMinutes` of them. At or after the newest minute (the usual case: an event is
+   * scored before it is recorded) from the running totals, minus the minutes that would leave the
+   * hour: O(minutes elapsed + burstMinutes), at most 60. Earlier minutes: one pass over the ring.
+   * The object returned is the history's own, overwritten by the next call (one per event, so none
+   * is allocated).
    */
   recent(ms: number, burstMinutes = 5): RecentCounts {
     const minute = Math.floor(ms / MINUTE_MS);
     const out = this.recentCounts;
-    if (minute === this.newestMinute) {
+    const newest = this.newestMinute;
+    if (minute >= newest) {
       let burst = 0;
       for (let k = 0; k < burstMinutes; k++) {
-        const slot = (minute - k + RECENT_MINUTES * 2) % RECENT_MINUTES;
+        const slot = slotOf(minute - k);
         if (this.minuteOf[slot] === minute - k) burst += this.recentEvents[slot]!;
       }
-      out.events = this.hourEvents;
-      out.failures = this.hourFailures;
+      let events = this.hourEvents;
+      let failures = this.hourFailures;
+      if (minute - newest >= RECENT_MINUTES) {
+        events = 0;
+        failures = 0;
+      } else {
+        // Held minutes are in (newest - 60, newest]; those up to minute - 60 leave the hour.
+        for (let m = newest - RECENT_MINUTES + 1; m <= minute - RECENT_MINUTES; m++) {
+          const slot = slotOf(m);
+          if (this.minuteOf[slot] === m) {
+            events -= this.recentEvents[slot]!;
+            failures -= this.recentFailures[slot]!;
+          }
+        }
+      }
+      out.events = events;
+      out.failures = failures;
       out.burst = burst;
       return out;
     }
