@@ -188,6 +188,108 @@ describe('explain', () => {
     }
   });
 
+  it('gives the same shares and score whatever the number of trees walked together', () => {
+    // Pinned values: trees walked four at a time and one by one (below four, and the rest) must add
+    // the same credits in the same order as ever.
+    const random = new Random(14);
+    const rows = Array.from({ length: 700 }, () => [gaussian(random), gaussian(random), gaussian(random)]);
+    const probes = [
+      [0, 6, 0],
+      [-4, 0, 3],
+      [0.1, -0.2, 0.3],
+    ];
+    const seen: number[][] = [];
+    for (const options of [
+      { nEstimators: 3 },
+      { nEstimators: 9 },
+      { nEstimators: 23 },
+      { nEstimators: 16, maxSamples: 700, maxDepth: 30 },
+    ]) {
+      const forest = new IsolationForest({ seed: 5, ...options }).fit(rows);
+      for (const row of probes) {
+        const { score, shares } = forest.explain(row);
+        expect(score).toBe(forest.score(row));
+        seen.push([score, ...shares]);
+      }
+    }
+    expect(seen).toMatchInlineSnapshot(`
+      [
+        [
+          0.6275608972997514,
+          0.2527410929058322,
+          0.7136343478903716,
+          0.03362455920379619,
+        ],
+        [
+          0.697182510861457,
+          0.45610440666613444,
+          0.02552421527285682,
+          0.5183713780610086,
+        ],
+        [
+          0.3899918043158554,
+          0.7385586124411723,
+          0.14642770941957814,
+          0.11501367813924969,
+        ],
+        [
+          0.5643620454051573,
+          0.21757439581053317,
+          0.6984462895998289,
+          0.0839793145896379,
+        ],
+        [
+          0.7348383079801906,
+          0.6024392668209205,
+          0.08157464020070815,
+          0.3159860929783712,
+        ],
+        [
+          0.4055752910151449,
+          0.5734593005000346,
+          0.14268458531976702,
+          0.28385611418019824,
+        ],
+        [
+          0.6075855365749058,
+          0.15461222682054018,
+          0.7218983611675038,
+          0.123489412011956,
+        ],
+        [
+          0.6967043174830658,
+          0.5771249851387589,
+          0.10862399096837888,
+          0.3142510238928623,
+        ],
+        [
+          0.40101323315598464,
+          0.3985677497719738,
+          0.26419512177167254,
+          0.3372371284563537,
+        ],
+        [
+          0.5823258215781414,
+          0.1584702762745757,
+          0.7006869470598245,
+          0.14084277666559986,
+        ],
+        [
+          0.7148058021716152,
+          0.6852735904035628,
+          0.06954575691600305,
+          0.24518065268043415,
+        ],
+        [
+          0.38375343972814313,
+          0.4584651662511472,
+          0.22226530927459934,
+          0.31926952447425344,
+        ],
+      ]
+    `);
+  });
+
   it('returns equal shares when nothing could be split', () => {
     const forest = new IsolationForest().fit([
       [1, 2],
