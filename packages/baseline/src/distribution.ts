@@ -178,8 +178,8 @@ function binCenter(bin: number): number {
 /** Robust location and scale of a distribution in ln(1 + x) space, and its empirical upper tail. */
 export interface RobustSummary {
   /** Distinct values (bin centres) ascending, and the weight at or above each. */
-  readonly values: Float64Array;
-  readonly atOrAbove: Float64Array;
+  readonly values: readonly number[];
+  readonly atOrAbove: readonly number[];
   readonly total: number;
   /** Median of ln(1 + x). */
   readonly logMedian: number;
@@ -191,35 +191,39 @@ export interface RobustSummary {
 }
 
 /**
- * Median and MAD (and mean/std) of ln(1 + x) from the histogram, at bin resolution: one pass over the
- * bins in order, on typed arrays (profiles compute a dozen of these each time they are rebuilt).
+ * Median and MAD (and mean/std) of ln(1 + x) from the histogram, at bin resolution: passes over the
+ * bins in order (profiles compute a dozen of these each time they are rebuilt). The arrays kept are
+ * plain arrays of numbers: a typed array this size costs an allocation outside the heap, several
+ * times dearer, and a rebuild made three per summary.
  */
 export function robustSummary(distribution: { readonly weights: Float64Array }): RobustSummary {
   const dense = distribution.weights;
-  let n = 0;
-  for (let bin = 0; bin < dense.length; bin++) if (dense[bin] !== 0) n++;
-  const values = new Float64Array(n);
-  const weights = new Float64Array(n);
-  const atOrAbove = new Float64Array(n);
+  const values: number[] = [];
+  /** The bin of each value, to read its weight from `dense`. */
+  const bins: number[] = [];
   let total = 0;
-  for (let bin = 0, i = 0; bin < dense.length; bin++) {
+  for (let bin = 0; bin < dense.length; bin++) {
     if (dense[bin] === 0) continue;
-    values[i] = binCenter(bin);
-    weights[i] = dense[bin]!;
-    total += weights[i++]!;
+    values.push(binCenter(bin));
+    bins.push(bin);
+    total += dense[bin]!;
   }
+  const n = values.length;
+  // Summed from the top, pushed in that order and then reversed (a packed array, no holes).
+  const atOrAbove: number[] = [];
   let running = 0;
   for (let i = n - 1; i >= 0; i--) {
-    running += weights[i]!;
-    atOrAbove[i] = running;
+    running += dense[bins[i]!]!;
+    atOrAbove.push(running);
   }
+  atOrAbove.reverse();
   if (total === 0) return { values, atOrAbove, total, logMedian: 0, logMad: 0, logMean: 0, logStd: 0 };
   const half = total / 2;
   // Weighted median: the first value at which the cumulative weight reaches half.
   let m = n - 1;
   let seen = 0;
   for (let i = 0; i < n; i++) {
-    seen += weights[i]!;
+    seen += dense[bins[i]!]!;
     if (seen >= half) {
       m = i;
       break;
@@ -238,19 +242,19 @@ export function robustSummary(distribution: { readonly weights: Float64Array }):
     let deviation: number;
     if (up <= down) {
       deviation = up;
-      seen += weights[above++]!;
+      seen += dense[bins[above++]!]!;
     } else {
       deviation = down;
-      seen += weights[below--]!;
+      seen += dense[bins[below--]!]!;
     }
     logMad = deviation;
     if (seen >= half) break;
   }
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i]! * weights[i]!;
+  for (let i = 0; i < n; i++) sum += values[i]! * dense[bins[i]!]!;
   const logMean = sum / total;
   let squares = 0;
-  for (let i = 0; i < n; i++) squares += (values[i]! - logMean) ** 2 * weights[i]!;
+  for (let i = 0; i < n; i++) squares += (values[i]! - logMean) ** 2 * dense[bins[i]!]!;
   return { values, atOrAbove, total, logMedian, logMad, logMean, logStd: Math.sqrt(squares / total) };
 }
 

@@ -27,7 +27,7 @@ export interface CategoryProfile {
 export interface Profile {
   readonly eventCount: number;
   /** Per hour-of-week slot (0 = Monday 00:00): probability mass of slots no more likely than it. */
-  readonly slotPValues: Float64Array;
+  readonly slotPValues: readonly number[];
   readonly eventTypes: CategoryProfile;
   readonly tools: CategoryProfile;
   readonly resourceCount: RobustSummary;
@@ -155,7 +155,7 @@ function describeWindow(agentId: string, history: AgentHistory, windowDays: numb
   }
   const totals = WindowTotals.of(buckets);
   const marginal = marginals(slotWeights);
-  const normalise = (values: Float64Array) =>
+  const normalise = (values: readonly number[]) =>
     Array.from(values, (v) => (marginal.total > 0 ? v / marginal.total : 0));
   return {
     agentId,
@@ -179,14 +179,19 @@ function describeWindow(agentId: string, history: AgentHistory, windowDays: numb
 
 interface Marginals {
   /** Weight per hour of day, per day of week, and in all. */
-  readonly hour: Float64Array;
-  readonly day: Float64Array;
+  readonly hour: number[];
+  readonly day: number[];
   readonly total: number;
 }
 
+/**
+ * The marginals of hour-of-week weights. Small scratch arrays here and below are plain arrays: a
+ * typed array of this size is allocated outside the heap, several times dearer, and profiles are
+ * rebuilt while events are being scored.
+ */
 function marginals(weights: Float64Array): Marginals {
-  const hour = new Float64Array(24);
-  const day = new Float64Array(7);
+  const hour = zeros(24);
+  const day = zeros(7);
   let total = 0;
   for (let d = 0, s = 0; d < 7; d++) {
     for (let h = 0; h < 24; h++, s++) {
@@ -203,11 +208,11 @@ function marginals(weights: Float64Array): Marginals {
  * hour-of-day and day-of-week marginals, which carries sparse histories) and returns, per slot, the
  * probability mass of all slots no more likely than it: the p-value of seeing an event there.
  */
-function temporalPValues(weights: Float64Array, marginal: Marginals): Float64Array {
+function temporalPValues(weights: Float64Array, marginal: Marginals): number[] {
   const { hour: hourMarginal, day: dayMarginal, total } = marginal;
   // The joint profile earns trust as data accumulates: with 5 events per slot on average, half.
   const trust = total / (total + 5 * SLOTS);
-  const probability = new Float64Array(SLOTS);
+  const probability = zeros(SLOTS);
   let sum = 0;
   for (let d = 0, s = 0; d < 7; d++) {
     for (let h = 0; h < 24; h++, s++) {
@@ -228,10 +233,10 @@ function temporalPValues(weights: Float64Array, marginal: Marginals): Float64Arr
  * For each entry, the sum of all entries <= it (ties included). A native sort of the values (no
  * comparator), cumulative mass per group of equal values, then a binary search per entry.
  */
-function massAtOrBelow(probability: Float64Array): Float64Array {
+function massAtOrBelow(probability: readonly number[]): number[] {
   const n = probability.length;
   const sorted = Float64Array.from(probability).sort();
-  const through = new Float64Array(n);
+  const through = zeros(n);
   let cumulative = 0;
   let i = 0;
   while (i < n) {
@@ -242,7 +247,7 @@ function massAtOrBelow(probability: Float64Array): Float64Array {
     for (let k = i; k < j; k++) through[k] = cumulative;
     i = j;
   }
-  const out = new Float64Array(n);
+  const out = zeros(n);
   for (let s = 0; s < n; s++) {
     const value = probability[s]!;
     let lo = 0;
@@ -254,6 +259,13 @@ function massAtOrBelow(probability: Float64Array): Float64Array {
     }
     out[s] = through[lo - 1]!;
   }
+  return out;
+}
+
+/** A packed array of `n` zeros (holding doubles once written: no holes, no typed-array allocation). */
+function zeros(n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(0);
   return out;
 }
 
@@ -272,7 +284,7 @@ function categoryProfile(counts: Map<string, number>): CategoryProfile {
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const denominator = total + CATEGORY_ALPHA * (counts.size + 1);
   const keys = [...counts.keys()];
-  const probability = new Float64Array(keys.length + 1);
+  const probability = zeros(keys.length + 1);
   keys.forEach((key, i) => {
     probability[i] = (counts.get(key)! + CATEGORY_ALPHA) / denominator;
   });
