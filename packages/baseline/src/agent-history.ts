@@ -176,9 +176,10 @@ export class AgentHistory {
    */
   private slide(minute: number): void {
     const steps = Math.min(minute - this.newestMinute, RECENT_MINUTES);
+    // The minutes minute - 60, minute - 61, ...: their slots run down from the minute's own (one
+    // modulo per call; minutes are doubles, so a modulo per step would cost a library call each).
+    let slot = slotOf(minute);
     for (let j = 0; j < steps; j++) {
-      const leaving = minute - RECENT_MINUTES - j;
-      const slot = slotOf(leaving);
       const held = this.minuteOf[slot]!;
       if (held >= 0 && held <= minute - RECENT_MINUTES) {
         this.hourEvents -= this.recentEvents[slot]!;
@@ -187,6 +188,7 @@ export class AgentHistory {
         this.recentEvents[slot] = 0;
         this.recentFailures[slot] = 0;
       }
+      slot = slot === 0 ? RECENT_MINUTES - 1 : slot - 1;
     }
     this.newestMinute = minute;
   }
@@ -225,10 +227,12 @@ export class AgentHistory {
     const out = this.recentCounts;
     const newest = this.newestMinute;
     if (minute >= newest) {
+      // Slots of consecutive minutes are consecutive (mod 60): one modulo, then steps.
+      const own = slotOf(minute);
       let burst = 0;
-      for (let k = 0; k < burstMinutes; k++) {
-        const slot = slotOf(minute - k);
+      for (let k = 0, slot = own; k < burstMinutes; k++) {
         if (this.minuteOf[slot] === minute - k) burst += this.recentEvents[slot]!;
+        slot = slot === 0 ? RECENT_MINUTES - 1 : slot - 1;
       }
       let events = this.hourEvents;
       let failures = this.hourFailures;
@@ -236,13 +240,16 @@ export class AgentHistory {
         events = 0;
         failures = 0;
       } else {
-        // Held minutes are in (newest - 60, newest]; those up to minute - 60 leave the hour.
+        // Held minutes are in (newest - 60, newest]; those up to minute - 60 leave the hour. The
+        // first of them, newest - 59, has the slot after the newest minute's.
+        let slot = slotOf(newest) + 1;
         for (let m = newest - RECENT_MINUTES + 1; m <= minute - RECENT_MINUTES; m++) {
-          const slot = slotOf(m);
+          if (slot === RECENT_MINUTES) slot = 0;
           if (this.minuteOf[slot] === m) {
             events -= this.recentEvents[slot]!;
             failures -= this.recentFailures[slot]!;
           }
+          slot++;
         }
       }
       out.events = events;
