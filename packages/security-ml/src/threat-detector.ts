@@ -191,32 +191,11 @@ export class ThreatDetector {
     let baselineTail = 1;
     let strongest: keyof BaselineScores | undefined;
     if (tails) {
-      // The smallest, the first of equals in BASELINE_KEYS order. Named reads: a read under a
-      // computed name, six names at one site, takes V8's generic path (~10x as long, every event).
-      const { temporal, resource, duration, eventType, rate, failure } = tails;
-      if (temporal < baselineTail) {
-        baselineTail = temporal;
-        strongest = 'temporal';
-      }
-      if (resource < baselineTail) {
-        baselineTail = resource;
-        strongest = 'resource';
-      }
-      if (duration < baselineTail) {
-        baselineTail = duration;
-        strongest = 'duration';
-      }
-      if (eventType < baselineTail) {
-        baselineTail = eventType;
-        strongest = 'eventType';
-      }
-      if (rate < baselineTail) {
-        baselineTail = rate;
-        strongest = 'rate';
-      }
-      if (failure < baselineTail) {
-        baselineTail = failure;
-        strongest = 'failure';
+      for (const key of BASELINE_KEYS) {
+        if (tails[key] < baselineTail) {
+          baselineTail = tails[key];
+          strongest = key;
+        }
       }
       baselineTail = Math.min(1, baselineTail * BASELINE_DIMENSIONS);
     }
