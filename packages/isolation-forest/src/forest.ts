@@ -6,6 +6,7 @@ import {
   buildHeapTrees,
   type HeapTrees,
   MAX_HEAP_DEPTH,
+  type SkipMask,
   sumPathLengths,
 } from './batch-scoring.js';
 import { ForestInputError, NotFittedError } from './errors.js';
@@ -140,7 +141,7 @@ export class IsolationForest {
     }
     const inBag = this.lastInBag!;
     this.lastInBag = undefined;
-    const { psi, maxDepth, trees } = this.state!;
+    const { psi, trees } = this.state!;
     const nTrees = trees.roots.length;
     const chosen = chooseRows(matrix.rows, maxRows, this.options.seed);
     const m = chosen.length;
@@ -158,14 +159,9 @@ export class IsolationForest {
         }
       }
     }
-    const scored = m === matrix.rows ? matrix : gatherRows(matrix, chosen);
     const sums = new Float64Array(m);
-    // The heap copy is built for this pass only: kept, it would cost every model ~1 MB.
-    if (m >= HEAP_MIN_ROWS && maxDepth <= MAX_HEAP_DEPTH) {
-      addHeapPathLengths(buildHeapTrees(trees, maxDepth), scored, sums, skip);
-    } else {
-      addPointerPathLengths(trees, scored, sums, skip);
-    }
+    // A heap copy built for this pass is not kept: it would cost every model ~1 MB.
+    this.addPathLengths(m === matrix.rows ? matrix : gatherRows(matrix, chosen), sums, skip, false);
     const scores = new Float64Array(m);
     const c = averagePathLength(psi);
     for (let i = 0; i < m; i++) {
@@ -332,18 +328,33 @@ export class IsolationForest {
     return this.state;
   }
 
-  /** Scores a validated matrix: pointer trees for small batches, the padded heap copy for large. */
+  /** Scores a validated matrix (the heap copy of large batches is kept for the next). */
   private scoreMatrix(matrix: RowMajorMatrix): Float64Array {
-    const state = this.state!;
     const sums = new Float64Array(matrix.rows);
-    if (matrix.rows >= HEAP_MIN_ROWS && state.maxDepth <= MAX_HEAP_DEPTH) {
-      this.heap ??= buildHeapTrees(state.trees, state.maxDepth);
-      addHeapPathLengths(this.heap, matrix, sums);
-    } else {
-      addPointerPathLengths(state.trees, matrix, sums);
-    }
+    this.addPathLengths(matrix, sums, undefined, true);
     for (let r = 0; r < sums.length; r++) sums[r] = this.toScore(sums[r]!);
     return sums;
+  }
+
+  /**
+   * Adds each row's path lengths to `sums` (but where `skip` says): pointer trees for small batches
+   * and trees too deep to pad, the padded heap copy for large batches (built once and kept with
+   * `keepHeap`).
+   */
+  private addPathLengths(
+    matrix: RowMajorMatrix,
+    sums: Float64Array,
+    skip: SkipMask | undefined,
+    keepHeap: boolean,
+  ): void {
+    const { trees, maxDepth } = this.state!;
+    if (matrix.rows < HEAP_MIN_ROWS || maxDepth > MAX_HEAP_DEPTH) {
+      addPointerPathLengths(trees, matrix, sums, skip);
+      return;
+    }
+    const heap = this.heap ?? buildHeapTrees(trees, maxDepth);
+    if (keepHeap) this.heap = heap;
+    addHeapPathLengths(heap, matrix, sums, skip);
   }
 }
 
