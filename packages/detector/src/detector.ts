@@ -142,9 +142,7 @@ export class AnomalyDetector {
       ? { ...this.settings, features: { ...this.settings.features, timeZone: options.timeZone } }
       : this.settings;
     const model = AgentModel.fit(id, events, settings);
-    model.reservoir = CompactEvents.from(
-      reservoirSample(events, this.options.reservoirSize, this.options.seed),
-    );
+    model.reservoir = this.reservoirOf(events);
     this.install(id, model);
     this.addToFleet(events);
     return { agentId: id, trained: true, events: events.length, features: model.extractor.featureNames };
@@ -253,16 +251,7 @@ export class AnomalyDetector {
     if (pool.length < this.options.minEvents) return this.tooFew(id, pool.length, 'retrain');
     const features = old ? { ...this.settings.features, ...old.extractor.options } : this.settings.features;
     const model = AgentModel.fit(id, pool, { ...this.settings, features });
-    model.reservoir =
-      pool instanceof CompactEvents && pool.length <= this.options.reservoirSize
-        ? pool
-        : CompactEvents.from(
-            reservoirSample(
-              pool instanceof CompactEvents ? pool.toArray() : pool,
-              this.options.reservoirSize,
-              this.options.seed,
-            ),
-          );
+    model.reservoir = this.reservoirOf(pool);
     if (old) {
       model.confirmedNormals = old.confirmedNormals;
       model.confirmedAnomalies = old.confirmedAnomalies;
@@ -270,6 +259,15 @@ export class AnomalyDetector {
     }
     this.install(id, model);
     return { agentId: id, trained: true, events: pool.length, features: model.extractor.featureNames };
+  }
+
+  /** The training reservoir of a fit's events: all of them within `reservoirSize`, else a seeded sample. */
+  private reservoirOf(events: readonly SecurityEvent[] | CompactEvents): CompactEvents {
+    const size = this.options.reservoirSize;
+    if (events instanceof CompactEvents) {
+      return events.length <= size ? events : this.reservoirOf(events.toArray());
+    }
+    return CompactEvents.from(reservoirSample(events, size, this.options.seed));
   }
 
   private tooFew(agentId: string, events: number, verb: string): TrainResult {
