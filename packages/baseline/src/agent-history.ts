@@ -293,17 +293,14 @@ export class AgentHistory {
    * day is still in the window (entries of expired days are left for the ring to overwrite).
    */
   lookup(event: SecurityEvent): Remembered | undefined {
-    const slot = this.newestSlot(event);
-    if (slot < 0) return undefined;
-    const packed = this.ringPlaces[slot]!;
-    if (Math.floor(packed / 24) < this.expiredBefore) return undefined;
-    return { day: Math.floor(packed / 24), hour: packed % 24, weight: this.ringWeights[slot]! };
+    hashFingerprint(event);
+    return this.rememberedAt(this.newestSlot());
   }
 
   /** {@link lookup}, then forgets every recording of the event. */
   forget(event: SecurityEvent): Remembered | undefined {
-    const where = this.lookup(event);
     hashFingerprint(event);
+    const where = this.rememberedAt(this.newestSlot());
     const a = HASH[0]!;
     const b = HASH[1]!;
     for (let slot = 0; slot < this.ringPlaces.length; slot++) {
@@ -318,9 +315,19 @@ export class AgentHistory {
     return count;
   }
 
-  /** The slot of the key's latest recording, or -1: newest first, around the ring. */
-  private newestSlot(event: SecurityEvent): number {
-    hashFingerprint(event);
+  /** Where the recording in `slot` went, unless there is none or its day has left the window. */
+  private rememberedAt(slot: number): Remembered | undefined {
+    if (slot < 0) return undefined;
+    const packed = this.ringPlaces[slot]!;
+    if (Math.floor(packed / 24) < this.expiredBefore) return undefined;
+    return { day: Math.floor(packed / 24), hour: packed % 24, weight: this.ringWeights[slot]! };
+  }
+
+  /**
+   * The slot of the latest recording of the event last hashed (in {@link HASH}), or -1: newest
+   * first, around the ring.
+   */
+  private newestSlot(): number {
     const a = HASH[0]!;
     const b = HASH[1]!;
     const size = this.ringPlaces.length;

@@ -192,20 +192,18 @@ export interface RobustSummary {
 
 /**
  * Median and MAD (and mean/std) of ln(1 + x) from the histogram, at bin resolution: passes over the
- * bins in order (profiles compute a dozen of these each time they are rebuilt). The arrays kept are
- * plain arrays of numbers: a typed array this size costs an allocation outside the heap, several
- * times dearer, and a rebuild made three per summary.
+ * bins in order (profiles compute a dozen of these each time they are rebuilt). Plain arrays of
+ * numbers: a typed array this size costs an allocation outside the heap, several times dearer.
  */
 export function robustSummary(distribution: { readonly weights: Float64Array }): RobustSummary {
   const dense = distribution.weights;
   const values: number[] = [];
-  /** The bin of each value, to read its weight from `dense`. */
-  const bins: number[] = [];
+  const weights: number[] = [];
   let total = 0;
   for (let bin = 0; bin < dense.length; bin++) {
     if (dense[bin] === 0) continue;
     values.push(binCenter(bin));
-    bins.push(bin);
+    weights.push(dense[bin]!);
     total += dense[bin]!;
   }
   const n = values.length;
@@ -213,7 +211,7 @@ export function robustSummary(distribution: { readonly weights: Float64Array }):
   const atOrAbove: number[] = [];
   let running = 0;
   for (let i = n - 1; i >= 0; i--) {
-    running += dense[bins[i]!]!;
+    running += weights[i]!;
     atOrAbove.push(running);
   }
   atOrAbove.reverse();
@@ -223,7 +221,7 @@ export function robustSummary(distribution: { readonly weights: Float64Array }):
   let m = n - 1;
   let seen = 0;
   for (let i = 0; i < n; i++) {
-    seen += dense[bins[i]!]!;
+    seen += weights[i]!;
     if (seen >= half) {
       m = i;
       break;
@@ -242,19 +240,19 @@ export function robustSummary(distribution: { readonly weights: Float64Array }):
     let deviation: number;
     if (up <= down) {
       deviation = up;
-      seen += dense[bins[above++]!]!;
+      seen += weights[above++]!;
     } else {
       deviation = down;
-      seen += dense[bins[below--]!]!;
+      seen += weights[below--]!;
     }
     logMad = deviation;
     if (seen >= half) break;
   }
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i]! * dense[bins[i]!]!;
+  for (let i = 0; i < n; i++) sum += values[i]! * weights[i]!;
   const logMean = sum / total;
   let squares = 0;
-  for (let i = 0; i < n; i++) squares += (values[i]! - logMean) ** 2 * dense[bins[i]!]!;
+  for (let i = 0; i < n; i++) squares += (values[i]! - logMean) ** 2 * weights[i]!;
   return { values, atOrAbove, total, logMedian, logMad, logMean, logStd: Math.sqrt(squares / total) };
 }
 
