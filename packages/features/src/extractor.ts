@@ -447,7 +447,12 @@ interface TrainingEvents {
 /** Stable: events at the same instant keep their input order. Nothing to do when already ordered. */
 function timeOrder(length: number, timeAt: (i: number) => number): Int32Array | undefined {
   let sorted = true;
-  for (let i = 1; i < length && sorted; i++) sorted = timeAt(i - 1) <= timeAt(i);
+  let previous = length > 0 ? timeAt(0) : 0;
+  for (let i = 1; i < length && sorted; i++) {
+    const time = timeAt(i);
+    sorted = previous <= time;
+    previous = time;
+  }
   if (sorted) return undefined;
   const times = Float64Array.from({ length }, (_, i) => timeAt(i));
   return Int32Array.from({ length }, (_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b);
