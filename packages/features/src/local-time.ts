@@ -1,6 +1,7 @@
 // Local hour and weekday of an instant in an IANA time zone, fast enough for the hot path: UTC
-// offsets come from Intl about twice per zone and day, and are cached (every zone changes offset on
-// a 15-minute boundary, at most once a day).
+// offsets come from Intl about twice per zone and day, and are cached (a zone changes offset at
+// most once a day: on a 15-minute boundary nowadays, anywhere to the second in the days of
+// offsets with seconds, such as Africa/Monrovia's -0:44:30 until 1972).
 
 const QUARTER_HOUR_MS = 900_000;
 const DAY_MS = 86_400_000;
@@ -15,15 +16,23 @@ export function checkTimeZone(timeZone: string): void {
   knownZones.add(timeZone);
 }
 
+/** A quarter-hour in which the offset changes off its boundary: the first millisecond of the new one. */
+interface Transition {
+  readonly at: number;
+  readonly before: number;
+  readonly after: number;
+}
+
 /**
- * Offsets of one zone, shared by every clock of that zone. A day whose first and last quarter-hour
- * have the same offset has it throughout (zones change offset at most once a day); only transition
- * days are resolved per quarter-hour. So Intl is asked about twice per zone and day.
+ * Offsets of one zone, shared by every clock of that zone. A day whose first and last second have
+ * the same offset has it throughout (zones change offset at most once a day); only transition days
+ * are resolved per quarter-hour, and a quarter-hour holding the change to the second. So Intl is
+ * asked about twice per zone and day.
  */
 class ZoneOffsets {
   private readonly format: Intl.DateTimeFormat;
   private readonly days = new Map<number, number | null>();
-  private readonly quarters = new Map<number, number>();
+  private readonly quarters = new Map<number, number | Transition>();
 
   constructor(timeZone: string) {
     this.format = new Intl.DateTimeFormat('en-US', {
@@ -43,7 +52,7 @@ class ZoneOffsets {
     let offset = this.days.get(day);
     if (offset === undefined) {
       const first = this.compute(day * DAY_MS);
-      const last = this.compute((day + 1) * DAY_MS - QUARTER_HOUR_MS);
+      const last = this.compute((day + 1) * DAY_MS - 1000);
       offset = first === last ? first : null;
       if (this.days.size >= CACHE_LIMIT) this.days.clear();
       this.days.set(day, offset);
@@ -51,14 +60,32 @@ class ZoneOffsets {
     return offset;
   }
 
-  quarter(bucket: number): number {
-    let offset = this.quarters.get(bucket);
-    if (offset === undefined) {
-      offset = this.compute(bucket * QUARTER_HOUR_MS);
+  /** Offset at `ms`, on a day whose offset changes. */
+  quarter(ms: number): number {
+    const bucket = Math.floor(ms / QUARTER_HOUR_MS);
+    let entry = this.quarters.get(bucket);
+    if (entry === undefined) {
+      entry = this.resolveQuarter(bucket * QUARTER_HOUR_MS);
       if (this.quarters.size >= CACHE_LIMIT) this.quarters.clear();
-      this.quarters.set(bucket, offset);
+      this.quarters.set(bucket, entry);
     }
-    return offset;
+    return typeof entry === 'number' ? entry : ms < entry.at ? entry.before : entry.after;
+  }
+
+  /** The quarter-hour's offset, or where in it the offset changes (offsets change on whole seconds). */
+  private resolveQuarter(start: number): number | Transition {
+    const before = this.compute(start);
+    const after = this.compute(start + QUARTER_HOUR_MS - 1000);
+    if (before === after) return before;
+    // The first second with the new offset, after second 0 and at the latest the last one.
+    let lo = 1;
+    let hi = QUARTER_HOUR_MS / 1000 - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.compute(start + mid * 1000) === before) lo = mid + 1;
+      else hi = mid;
+    }
+    return { at: start + lo * 1000, before, after };
   }
 
   private compute(at: number): number {
@@ -108,7 +135,7 @@ export class LocalClock {
       this.lastOffset = offset;
       return offset;
     }
-    return this.zone.quarter(Math.floor(ms / QUARTER_HOUR_MS));
+    return this.zone.quarter(ms);
   }
 
   /** Local time of day in hours, in [0, 24). */
