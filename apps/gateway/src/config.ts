@@ -47,6 +47,34 @@ const ToolMappingSchema = z
   })
   .strict();
 
+/** The default per-agent share of `sessions.max`: a tenth, at least one. */
+function defaultMaxSessionsPerAgent(max: number): number {
+  return Math.max(1, Math.ceil(max / 10));
+}
+
+const SessionsSchema = z
+  .object({
+    /** Open MCP sessions at most; initialisations beyond it get HTTP 503. */
+    max: z.number().int().min(1).default(1000),
+    /**
+     * Open MCP sessions per agent at most; beyond it that agent gets HTTP 429 while the others still
+     * connect, so one token cannot take every session. Default: a tenth of `max` (100), at least 1.
+     */
+    maxPerAgent: z.number().int().min(1).optional(),
+    /** Sessions idle this long are closed. */
+    idleMinutes: z.number().positive().default(30),
+  })
+  .strict()
+  .refine((s) => s.maxPerAgent === undefined || s.maxPerAgent <= s.max, {
+    path: ['maxPerAgent'],
+    message: 'expected at most sessions.max',
+  })
+  .transform((s) => ({
+    max: s.max,
+    maxPerAgent: s.maxPerAgent ?? defaultMaxSessionsPerAgent(s.max),
+    idleMinutes: s.idleMinutes,
+  }));
+
 export const GatewayConfigSchema = z
   .object({
     /** Where the gateway listens. Loopback by default, with DNS-rebinding protection. */
@@ -94,15 +122,7 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
-    sessions: z
-      .object({
-        /** Open MCP sessions at most; initialisations beyond it get HTTP 503. */
-        max: z.number().int().min(1).default(1000),
-        /** Sessions idle this long are closed. */
-        idleMinutes: z.number().positive().default(30),
-      })
-      .strict()
-      .prefault({}),
+    sessions: SessionsSchema.prefault({}),
   })
   .strict()
   .superRefine((config, context) => {

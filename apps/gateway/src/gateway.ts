@@ -26,9 +26,16 @@ import packageJson from '../package.json' with { type: 'json' };
 import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.js';
 import { toolCallEvent } from './events.js';
 import { type CallDecision, CallGuard } from './guard.js';
+import {
+  JSON_RPC_INTERNAL_ERROR,
+  JSON_RPC_SERVER_ERROR,
+  jsonRpcError,
+  requestErrorHandler,
+} from './http-errors.js';
 import { StaticTokenVerifier } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
 import { type ModelSummary, prepareModels } from './models.js';
+import { type SessionSlot, SessionTable } from './sessions.js';
 import { UpstreamPool } from './upstreams.js';
 
 export const GATEWAY_VERSION: string = packageJson.version;
@@ -64,7 +71,7 @@ export class Gateway {
   readonly logger: Logger;
   readonly models: ModelSummary;
   private readonly guard: CallGuard;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions: SessionTable<Session>;
   private readonly reaper: NodeJS.Timeout;
   private http: HttpServer | undefined;
 
@@ -84,6 +91,7 @@ export class Gateway {
     this.logger = logger;
     this.metrics = metrics;
     this.guard = new CallGuard(threats, config.detection, metrics, logger);
+    this.sessions = new SessionTable(config.sessions);
     this.app = this.routes(verifier);
     const idleMs = config.sessions.idleMinutes * 60_000;
     this.reaper = setInterval(() => this.closeIdleSessions(idleMs), Math.min(idleMs, 60_000));
@@ -141,8 +149,8 @@ export class Gateway {
   /** Closes sessions, upstream connections and the HTTP server; saves every model when configured. */
   async close(): Promise<void> {
     clearInterval(this.reaper);
+    // Each transport's onclose gives its session's place back.
     await Promise.allSettled([...this.sessions.values()].map((s) => s.transport.close()));
-    this.sessions.clear();
     await this.upstreams.close();
     if (this.http) {
       const http = this.http;
@@ -193,6 +201,8 @@ export class Gateway {
     app.post('/mcp', auth, mcp);
     app.get('/mcp', auth, mcp);
     app.delete('/mcp', auth, mcp);
+    // Last: errors before any handler (an unreadable body is parsed before the token is checked).
+    app.use(requestErrorHandler(this.logger));
     return app;
   }
 
@@ -217,21 +227,36 @@ export class Gateway {
         return;
       }
       if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
-        jsonRpcError(res, 400, -32000, 'Bad Request: no valid session id');
+        jsonRpcError(res, 400, JSON_RPC_SERVER_ERROR, 'Bad Request: no valid session id');
         return;
       }
-      if (this.sessions.size >= this.config.sessions.max) {
-        jsonRpcError(res, 503, -32000, 'Too many open sessions');
+      const slot = this.sessions.reserve(agentId);
+      if (slot === 'agent-full') {
+        this.logger.warn(
+          { agentId, limit: this.config.sessions.maxPerAgent },
+          'session refused: agent limit',
+        );
+        jsonRpcError(res, 429, JSON_RPC_SERVER_ERROR, 'Too many open sessions for this agent');
         return;
       }
-      await this.openSession(agentId, req, res);
+      if (slot === 'gateway-full') {
+        this.logger.warn({ agentId, limit: this.config.sessions.max }, 'session refused: gateway limit');
+        jsonRpcError(res, 503, JSON_RPC_SERVER_ERROR, 'Too many open sessions');
+        return;
+      }
+      await this.openSession(agentId, slot, req, res);
     } catch (error) {
       this.logger.error({ agentId, err: error }, 'MCP request failed');
-      if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
+      if (!res.headersSent) jsonRpcError(res, 500, JSON_RPC_INTERNAL_ERROR, 'Internal error');
     }
   }
 
-  private async openSession(agentId: string, req: AuthedRequest, res: Response): Promise<void> {
+  private async openSession(
+    agentId: string,
+    slot: SessionSlot<Session>,
+    req: AuthedRequest,
+    res: Response,
+  ): Promise<void> {
     const server = new Server(
       { name: 'harombe-gateway', version: GATEWAY_VERSION },
       { capabilities: { tools: {} } },
@@ -240,20 +265,23 @@ export class Gateway {
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: true,
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { agentId, transport, server, lastActive: Date.now(), open: 0 });
+        slot.fill(id, { agentId, transport, server, lastActive: Date.now(), open: 0 });
         this.metrics.sessions.inc();
         this.logger.debug({ agentId, sessionId: id }, 'session opened');
       },
     });
-    transport.onclose = () => {
-      if (transport.sessionId) this.sessions.delete(transport.sessionId);
-    };
+    transport.onclose = () => slot.release();
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...this.upstreams.tools] }));
     server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
       this.callTool(agentId, request, extra.sessionId, extra.signal),
     );
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } finally {
+      // An initialisation the transport refused (or that failed) opened no session: free its place.
+      if (transport.sessionId === undefined) slot.release();
+    }
   }
 
   private async callTool(
@@ -362,14 +390,12 @@ function deniedResult(tool: string, decision: CallDecision): CallToolResult {
   const a = decision.assessment;
   const text = a
     ? `Denied by the harombe gateway: ${tool} was rated a ${a.threatLevel} threat (score ${a.threatScore.toFixed(2)}). Why: ${a.explanation}`
-    : `Denied by the harombe gateway: ${tool} could not be assessed (${decision.failure!.reason}: ${decision.failure!.message}) and the failure policy is fail-closed.`;
+    : decision.failure!.reason === 'invalid-event'
+      ? `Denied by the harombe gateway: the arguments of ${tool} could not be assessed (${decision.failure!.message}); such calls are always denied.`
+      : `Denied by the harombe gateway: ${tool} could not be assessed (${decision.failure!.reason}: ${decision.failure!.message}) and the failure policy is fail-closed.`;
   return {
     isError: true,
     content: [{ type: 'text', text }],
     _meta: { [DECISION_META_KEY]: summary(decision) },
   };
-}
-
-function jsonRpcError(res: Response, status: number, code: number, message: string): void {
-  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 }

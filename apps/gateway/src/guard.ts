@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import {
   atLeast,
   type SecurityEventInput,
+  safeParseSecurityEvent,
   type ThreatAssessment,
   type ThreatDetector,
 } from '@harombe/security-ml';
@@ -53,12 +54,20 @@ export class CallGuard {
   async check(agentId: string, event: SecurityEventInput): Promise<CallDecision> {
     const started = performance.now();
     const micros = () => Math.round((performance.now() - started) * 1000);
+    // The event is built from the agent's arguments: if it is invalid, the agent's input made
+    // detection impossible, and fail-open would let it choose to bypass detection. Such a call is
+    // denied whatever the failure policy (events.ts maps every argument to a valid event; this is
+    // the second line, should a mapping ever miss a case).
+    const parsed = safeParseSecurityEvent(event);
+    if (!parsed.success) {
+      return this.fail('invalid-event', parsed.error.message, micros(), { denyAlways: true });
+    }
     try {
       if (!this.threats.detector.hasModel(agentId) && !this.withoutModel.has(agentId)) {
         const loaded = await withinBudget(this.load(agentId), this.config.latencyBudgetMs);
         if (!loaded) this.withoutModel.add(agentId);
       }
-      const assessment = this.threats.assess(agentId, event, { record: false });
+      const assessment = this.threats.assess(agentId, parsed.data, { record: false });
       const detectionMicros = micros();
       this.metrics.detectionSeconds.observe(detectionMicros / 1e6);
       if (assessment.ml.source === 'none') {
@@ -108,9 +117,14 @@ export class CallGuard {
     return pending;
   }
 
-  private fail(reason: DetectionFailure, message: string, detectionMicros: number): CallDecision {
+  private fail(
+    reason: DetectionFailure,
+    message: string,
+    detectionMicros: number,
+    options: { denyAlways?: boolean } = {},
+  ): CallDecision {
     this.metrics.detectionFailures.inc({ reason });
-    const wouldDeny = this.config.failurePolicy === 'closed';
+    const wouldDeny = options.denyAlways === true || this.config.failurePolicy === 'closed';
     const decision = this.decide(wouldDeny, 'unknown', `detection-${reason}`);
     return { decision, wouldDeny, failure: { reason, message }, detectionMicros };
   }

@@ -18,7 +18,14 @@ export {
   startDemoStack,
   startDocsServer,
 } from './demo.js';
-export { type CallOutcome, completedEvent, toolCallEvent } from './events.js';
+export {
+  type CallOutcome,
+  completedEvent,
+  type Destination,
+  destinationOf,
+  toolCallEvent,
+  UNPARSEABLE_DESTINATION_KEY,
+} from './events.js';
 export {
   createExampleToolServer,
   registerExampleTools,

@@ -3,8 +3,11 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
 export type Decision = 'allow' | 'deny';
-/** Why detection could not give a verdict. */
-export type DetectionFailure = 'error' | 'budget' | 'no-model';
+/**
+ * Why detection could not give a verdict. `invalid-event`: the agent's arguments made an event the
+ * detector cannot take; denied whatever the failure policy.
+ */
+export type DetectionFailure = 'error' | 'budget' | 'no-model' | 'invalid-event';
 
 export class GatewayMetrics {
   readonly registry = new Registry();

@@ -2,6 +2,7 @@ import { parseSecurityEvent } from '@harombe/security-ml';
 import { describe, expect, it } from 'vitest';
 import {
   completedEvent,
+  destinationOf,
   parseGatewayConfig,
   StaticTokenVerifier,
   sha256Hex,
@@ -53,6 +54,37 @@ describe('toolCallEvent', () => {
     expect(event.destination_domain).toBeUndefined();
   });
 
+  it('assesses a URL whose host the event schema rejects as an unparseable, never-seen destination', () => {
+    const args = { path: 'secrets/id_rsa', url: 'http://x!y/' };
+    const event = toolCallEvent('read_file', args, context, at, config.events);
+    // The rest of the call is kept: the secret read is still seen.
+    expect(event).toMatchObject({ file_path: 'secrets/id_rsa', tool_name: 'read_file' });
+    expect(event.destination_domain).toMatch(/^unparseable-[0-9a-f]{16}\.invalid$/);
+    expect(event.metadata).toEqual({ unparseable_destination: 'x!y' });
+    const parsed = parseSecurityEvent(event);
+    expect(parsed.filePath).toBe('secrets/id_rsa');
+    // Each raw host is a destination of its own: one learned value does not cover the others.
+    const other = toolCallEvent('fetch', { url: 'http://x$y/' }, context, at, config.events);
+    expect(other.destination_domain).toMatch(/^unparseable-/);
+    expect(other.destination_domain).not.toBe(event.destination_domain);
+  });
+
+  it('reads the host of URLs the URL parser refuses, and of scheme-relative URLs', () => {
+    expect(destinationOf('http://x y/path')).toEqual({ kind: 'unparseable', host: 'x y' });
+    expect(destinationOf('https://user@exfil.example.net:99999/')).toEqual({
+      kind: 'unparseable',
+      host: 'exfil.example.net:99999',
+    });
+    expect(destinationOf('//Exfil.Example.net/x')).toEqual({ kind: 'domain', host: 'exfil.example.net' });
+    expect(destinationOf(`http://${'a'.repeat(300)}.com/`)?.kind).toBe('unparseable');
+    // Text that names no host is no destination.
+    expect(destinationOf('mailto:a@b.c')).toBeUndefined();
+    expect(destinationOf('docs/page')).toBeUndefined();
+    for (const url of ['http://x y/', '//x!y/', 'foo://a!b/c']) {
+      expect(() => parseSecurityEvent(toolCallEvent('f', { url }, context, at, config.events))).not.toThrow();
+    }
+  });
+
   it('produces events the detector accepts, before and after the call', () => {
     const event = toolCallEvent('fetch', { url: 'http://[::1]/', path: 'a/b' }, context, at, config.events);
     expect(() => parseSecurityEvent(event)).not.toThrow();
@@ -81,6 +113,19 @@ describe('gateway configuration and identity', () => {
         upstreams: [{ name: 't', url: 'http://x/mcp' }],
       }),
     ).toThrow(/agent a is configured twice/);
+  });
+
+  it('limits sessions per agent to a tenth of all sessions unless told otherwise', () => {
+    const base = {
+      agents: [{ agentId: 'a', token: 'a-token-of-sixteen+' }],
+      upstreams: [{ name: 't', url: 'http://x/mcp' }],
+    };
+    expect(parseGatewayConfig(base).sessions).toEqual({ max: 1000, maxPerAgent: 100, idleMinutes: 30 });
+    expect(parseGatewayConfig({ ...base, sessions: { max: 5 } }).sessions.maxPerAgent).toBe(1);
+    expect(parseGatewayConfig({ ...base, sessions: { maxPerAgent: 3 } }).sessions.maxPerAgent).toBe(3);
+    expect(() => parseGatewayConfig({ ...base, sessions: { max: 10, maxPerAgent: 11 } })).toThrow(
+      /gateway config\.sessions\.maxPerAgent: expected at most sessions\.max/,
+    );
   });
 
   it('maps tokens, plain or as SHA-256, to agent ids and rejects others', async () => {

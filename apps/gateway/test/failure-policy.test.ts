@@ -1,6 +1,7 @@
 import { MemoryModelStore, ThreatDetector } from '@harombe/security-ml';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { GatewayConfigInput } from '../src/index.js';
+import { CallGuard, type GatewayConfigInput, GatewayMetrics, parseGatewayConfig } from '../src/index.js';
 import { call, decisionOf, type Harness, startHarness, textOf } from './helpers.js';
 
 /** A store whose look-ups can be made to hang, as a stalled disk or network store would. */
@@ -99,6 +100,53 @@ describe('when there is nothing to score with', () => {
     const result = await call(await h.connect('ops-bot'), 'read_file', { path: 'logs/file-1.txt' });
     expect(textOf(result)).toMatch(
       /could not be assessed \(no-model: no model for agent ops-bot and no fleet model/,
+    );
+  });
+});
+
+describe('when an argument is something the event schema rejects', () => {
+  it('fail-open still assesses and denies a secret read that carries a URL with an unparseable host', async () => {
+    h = await startHarness(policy('open'));
+    const client = await h.connect('ops-bot');
+    const result = await call(client, 'read_file', { path: 'secrets/id_rsa', url: 'http://x!y/' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(
+      /^Denied by the harombe gateway: read_file was rated a (high|critical) threat/,
+    );
+    expect(decisionOf(result)).toMatchObject({ decision: 'deny' });
+    expect(decisionOf(result).failure).toBeUndefined();
+    expect(h.logs.find((l) => l.msg === 'detection failed')).toBeUndefined();
+  });
+
+  it('fail-open denies a fetch whose only destination is an unparseable host, as one never contacted', async () => {
+    h = await startHarness(policy('open'));
+    const client = await h.connect('ops-bot');
+    const result = await call(client, 'web_fetch', { url: 'http://x!y/upload' });
+    expect(textOf(result)).toMatch(/^Denied by the harombe gateway: web_fetch was rated/);
+    expect(textOf(result)).toMatch(/destination unparseable-[0-9a-f]{16}\.invalid never contacted/);
+    expect(h.logs.find((l) => l.msg === 'detection failed')).toBeUndefined();
+  });
+
+  it('denies an event the detector cannot take whatever the failure policy, as a second line', async () => {
+    const config = parseGatewayConfig({
+      agents: [{ agentId: 'a', token: 'a-token-of-sixteen+' }],
+      upstreams: [{ name: 't', url: 'http://127.0.0.1:1/mcp' }],
+      detection: { failurePolicy: 'open' },
+    });
+    const metrics = new GatewayMetrics();
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), seed: 7 });
+    const guard = new CallGuard(threats, config.detection, metrics, pino({ level: 'silent' }));
+    // An event as a mapping that missed a case would build it from the agent's argument.
+    const event = { timestamp: new Date(), event_type: 'tool_call', destination_domain: 'x!y' };
+    const decision = await guard.check('a', event);
+    expect(decision).toMatchObject({
+      decision: 'deny',
+      wouldDeny: true,
+      failure: { reason: 'invalid-event' },
+    });
+    expect(decision.failure?.message).toMatch(/destination_domain/);
+    expect(await metrics.registry.metrics()).toMatch(
+      /harombe_gateway_denied_calls_total\{reason="detection-invalid-event"\} 1/,
     );
   });
 });

@@ -113,6 +113,44 @@ describe('the gateway in enforce mode', () => {
     expect(hijack.status).toBe(404);
   });
 
+  it('answers an unreadable body with a JSON-RPC parse error and no stack trace, token or not', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(h.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body,
+      });
+    const withAndWithoutToken: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer demo-token-ops-bot-0001' },
+    ];
+    for (const headers of withAndWithoutToken) {
+      const response = await post('{"jsonrpc":"2.0","id":1,"method":', headers);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({
+        jsonrpc: '2.0',
+        error: { code: -32700, message: 'Parse error' },
+        id: null,
+      });
+    }
+    // Other body errors too: a body over the parser's limit.
+    const tooLarge = await post(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x'.repeat(200_000) }));
+    expect(tooLarge.status).toBe(413);
+    const text = await tooLarge.text();
+    expect(JSON.parse(text)).toEqual({
+      jsonrpc: '2.0',
+      error: { code: -32700, message: 'Parse error: request body too large' },
+      id: null,
+    });
+    expect(text).not.toMatch(/node_modules|at |\/work\//);
+  });
+
   it('serves /healthz and Prometheus /metrics with latency, decisions and denials', async () => {
     const health = (await (await fetch(new URL('/healthz', h.url))).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: 'ok', mode: 'enforce', tools: 4, agentsWithModel: 2 });
