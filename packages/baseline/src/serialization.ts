@@ -3,7 +3,7 @@
 import { AgentIdSchema, readTagged } from '@harombe/models';
 import { z } from 'zod';
 import { AgentHistory, DayBucket } from './agent-history.js';
-import { Distribution } from './distribution.js';
+import { binOf, Distribution } from './distribution.js';
 import { BaselineModelError } from './errors.js';
 import type { BaselineLearner } from './learner.js';
 import { type BaselineLearnerOptions, BaselineLearnerOptionsSchema } from './options.js';
@@ -12,21 +12,56 @@ export const BASELINE_FORMAT = 'harombe.baseline';
 export const BASELINE_FORMAT_VERSION = 1;
 
 const counts = z.array(z.tuple([z.string(), z.number().positive()]));
+
+/**
+ * The highest histogram bin a value can fall in (the largest finite double's). Values are counts and
+ * durations, never negative, so bins run from 0 to this. A forged bin beyond it would size the dense
+ * histograms a profile sums the days into (a bin of 10^9 is 8 GB and seconds of scanning).
+ */
+const MAX_BIN = binOf(Number.MAX_VALUE);
+
+/** Per bin, the check (below) that last saw it: duplicates are found in one pass, without allocating. */
+const seenIn = new Uint32Array(MAX_BIN + 1);
+let check = 0;
+
+/**
+ * Flat [bin, weight, bin, weight, ...] (fewer objects to validate and allocate than pairs): whole bins
+ * in 0..MAX_BIN, each at most once (as written), and positive weights. Distinct bins also let a
+ * histogram be restored in one pass; duplicates would cost a scan per bin.
+ */
+const BinsSchema = z.array(z.number()).superRefine((flat, context) => {
+  if (flat.length % 2 !== 0) {
+    context.addIssue({ code: 'custom', message: 'expected [bin, weight, ...] pairs, found an odd length' });
+    return;
+  }
+  check = check === 0xffffffff ? 1 : check + 1;
+  if (check === 1) seenIn.fill(0);
+  for (let i = 0; i < flat.length; i += 2) {
+    const bin = flat[i]!;
+    const weight = flat[i + 1]!;
+    let problem: string | undefined;
+    if (!Number.isInteger(bin) || bin < 0 || bin > MAX_BIN) {
+      problem = `expected a whole bin in 0..${MAX_BIN}, received ${bin}`;
+    } else if (seenIn[bin] === check) {
+      problem = `bin ${bin} appears twice`;
+    } else if (!(weight > 0)) {
+      problem = `expected a positive weight for bin ${bin}, received ${weight}`;
+    }
+    if (problem !== undefined) {
+      context.addIssue({ code: 'custom', message: problem, path: [i] });
+      return;
+    }
+    seenIn[bin] = check;
+  }
+});
+
 const DistributionSchema = z.object({
   count: z.number().min(0),
   mean: z.number(),
   variance: z.number().min(0),
   min: z.number().nullable(),
   max: z.number().nullable(),
-  /** Flat [bin, weight, bin, weight, ...] (fewer objects to validate and allocate than pairs). */
-  bins: z
-    .array(z.number())
-    .refine(
-      (flat) => flat.length % 2 === 0 && flat.every((v, i) => (i % 2 === 0 ? Number.isInteger(v) : v > 0)),
-      {
-        message: 'expected [bin, weight, ...] pairs with whole bins and positive weights',
-      },
-    ),
+  bins: BinsSchema,
 });
 const BucketSchema = z.object({
   day: z.number().int(),
@@ -86,15 +121,31 @@ function writeDistribution(d: Distribution): z.infer<typeof DistributionSchema> 
   };
 }
 
-function readDistribution(json: z.infer<typeof DistributionSchema>): Distribution {
-  const d = new Distribution();
+/**
+ * Sets an empty distribution to the serialized one. The bins are distinct (checked by the schema),
+ * so they are appended as they come: the order `addToBin` would give, in one pass instead of a scan
+ * per bin (thousands of bins in a forged file would otherwise cost quadratic time).
+ */
+function fill(d: Distribution, json: z.infer<typeof DistributionSchema>): Distribution {
   d.count = json.count;
   d.mean = json.mean;
   d.variance = json.variance;
   d.min = json.min ?? Number.POSITIVE_INFINITY;
   d.max = json.max ?? Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < json.bins.length; i += 2) d.addToBin(json.bins[i]!, json.bins[i + 1]!);
+  for (let i = 0; i < json.bins.length; i++) d.bins.push(json.bins[i]!);
   return d;
+}
+
+function readDistribution(json: z.infer<typeof DistributionSchema>): Distribution {
+  return fill(new Distribution(), json);
+}
+
+/**
+ * Loads a serialized distribution into one of a new bucket (empty): what merging it in gives (an
+ * empty one is skipped, as `merge` skips it; otherwise moments and bins are taken as they are).
+ */
+function loadInto(target: Distribution, json: z.infer<typeof DistributionSchema>): void {
+  if (json.count !== 0) fill(target, json);
 }
 
 export function serializeLearner(learner: BaselineLearner, only?: string): SerializedBaseline {
@@ -177,10 +228,10 @@ export function readHistory(agent: SerializedBaseline['agents'][number]): AgentH
     bucket.slots.set(b.slots);
     for (const [key, n] of b.eventTypes) bucket.eventTypes.set(key, n);
     for (const [key, n] of b.tools) bucket.tools.set(key, n);
-    bucket.resourceCount.merge(readDistribution(b.resourceCount));
-    bucket.duration.merge(readDistribution(b.duration));
-    if (b.trailingCalls) bucket.trailingCalls.merge(readDistribution(b.trailingCalls));
-    if (b.trailingBurst) bucket.trailingBurst.merge(readDistribution(b.trailingBurst));
+    loadInto(bucket.resourceCount, b.resourceCount);
+    loadInto(bucket.duration, b.duration);
+    if (b.trailingCalls) loadInto(bucket.trailingCalls, b.trailingCalls);
+    if (b.trailingBurst) loadInto(bucket.trailingBurst, b.trailingBurst);
     for (const [key, d] of b.toolDurations) bucket.toolDurations.set(key, readDistribution(d));
     for (const [key, d] of b.toolResources) bucket.toolResources.set(key, readDistribution(d));
     bucket.events = b.events;

@@ -375,9 +375,12 @@ function addCredit(
 ): number {
   if (h > 0) {
     const weight = 1 / h;
-    let before = log2[psi]!;
+    // Sizes past the table (a psi over LOG2_TABLE_LIMIT) are computed: the same values.
+    const tabled = log2.length;
+    let before = psi < tabled ? log2[psi]! : Math.log2(psi);
     for (let s = from; s < to; s++) {
-      const after = log2[pathSizes[s]!]!;
+      const size = pathSizes[s]!;
+      const after = size < tabled ? log2[size]! : Math.log2(size);
       credit[paths[s]!]! += (before - after) * weight;
       before = after;
     }
@@ -457,8 +460,13 @@ function buildExplainTables(trees: TreeArrays, psi: number): ExplainTables {
       sizes[node] = sizes[l]! + sizes[l + 1]!;
     }
   }
-  return { sizes, log2: Float64Array.from({ length: psi + 1 }, (_, n) => Math.log2(n)) };
+  // psi comes from a model that may be forged: it must not size an allocation on its own.
+  const tabled = Math.min(psi, LOG2_TABLE_LIMIT) + 1;
+  return { sizes, log2: Float64Array.from({ length: tabled }, (_, n) => Math.log2(n)) };
 }
+
+/** Subtree sizes whose log2 is tabled for explanations (psi 256 by default). */
+const LOG2_TABLE_LIMIT = 65_536;
 
 /** The value exceeded by a `share` of sorted scores, interpolated linearly (as numpy's percentile). */
 function upperQuantile(sorted: Float64Array, share: number): number {

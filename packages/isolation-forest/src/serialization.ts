@@ -1,10 +1,15 @@
 // The forest on the wire: a tagged, versioned JSON object whose trees are packed into base64 typed
 // arrays in preorder (one structure bit per node, then features, float32 thresholds, leaf sizes).
 // A checksum over header and payload catches edits; structural checks catch the rest.
+import { describeValue } from '@harombe/models';
 import { z } from 'zod';
-import { ModelFormatError } from './errors.js';
+import { ForestInputError, ModelFormatError } from './errors.js';
 import type { FittedState } from './forest.js';
-import type { IsolationForestOptions, ResolvedOptions } from './options.js';
+import {
+  type IsolationForestOptions,
+  IsolationForestOptionsSchema,
+  type ResolvedOptions,
+} from './options.js';
 import { averagePathLength } from './path-length.js';
 import { featureOf, leafSizeOf, leftOf, TreeBuffer } from './trees.js';
 
@@ -15,18 +20,23 @@ export const FOREST_FORMAT_VERSION = 1;
 // than the rest of loading together.
 const base64 = z.string();
 
+// Header numbers are bounded as the options a forest is fitted with are (one table, `options.ts`),
+// so a forged model is refused by the schema, naming the field, before anything is sized by them.
+const fitted = IsolationForestOptionsSchema.shape;
+
 const SerializedForestSchema = z.object({
   format: z.literal(FOREST_FORMAT),
   version: z.literal(FOREST_FORMAT_VERSION),
   options: z.object({
-    nEstimators: z.number().int().min(1),
-    maxSamples: z.number().int().min(2),
-    maxDepth: z.union([z.literal('auto'), z.number().int().min(1).max(64)]),
-    seed: z.number().int().min(0),
-    contamination: z.union([z.literal('auto'), z.number().gt(0).max(0.5)]),
+    nEstimators: fitted.nEstimators.unwrap(),
+    maxSamples: fitted.maxSamples.unwrap(),
+    maxDepth: fitted.maxDepth.unwrap(),
+    seed: fitted.seed.unwrap(),
+    contamination: fitted.contamination.unwrap(),
   }),
   nFeatures: z.number().int().min(1).max(65535),
-  psi: z.number().int().min(2),
+  // psi = min(maxSamples, rows) when fitted.
+  psi: fitted.maxSamples.unwrap(),
   maxDepth: z.number().int().min(1).max(64),
   threshold: z.number().min(0).max(1),
   nodeCount: z.number().int().min(1),
@@ -310,7 +320,7 @@ export function decodeForest(input: unknown): { options: IsolationForestOptions;
     const newer = typeof version === 'number' && version > FOREST_FORMAT_VERSION;
     throw new ModelFormatError(
       'version',
-      `format version ${String(version)} is not supported (this release reads version ${FOREST_FORMAT_VERSION}${newer ? '; upgrade @harombe/isolation-forest' : ''})`,
+      `format version ${describeValue(version)} is not supported (this release reads version ${FOREST_FORMAT_VERSION}${newer ? '; upgrade @harombe/isolation-forest' : ''})`,
     );
   }
   const parsed = SerializedForestSchema.safeParse(json);
@@ -335,6 +345,14 @@ export function decodeForest(input: unknown): { options: IsolationForestOptions;
   }
   if (checksum(headerText({ ...model, options }), sections) !== model.checksum) {
     throw new ModelFormatError('tampered', 'checksum mismatch: the model was modified after it was written');
+  }
+  // The checksum is no seal (anyone can recompute it): the header must also fit the sections before
+  // anything is sized by it. Every tree has a node, so there are no more trees than nodes.
+  if (options.nEstimators > model.nodeCount) {
+    throw new ModelFormatError(
+      'tampered',
+      `field "options.nEstimators": ${options.nEstimators} trees, but only ${model.nodeCount} nodes`,
+    );
   }
   const trees = rebuildTrees(model, sections);
   return {
@@ -378,6 +396,9 @@ function decodeValues(bytes: Uint8Array, width: 1 | 2 | 4, float: boolean): Arra
   return out;
 }
 
+/** Leaf sizes whose expected path lengths are tabled while decoding (psi 256 by default). */
+const PATH_TABLE_LIMIT = 65_536;
+
 function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]): FittedState['trees'] {
   const [structure, featureBytes, thresholdBytes, wideBytes, leafBytes] = sections as [
     Uint8Array,
@@ -407,9 +428,12 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
   const nTrees = model.options.nEstimators;
   const buffer = new TreeBuffer(model.nodeCount, model.nFeatures);
   const roots = new Int32Array(nTrees);
-  // Expected path lengths of leaves by size, computed once.
-  const pathOfSize = new Float64Array(model.psi + 1);
-  for (let size = 1; size <= model.psi; size++) pathOfSize[size] = averagePathLength(size);
+  // Expected path lengths of leaves by size, computed once for sizes up to psi, or 65,536 at most:
+  // psi is a header number, and a forged one must not size an allocation (a larger leaf, rare,
+  // computes its own; the values are the same).
+  const tableSize = Math.min(model.psi, PATH_TABLE_LIMIT);
+  const pathOfSize = new Float64Array(tableSize + 1);
+  for (let size = 1; size <= tableSize; size++) pathOfSize[size] = averagePathLength(size);
   let nextWide = wide.done ? -1 : wide.uint(4);
   let position = 0;
   let internal = 0;
@@ -439,13 +463,20 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
         if (!Number.isFinite(threshold)) throw bad('threshold is not finite');
         if (depth >= model.maxDepth) throw bad(`split below the height limit ${model.maxDepth}`);
         const left = buffer.allocate(2);
-        buffer.setSplit(node, f, threshold, left);
+        try {
+          buffer.setSplit(node, f, threshold, left);
+        } catch (error) {
+          // A tree too large for the node word: fitting refuses such trees, so the file was forged.
+          if (error instanceof ForestInputError) throw bad(`too many nodes for ${model.nFeatures} features`);
+          throw error;
+        }
         pending.push(left + 1, depth + 1, left, depth + 1);
       } else {
         const size = leafSizes[leaf++]! + 1;
         if (size > model.psi) throw bad(`leaf of ${size} points in a subsample of ${model.psi}`);
         points += size;
-        buffer.setLeafWithPath(node, size, depth + pathOfSize[size]!);
+        const path = size <= tableSize ? pathOfSize[size]! : averagePathLength(size);
+        buffer.setLeafWithPath(node, size, depth + path);
       }
     }
     if (points !== model.psi) {

@@ -1,6 +1,7 @@
 // Reading versioned JSON artifacts: every package's `fromJSON` checks the same things in the same
 // order, so that "foreign", "version" and "schema" problems read alike everywhere.
 import type { z } from 'zod';
+import { describeValue } from './validation.js';
 
 /** What went wrong reading an artifact. */
 export type TaggedProblem = 'foreign' | 'version' | 'schema';
@@ -33,7 +34,8 @@ export function readTagged<S extends z.ZodType>(input: unknown, spec: TaggedForm
   if (version !== spec.version) {
     throw spec.fail(
       'version',
-      `format version ${String(version)} is not supported (this release reads ${spec.version})`,
+      // Described shallowly: `String` of a forged tag nested 100,000 arrays deep overflows the stack.
+      `format version ${describeValue(version)} is not supported (this release reads ${spec.version})`,
     );
   }
   const parsed = spec.schema.safeParse(json);

@@ -169,6 +169,23 @@ interface Parsed {
 
 const NEWLINE = 0x0a;
 
+// AES-GCM nonce and tag sizes. GCM also verifies a tag cut short, which makes forgery cheap (a 4-byte
+// tag is guessed in about 2^32 tries), so a tag of any other length is refused.
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * The bytes of a header field holding base64 of exactly `bytes` bytes, or `undefined` when the text
+ * is not the canonical encoding of that many bytes. Node's decoder is lenient (it skips foreign
+ * characters, accepts base64url, stops at the first padding and ignores non-zero trailing bits), so
+ * the decoded bytes are encoded again and compared: only the text this package writes is accepted.
+ */
+function canonicalBase64(text: string, bytes?: number): Buffer | undefined {
+  const decoded = Buffer.from(text, 'base64');
+  if (bytes !== undefined && decoded.length !== bytes) return undefined;
+  return decoded.toString('base64') === text ? decoded : undefined;
+}
+
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
   return `header field "${issue.path.join('.')}": ${issue.message}`;
@@ -194,11 +211,22 @@ function parse(file: Buffer, location: string, wholeFile = true): Parsed {
     throw new CorruptError(`not a ${ARTIFACT_FORMAT} file`, location);
   }
   const version = (json as { version?: unknown }).version;
+  // Shallow type check first: a forged version nested 100,000 arrays deep would overflow the stack
+  // when the unsupported-version message stringifies it.
+  if (version !== null && typeof version === 'object') {
+    throw new CorruptError(
+      `header field "version": expected a number, received ${Array.isArray(version) ? 'an array' : 'an object'}`,
+      location,
+    );
+  }
   if (version === 1) {
     const parsed = EnvelopeV1Schema.safeParse(json);
     if (!parsed.success) throw new CorruptError(firstIssue(parsed.error), location);
     const { body, encoding, nonce, tag, ...rest } = parsed.data;
-    const plain = encoding === 'json';
+    // A compressed or encrypted body is base64 text; only its canonical form is accepted, so no
+    // edit of the file goes unnoticed (the SHA-256 and the tag cover the decoded bytes only).
+    const payload = encoding === 'json' ? Buffer.from(body, 'utf8') : canonicalBase64(body);
+    if (!payload) throw new CorruptError('header field "body": expected canonical base64 text', location);
     return {
       header: {
         ...rest,
@@ -208,7 +236,7 @@ function parse(file: Buffer, location: string, wholeFile = true): Parsed {
       headerText: headerTextV1(parsed.data),
       nonce,
       tag,
-      payload: Buffer.from(body, plain ? 'utf8' : 'base64'),
+      payload,
     };
   }
   if (version !== 2) throw new UnsupportedVersionError(version, location);
@@ -261,10 +289,23 @@ export async function open(file: Buffer, options: OpenOptions): Promise<{ header
   }
   if (encrypted) {
     if (!nonce || !tag) throw new TamperedError('nonce or authentication tag missing', location);
+    const iv = canonicalBase64(nonce, NONCE_BYTES);
+    if (!iv)
+      throw new TamperedError(
+        `header field "nonce": expected canonical base64 of ${NONCE_BYTES} bytes`,
+        location,
+      );
+    const authTag = canonicalBase64(tag, TAG_BYTES);
+    if (!authTag)
+      throw new TamperedError(
+        `header field "tag": expected canonical base64 of ${TAG_BYTES} bytes`,
+        location,
+      );
     try {
-      const decipher = createDecipheriv('aes-256-gcm', options.key!, Buffer.from(nonce, 'base64'));
+      // authTagLength pins the tag size in OpenSSL too, so no path accepts a truncated tag.
+      const decipher = createDecipheriv('aes-256-gcm', options.key!, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(`${headerText}\n${header.sha256}`, 'utf8'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64'));
+      decipher.setAuthTag(authTag);
       payload = Buffer.concat([decipher.update(payload), decipher.final()]);
     } catch {
       throw new TamperedError('authentication failed (wrong key, or the file was modified)', location);

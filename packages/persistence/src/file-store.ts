@@ -2,7 +2,7 @@
 // id (the id itself is inside the file), so no id can traverse, collide or hit a reserved name.
 // Writes are atomic and durable: temp file in the same directory, fsync, rename, fsync directory.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open as openFile, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open as openFile, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -59,12 +59,31 @@ const OptionsSchema = z
   .strict();
 
 const SUFFIX = '.json';
-const TEMP_SUFFIX = '.tmp';
 
 function fileName(agentId: string, kind: ArtifactKind): string {
   const hash = createHash('sha256').update(agentId, 'utf8').digest('hex');
   return `${hash}.${kind}${SUFFIX}`;
 }
+
+/**
+ * A save's temp file: hidden, named after the artifact, the writer's pid and 6 random bytes. Only
+ * names of this shape are ever removed as stale, so nothing else in the directory is touched.
+ */
+function tempName(artifact: string): string {
+  return `.${artifact}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+const TEMP_NAME = /^\.[0-9a-f]{64}\.[a-z][a-z0-9-]*\.json\.[0-9]+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Temp files older than this are left by killed saves, and removed when a store is first used. Age,
+ * not the pid in the name, decides: a save in another process (or container, with its own pids, or
+ * on another host sharing the directory) renames its temp file within seconds, and a pid cannot be
+ * checked across those boundaries. Ten minutes also tolerates modest clock skew on network storage.
+ */
+const STALE_TEMP_MS = 10 * 60_000;
+
+/** Temp files of saves in flight in this process (any store), never removed by a cleanup. */
+const inFlight = new Set<string>();
 
 function isErrno(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
@@ -78,6 +97,7 @@ export class FileModelStore implements ModelStore {
   private readonly durable: boolean;
   private readonly now: () => Date;
   private ready: Promise<void> | undefined;
+  private opened: Promise<void> | undefined;
 
   constructor(input: FileModelStoreOptions = {}) {
     const options = parseOrThrow(OptionsSchema, input, 'FileModelStore options') as FileModelStoreOptions;
@@ -98,6 +118,7 @@ export class FileModelStore implements ModelStore {
   async save(agentId: string, kind: ArtifactKind, body: unknown): Promise<ArtifactRef> {
     const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    await this.open();
     const bytes = await seal(body, {
       agentId: id,
       kind: k,
@@ -107,26 +128,28 @@ export class FileModelStore implements ModelStore {
     });
     await this.ensureDirectory();
     const location = join(this.directory, fileName(id, k));
-    const temp = join(
-      this.directory,
-      `.${fileName(id, k)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`,
-    );
-    // 'wx' never follows or reuses an existing path; mode 0600 applies at creation.
-    const handle = await openFile(temp, 'wx', 0o600);
+    const temp = join(this.directory, tempName(fileName(id, k)));
+    inFlight.add(temp);
     try {
-      await handle.writeFile(bytes);
-      if (this.durable) await handle.sync();
-    } catch (error) {
+      // 'wx' never follows or reuses an existing path; mode 0600 applies at creation.
+      const handle = await openFile(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(bytes);
+        if (this.durable) await handle.sync();
+      } catch (error) {
+        await handle.close();
+        await unlink(temp).catch(() => undefined);
+        throw error;
+      }
       await handle.close();
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    await handle.close();
-    try {
-      await rename(temp, location);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
+      try {
+        await rename(temp, location);
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      inFlight.delete(temp);
     }
     if (this.durable) await this.syncDirectory();
     return { agentId: id, kind: k, location };
@@ -135,6 +158,7 @@ export class FileModelStore implements ModelStore {
   async load(agentId: string, kind: ArtifactKind): Promise<unknown> {
     const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    await this.open();
     const location = join(this.directory, fileName(id, k));
     let file: Buffer;
     try {
@@ -157,6 +181,7 @@ export class FileModelStore implements ModelStore {
   async has(agentId: string, kind: ArtifactKind): Promise<boolean> {
     const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    await this.open();
     try {
       return (await stat(join(this.directory, fileName(id, k)))).isFile();
     } catch (error) {
@@ -168,6 +193,7 @@ export class FileModelStore implements ModelStore {
   /** Every artifact (optionally of one kind) with its original agent id, read from the file headers. */
   async list(kind?: ArtifactKind): Promise<ArtifactRef[]> {
     const k = kind === undefined ? undefined : parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    await this.open();
     let names: string[];
     try {
       names = await readdir(this.directory);
@@ -196,6 +222,7 @@ export class FileModelStore implements ModelStore {
   async delete(agentId: string, kind: ArtifactKind): Promise<boolean> {
     const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
+    await this.open();
     try {
       await unlink(join(this.directory, fileName(id, k)));
     } catch (error) {
@@ -206,13 +233,29 @@ export class FileModelStore implements ModelStore {
     return true;
   }
 
-  /** Removes temp files left by saves that were killed midway. Returns how many. */
-  async removeStaleTempFiles(): Promise<number> {
+  /**
+   * Removes temp files left by saves that were killed midway: files of this store's temp-name shape
+   * (`.<sha256>.<kind>.json.<pid>.<random>.tmp`) in its directory, last modified at least
+   * `olderThanMs` ago (default 0: all of them, for when no other process is saving here), except
+   * those of saves in flight in this process. Nothing else is touched. Returns how many it removed.
+   * A store does this by itself for temp files older than ten minutes when it is first used.
+   */
+  async removeStaleTempFiles(olderThanMs = 0): Promise<number> {
+    const age = parseOrThrow(z.number().min(0), olderThanMs, 'removeStaleTempFiles olderThanMs');
+    const before = Date.now() - age;
     let removed = 0;
     for (const name of await readdir(this.directory).catch(() => [] as string[])) {
-      if (name.startsWith('.') && name.endsWith(TEMP_SUFFIX)) {
-        await unlink(join(this.directory, name)).catch(() => undefined);
+      if (!TEMP_NAME.test(name)) continue;
+      const path = join(this.directory, name);
+      if (inFlight.has(path)) continue;
+      try {
+        // lstat: a symlink or directory of that name is not one of ours, whatever it points to.
+        const info = await lstat(path);
+        if (!info.isFile() || (age > 0 && info.mtimeMs > before)) continue;
+        await unlink(path);
         removed++;
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT')) throw error;
       }
     }
     return removed;
@@ -230,6 +273,18 @@ export class FileModelStore implements ModelStore {
       await handle.close();
     }
     return readFile(location);
+  }
+
+  /**
+   * Runs once, before the store's first operation: removes stale temp files of killed saves. Best
+   * effort: a directory that is missing or unreadable is the operations' business, not this one's.
+   */
+  private open(): Promise<void> {
+    this.opened ??= this.removeStaleTempFiles(STALE_TEMP_MS).then(
+      () => undefined,
+      () => undefined,
+    );
+    return this.opened;
   }
 
   private ensureDirectory(): Promise<void> {
