@@ -54,6 +54,12 @@ export interface RecentCounts {
   burst: number;
 }
 
+/** An event held while its time is ahead of the agent's clock, and whether to learn it once placed. */
+export interface HeldEvent {
+  readonly event: SecurityEvent;
+  readonly learn: boolean;
+}
+
 /** Where a recorded event went, so feedback can remove it. */
 export interface Remembered {
   readonly day: number;
@@ -150,9 +156,10 @@ export class AgentHistory {
   }
 
   /**
-   * Counts an event in the minute ring. Times only move forward here (callers pass the newest time
-   * seen); when the minute advances, minutes that left the hour are subtracted from running totals,
-   * so events within a minute cost O(1) instead of a scan of the ring.
+   * Counts an event in the minute ring, in the minute of its own time: a late event within the hour
+   * counts in its minute, an older one not at all (it is not recent). When the minute advances,
+   * minutes that left the hour are subtracted from running totals, so events within a minute cost
+   * O(1) instead of a scan of the ring.
    */
   countRecent(ms: number, failed: boolean): void {
     const minute = Math.floor(ms / MINUTE_MS);
@@ -212,6 +219,14 @@ export class AgentHistory {
         this.recentFailures[i] = 0;
       }
     }
+  }
+
+  /**
+   * Whether the minute ring still knows anything of the hour up to `ms`: false once the ring moved a
+   * full hour past it (an event that late has no known recent activity, rather than none).
+   */
+  knowsHourOf(ms: number): boolean {
+    return Math.floor(ms / MINUTE_MS) > this.newestMinute - RECENT_MINUTES;
   }
 
   /**

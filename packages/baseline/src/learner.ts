@@ -4,6 +4,8 @@ import { LocalClock, TimeZoneSchema } from '@harombe/features';
 import {
   type BaselineScores,
   type BehavioralBaseline,
+  EventClock,
+  type EventTime,
   ensureSecurityEvent,
   parseAgentId,
   parseOrThrow,
@@ -15,7 +17,9 @@ import {
   DAY_MS,
   distributionFor,
   fingerprint,
+  type HeldEvent,
   NO_TOOL,
+  type RecentCounts,
   subtractCount,
 } from './agent-history.js';
 import { binOf, binValue, empiricalTail, type RobustSummary } from './distribution.js';
@@ -29,6 +33,7 @@ import { buildProfile, type Profile, ProfileBuilder } from './profile.js';
 import {
   deserializeLearner,
   parseSerialized,
+  readHeld,
   readHistory,
   type SerializedBaseline,
   serializeLearner,
@@ -43,6 +48,7 @@ const REFRESH_MIN_EVENTS = 50;
 const REFRESH_SHARE = 0.1;
 /** The short window of the rate dimension, which sees a burst before the hour fills up. */
 const BURST_MINUTES = 5;
+const MINUTE_MS = 60_000;
 /** 1.4826 * MAD estimates a normal standard deviation. */
 const MAD_TO_SIGMA = 1.4826;
 
@@ -65,12 +71,16 @@ export class BaselineLearner {
   private readonly profiles = new Map<string, Profile>();
   /** Refreshes in progress, a step per scoring call (see `profile`). */
   private readonly refreshing = new Map<string, ProfileBuilder>();
+  /** The rule for events ahead of an agent's clock; per agent, the ahead events it holds (made when needed). */
+  private readonly clockRule: EventClock<never>;
+  private readonly held = new Map<string, EventClock<HeldEvent>>();
 
   constructor(options: BaselineLearnerOptions = {}) {
     const { clock, ...rest } = options;
     this.options = Object.freeze(parseOrThrow(BaselineLearnerOptionsSchema, rest, 'BaselineLearner options'));
     this.clock = new LocalClock(this.options.timeZone);
     this.now = clock;
+    this.clockRule = new EventClock(this.options);
   }
 
   /**
@@ -111,16 +121,69 @@ export class BaselineLearner {
    * agent is bounded by the window's days, not by the number of events. With `learn: false` the
    * event only counts toward the last hour's activity (rate and failure), not the profile: for
    * events already judged anomalous.
+   *
+   * Event time: an event older than the agent's newest counts in the hour of its own time (never in
+   * the newest hour). An event more than `maxLeadMs` (default 1 hour) ahead of the agent's newest is
+   * held: it neither moves the agent's clock nor is learned until `corroboration` (default 3) such
+   * events within a day of each other confirm the new time; then they are recorded, oldest first.
+   * One stray or forged time (a year 9999) thus cannot expire the agent's window.
    * @throws {ValidationError} invalid agent id or event.
    */
   recordEvent(agentId: string, input: unknown, options: { learn?: boolean } = {}): void {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     const history = this.history(id, true)!;
-    if (options.learn === false) {
-      // Counted as recent activity (rates, failures) but kept out of the profile.
-      history.countRecent(Math.max(event.timestamp.getTime(), history.newestMs), !event.success);
-      if (event.timestamp.getTime() > history.newestMs) history.newestMs = event.timestamp.getTime();
+    const learn = options.learn !== false;
+    const ms = event.timestamp.getTime();
+    if (this.clockRule.isAhead(history.newestMs, ms)) {
+      let guard = this.held.get(id);
+      if (!guard) {
+        guard = new EventClock<HeldEvent>(this.options);
+        this.held.set(id, guard);
+      }
+      const confirmed = guard.admit(history.newestMs, ms, { event, learn });
+      if (!confirmed) return; // held: the agent's clock stays where it is
+      for (const held of confirmed) this.place(history, held.event, held.learn);
+      return;
+    }
+    this.place(history, event, learn);
+  }
+
+  /**
+   * How the event's time stands to the agent's clock (its newest recorded event): `ahead` (more than
+   * `maxLeadMs` past it: not learned until confirmed), `late` (before it) or `current`.
+   */
+  eventTime(agentId: string, input: unknown): EventTime {
+    const event = ensureSecurityEvent(input);
+    const history = this.agents.get(agentId);
+    return this.clockRule.classify(history?.newestMs ?? Number.NEGATIVE_INFINITY, event.timestamp.getTime());
+  }
+
+  /**
+   * Adds the agent's held ahead events of the hour up to `ms` to `recent`, so that the second event
+   * after a quiet night is judged with the first in its hour, as if both were placed.
+   */
+  private countHeld(agentId: string, ms: number, recent: RecentCounts): void {
+    const guard = this.held.get(agentId);
+    if (!guard || guard.heldCount === 0) return;
+    // In whole minutes, as the minute ring counts: the 60 minutes up to and including ms's minute.
+    const minute = Math.floor(ms / MINUTE_MS);
+    for (const { event } of guard.heldItems()) {
+      const age = minute - Math.floor(event.timestamp.getTime() / MINUTE_MS);
+      if (age < 0 || age >= 60) continue;
+      recent.events++;
+      if (!event.success) recent.failures++;
+      if (age < BURST_MINUTES) recent.burst++;
+    }
+  }
+
+  /** Records an event whose time may move the agent's clock. */
+  private place(history: AgentHistory, event: SecurityEvent, learn: boolean): void {
+    if (!learn) {
+      // Counted as recent activity (rates, failures) at its own time, but kept out of the profile.
+      const ms = event.timestamp.getTime();
+      history.countRecent(ms, !event.success);
+      if (ms > history.newestMs) history.newestMs = ms;
       return;
     }
     if (history.quarantined.size > 0 && history.quarantined.has(fingerprint(event))) return;
@@ -194,16 +257,24 @@ export class BaselineLearner {
         : this.upperTail(event.durationMs, profile.toolDuration.get(tool) ?? profile.duration);
     const typeP = profile.eventTypes.pValues.get(event.eventType) ?? profile.eventTypes.unseen;
     const toolP = profile.tools.pValues.get(event.toolName ?? NO_TOOL) ?? profile.tools.unseen;
-    const recent = history.recent(Math.max(ms, history.newestMs), BURST_MINUTES);
-    const callsNow = recent.events + 1;
-    // The hour and the last 5 minutes, whichever is more unusual (doubled for looking twice).
-    const burstNow = recent.burst + 1;
-    const rate = Math.min(
-      1,
-      2 * Math.min(this.upperTail(callsNow, profile.rate), this.upperTail(burstNow, profile.burst)),
-    );
-    const failuresNow = recent.failures + (event.success ? 0 : 1);
-    const failure = binomialUpperTail(failuresNow, callsNow, profile.errorRate);
+    // Rate and failure at the event's own time: a late event is judged against its own hour, never
+    // the newest one; one so late that the last hour's counts no longer reach its hour is not judged
+    // on them at all (unknown is not "quiet": one call and one failure would read as unusual).
+    let rate = 1;
+    let failure = 1;
+    if (history.knowsHourOf(ms)) {
+      const recent = history.recent(ms, BURST_MINUTES);
+      if (this.held.size > 0) this.countHeld(agentId, ms, recent);
+      const callsNow = recent.events + 1;
+      // The hour and the last 5 minutes, whichever is more unusual (doubled for looking twice).
+      const burstNow = recent.burst + 1;
+      rate = Math.min(
+        1,
+        2 * Math.min(this.upperTail(callsNow, profile.rate), this.upperTail(burstNow, profile.burst)),
+      );
+      const failuresNow = recent.failures + (event.success ? 0 : 1);
+      failure = binomialUpperTail(failuresNow, callsNow, profile.errorRate);
+    }
     return { temporal, resource, duration, eventType: Math.min(typeP, toolP), rate, failure };
   }
 
@@ -224,6 +295,8 @@ export class BaselineLearner {
       history.quarantine(key);
     } else {
       history.quarantined.delete(key);
+      // An analyst's word confirms the event's time too: an event stamped ahead of the agent's clock
+      // is learned (moving the clock) as if `corroboration` events had confirmed it.
       const known = history.lookup(event);
       const extra = this.feedbackWeight(id) - (known?.weight ?? 0);
       if (extra > 0) this.add(history, event, extra, known === undefined, (known?.weight ?? 0) + extra);
@@ -276,6 +349,7 @@ export class BaselineLearner {
   /** Forgets an agent entirely. */
   deleteAgent(agentId: string): boolean {
     this.forgetProfile(agentId);
+    this.held.delete(agentId);
     return this.agents.delete(agentId);
   }
 
@@ -318,7 +392,7 @@ export class BaselineLearner {
     if (!agent)
       throw new BaselineModelError('schema', `no baseline of agent ${JSON.stringify(id)} in the input`);
     this.forgetProfile(id);
-    this.adopt(id, readHistory(agent));
+    this.adopt(id, readHistory(agent), readHeld(agent));
   }
 
   /** @internal */
@@ -326,8 +400,19 @@ export class BaselineLearner {
     return this.agents;
   }
 
+  /** @internal The events held for the agent (ahead of its clock), oldest held first. */
+  heldOf(agentId: string): HeldEvent[] {
+    return this.held.get(agentId)?.heldItems() ?? [];
+  }
+
   /** @internal */
-  adopt(agentId: string, history: AgentHistory): void {
+  adopt(agentId: string, history: AgentHistory, held: readonly HeldEvent[] = []): void {
+    this.held.delete(agentId);
+    if (held.length > 0) {
+      const guard = new EventClock<HeldEvent>(this.options);
+      guard.restore(held.map((item) => ({ ms: item.event.timestamp.getTime(), item })));
+      this.held.set(agentId, guard);
+    }
     history.changes = Number.POSITIVE_INFINITY;
     this.agents.set(agentId, history);
   }
@@ -395,18 +480,23 @@ export class BaselineLearner {
       bucket.events++;
       if (!event.success) bucket.failures++;
       bucket.firstMs = Math.min(bucket.firstMs, ms);
-      const at = Math.max(ms, history.newestMs);
-      history.countRecent(at, !event.success);
-      const recent = history.recent(at, BURST_MINUTES);
-      const callsBin = binOf(recent.events);
-      const burstBin = binOf(recent.burst);
-      bucket.trailingCalls.add(recent.events, 1, callsBin);
-      bucket.trailingBurst.add(recent.burst, 1, burstBin);
       if (totals) {
         totals.events++;
         if (!event.success) totals.failures++;
-        totals.trailingCalls.addBin(callsBin, 1);
-        totals.trailingBurst.addBin(burstBin, 1);
+      }
+      // At the event's own time, so a late event neither lands in nor reads the newest hour; the
+      // calls around one too late for the minute ring to know are unknown, so not learned as a rate.
+      if (history.knowsHourOf(ms)) {
+        history.countRecent(ms, !event.success);
+        const recent = history.recent(ms, BURST_MINUTES);
+        const callsBin = binOf(recent.events);
+        const burstBin = binOf(recent.burst);
+        bucket.trailingCalls.add(recent.events, 1, callsBin);
+        bucket.trailingBurst.add(recent.burst, 1, burstBin);
+        if (totals) {
+          totals.trailingCalls.addBin(callsBin, 1);
+          totals.trailingBurst.addBin(burstBin, 1);
+        }
       }
     }
     if (ms > history.newestMs) history.newestMs = ms;

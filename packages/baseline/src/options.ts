@@ -1,4 +1,5 @@
 import { TimeZoneSchema } from '@harombe/features';
+import { type EventClockOptions, EventClockOptionsSchema } from '@harombe/models';
 import { z } from 'zod';
 
 export const BaselineLearnerOptionsSchema = z
@@ -9,11 +10,17 @@ export const BaselineLearnerOptionsSchema = z
     robust: z.boolean().default(true),
     feedbackWeight: z.number().min(1).max(1000).default(10),
     maxVocabulary: z.number().int().min(1).max(100_000).default(1000),
+    ...EventClockOptionsSchema.shape,
   })
   .strict();
 
-/** Options of {@link BaselineLearner}; all optional. */
-export interface BaselineLearnerOptions {
+/**
+ * Options of {@link BaselineLearner}; all optional. `maxLeadMs` (default 1 hour) and `corroboration`
+ * (default 3) set how an event stamped far ahead of the agent's newest event is handled: scored, not
+ * learned, and the agent's clock kept, until `corroboration` such events confirm the new time (see
+ * `EventClockOptions` in `@harombe/models`).
+ */
+export interface BaselineLearnerOptions extends EventClockOptions {
   /** Rolling window of event time, in days. Default 30. */
   windowDays?: number;
   /** Events needed in the window before a baseline exists. Default 100. */

@@ -1,8 +1,8 @@
 // The learner as versioned JSON: options and, per agent, its day buckets, last-hour counters and
 // quarantined events. Agent ids are values, never object keys.
-import { AgentIdSchema, readTagged } from '@harombe/models';
+import { AgentIdSchema, readTagged, safeParseSecurityEvent } from '@harombe/models';
 import { z } from 'zod';
-import { AgentHistory, DayBucket } from './agent-history.js';
+import { AgentHistory, DayBucket, type HeldEvent } from './agent-history.js';
 import { binOf, Distribution } from './distribution.js';
 import { BaselineModelError } from './errors.js';
 import type { BaselineLearner } from './learner.js';
@@ -87,6 +87,25 @@ const AgentSchema = z.object({
   buckets: z.array(BucketSchema),
   recent: z.array(z.tuple([z.number(), z.number().min(0), z.number().min(0)])).max(60),
   quarantined: z.array(z.string()),
+  /**
+   * Events stamped ahead of the agent's clock, held until their time is confirmed (absent: none):
+   * [time ms, event type, tool, resource count, duration ms, success, event id, learn].
+   */
+  held: z
+    .array(
+      z.tuple([
+        z.number(),
+        z.string(),
+        z.string().nullable(),
+        z.number().nullable(),
+        z.number().nullable(),
+        z.boolean(),
+        z.string().nullable(),
+        z.boolean(),
+      ]),
+    )
+    .max(16)
+    .optional(),
 });
 const SerializedBaselineSchema = z.object({
   format: z.literal(BASELINE_FORMAT),
@@ -186,6 +205,7 @@ export function serializeLearner(learner: BaselineLearner, only?: string): Seria
         })),
       recent,
       quarantined: [...history.quarantined],
+      ...writeHeld(learner.heldOf(agentId)),
     });
   }
   return {
@@ -206,6 +226,42 @@ export function parseSerialized(input: unknown): SerializedBaseline {
   });
 }
 
+/** What an event held ahead of the clock needs when it is placed: what `add` and feedback read. */
+function writeHeld(held: readonly HeldEvent[]): { held?: SerializedBaseline['agents'][number]['held'] } {
+  if (held.length === 0) return {};
+  return {
+    held: held.map(({ event: e, learn }) => [
+      e.timestamp.getTime(),
+      e.eventType,
+      e.toolName ?? null,
+      e.resourceCount ?? null,
+      e.durationMs ?? null,
+      e.success,
+      e.eventId ?? null,
+      learn,
+    ]),
+  };
+}
+
+/** The held events of a serialized agent, each validated as an event. */
+export function readHeld(agent: SerializedBaseline['agents'][number]): HeldEvent[] {
+  return (agent.held ?? []).map(([timestamp, type, tool, count, duration, success, id, learn], index) => {
+    const parsed = safeParseSecurityEvent({
+      timestamp,
+      event_type: type,
+      tool_name: tool,
+      resource_count: count,
+      duration_ms: duration,
+      success,
+      event_id: id,
+    });
+    if (!parsed.success) {
+      throw new BaselineModelError('schema', `field "held.${index}": ${parsed.error.message}`);
+    }
+    return { event: parsed.data, learn };
+  });
+}
+
 export function deserializeLearner(
   input: unknown,
   create: (options: BaselineLearnerOptions) => BaselineLearner,
@@ -213,7 +269,7 @@ export function deserializeLearner(
 ): BaselineLearner {
   const data = parseSerialized(input);
   const learner = create({ ...data.options, ...extra });
-  for (const agent of data.agents) learner.adopt(agent.agentId, readHistory(agent));
+  for (const agent of data.agents) learner.adopt(agent.agentId, readHistory(agent), readHeld(agent));
   return learner;
 }
 

@@ -9,6 +9,7 @@ import {
   type ModelStore,
   parseAgentId,
   parseOrThrow,
+  requireArray,
   type ScoringSource,
   type SecurityEvent,
   type ThreatBands,
@@ -129,6 +130,7 @@ export class AnomalyDetector {
    */
   train(agentId: string, inputs: readonly unknown[], options: TrainOptions = {}): TrainResult {
     const id = parseAgentId(agentId);
+    requireArray(inputs, 'events');
     const events = inputs.map((input, index) => {
       try {
         return ensureSecurityEvent(input);
@@ -242,6 +244,7 @@ export class AnomalyDetector {
    */
   retrain(agentId: string, events: readonly unknown[] = []): TrainResult {
     const id = parseAgentId(agentId);
+    requireArray(events, 'events');
     const old = this.models.get(id);
     const added = events.map((e) => ensureSecurityEvent(e));
     // The reservoir alone (feedback's refit) is fitted from its columns and kept as it is when it is
@@ -255,7 +258,7 @@ export class AnomalyDetector {
     if (old) {
       model.confirmedNormals = old.confirmedNormals;
       model.confirmedAnomalies = old.confirmedAnomalies;
-      model.extractor.replaceWindow(old.extractor.windowEntries());
+      model.extractor.replaceWindow(old.extractor.windowEntries(), old.extractor.heldEntries());
     }
     this.install(id, model);
     return { agentId: id, trained: true, events: pool.length, features: model.extractor.featureNames };

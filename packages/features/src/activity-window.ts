@@ -1,6 +1,13 @@
 // An agent's recent activity over a sliding window of event time, kept as a ring buffer with
 // running aggregates: adding and expiring an event are O(1) amortised (the window maximum uses a
 // monotonic deque), and memory is bounded by `capacity` events.
+//
+// Event time. The window's "now" is its newest event. An event stamped more than `maxLeadMs` past
+// it is held (the `EventClock` rule of @harombe/models) until confirmed, so one forged or skewed
+// time cannot expire the window. An event older than "now" is judged against the window at its own
+// time (never the newest hour) and, while still inside the window, placed at "now"; older ones are
+// not placed at all.
+import { EventClock, type ResolvedEventClockOptions } from '@harombe/models';
 
 /** One event as the window keeps it. */
 export interface WindowEntry {
@@ -38,6 +45,11 @@ function decrement(map: Map<string, number>, key: string | undefined): void {
 
 /** Slots allocated at first: the ring grows (doubling, up to `capacity`) only when the window fills. */
 const INITIAL_SLOTS = 64;
+/**
+ * An event at most this much older than the window's newest is judged as if current (collectors
+ * merged within a minute are common, and the window at its own time differs by seconds at most).
+ */
+const LATE_TOLERANCE_MS = 60_000;
 
 export class ActivityWindow {
   private times: Float64Array;
@@ -62,13 +74,23 @@ export class ActivityWindow {
   private readonly toolCounts = new Map<string, number>();
   private readonly destinationCounts = new Map<string, number>();
   private readonly perHour: number;
-  /** The newest event time seen; earlier events are placed at this time. */
+  /** The newest event time placed; earlier events are placed at this time. */
   newestMs = Number.NEGATIVE_INFINITY;
+  /** The rule for events ahead of the window; the ahead events held, once there are any. */
+  private readonly clockRule: EventClock<WindowEntry>;
+  private held: EventClock<WindowEntry> | undefined;
+  /** Events at or before this time may have left the window (expired, or pushed out at capacity). */
+  private forgottenUntil = Number.NEGATIVE_INFINITY;
+  /** Tools and destinations seen by a scan at an event's own time (reused). */
+  private readonly seenTools = new Set<string>();
+  private readonly seenDestinations = new Set<string>();
 
   constructor(
     readonly windowMs: number,
     readonly capacity: number,
+    private readonly clockOptions?: ResolvedEventClockOptions,
   ) {
+    this.clockRule = new EventClock(clockOptions);
     this.slots = Math.min(capacity, INITIAL_SLOTS);
     this.times = new Float64Array(this.slots);
     this.durations = new Float64Array(this.slots);
@@ -94,11 +116,52 @@ export class ActivityWindow {
   /** Expires entries at or before `timeMs - windowMs`. */
   advance(timeMs: number): void {
     const cutoff = timeMs - this.windowMs;
+    if (cutoff > this.forgottenUntil) this.forgottenUntil = cutoff;
     while (this.head < this.tail && this.times[this.head % this.slots]! <= cutoff) this.removeOldest();
   }
 
-  /** Records an event (expiring what falls out of the window first). */
+  /**
+   * Whether the window knows all the activity in (t - windowMs, t]: always at its present; for an
+   * event off it, only while nothing of that span has been expired or pushed out.
+   */
+  covers(timeMs: number): boolean {
+    return !this.offPresent(timeMs) || timeMs - this.windowMs >= this.forgottenUntil;
+  }
+
+  /**
+   * Records an event (expiring what falls out of the window first). An event ahead of the window's
+   * newest by more than `maxLeadMs` is held until confirmed (then the held ones are placed, oldest
+   * first); one older than the window is not placed.
+   */
   add(entry: WindowEntry): void {
+    if (this.clockRule.isAhead(this.newestMs, entry.timeMs)) {
+      this.held ??= new EventClock(this.clockOptions);
+      const confirmed = this.held.admit(this.newestMs, entry.timeMs, { ...entry });
+      if (confirmed) for (const held of confirmed) this.place(held);
+      return;
+    }
+    this.place(entry);
+  }
+
+  /**
+   * Restores a saved window: its entries, oldest first, placed as they are (no hold, no check), and
+   * the ahead events it held.
+   */
+  load(entries: readonly WindowEntry[], held: readonly WindowEntry[] = []): void {
+    for (const entry of entries) this.place(entry);
+    if (held.length > 0) {
+      this.held = new EventClock(this.clockOptions);
+      this.held.restore(held.map((entry) => ({ ms: entry.timeMs, item: { ...entry } })));
+    }
+  }
+
+  /** The ahead events held until their time is confirmed, oldest held first (for serialization). */
+  heldEntries(): WindowEntry[] {
+    return this.held?.heldItems() ?? [];
+  }
+
+  private place(entry: WindowEntry): void {
+    if (entry.timeMs <= this.newestMs - this.windowMs) return; // left the window already
     const time = this.effectiveTime(entry.timeMs);
     this.advance(time);
     if (this.size === this.slots) {
@@ -133,10 +196,15 @@ export class ActivityWindow {
 
   /**
    * The window's aggregates as they would be with `candidate` added, without adding it (entries
-   * that have expired by the candidate's time are dropped for good: time only moves forward).
+   * that have expired by the candidate's time are dropped for good: time only moves forward). A
+   * candidate older than the newest entry (by more than a minute) or ahead of it is judged against
+   * the window at its own time instead, the held ahead events included, and nothing is dropped.
    */
   statsWith(candidate: WindowEntry | undefined, out: WindowStats): WindowStats {
-    if (candidate) this.advance(this.effectiveTime(candidate.timeMs));
+    if (candidate) {
+      if (this.offPresent(candidate.timeMs)) return this.statsAt(candidate.timeMs, candidate, out);
+      this.advance(this.effectiveTime(candidate.timeMs));
+    }
     let calls = this.size;
     let tools = this.toolInvocations;
     let errors = this.errors;
@@ -173,6 +241,108 @@ export class ActivityWindow {
     out.maxDurationMs = max;
     out.uniqueTools = uniqueTools;
     out.uniqueDestinations = uniqueDestinations;
+    out.fileOperations = files;
+    return out;
+  }
+
+  /**
+   * The window's aggregates at `timeMs`: advanced to it (for good) when it is the window's present,
+   * else the window at that time, read without changing anything (see {@link statsWith}).
+   */
+  statsAtTime(timeMs: number, out: WindowStats): WindowStats {
+    if (this.offPresent(timeMs)) return this.statsAt(timeMs, undefined, out);
+    this.advance(this.effectiveTime(timeMs));
+    return this.statsWith(undefined, out);
+  }
+
+  /** Whether `timeMs` is older than the window's newest by more than a minute, or ahead of it. */
+  private offPresent(timeMs: number): boolean {
+    return timeMs < this.newestMs - LATE_TOLERANCE_MS || this.clockRule.isAhead(this.newestMs, timeMs);
+  }
+
+  /**
+   * The aggregates over the entries (and held ahead events) in (t - windowMs, t], with the candidate
+   * if any: a scan of those entries, for times off the window's present.
+   */
+  private statsAt(time: number, candidate: WindowEntry | undefined, out: WindowStats): WindowStats {
+    const from = time - this.windowMs;
+    const tools = this.seenTools;
+    const destinations = this.seenDestinations;
+    tools.clear();
+    destinations.clear();
+    let calls = 0;
+    let toolCalls = 0;
+    let errors = 0;
+    let files = 0;
+    let durationSum = 0;
+    let durationCount = 0;
+    let max = 0;
+    const count = (
+      timeMs: number,
+      duration: number,
+      tool: string | undefined,
+      destination: string | undefined,
+      flags: number,
+    ): void => {
+      if (timeMs <= from || timeMs > time) return;
+      calls++;
+      if (tool !== undefined) {
+        toolCalls++;
+        tools.add(tool);
+      }
+      if (destination !== undefined) destinations.add(destination);
+      if (flags & 1) errors++;
+      if (flags & 2) files++;
+      if (!Number.isNaN(duration)) {
+        durationSum += duration;
+        durationCount++;
+        if (duration > max) max = duration;
+      }
+    };
+    // Entries are in time order: start at the first inside (t - windowMs, t].
+    let low = this.head;
+    let high = this.tail;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.times[middle % this.slots]! <= from) low = middle + 1;
+      else high = middle;
+    }
+    for (let seq = low; seq < this.tail; seq++) {
+      const slot = seq % this.slots;
+      if (this.times[slot]! > time) break;
+      count(
+        this.times[slot]!,
+        this.durations[slot]!,
+        this.tools[slot],
+        this.destinations[slot],
+        this.flags[slot]!,
+      );
+    }
+    for (const held of this.held?.heldItems() ?? []) {
+      count(
+        held.timeMs,
+        held.durationMs,
+        held.tool,
+        held.destination,
+        (held.failed ? 1 : 0) | (held.fileOperation ? 2 : 0),
+      );
+    }
+    if (candidate) {
+      count(
+        time,
+        candidate.durationMs,
+        candidate.tool,
+        candidate.destination,
+        (candidate.failed ? 1 : 0) | (candidate.fileOperation ? 2 : 0),
+      );
+    }
+    out.callsPerHour = calls * this.perHour;
+    out.toolInvocationsPerHour = toolCalls * this.perHour;
+    out.errorsPerHour = errors * this.perHour;
+    out.avgDurationMs = durationCount > 0 ? durationSum / durationCount : 0;
+    out.maxDurationMs = max;
+    out.uniqueTools = tools.size;
+    out.uniqueDestinations = destinations.size;
     out.fileOperations = files;
     return out;
   }
@@ -225,6 +395,7 @@ export class ActivityWindow {
 
   private removeOldest(): void {
     const slot = this.head % this.slots;
+    if (this.times[slot]! > this.forgottenUntil) this.forgottenUntil = this.times[slot]!;
     const flags = this.flags[slot]!;
     if (this.tools[slot] !== undefined) this.toolInvocations--;
     if (flags & 1) this.errors--;

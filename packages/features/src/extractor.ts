@@ -128,7 +128,11 @@ export class FeatureExtractor {
       parseOrThrow(FeatureExtractorOptionsSchema, options, 'FeatureExtractor options'),
     );
     this.clock = new LocalClock(this.options.timeZone);
-    this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
+    this.window = this.newWindow();
+  }
+
+  private newWindow(): ActivityWindow {
+    return new ActivityWindow(this.options.windowMs, this.options.windowCapacity, this.options);
   }
 
   get fitted(): boolean {
@@ -166,13 +170,15 @@ export class FeatureExtractor {
    * @throws {FeatureExtractorError} no events.
    */
   fitTransform(inputs: readonly unknown[] | CompactEvents, options: FitColumnsOptions = {}): FeatureMatrix {
+    if (inputs === null || typeof inputs !== 'object')
+      throw new FeatureExtractorError('FeatureExtractor.fit needs an array of events or a CompactEvents');
     if (inputs.length === 0) throw new FeatureExtractorError('FeatureExtractor.fit needs at least one event');
     const events = isEventArray(inputs) ? arrayInTimeOrder(inputs) : compactInTimeOrder(inputs);
     const rows = events.length;
     this.learnVocabulary(events);
     const columns = this.infos.length;
     const data = new Float64Array(rows * columns);
-    this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
+    this.window = this.newWindow();
     const row = new Float64Array(columns);
     const windowFeatures = this.options.windowFeatures;
     for (let i = 0; i < rows; i++) {
@@ -227,7 +233,12 @@ export class FeatureExtractor {
       const value = event.resourceUsage[keys[k]!];
       out[index++] = value === undefined ? state.neutral[2 + k]! : Math.log1p(value);
     }
-    if (entry !== undefined) {
+    if (entry !== undefined && !this.window.covers(entry.timeMs)) {
+      // Too late for the window to know its hour: the training medians, which say nothing either way
+      // (an empty window would read as an unusually quiet hour).
+      const ranges = state.ranges;
+      for (let k = 0; k < WINDOW_FEATURES.length; k++, index++) out[index] = ranges[index]!.p50;
+    } else if (entry !== undefined) {
       const stats = this.window.statsWith(entry, this.windowStats);
       out[index++] = stats.callsPerHour;
       out[index++] = stats.toolInvocationsPerHour;
@@ -242,17 +253,21 @@ export class FeatureExtractor {
   }
 
   /**
-   * Records an event into the sliding window. Out-of-order events are placed at the newest time
-   * already seen, so the window never moves backwards and no entry is lost or double-counted.
+   * Records an event into the sliding window. An event older than the window's newest is placed at
+   * the newest time while it is still inside the window (so the window never moves backwards), and
+   * not at all once older; one more than `maxLeadMs` ahead is held until confirmed (see the options).
    */
   observe(event: SecurityEvent): void {
     this.window.add(this.entryOf(event));
   }
 
-  /** The window's aggregates now (optionally advanced to `atMs`), as the spec's FeatureVector fields. */
+  /**
+   * The window's aggregates now, or at `atMs` (advancing the window to it when it is the present; a
+   * time in the past or far ahead is read without changing the window), as the spec's FeatureVector fields.
+   */
   activity(atMs?: number): WindowStats {
-    if (atMs !== undefined) this.window.advance(this.window.effectiveTime(atMs));
-    return { ...this.window.statsWith(undefined, this.windowStats) };
+    if (atMs === undefined) return { ...this.window.statsWith(undefined, this.windowStats) };
+    return { ...this.window.statsAtTime(atMs, this.windowStats) };
   }
 
   /**
@@ -298,19 +313,24 @@ export class FeatureExtractor {
   }
 
   /** @internal Restores learned state and window (serialization). */
-  restore(state: ExtractorState, window: readonly WindowEntry[]): void {
+  restore(state: ExtractorState, window: readonly WindowEntry[], held: readonly WindowEntry[] = []): void {
     this.state = state;
     this.infos = layout(state.resourceKeys, this.options.windowFeatures);
-    this.replaceWindow(window);
+    this.replaceWindow(window, held);
   }
 
   /**
-   * Replaces the activity window with these entries (oldest first), e.g. to carry another
-   * extractor's window (`windowEntries()`) over to a refitted one.
+   * Replaces the activity window with these entries (oldest first) and held ahead events, e.g. to
+   * carry another extractor's window (`windowEntries()`, `heldEntries()`) over to a refitted one.
    */
-  replaceWindow(entries: readonly WindowEntry[]): void {
-    this.window = new ActivityWindow(this.options.windowMs, this.options.windowCapacity);
-    for (const entry of entries) this.window.add(entry);
+  replaceWindow(entries: readonly WindowEntry[], held: readonly WindowEntry[] = []): void {
+    this.window = this.newWindow();
+    this.window.load(entries, held);
+  }
+
+  /** Events stamped too far ahead to be placed yet, oldest held first (see the `maxLeadMs` option). */
+  heldEntries(): WindowEntry[] {
+    return this.window.heldEntries();
   }
 
   /** The window's entries, oldest first (serialization, carrying a window across refits). */

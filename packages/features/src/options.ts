@@ -1,3 +1,4 @@
+import { type EventClockOptions, EventClockOptionsSchema } from '@harombe/models';
 import { z } from 'zod';
 import { checkTimeZone } from './local-time.js';
 
@@ -24,11 +25,17 @@ export const FeatureExtractorOptionsSchema = z
     windowFeatures: z.boolean().default(true),
     maxResourceKeys: z.number().int().min(0).max(64).default(8),
     maxVocabulary: z.number().int().min(1).max(1_000_000).default(10_000),
+    ...EventClockOptionsSchema.shape,
   })
   .strict();
 
-/** Options of {@link FeatureExtractor}; all optional. */
-export interface FeatureExtractorOptions {
+/**
+ * Options of {@link FeatureExtractor}; all optional. `maxLeadMs` (default 1 hour) and
+ * `corroboration` (default 3): an event stamped more than `maxLeadMs` past the window's newest is
+ * held out of the window until `corroboration` such events confirm the new time (`EventClockOptions`
+ * in `@harombe/models`).
+ */
+export interface FeatureExtractorOptions extends EventClockOptions {
   /** IANA zone for hour of day, weekday and weekend. Default `'UTC'`. */
   timeZone?: string;
   /** Sliding window of event time for activity features, in ms. Default 1 hour. */

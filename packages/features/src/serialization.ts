@@ -14,6 +14,37 @@ export const FEATURES_FORMAT_VERSION = 1;
 const finite = z.number();
 const counts = z.array(z.tuple([z.string(), z.number().positive()]));
 
+/** [time ms, duration ms or null, tool or null, destination or null, flags (1 failed, 2 file)] */
+const WindowEntrySchema = z.tuple([
+  finite,
+  finite.nullable(),
+  z.string().nullable(),
+  z.string().nullable(),
+  z.number().int(),
+]);
+type SerializedEntry = z.infer<typeof WindowEntrySchema>;
+
+function writeEntry(e: WindowEntry): SerializedEntry {
+  return [
+    e.timeMs,
+    Number.isNaN(e.durationMs) ? null : e.durationMs,
+    e.tool ?? null,
+    e.destination ?? null,
+    (e.failed ? 1 : 0) | (e.fileOperation ? 2 : 0),
+  ];
+}
+
+function readEntry([timeMs, duration, tool, destination, flags]: SerializedEntry): WindowEntry {
+  return {
+    timeMs,
+    durationMs: duration ?? Number.NaN,
+    tool: tool ?? undefined,
+    destination: destination ?? undefined,
+    failed: (flags & 1) === 1,
+    fileOperation: (flags & 2) === 2,
+  };
+}
+
 const SerializedExtractorSchema = z.object({
   format: z.literal(FEATURES_FORMAT),
   version: z.literal(FEATURES_FORMAT_VERSION),
@@ -28,16 +59,16 @@ const SerializedExtractorSchema = z.object({
   hourCounts: z.array(z.number().min(0)).length(24),
   weekdayCounts: z.array(z.number().min(0)).length(7),
   trainingEvents: z.number().int().min(1),
-  /** [time ms, duration ms or null, tool or null, destination or null, flags (1 failed, 2 file)] */
-  window: z.array(
-    z.tuple([finite, finite.nullable(), z.string().nullable(), z.string().nullable(), z.number().int()]),
-  ),
+  window: z.array(WindowEntrySchema),
+  /** Events stamped ahead of the window, held until their time is confirmed (absent: none). */
+  held: z.array(WindowEntrySchema).max(16).optional(),
 });
 
 export type SerializedExtractor = z.infer<typeof SerializedExtractorSchema>;
 
 export function serializeExtractor(extractor: FeatureExtractor): SerializedExtractor {
   const state = extractor.learned;
+  const held = extractor.heldEntries();
   return {
     format: FEATURES_FORMAT,
     version: FEATURES_FORMAT_VERSION,
@@ -52,15 +83,8 @@ export function serializeExtractor(extractor: FeatureExtractor): SerializedExtra
     hourCounts: Array.from(state.hourCounts),
     weekdayCounts: Array.from(state.weekdayCounts),
     trainingEvents: state.trainingEvents,
-    window: extractor
-      .windowEntries()
-      .map((e) => [
-        e.timeMs,
-        Number.isNaN(e.durationMs) ? null : e.durationMs,
-        e.tool ?? null,
-        e.destination ?? null,
-        (e.failed ? 1 : 0) | (e.fileOperation ? 2 : 0),
-      ]),
+    window: extractor.windowEntries().map(writeEntry),
+    ...(held.length > 0 ? { held: held.map(writeEntry) } : {}),
   };
 }
 
@@ -79,14 +103,6 @@ export function deserializeExtractor(input: unknown): FeatureExtractor {
     );
   }
   const extractor = new FeatureExtractor(model.options);
-  const window: WindowEntry[] = model.window.map(([timeMs, duration, tool, destination, flags]) => ({
-    timeMs,
-    durationMs: duration ?? Number.NaN,
-    tool: tool ?? undefined,
-    destination: destination ?? undefined,
-    failed: (flags & 1) === 1,
-    fileOperation: (flags & 2) === 2,
-  }));
   extractor.restore(
     {
       eventTypes: new Rarity(model.eventTypes),
@@ -100,7 +116,8 @@ export function deserializeExtractor(input: unknown): FeatureExtractor {
       weekdayCounts: Float64Array.from(model.weekdayCounts),
       trainingEvents: model.trainingEvents,
     },
-    window,
+    model.window.map(readEntry),
+    model.held?.map(readEntry) ?? [],
   );
   if (extractor.features.length !== model.ranges.length) {
     throw new FeatureModelError(

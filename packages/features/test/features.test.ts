@@ -246,14 +246,21 @@ describe('window features', () => {
     expect(featureValue(extractor, vector, 'calls_per_hour')).toBe(12);
   });
 
-  it('places out-of-order events at the newest time without corrupting the window', () => {
-    const extractor = fitted({ windowMs: HOUR });
+  it('judges a late event at its own time and keeps it out of the newest hour once it left the window', () => {
+    // corroboration 1: events after the gap since training are placed at once (the hold is tested apart).
+    const extractor = fitted({ windowMs: HOUR, corroboration: 1 });
     const base = T0 + 100 * HOUR;
     extractor.observe(event({ timestamp: base }));
-    extractor.observe(event({ timestamp: base - 5 * HOUR, duration_ms: 999 })); // late arrival
-    const stats = extractor.activity(base + 30 * 60_000);
-    expect(stats.callsPerHour).toBe(2);
-    expect(stats.maxDurationMs).toBe(999);
+    // Five hours late: the window no longer knows its hour, so its window features are the training
+    // medians (neither quiet nor busy), and it is not counted in the newest hour.
+    const late = event({ timestamp: base - 5 * HOUR, duration_ms: 999 });
+    const calls = extractor.featureNames.indexOf('calls_per_hour');
+    expect(extractor.transform(late)[calls]).toBe(extractor.learned.ranges[calls]!.p50);
+    extractor.observe(late);
+    expect(extractor.activity(base + 30 * 60_000)).toMatchObject({ callsPerHour: 1, maxDurationMs: 0 });
+    // Ten minutes late: still inside the window, placed at the newest time.
+    extractor.observe(event({ timestamp: base - 10 * 60_000, duration_ms: 777 }));
+    expect(extractor.activity(base + 30 * 60_000)).toMatchObject({ callsPerHour: 2, maxDurationMs: 777 });
     expect(extractor.activity(base + 61 * 60_000).callsPerHour).toBe(0);
   });
 

@@ -1,5 +1,12 @@
 export { CompactEvents } from './compact-events.js';
 export { HarombeError, ValidationError, type ValidationIssue } from './errors.js';
+export {
+  EventClock,
+  type EventClockOptions,
+  EventClockOptionsSchema,
+  type EventTime,
+  type ResolvedEventClockOptions,
+} from './event-clock.js';
 export { AgentIdSchema, MAX_AGENT_ID_LENGTH, parseAgentId } from './ids.js';
 export {
   type AnomalyResult,
@@ -58,5 +65,6 @@ export {
   formatPath,
   type IssueOptions,
   parseOrThrow,
+  requireArray,
   toValidationIssues,
 } from './validation.js';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { TimestampSchema, toEpochMillis } from './timestamp.js';
-import { toValidationIssues } from './validation.js';
+import { dateValue, toValidationIssues } from './validation.js';
 
 /** Length and size bounds applied while parsing events. */
 export interface EventLimits {
@@ -19,6 +19,11 @@ export interface EventLimits {
   readonly maxMetadataKeys: number;
   /** Nesting depth of `metadata` values. Default 8. */
   readonly maxMetadataDepth: number;
+  /**
+   * Values (objects, arrays, items) copied out of `metadata` at most, a value met through several
+   * shared references counting each time. Default 10,000: bounds the time and memory one event costs.
+   */
+  readonly maxMetadataValues: number;
 }
 
 export const DEFAULT_EVENT_LIMITS: EventLimits = Object.freeze({
@@ -28,6 +33,7 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = Object.freeze({
   maxResourceKeys: 64,
   maxMetadataKeys: 256,
   maxMetadataDepth: 8,
+  maxMetadataValues: 10_000,
 });
 
 /** A validated, normalised agent event. Parsers return it frozen. */
@@ -392,15 +398,35 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Copies plain data, dropping unsafe keys, bounding depth; returns undefined past the depth limit. */
-function sanitize(value: unknown, depth: number): unknown {
+/** An error's message, for any thrown value (one whose message cannot be read either says so). */
+function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'an unreadable error';
+  }
+}
+
+/** Thrown (and turned into a validation issue) when metadata holds more values than allowed. */
+class MetadataTooLarge extends Error {}
+
+/**
+ * Copies plain data, dropping unsafe keys, bounding depth (deeper values become `'[truncated]'`) and
+ * the number of values copied (`budget.left`; past it, {@link MetadataTooLarge}): shared references
+ * are copied each time they are met, so without a budget a few kilobytes of them expand without end.
+ */
+function sanitize(value: unknown, depth: number, budget: { left: number }): unknown {
+  if (--budget.left < 0) throw new MetadataTooLarge();
   if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Date) return value;
+  if (value instanceof Date) return dateValue(value) === undefined ? '[not a date]' : value;
   if (depth <= 0) return '[truncated]';
-  if (Array.isArray(value)) return value.map((item) => sanitize(item, depth - 1));
+  if (Array.isArray(value)) {
+    if (value.length > budget.left) throw new MetadataTooLarge();
+    return value.map((item) => sanitize(item, depth - 1, budget));
+  }
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (!UNSAFE_KEYS.has(key)) copy[key] = sanitize(item, depth - 1);
+    if (!UNSAFE_KEYS.has(key)) copy[key] = sanitize(item, depth - 1, budget);
   }
   return copy;
 }
@@ -485,13 +511,14 @@ function finish(data: EventFields, extras: Array<[string, unknown]>, limits: Eve
   const status = data.status;
   let success = data.success;
   if (success === undefined) success = status === undefined || !FAILURE_STATUSES.has(status.toLowerCase());
+  const budget = { left: limits.maxMetadataValues + 1 };
   const metadata =
     data.metadata === undefined
       ? {}
-      : (sanitize(data.metadata, limits.maxMetadataDepth) as Record<string, unknown>);
+      : (sanitize(data.metadata, limits.maxMetadataDepth, budget) as Record<string, unknown>);
   for (const [key, value] of extras) {
     if (!(key in metadata) && value !== undefined)
-      metadata[key] = sanitize(value, limits.maxMetadataDepth - 1);
+      metadata[key] = sanitize(value, limits.maxMetadataDepth - 1, budget);
   }
   const resourceUsage: Record<string, number> = {};
   const usage = data.resourceUsage;
@@ -626,7 +653,28 @@ export function createSecurityEventParser(
   const limits: EventLimits = Object.freeze({ ...DEFAULT_EVENT_LIMITS, ...overrides });
   const schema = buildSchema(limits);
   const ipSchema = z.union([z.ipv4(), z.ipv6()]);
+  // Never throws: input that cannot even be read (a getter or proxy that throws, metadata past its
+  // bounds) is a validation error like any other.
   const safeParse = (input: unknown): SafeParseEventResult => {
+    try {
+      return parseOnce(input);
+    } catch (error) {
+      const issue: ValidationIssue =
+        error instanceof MetadataTooLarge
+          ? {
+              path: 'metadata',
+              code: 'too_big',
+              message: `expected at most ${limits.maxMetadataValues} values in metadata and unknown fields (shared references count each time)`,
+            }
+          : {
+              path: '',
+              code: 'custom',
+              message: `could not be read: ${messageOf(error)}`,
+            };
+      return { success: false, error: new ValidationError('event', [issue]) };
+    }
+  };
+  const parseOnce = (input: unknown): SafeParseEventResult => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       const issue: ValidationIssue = {
         path: '',

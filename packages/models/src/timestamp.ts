@@ -1,7 +1,7 @@
 // Timestamps arrive as Date, ISO-8601 text or epoch milliseconds. We parse ISO text ourselves:
 // `Date.parse` reads offset-less text as local time and rolls impossible dates (Feb 30) over.
 import { z } from 'zod';
-import { describeValue } from './validation.js';
+import { dateValue, describeValue } from './validation.js';
 
 /** Earliest and latest accepted instants: 1970-01-01 to 9999-12-31 (UTC). */
 export const MIN_TIMESTAMP_MS = 0;
@@ -107,8 +107,14 @@ function checkRange(ms: number): string | undefined {
  */
 export function toEpochMillis(value: unknown): number | string {
   let ms: number | string;
-  if (value instanceof Date) ms = value.getTime();
-  else if (typeof value === 'number') ms = value;
+  if (value instanceof Date) {
+    // An object with Date's prototype but no date inside (`Object.create(Date.prototype)`) makes
+    // getTime throw: it is not a Date, whatever its prototype says.
+    const time = dateValue(value);
+    if (time === undefined)
+      return 'expected a Date, an ISO-8601 string or epoch milliseconds, received an object posing as a Date';
+    ms = time;
+  } else if (typeof value === 'number') ms = value;
   else if (typeof value === 'string') ms = parseIsoTimestamp(value);
   else return `expected a Date, an ISO-8601 string or epoch milliseconds, received ${describeValue(value)}`;
   if (typeof ms === 'string') return `${ms}, received ${describeValue(value)}`;

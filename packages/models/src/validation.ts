@@ -49,6 +49,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
 const MAX_SHOWN_STRING = 40;
 
 /** A short, safe rendering of a received value for an error message. */
+/** The time inside a real Date, or undefined for an object that only has Date's prototype. */
+export function dateValue(value: Date): number | undefined {
+  try {
+    return Date.prototype.getTime.call(value);
+  } catch {
+    return undefined;
+  }
+}
+
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
@@ -59,7 +68,11 @@ export function describeValue(value: unknown): string {
     const shown = value.length > MAX_SHOWN_STRING ? `${value.slice(0, MAX_SHOWN_STRING)}…` : value;
     return JSON.stringify(shown) + (value.length > MAX_SHOWN_STRING ? ` (${value.length} characters)` : '');
   }
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
+  if (value instanceof Date) {
+    const time = dateValue(value);
+    if (time === undefined) return 'an object posing as a Date';
+    return Number.isNaN(time) ? 'an invalid Date' : new Date(time).toISOString();
+  }
   if (Array.isArray(value)) return `an array of ${value.length}`;
   return `a ${typeof value}`;
 }
@@ -106,4 +119,20 @@ function describeIssue(issue: ZodIssue): string {
     default:
       return issue.message + suffix;
   }
+}
+
+/**
+ * Checks that a list of events is an array before anything reads it, so `train(id, null)` is a
+ * {@link ValidationError} naming `subject`, not a `TypeError` from deep inside.
+ * @throws {ValidationError} `inputs` is not an array.
+ */
+export function requireArray(inputs: unknown, subject: string): asserts inputs is readonly unknown[] {
+  if (Array.isArray(inputs)) return;
+  throw new ValidationError(subject, [
+    {
+      path: '',
+      code: 'invalid_type',
+      message: `expected an array of events, received ${describeValue(inputs)}`,
+    },
+  ]);
 }

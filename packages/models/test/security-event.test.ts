@@ -298,3 +298,59 @@ describe('trainingCopy', () => {
     expect(() => trainingCopy({ timestamp: 0, event_type: 'x', duration_ms: -1 })).toThrow(ValidationError);
   });
 });
+
+describe('hostile input', () => {
+  it('safeParseSecurityEvent returns an error for an object posing as a Date, never throws', () => {
+    const fake = Object.create(Date.prototype) as Date;
+    const result = safeParseSecurityEvent({ timestamp: fake, event_type: 'x' });
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(result.error).toBeInstanceOf(ValidationError);
+      expect(result.error.issues[0]!.path).toBe('timestamp');
+      expect(result.error.message).toMatch(/posing as a Date/);
+    }
+    // In metadata it is kept as a marker, not as something that throws when written out.
+    const parsed = parseSecurityEvent({ timestamp: 0, event_type: 'x', metadata: { when: fake } });
+    expect(JSON.stringify(parsed.metadata)).toBe('{"when":"[not a date]"}');
+  });
+
+  it('refuses metadata whose shared references would expand without end, naming the field', () => {
+    let node: unknown = 'leaf';
+    for (let level = 0; level < 7; level++) node = Array.from({ length: 50 }, () => node);
+    const result = safeParseSecurityEvent({ timestamp: 0, event_type: 'x', metadata: { tree: node } });
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(result.error.issues[0]).toMatchObject({ path: 'metadata', code: 'too_big' });
+    }
+    // Unknown fields share the same budget.
+    const extra = safeParseSecurityEvent({ timestamp: 0, event_type: 'x', blob: node });
+    expect(extra.success).toBe(false);
+    // Shared references within the budget are copied as before.
+    const small = { a: 1 };
+    const ok = parseSecurityEvent({ timestamp: 0, event_type: 'x', metadata: { p: small, q: small } });
+    expect(ok.metadata).toEqual({ p: { a: 1 }, q: { a: 1 } });
+  });
+
+  it('turns input that throws when read (a getter, a proxy) into a validation error', () => {
+    const getter = Object.defineProperty({ event_type: 'x', timestamp: 0 }, 'duration_ms', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    const proxy = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new TypeError('no keys for you');
+        },
+      },
+    );
+    for (const input of [getter, proxy]) {
+      const result = safeParseSecurityEvent(input);
+      expect(result.success).toBe(false);
+      if (!result.success) expect(result.error.message).toMatch(/could not be read/);
+      expect(() => parseSecurityEvent(input)).toThrow(ValidationError);
+    }
+  });
+});

@@ -19,9 +19,12 @@ import {
 import {
   type AnomalyResult,
   type BaselineScores,
+  type EventClockOptions,
+  type EventTime,
   ensureSecurityEvent,
   type ModelStore,
   parseOrThrow,
+  requireArray,
   type ThreatBands,
   type ThreatLevel,
   threatLevelForScore,
@@ -62,6 +65,12 @@ export interface ThreatDetectorOptions {
   >;
   /** Options passed to the BaselineLearner. */
   baseline?: Omit<BaselineLearnerOptions, 'clock'>;
+  /**
+   * The rule for events stamped far ahead of an agent's newest (both the activity windows and the
+   * baseline): more than `maxLeadMs` (default 1 hour) ahead, an event is assessed but neither moves
+   * the agent's clock nor is learned until `corroboration` (default 3) such events confirm the time.
+   */
+  eventClock?: EventClockOptions;
 }
 
 const EvictIdleSchema = z.object({ keep: z.number().int().min(0) }).strict();
@@ -93,6 +102,12 @@ export interface ThreatAssessment {
   /** True when the agent has no model of its own (scored by the fleet model, or not at all). */
   readonly coldStart: boolean;
   readonly mode: DetectionMode;
+  /**
+   * How the event's time stands to the agent's newest event: `current`, `late` (judged against the
+   * activity of its own time), or `ahead` (more than `maxLeadMs` past it: assessed, but held out of
+   * the agent's windows and baseline until later events confirm the time).
+   */
+  readonly eventTime: EventTime;
 }
 
 /** Options of {@link ThreatDetector.assess}. */
@@ -119,6 +134,7 @@ const DIMENSION_LABEL: Record<keyof BaselineScores, string> = {
 /** The baseline's dimensions, in the order its scores list them. */
 const BASELINE_KEYS = Object.keys(DIMENSION_LABEL) as (keyof BaselineScores)[];
 const BASELINE_DIMENSIONS = BASELINE_KEYS.length;
+const DAY_MS = 86_400_000;
 
 export class ThreatDetector {
   readonly detector: AnomalyDetector;
@@ -150,8 +166,10 @@ export class ThreatDetector {
     this.contamination = o.contamination;
     this.threshold = o.threshold;
     this.mode = o.mode;
+    const clock = options.eventClock ?? {};
     this.detector = new AnomalyDetector({
       ...options.detector,
+      features: { ...options.detector?.features, ...clock },
       // Models are stored as one threat-model artifact; `ensureLoaded` loads them, not the detector.
       reloadFromStore: false,
       store: this.store,
@@ -161,11 +179,12 @@ export class ThreatDetector {
       ...(options.bands ? { bands: options.bands } : {}),
     });
     this.bands = this.detector.options.bands;
-    this.learner = new BaselineLearner(options.baseline ?? {});
+    this.learner = new BaselineLearner({ ...options.baseline, ...clock });
   }
 
   /** Trains the agent's forest and baseline on its history, replacing any earlier model of it. */
   train(agentId: string, events: readonly unknown[], options: { timeZone?: string } = {}): ThreatTrainResult {
+    requireArray(events, 'events');
     const parsed = events.map((e) => ensureSecurityEvent(e));
     this.withoutForest.delete(agentId);
     const ml = this.detector.train(agentId, parsed, options);
@@ -185,6 +204,7 @@ export class ThreatDetector {
   assess(agentId: string, input: unknown, options: AssessOptions = {}): ThreatAssessment {
     const event = ensureSecurityEvent(input);
     const record = options.record !== false;
+    const eventTime = this.learner.eventTime(agentId, event);
     // The baseline first: the forest then explains an event only if the combined verdict is LOW or
     // above (explanations are the costly part of a flagged event; below LOW nobody reads them).
     const tails = this.learner.tailProbabilities(agentId, event);
@@ -218,6 +238,9 @@ export class ThreatDetector {
         ? 'none'
         : 'low';
     const baseline = tails ? scoresOf(tails) : null;
+    // Measured before recording: recording may confirm the time and move the agent's clock.
+    const aheadBy =
+      eventTime === 'ahead' ? event.timestamp.getTime() - this.learner.lastEventAt(agentId)! : 0;
     if (record) this.learner.recordEvent(agentId, event, { learn: !isThreat });
     return {
       agentId,
@@ -228,9 +251,10 @@ export class ThreatDetector {
       ml,
       baseline,
       tailProbability: tail,
-      explanation: this.explain(ml, baseline, strongest, baselineTail < mlTail, threatScore),
+      explanation: this.explain(ml, baseline, strongest, baselineTail < mlTail, threatScore, aheadBy),
       coldStart: ml.source !== 'agent',
       mode: this.mode,
+      eventTime,
     };
   }
 
@@ -366,8 +390,15 @@ export class ThreatDetector {
     strongest: keyof BaselineScores | undefined,
     baselineLeads: boolean,
     score: number,
+    aheadBy: number,
   ): string {
-    if (score < this.bands.low) return ml.explanation;
+    // A time days past the agent's newest is worth saying whatever the score: it may be a forged or
+    // skewed clock (the agent's windows and baseline kept their time).
+    const clockNote =
+      aheadBy > DAY_MS
+        ? `; event time ${(aheadBy / DAY_MS).toFixed(1)} days after this agent's newest event (held out of its windows and baseline until confirmed)`
+        : '';
+    if (score < this.bands.low) return ml.explanation + clockNote;
     const parts: string[] = [];
     if (baseline && strongest && baseline[strongest] >= 0.5) {
       parts.push(`baseline: unusual ${DIMENSION_LABEL[strongest]} (${baseline[strongest].toFixed(2)})`);
@@ -375,7 +406,10 @@ export class ThreatDetector {
     // The forest's words only when it found something itself (not "typical for this agent").
     const mlText =
       ml.anomalyScore >= this.bands.low ? [ml.explanation] : ml.source === 'agent' ? [] : [ml.explanation];
-    return (baselineLeads ? [...parts, ...mlText] : [...mlText, ...parts]).join('; ') || ml.explanation;
+    return (
+      ((baselineLeads ? [...parts, ...mlText] : [...mlText, ...parts]).join('; ') || ml.explanation) +
+      clockNote
+    );
   }
 }
 

@@ -1,6 +1,13 @@
 import { generateFleet, SCENARIOS } from '@harombe/agent-sim';
 import { describe, expect, it } from 'vitest';
-import { atLeast, MemoryModelStore, rocAuc, ThreatDetector } from '../src/index.js';
+import {
+  atLeast,
+  MemoryModelStore,
+  rocAuc,
+  ThreatDetector,
+  type ThreatDetectorOptions,
+  ValidationError,
+} from '../src/index.js';
 
 const HOUR = 3_600_000;
 const now = Date.UTC(2026, 2, 4, 14, 0);
@@ -23,8 +30,13 @@ class CountingStore extends MemoryModelStore {
   }
 }
 
-function trainedOnSpec() {
-  const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 7 });
+function trainedOnSpec(options: ThreatDetectorOptions = {}) {
+  const threats = new ThreatDetector({
+    store: new MemoryModelStore(),
+    contamination: 0.01,
+    seed: 7,
+    ...options,
+  });
   const result = threats.train('agent-123', specHistory);
   expect(result.ml.trained).toBe(true);
   expect(result.baselineReady).toBe(true);
@@ -224,7 +236,8 @@ describe('ThreatDetector for integrations that assess before a call and record a
   });
 
   it('keeps unlearned outcomes out of the baseline profile', () => {
-    const threats = trainedOnSpec();
+    // An hour after the history: placed at once (the hold of ahead events is tested apart).
+    const threats = trainedOnSpec({ eventClock: { corroboration: 1 } });
     const before = threats.learner.computeBaseline('agent-123')!.eventCount;
     threats.record('agent-123', call(1, { duration_ms: 200 }), { learn: false });
     expect(threats.learner.computeBaseline('agent-123')!.eventCount).toBe(before);
@@ -329,5 +342,20 @@ describe('ThreatDetector for integrations that assess before a call and record a
     await expect(threats.loadIfStored('agent-123')).resolves.toBe(true);
     expect(threats.assess('agent-123', probe, { record: false })).toEqual(stored);
     await expect(threats.loadIfStored('nobody')).resolves.toBe(false);
+  });
+});
+
+describe('ThreatDetector on input that is not a list of events', () => {
+  it('train(id, null) and friends are validation errors naming `events`, not TypeErrors', () => {
+    const threats = new ThreatDetector({ store: new MemoryModelStore() });
+    for (const events of [null, undefined, 42, 'events', { length: 3 }]) {
+      expect(() => threats.train('a', events as never)).toThrow(ValidationError);
+      expect(() => threats.train('a', events as never)).toThrow(/events: expected an array of events/);
+      expect(() => threats.detector.train('a', events as never)).toThrow(ValidationError);
+      // retrain's list is optional: undefined means none.
+      if (events !== undefined)
+        expect(() => threats.detector.retrain('a', events as never)).toThrow(ValidationError);
+    }
+    expect(threats.learner.hasAgent('a')).toBe(false);
   });
 });
