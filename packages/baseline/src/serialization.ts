@@ -133,7 +133,9 @@ function writeDistribution(d: Distribution): z.infer<typeof DistributionSchema> 
   return {
     count: d.count,
     mean: d.mean,
-    variance: d.variance,
+    // Values past ~1e154 (durations are any finite number) overflow the variance to Infinity (or
+    // NaN after a removal); JSON would write null and the snapshot could not be read back.
+    variance: Number.isNaN(d.variance) ? 0 : Math.min(d.variance, Number.MAX_VALUE),
     min: finiteOrNull(d.min),
     max: finiteOrNull(d.max),
     bins: flatBins(d.bins),

@@ -123,3 +123,15 @@ describe('forged version tags', () => {
     expect(() => new BaselineLearner().importAgent('a', text)).toThrow(BaselineModelError);
   });
 });
+
+describe('extreme values', () => {
+  it('a learner that saw durations near the largest double reads its own snapshot back', () => {
+    const learner = new BaselineLearner({ minSamples: 5 });
+    for (let i = 0; i < 10; i++) {
+      learner.recordEvent('a', { timestamp: i * 60_000, event_type: 'x', duration_ms: i % 2 ? 1e300 : 1 });
+    }
+    const restored = BaselineLearner.fromJSON(JSON.parse(JSON.stringify(learner.toJSON())));
+    const event = { timestamp: 11 * 60_000, event_type: 'x', duration_ms: 1e300 };
+    expect(restored.detectAnomalies('a', event)).toEqual(learner.detectAnomalies('a', event));
+  });
+});
