@@ -392,11 +392,12 @@ export class ThreatDetector {
     score: number,
     aheadBy: number,
   ): string {
-    // A time days past the agent's newest is worth saying whatever the score: it may be a forged or
-    // skewed clock (the agent's windows and baseline kept their time).
+    // A time past the agent's whole baseline window is worth saying whatever the score: it would
+    // have expired everything the agent had learned (a forged or badly skewed clock). Shorter leads
+    // (a quiet weekend) are ordinary; `eventTime` reports them.
     const clockNote =
-      aheadBy > DAY_MS
-        ? `; event time ${(aheadBy / DAY_MS).toFixed(1)} days after this agent's newest event (held out of its windows and baseline until confirmed)`
+      aheadBy > this.learner.options.windowDays * DAY_MS
+        ? `; event time ${(aheadBy / DAY_MS).toFixed(0)} days after this agent's newest event (held out of its windows and baseline until confirmed)`
         : '';
     if (score < this.bands.low) return ml.explanation + clockNote;
     const parts: string[] = [];
