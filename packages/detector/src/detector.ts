@@ -12,9 +12,7 @@ import {
   requireArray,
   type ScoringSource,
   type SecurityEvent,
-  type ThreatBands,
-  type ThreatLevel,
-  threatLevelForScore,
+  threatLevelFor,
   trainingCopy,
   ValidationError,
 } from '@harombe/models';
@@ -24,6 +22,7 @@ import {
   AgentModel,
   describeEvent,
   type ModelSettings,
+  type Scored,
   type SerializedDetectorModel,
   SerializedDetectorModelSchema,
 } from './agent-model.js';
@@ -68,17 +67,48 @@ export interface DetectionDetail {
   readonly confirmed?: 'normal' | 'anomaly';
 }
 
-/** Options of {@link AnomalyDetector.detectDetailed}. */
+/** Options of {@link AnomalyDetector.scoreEvent} and {@link AnomalyDetector.detectDetailed}. */
 export interface DetectDetailedOptions {
   /** Enter the event into the agent's activity window after scoring it. Default true. */
   record?: boolean;
-  /**
-   * Asked, for an event the forest rates LOW or above, whether to explain it (attribution and text,
-   * the costly part of scoring a flagged event). Gets the tail probability and any analyst
-   * confirmation. Default: always. A caller that combines the forest with other evidence passes a
-   * test of the combined verdict, so that events it will not report are not explained.
-   */
-  explainWhen?: (tailProbability: number, confirmed: DetectionDetail['confirmed']) => boolean;
+}
+
+/**
+ * The forest's verdict on one event, before it is explained ({@link AnomalyDetector.resultOf}): what
+ * `detect` explains, and what a caller combining the forest with other evidence weighs first. Turn
+ * it into a result before the next event of the same agent is scored (it refers to the model's
+ * scratch vector).
+ */
+export interface ForestVerdict {
+  readonly agentId: string;
+  readonly timestamp: Date;
+  /** `agent`: the agent's own model; `fleet`: the fleet model (cold start); `none`: not scored. */
+  readonly source: ScoringSource;
+  /** P(a normal event of this agent looks at least this unusual), estimated. */
+  readonly tailProbability: number;
+  /** The calibrated forest score in [0, 1]. */
+  readonly anomalyScore: number;
+  readonly isAnomaly: boolean;
+  /** Whether the event is near-identical to one an analyst confirmed as normal or as an anomaly. */
+  readonly confirmed?: 'normal' | 'anomaly';
+}
+
+/** A verdict with what explaining it needs (never part of the public types). */
+class Verdict implements ForestVerdict {
+  constructor(
+    readonly agentId: string,
+    readonly timestamp: Date,
+    readonly source: ScoringSource,
+    readonly tailProbability: number,
+    readonly anomalyScore: number,
+    readonly isAnomaly: boolean,
+    readonly confirmed: 'normal' | 'anomaly' | undefined,
+    readonly event: SecurityEvent,
+    readonly model: AgentModel | undefined,
+    readonly scored: Scored | undefined,
+    /** What the explanation starts with (a cold-start note). */
+    readonly note: string,
+  ) {}
 }
 
 export class AnomalyDetector {
@@ -161,6 +191,21 @@ export class AnomalyDetector {
 
   /** {@link detect} plus the tail probability behind the score. */
   detectDetailed(agentId: string, input: unknown, options: DetectDetailedOptions = {}): DetectionDetail {
+    const verdict = this.scoreEvent(agentId, input, options);
+    return {
+      result: this.resultOf(verdict),
+      tailProbability: verdict.tailProbability,
+      // (A conditional field, not a spread of an empty object: this runs for every event.)
+      ...(verdict.confirmed === undefined ? undefined : { confirmed: verdict.confirmed }),
+    };
+  }
+
+  /**
+   * Scores an event without explaining it: the calibrated forest verdict (an analyst's confirmation
+   * of a near-identical event applied). With `record` (default true) the event then enters the
+   * agent's activity window. Agents without a model are scored by the fleet model.
+   */
+  scoreEvent(agentId: string, input: unknown, options: DetectDetailedOptions = {}): ForestVerdict {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     let model = this.models.get(id);
@@ -177,23 +222,104 @@ export class AnomalyDetector {
         : `no model for agent ${id} and no fleet model yet: not scored. `;
     }
     if (!model) {
+      return new Verdict(
+        id,
+        event.timestamp,
+        source,
+        1,
+        0,
+        false,
+        undefined,
+        event,
+        undefined,
+        undefined,
+        note,
+      );
+    }
+    const { contamination, threshold } = this.options;
+    const scored = model.score(event);
+    let tail = Math.min(scored.forestTail, scored.noveltyTail);
+    // What an analyst confirmed applies to near-identical events (described only when there is any).
+    const descriptor =
+      model.confirmedNormals.length > 0 || model.confirmedAnomalies.length > 0
+        ? describeEvent(event)
+        : undefined;
+    const confirmedNormal = descriptor !== undefined && model.matchesConfirmedNormal(descriptor);
+    const confirmedAnomaly = descriptor !== undefined && model.matchesConfirmedAnomaly(descriptor);
+    if (confirmedNormal) tail = Math.max(tail, Math.min(1, contamination * 2));
+    let anomalyScore = calibratedScore(tail, contamination, threshold);
+    if (confirmedAnomaly) anomalyScore = Math.max(anomalyScore, threshold);
+    const confirmed = confirmedAnomaly ? 'anomaly' : confirmedNormal ? 'normal' : undefined;
+    // The window learns after scoring; explaining reads the scored vector, not the window.
+    if (options.record !== false && source === 'agent') model.extractor.observe(event);
+    return new Verdict(
+      id,
+      event.timestamp,
+      source,
+      tail,
+      anomalyScore,
+      anomalyScore >= threshold,
+      confirmed,
+      event,
+      model,
+      scored,
+      note,
+    );
+  }
+
+  /**
+   * The spec's `AnomalyResult` for a verdict of {@link scoreEvent}: explained (attribution and text,
+   * the costly part) when the forest rates it LOW or above and `explain` is true (default); with
+   * `explain: false` (a caller whose combined verdict is below LOW) it says it was not explained.
+   * @throws {DetectorError} a verdict this detector did not make.
+   */
+  resultOf(verdict: ForestVerdict, options: { explain?: boolean } = {}): AnomalyResult {
+    if (!(verdict instanceof Verdict)) {
+      throw new DetectorError('DETECTOR_INVALID_VERDICT', 'resultOf takes a verdict made by scoreEvent');
+    }
+    const { agentId, timestamp, anomalyScore, isAnomaly, confirmed, source, note } = verdict;
+    let contributingFactors: Record<string, number> = {};
+    let explanation: string;
+    const { model, scored } = verdict;
+    if (!model || !scored) {
+      explanation = note.trim();
+    } else if (anomalyScore >= this.options.bands.low || confirmed === 'anomaly') {
+      if (options.explain !== false) {
+        const shares = this.shares(model, scored);
+        contributingFactors = factorsOf(model, shares);
+        explanation = note + model.describer.explain(shares, verdict.event, scored.vector);
+        if (confirmed === 'anomaly') explanation += '; matches an event an analyst confirmed as an anomaly';
+      } else {
+        explanation = `${note}not explained: forest score ${anomalyScore.toFixed(2)}, below LOW once combined with other evidence`;
+      }
+    } else {
+      explanation = `${note}typical for this agent${confirmed === 'normal' ? ' (like an event an analyst confirmed as normal)' : ''}`;
+    }
+    const threatLevel = threatLevelFor(anomalyScore, isAnomaly, this.options.bands);
+    if (!scored) {
       return {
-        result: {
-          agentId: id,
-          timestamp: event.timestamp,
-          anomalyScore: 0,
-          isAnomaly: false,
-          threatLevel: 'none',
-          contributingFactors: {},
-          explanation: note.trim(),
-          source,
-        },
-        tailProbability: 1,
+        agentId,
+        timestamp,
+        anomalyScore,
+        isAnomaly,
+        threatLevel,
+        contributingFactors,
+        explanation,
+        source,
       };
     }
-    const detail = this.evaluate(id, model, event, source, note, options.explainWhen);
-    if (options.record !== false && source === 'agent') model.extractor.observe(event);
-    return detail;
+    const rawScore = scored.rawScore;
+    return {
+      agentId,
+      timestamp,
+      anomalyScore,
+      isAnomaly,
+      threatLevel,
+      contributingFactors,
+      explanation,
+      rawScore,
+      source,
+    };
   }
 
   /**
@@ -431,61 +557,6 @@ export class AnomalyDetector {
     model.lastUsed = ++this.uses;
   }
 
-  private evaluate(
-    agentId: string,
-    model: AgentModel,
-    event: SecurityEvent,
-    source: ScoringSource,
-    note: string,
-    explainWhen: DetectDetailedOptions['explainWhen'],
-  ): DetectionDetail {
-    const { contamination, threshold, bands } = this.options;
-    const scored = model.score(event);
-    let tail = Math.min(scored.forestTail, scored.noveltyTail);
-    // What an analyst confirmed applies to near-identical events (described only when there is any).
-    const descriptor =
-      model.confirmedNormals.length > 0 || model.confirmedAnomalies.length > 0
-        ? describeEvent(event)
-        : undefined;
-    const confirmedNormal = descriptor !== undefined && model.matchesConfirmedNormal(descriptor);
-    const confirmedAnomaly = descriptor !== undefined && model.matchesConfirmedAnomaly(descriptor);
-    if (confirmedNormal) tail = Math.max(tail, Math.min(1, contamination * 2));
-    let anomalyScore = calibratedScore(tail, contamination, threshold);
-    if (confirmedAnomaly) anomalyScore = Math.max(anomalyScore, threshold);
-    const isAnomaly = anomalyScore >= threshold;
-    const threatLevel = levelFor(anomalyScore, isAnomaly, bands);
-    const confirmed = confirmedAnomaly ? 'anomaly' : confirmedNormal ? 'normal' : undefined;
-    let contributingFactors: Record<string, number> = {};
-    let explanation: string;
-    const unusual = anomalyScore >= bands.low || confirmedAnomaly;
-    if (unusual && (explainWhen === undefined || explainWhen(tail, confirmed))) {
-      const shares = this.shares(model, scored);
-      contributingFactors = factorsOf(model, shares);
-      explanation = note + model.describer.explain(shares, event, scored.vector);
-      if (confirmedAnomaly) explanation += '; matches an event an analyst confirmed as an anomaly';
-    } else if (unusual) {
-      explanation = `${note}not explained: forest score ${anomalyScore.toFixed(2)}, below LOW once combined with other evidence`;
-    } else {
-      explanation = `${note}typical for this agent${confirmedNormal ? ' (like an event an analyst confirmed as normal)' : ''}`;
-    }
-    return {
-      result: {
-        agentId,
-        timestamp: event.timestamp,
-        anomalyScore,
-        isAnomaly,
-        threatLevel,
-        contributingFactors,
-        explanation,
-        rawScore: scored.rawScore,
-        source,
-      },
-      tailProbability: tail,
-      // (A conditional field, not a spread of an empty object: this runs for every event.)
-      ...(confirmed === undefined ? undefined : { confirmed }),
-    };
-  }
-
   /**
    * Forest attribution shares, blended with the features the forest could not see when they moved;
    * normalised to sum to 1.
@@ -510,12 +581,6 @@ function factorsOf(model: AgentModel, shares: Float64Array): Record<string, numb
   const factors: Record<string, number> = {};
   for (let i = 0; i < shares.length; i++) if (shares[i]! > 0) factors[infos[i]!.name] = shares[i]!;
   return factors;
-}
-
-function levelFor(score: number, isAnomaly: boolean, bands: ThreatBands): ThreatLevel {
-  const level = threatLevelForScore(score, bands);
-  if (isAnomaly) return level === 'none' ? 'low' : level;
-  return level === 'none' || level === 'low' ? level : 'low';
 }
 
 function sameEvent(a: SecurityEvent, b: SecurityEvent): boolean {

@@ -6,6 +6,7 @@ export {
   type DetectDetailedOptions,
   type DetectionDetail,
   DetectorError,
+  type ForestVerdict,
   type TrainOptions,
   type TrainResult,
 } from './detector.js';

@@ -87,25 +87,21 @@ describe('the spec scenarios', () => {
     expect(result.explanation).toMatch(/never seen for this agent|rarely fails|at 03:00/);
   });
 
-  it('explains only when asked (explainWhen), with the same score either way', () => {
-    const asked: number[] = [];
-    const skipped = trained().detectDetailed('agent-123', suspicious, {
-      record: false,
-      explainWhen: (tail) => {
-        asked.push(tail);
-        return false;
-      },
-    });
-    const explained = trained().detectDetailed('agent-123', suspicious, {
-      record: false,
-      explainWhen: () => true,
-    });
-    expect(asked).toEqual([skipped.tailProbability]);
+  it('explains only when asked (resultOf explain: false), with the same score either way', () => {
+    const detector = trained();
+    const verdict = detector.scoreEvent('agent-123', suspicious, { record: false });
+    const skipped = {
+      result: detector.resultOf(verdict, { explain: false }),
+      tailProbability: verdict.tailProbability,
+    };
+    const explained = trained().detectDetailed('agent-123', suspicious, { record: false });
+    expect([verdict.tailProbability]).toEqual([explained.tailProbability]);
     expect(skipped.result.anomalyScore).toBe(explained.result.anomalyScore);
     expect(skipped.result.contributingFactors).toEqual({});
     expect(skipped.result.explanation).toMatch(/^not explained: forest score [01]\.\d\d/);
     expect(Object.keys(explained.result.contributingFactors).length).toBeGreaterThan(0);
     expect(explained.result.explanation).toBe(trained().detect('agent-123', suspicious).explanation);
+    expect(() => detector.resultOf({ ...verdict })).toThrow(/verdict made by scoreEvent/);
   });
 
   it('does not train below minEvents and says why', () => {

@@ -50,6 +50,7 @@ export {
   ThreatBandsSchema,
   type ThreatLevel,
   ThreatLevelSchema,
+  threatLevelFor,
   threatLevelForScore,
   threatLevelRank,
 } from './threat-level.js';

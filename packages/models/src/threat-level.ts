@@ -82,3 +82,21 @@ export function threatLevelForScore(score: number, bands: ThreatBands = DEFAULT_
   if (score >= bands.low) return 'low';
   return 'none';
 }
+
+/**
+ * The level of a verdict: its score's band, kept consistent with whether it is a threat (a threat is
+ * at least `low`; anything that is not a threat is at most `low`). The one place a score becomes a
+ * level for detectors and their combinations.
+ * @example threatLevelFor(0.92, true) // 'high'
+ * @example threatLevelFor(0.72, false) // 'low' (above the medium band, but not a threat)
+ * @example threatLevelFor(0.3, true) // 'low' (a threat by an analyst's word)
+ */
+export function threatLevelFor(
+  score: number,
+  isThreat: boolean,
+  bands: ThreatBands = DEFAULT_THREAT_BANDS,
+): ThreatLevel {
+  const level = threatLevelForScore(score, bands);
+  if (isThreat) return level === 'none' ? 'low' : level;
+  return level === 'none' ? 'none' : 'low';
+}

@@ -12,8 +12,8 @@ import {
   AnomalyDetector,
   type AnomalyDetectorOptions,
   calibratedScore,
-  type DetectionDetail,
   DetectorError,
+  type ForestVerdict,
   type TrainResult,
 } from '@harombe/detector';
 import {
@@ -27,7 +27,7 @@ import {
   requireArray,
   type ThreatBands,
   type ThreatLevel,
-  threatLevelForScore,
+  threatLevelFor,
 } from '@harombe/models';
 import { FileModelStore } from '@harombe/persistence';
 import { z } from 'zod';
@@ -146,20 +146,6 @@ export class ThreatDetector {
   private readonly bands: ThreatBands;
   /** Agents `evictIdle` found without a forest in memory or in the store. */
   private readonly withoutForest = new Set<string>();
-  /**
-   * What `assess` passes the forest, made once (not per event): explain the forest's part only when
-   * the combined verdict, with the baseline tail of the event being assessed, is LOW or above.
-   */
-  private gateBaselineTail = 1;
-  private readonly explainGate = (forestTail: number, verdict: DetectionDetail['confirmed']): boolean =>
-    calibratedScore(
-      this.combine(forestTail, this.gateBaselineTail, verdict),
-      this.contamination,
-      this.threshold,
-    ) >= this.bands.low;
-  private readonly recordingDetect = { record: true, explainWhen: this.explainGate };
-  private readonly scoringDetect = { record: false, explainWhen: this.explainGate };
-
   constructor(options: ThreatDetectorOptions = {}) {
     const o = parseOrThrow(OptionsSchema, options, 'ThreatDetector options');
     this.store = options.store ?? new FileModelStore(options.modelDir ? { directory: options.modelDir } : {});
@@ -205,8 +191,7 @@ export class ThreatDetector {
     const event = ensureSecurityEvent(input);
     const record = options.record !== false;
     const eventTime = this.learner.eventTime(agentId, event);
-    // The baseline first: the forest then explains an event only if the combined verdict is LOW or
-    // above (explanations are the costly part of a flagged event; below LOW nobody reads them).
+    // 1. The baseline's tails: the strongest dimension, Bonferroni over the six.
     const tails = this.learner.tailProbabilities(agentId, event);
     let baselineTail = 1;
     let strongest: keyof BaselineScores | undefined;
@@ -219,24 +204,16 @@ export class ThreatDetector {
       }
       baselineTail = Math.min(1, baselineTail * BASELINE_DIMENSIONS);
     }
-    this.gateBaselineTail = baselineTail;
-    const detectOptions = record ? this.recordingDetect : this.scoringDetect;
-    const {
-      result: ml,
-      tailProbability: mlTail,
-      confirmed,
-    } = this.detector.detectDetailed(agentId, event, detectOptions);
-    const tail = this.combine(mlTail, baselineTail, confirmed);
+    // 2. The forest's tail (the event enters the agent's activity window here when recording).
+    const forest = this.detector.scoreEvent(agentId, event, { record });
+    // 3. Combined, 4. calibrated once, 5. its level.
+    const tail = this.combine(forest.tailProbability, baselineTail, forest.confirmed);
     const threatScore = calibratedScore(tail, this.contamination, this.threshold);
     const isThreat = threatScore >= this.threshold;
-    const level = threatLevelForScore(threatScore, this.bands);
-    const threatLevel: ThreatLevel = isThreat
-      ? level === 'none'
-        ? 'low'
-        : level
-      : level === 'none'
-        ? 'none'
-        : 'low';
+    const threatLevel = threatLevelFor(threatScore, isThreat, this.bands);
+    // 6. The forest's part explained only when the combined verdict is LOW or above (explanations
+    // are the costly part of a flagged event; below LOW nobody reads them).
+    const ml = this.detector.resultOf(forest, { explain: threatScore >= this.bands.low });
     const baseline = tails ? scoresOf(tails) : null;
     // Measured before recording: recording may confirm the time and move the agent's clock.
     const aheadBy =
@@ -251,7 +228,14 @@ export class ThreatDetector {
       ml,
       baseline,
       tailProbability: tail,
-      explanation: this.explain(ml, baseline, strongest, baselineTail < mlTail, threatScore, aheadBy),
+      explanation: this.explain(
+        ml,
+        baseline,
+        strongest,
+        baselineTail < forest.tailProbability,
+        threatScore,
+        aheadBy,
+      ),
       coldStart: ml.source !== 'agent',
       mode: this.mode,
       eventTime,
@@ -377,7 +361,7 @@ export class ThreatDetector {
    * The combined tail: twice the smaller of the two channels' tails (capped at 1), then the analyst's
    * word on near-identical events, which overrides both.
    */
-  private combine(mlTail: number, baselineTail: number, confirmed: DetectionDetail['confirmed']): number {
+  private combine(mlTail: number, baselineTail: number, confirmed: ForestVerdict['confirmed']): number {
     let tail = Math.min(1, 2 * Math.min(mlTail, baselineTail));
     if (confirmed === 'normal') tail = Math.max(tail, Math.min(1, 2 * this.contamination));
     if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
