@@ -1,15 +1,16 @@
 // BaselineLearner: per-agent behavioural baselines over a rolling window of event time, in
 // bounded memory, with per-dimension anomaly scores in [0, 1] that are calibrated the same way.
-import { LocalClock, TimeZoneSchema } from '@harombe/features';
 import {
   type BaselineScores,
   type BehavioralBaseline,
   EventClock,
   type EventTime,
   ensureSecurityEvent,
+  LocalClock,
   parseAgentId,
   parseOrThrow,
   type SecurityEvent,
+  TimeZoneSchema,
 } from '@harombe/models';
 import {
   AgentHistory,

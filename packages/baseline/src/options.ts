@@ -1,5 +1,4 @@
-import { TimeZoneSchema } from '@harombe/features';
-import { type EventClockOptions, EventClockOptionsSchema } from '@harombe/models';
+import { type EventClockOptions, EventClockOptionsSchema, TimeZoneSchema } from '@harombe/models';
 import { z } from 'zod';
 
 export const BaselineLearnerOptionsSchema = z

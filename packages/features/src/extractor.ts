@@ -4,6 +4,7 @@
 import {
   type CompactEvents,
   ensureSecurityEvent,
+  LocalClock,
   parseOrThrow,
   type SecurityEvent,
   ValidationError,
@@ -11,7 +12,6 @@ import {
 import { ActivityWindow, type WindowEntry, type WindowStats } from './activity-window.js';
 import { FeatureExtractorError } from './errors.js';
 import { EVENT_FEATURES, F, type FeatureInfo, resourceFeature, WINDOW_FEATURES } from './feature-names.js';
-import { LocalClock } from './local-time.js';
 import {
   type FeatureExtractorOptions,
   FeatureExtractorOptionsSchema,

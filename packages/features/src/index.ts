@@ -17,8 +17,7 @@ export {
   resourceFeature,
   WINDOW_FEATURES,
 } from './feature-names.js';
-export { checkTimeZone, LocalClock } from './local-time.js';
-export { type FeatureExtractorOptions, FeatureExtractorOptionsSchema, TimeZoneSchema } from './options.js';
+export { type FeatureExtractorOptions, FeatureExtractorOptionsSchema } from './options.js';
 export { quantilesInPlace, selectRanks } from './order-statistics.js';
 export { Rarity } from './rarity.js';
 export { FEATURES_FORMAT, FEATURES_FORMAT_VERSION, type SerializedExtractor } from './serialization.js';

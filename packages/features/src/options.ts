@@ -1,17 +1,5 @@
-import { type EventClockOptions, EventClockOptionsSchema } from '@harombe/models';
+import { type EventClockOptions, EventClockOptionsSchema, TimeZoneSchema } from '@harombe/models';
 import { z } from 'zod';
-import { checkTimeZone } from './local-time.js';
-
-/** An IANA time zone name that this runtime knows. */
-export const TimeZoneSchema = z.string().refine((zone) => {
-  try {
-    checkTimeZone(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected an IANA time zone such as "Europe/Berlin"');
-
 export const FeatureExtractorOptionsSchema = z
   .object({
     timeZone: TimeZoneSchema.default('UTC'),

@@ -8,6 +8,7 @@ export {
   type ResolvedEventClockOptions,
 } from './event-clock.js';
 export { AgentIdSchema, MAX_AGENT_ID_LENGTH, parseAgentId } from './ids.js';
+export { checkTimeZone, LocalClock, TimeZoneSchema } from './local-time.js';
 export {
   type AnomalyResult,
   AnomalyResultSchema,

@@ -3,6 +3,8 @@
 // most once a day: on a 15-minute boundary nowadays, anywhere to the second in the days of
 // offsets with seconds, such as Africa/Monrovia's -0:44:30 until 1972).
 
+import { z } from 'zod';
+
 const QUARTER_HOUR_MS = 900_000;
 const DAY_MS = 86_400_000;
 const CACHE_LIMIT = 8192;
@@ -158,3 +160,13 @@ export class LocalClock {
     return this.dayOfWeek(ms) * 24 + Math.floor(this.hourOfDay(ms));
   }
 }
+
+/** An IANA time zone name that this runtime knows. */
+export const TimeZoneSchema = z.string().refine((zone) => {
+  try {
+    checkTimeZone(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as "Europe/Berlin"');
