@@ -2,6 +2,7 @@
 // tools, failures, resource and duration distributions), the last hour by minute, and a short list
 // of recently recorded events so that feedback can take one back out.
 import type { SecurityEvent } from '@harombe/models';
+import { DayBucket } from './day-bucket.js';
 import { Distribution } from './distribution.js';
 import type { WindowTotals } from './window-totals.js';
 
@@ -21,31 +22,6 @@ const REMEMBERED = 1000;
 /** Category for events without a tool, and for vocabulary past the cap. */
 export const NO_TOOL = '(none)';
 export const OTHER = '(other)';
-
-export class DayBucket {
-  /** Events per local hour (what happened). */
-  readonly activity = new Float64Array(24);
-  /** Weight per local hour for the temporal profile (activity plus feedback weight). */
-  readonly slots = new Float64Array(24);
-  readonly eventTypes = new Map<string, number>();
-  readonly tools = new Map<string, number>();
-  readonly resourceCount = new Distribution();
-  readonly duration = new Distribution();
-  /** Per tool: durations and resource counts differ by tool (a test run vs a file read). */
-  readonly toolDurations = new Map<string, Distribution>();
-  readonly toolResources = new Map<string, Distribution>();
-  /** Calls in the trailing hour, and in the trailing 5 minutes, as each event saw them. */
-  readonly trailingCalls = new Distribution();
-  readonly trailingBurst = new Distribution();
-  events = 0;
-  failures = 0;
-  firstMs = Number.POSITIVE_INFINITY;
-
-  constructor(
-    readonly day: number,
-    readonly weekday: number,
-  ) {}
-}
 
 /** Calls and failures in the last hour, and calls in its last minutes (see `AgentHistory.recent`). */
 export interface RecentCounts {

@@ -32,12 +32,10 @@ import {
 } from './options.js';
 import { buildProfile, type Profile, ProfileBuilder } from './profile.js';
 import {
-  deserializeLearner,
-  parseSerialized,
-  readHeld,
-  readHistory,
+  type AgentSnapshot,
+  decodeLearner,
+  encodeLearner,
   type SerializedBaseline,
-  serializeLearner,
 } from './serialization.js';
 import { binomialUpperTail, surprise, upperNormalTail } from './surprise.js';
 import { addTo, histogramFor, WindowTotals } from './window-totals.js';
@@ -361,7 +359,7 @@ export class BaselineLearner {
    */
   toJSON(): SerializedBaseline {
     for (const agentId of this.agents.keys()) this.profile(agentId, true);
-    return serializeLearner(this);
+    return encodeLearner({ options: this.options, agents: this.snapshots() });
   }
 
   /**
@@ -370,7 +368,10 @@ export class BaselineLearner {
    * @throws {BaselineModelError} foreign, wrong-version or malformed input.
    */
   static fromJSON(json: unknown, options: Pick<BaselineLearnerOptions, 'clock'> = {}): BaselineLearner {
-    return deserializeLearner(json, (resolved) => new BaselineLearner(resolved), options);
+    const snapshot = decodeLearner(json);
+    const learner = new BaselineLearner({ ...snapshot.options, ...options });
+    for (const agent of snapshot.agents) learner.adopt(agent);
+    return learner;
   }
 
   /**
@@ -380,7 +381,7 @@ export class BaselineLearner {
   exportAgent(agentId: string): SerializedBaseline {
     const id = parseAgentId(agentId);
     this.profile(id, true);
-    return serializeLearner(this, id);
+    return encodeLearner({ options: this.options, agents: this.snapshots(id) });
   }
 
   /**
@@ -389,25 +390,28 @@ export class BaselineLearner {
    */
   importAgent(agentId: string, json: unknown): void {
     const id = parseAgentId(agentId);
-    const agent = parseSerialized(json).agents.find((a) => a.agentId === id);
+    const agent = decodeLearner(json).agents.find((a) => a.agentId === id);
     if (!agent)
       throw new BaselineModelError('schema', `no baseline of agent ${JSON.stringify(id)} in the input`);
     this.forgetProfile(id);
-    this.adopt(id, readHistory(agent), readHeld(agent));
+    this.adopt(agent);
   }
 
-  /** @internal */
+  /** @internal The agents' histories (for tests that look inside). */
   histories(): ReadonlyMap<string, AgentHistory> {
     return this.agents;
   }
 
-  /** @internal The events held for the agent (ahead of its clock), oldest held first. */
-  heldOf(agentId: string): HeldEvent[] {
-    return this.held.get(agentId)?.heldItems() ?? [];
+  /** Every agent (or one) as its codec reads it. */
+  private *snapshots(only?: string): Generator<AgentSnapshot> {
+    for (const [agentId, history] of this.agents) {
+      if (only !== undefined && agentId !== only) continue;
+      yield { agentId, history, held: this.held.get(agentId)?.heldItems() ?? [] };
+    }
   }
 
-  /** @internal */
-  adopt(agentId: string, history: AgentHistory, held: readonly HeldEvent[] = []): void {
+  /** Takes over a restored agent: its history, and the events it holds ahead of its clock. */
+  private adopt({ agentId, history, held }: AgentSnapshot): void {
     this.held.delete(agentId);
     if (held.length > 0) {
       const guard = new EventClock<HeldEvent>(this.options);

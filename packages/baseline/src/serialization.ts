@@ -2,11 +2,11 @@
 // quarantined events. Agent ids are values, never object keys.
 import { AgentIdSchema, readTagged, safeParseSecurityEvent } from '@harombe/models';
 import { z } from 'zod';
-import { AgentHistory, DayBucket, type HeldEvent } from './agent-history.js';
+import { AgentHistory, type HeldEvent } from './agent-history.js';
+import { DayBucket } from './day-bucket.js';
 import { binOf, Distribution } from './distribution.js';
 import { BaselineModelError } from './errors.js';
-import type { BaselineLearner } from './learner.js';
-import { type BaselineLearnerOptions, BaselineLearnerOptionsSchema } from './options.js';
+import { BaselineLearnerOptionsSchema, type ResolvedBaselineOptions } from './options.js';
 
 export const BASELINE_FORMAT = 'harombe.baseline';
 export const BASELINE_FORMAT_VERSION = 1;
@@ -169,10 +169,22 @@ function loadInto(target: Distribution, json: z.infer<typeof DistributionSchema>
   if (json.count !== 0) fill(target, json);
 }
 
-export function serializeLearner(learner: BaselineLearner, only?: string): SerializedBaseline {
+/** One agent of a learner as it is in memory: its history and the events it holds ahead of its clock. */
+export interface AgentSnapshot {
+  readonly agentId: string;
+  readonly history: AgentHistory;
+  readonly held: readonly HeldEvent[];
+}
+
+/** A learner as it is in memory (what its codec reads and writes; the learner calls the codec). */
+export interface LearnerSnapshot {
+  readonly options: ResolvedBaselineOptions;
+  readonly agents: Iterable<AgentSnapshot>;
+}
+
+export function encodeLearner(snapshot: LearnerSnapshot): SerializedBaseline {
   const agents: SerializedBaseline['agents'] = [];
-  for (const [agentId, history] of learner.histories()) {
-    if (only !== undefined && agentId !== only) continue;
+  for (const { agentId, history, held } of snapshot.agents) {
     const recent: Array<[number, number, number]> = [];
     for (let i = 0; i < history.minuteOf.length; i++) {
       if (history.minuteOf[i]! >= 0)
@@ -207,19 +219,19 @@ export function serializeLearner(learner: BaselineLearner, only?: string): Seria
         })),
       recent,
       quarantined: [...history.quarantined],
-      ...writeHeld(learner.heldOf(agentId)),
+      ...writeHeld(held),
     });
   }
   return {
     format: BASELINE_FORMAT,
     version: BASELINE_FORMAT_VERSION,
-    options: { ...learner.options },
+    options: { ...snapshot.options },
     agents,
   };
 }
 
 /** Validates serialized baselines (format, version, schema). */
-export function parseSerialized(input: unknown): SerializedBaseline {
+function parseSerialized(input: unknown): SerializedBaseline {
   return readTagged(input, {
     format: BASELINE_FORMAT,
     version: BASELINE_FORMAT_VERSION,
@@ -246,7 +258,7 @@ function writeHeld(held: readonly HeldEvent[]): { held?: SerializedBaseline['age
 }
 
 /** The held events of a serialized agent, each validated as an event. */
-export function readHeld(agent: SerializedBaseline['agents'][number]): HeldEvent[] {
+function readHeld(agent: SerializedBaseline['agents'][number]): HeldEvent[] {
   return (agent.held ?? []).map(([timestamp, type, tool, count, duration, success, id, learn], index) => {
     const parsed = safeParseSecurityEvent({
       timestamp,
@@ -264,19 +276,24 @@ export function readHeld(agent: SerializedBaseline['agents'][number]): HeldEvent
   });
 }
 
-export function deserializeLearner(
-  input: unknown,
-  create: (options: BaselineLearnerOptions) => BaselineLearner,
-  extra: Pick<BaselineLearnerOptions, 'clock'>,
-): BaselineLearner {
+/**
+ * Reads {@link encodeLearner} output (object or JSON text): the options and every agent, validated.
+ * @throws {BaselineModelError} foreign, wrong-version or malformed input.
+ */
+export function decodeLearner(input: unknown): { options: ResolvedBaselineOptions; agents: AgentSnapshot[] } {
   const data = parseSerialized(input);
-  const learner = create({ ...data.options, ...extra });
-  for (const agent of data.agents) learner.adopt(agent.agentId, readHistory(agent), readHeld(agent));
-  return learner;
+  return {
+    options: data.options,
+    agents: data.agents.map((agent) => ({
+      agentId: agent.agentId,
+      history: readHistory(agent),
+      held: readHeld(agent),
+    })),
+  };
 }
 
 /** One agent's history from its serialized form. */
-export function readHistory(agent: SerializedBaseline['agents'][number]): AgentHistory {
+function readHistory(agent: SerializedBaseline['agents'][number]): AgentHistory {
   const history = new AgentHistory();
   history.timeZone = agent.timeZone;
   history.newestMs = agent.newestMs ?? Number.NEGATIVE_INFINITY;

@@ -3,7 +3,7 @@
 // recorded, so refreshing a profile does not merge every bucket again. Weights are whole numbers,
 // so the running sums are exact and equal, bit for bit, to summing the buckets afresh (which is
 // what happens after a load, an expiry or a removal).
-import type { DayBucket } from './agent-history.js';
+import type { DayBucket } from './day-bucket.js';
 import { DenseHistogram } from './distribution.js';
 
 export const SLOTS = 168;

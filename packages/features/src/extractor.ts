@@ -10,8 +10,8 @@ import {
   ValidationError,
 } from '@harombe/models';
 import { ActivityWindow, type WindowEntry, type WindowStats } from './activity-window.js';
-import { FeatureExtractorError } from './errors.js';
-import { EVENT_FEATURES, F, type FeatureInfo, resourceFeature, WINDOW_FEATURES } from './feature-names.js';
+import { FeatureExtractorError, FeatureModelError } from './errors.js';
+import { EVENT_FEATURES, F, type FeatureInfo, layout, WINDOW_FEATURES } from './feature-names.js';
 import {
   type FeatureExtractorOptions,
   FeatureExtractorOptionsSchema,
@@ -19,7 +19,8 @@ import {
 } from './options.js';
 import { quantilesInPlace } from './order-statistics.js';
 import { Rarity } from './rarity.js';
-import { deserializeExtractor, type SerializedExtractor, serializeExtractor } from './serialization.js';
+import { decodeExtractor, encodeExtractor, type SerializedExtractor } from './serialization.js';
+import type { ExtractorSnapshot, ExtractorState, FeatureRange } from './state.js';
 
 const TWO_PI = 2 * Math.PI;
 /** The weekday's position on the circle (the same values as computing them per event). */
@@ -27,13 +28,6 @@ const WEEKDAY_SIN = Float64Array.from({ length: 7 }, (_, day) => Math.sin((TWO_P
 const WEEKDAY_COS = Float64Array.from({ length: 7 }, (_, day) => Math.cos((TWO_PI * day) / 7));
 /** The tool "category" of events that name no tool. */
 export const NO_TOOL = '(none)';
-
-/** Typical range of a feature in its own units, from the training vectors. */
-export interface FeatureRange {
-  readonly p05: number;
-  readonly p50: number;
-  readonly p95: number;
-}
 
 /** A row-major matrix of feature vectors (one row per event). */
 export interface FeatureMatrix {
@@ -72,21 +66,6 @@ export interface FitColumnsOptions {
    * two such ranks holds the sorted copy's values there. The array is reused for the next column.
    */
   readonly onColumn?: (column: Float64Array, feature: number) => void;
-}
-
-/** Learned state; what `toJSON` stores. */
-export interface ExtractorState {
-  readonly eventTypes: Rarity;
-  readonly tools: Rarity;
-  readonly destinations: Set<string>;
-  readonly directories: Set<string>;
-  readonly resourceKeys: readonly string[];
-  /** Values used for missing fields: resource_count, duration_log, then each resource key. */
-  readonly neutral: Float64Array;
-  readonly ranges: readonly FeatureRange[];
-  readonly hourCounts: Float64Array;
-  readonly weekdayCounts: Float64Array;
-  readonly trainingEvents: number;
 }
 
 /**
@@ -301,7 +280,7 @@ export class FeatureExtractor {
 
   /** A versioned JSON snapshot of what was learned and of the live window. */
   toJSON(): SerializedExtractor {
-    return serializeExtractor(this);
+    return encodeExtractor(this.snapshot());
   }
 
   /**
@@ -309,14 +288,28 @@ export class FeatureExtractor {
    * @throws {FeatureModelError} foreign, wrong-version or malformed input.
    */
   static fromJSON(json: unknown): FeatureExtractor {
-    return deserializeExtractor(json);
+    const snapshot = decodeExtractor(json);
+    const extractor = new FeatureExtractor(snapshot.options);
+    extractor.state = snapshot.state;
+    extractor.infos = layout(snapshot.state.resourceKeys, extractor.options.windowFeatures);
+    if (extractor.infos.length !== snapshot.state.ranges.length) {
+      throw new FeatureModelError(
+        'schema',
+        `expected ${extractor.infos.length} ranges, found ${snapshot.state.ranges.length}`,
+      );
+    }
+    extractor.replaceWindow(snapshot.window, snapshot.held);
+    return extractor;
   }
 
-  /** @internal Restores learned state and window (serialization). */
-  restore(state: ExtractorState, window: readonly WindowEntry[], held: readonly WindowEntry[] = []): void {
-    this.state = state;
-    this.infos = layout(state.resourceKeys, this.options.windowFeatures);
-    this.replaceWindow(window, held);
+  /** The extractor as plain data (what {@link toJSON} encodes). */
+  private snapshot(): ExtractorSnapshot {
+    return {
+      options: this.options,
+      state: this.learned,
+      window: this.windowEntries(),
+      held: this.heldEntries(),
+    };
   }
 
   /**
@@ -432,15 +425,6 @@ export class FeatureExtractor {
     if (!this.state) throw new FeatureExtractorError(`FeatureExtractor.${member} requires fit(events) first`);
     return this.state;
   }
-}
-
-/** Full feature layout for the given resource keys. */
-export function layout(resourceKeys: readonly string[], windowFeatures: boolean): FeatureInfo[] {
-  return [
-    ...EVENT_FEATURES,
-    ...resourceKeys.map(resourceFeature),
-    ...(windowFeatures ? WINDOW_FEATURES : []),
-  ];
 }
 
 type MutableEntry = { -readonly [K in keyof WindowEntry]: WindowEntry[K] };

@@ -58,3 +58,12 @@ export const F = {
   newDestination: 10,
   newFileLocation: 11,
 } as const;
+
+/** Full feature layout for the given resource keys. */
+export function layout(resourceKeys: readonly string[], windowFeatures: boolean): FeatureInfo[] {
+  return [
+    ...EVENT_FEATURES,
+    ...resourceKeys.map(resourceFeature),
+    ...(windowFeatures ? WINDOW_FEATURES : []),
+  ];
+}

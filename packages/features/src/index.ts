@@ -3,10 +3,8 @@ export { FeatureExtractorError, FeatureModelError } from './errors.js';
 export {
   destinationOf,
   directoryOf,
-  type ExtractorState,
   FeatureExtractor,
   type FeatureMatrix,
-  type FeatureRange,
   type FitColumnsOptions,
   NO_TOOL,
 } from './extractor.js';
@@ -21,3 +19,4 @@ export { type FeatureExtractorOptions, FeatureExtractorOptionsSchema } from './o
 export { quantilesInPlace, selectRanks } from './order-statistics.js';
 export { Rarity } from './rarity.js';
 export { FEATURES_FORMAT, FEATURES_FORMAT_VERSION, type SerializedExtractor } from './serialization.js';
+export type { ExtractorSnapshot, ExtractorState, FeatureRange } from './state.js';

@@ -1,12 +1,13 @@
 // The fitted extractor as versioned JSON: vocabularies, neutral values, ranges and the live window,
-// so that a reloaded extractor produces identical vectors.
+// so that a reloaded extractor produces identical vectors. It works on the plain snapshot
+// (state.ts); the extractor calls it, never the other way round.
 import { readTagged } from '@harombe/models';
 import { z } from 'zod';
 import type { WindowEntry } from './activity-window.js';
 import { FeatureModelError } from './errors.js';
-import { FeatureExtractor } from './extractor.js';
 import { FeatureExtractorOptionsSchema } from './options.js';
 import { Rarity } from './rarity.js';
+import type { ExtractorSnapshot } from './state.js';
 
 export const FEATURES_FORMAT = 'harombe.features';
 export const FEATURES_FORMAT_VERSION = 1;
@@ -66,13 +67,11 @@ const SerializedExtractorSchema = z.object({
 
 export type SerializedExtractor = z.infer<typeof SerializedExtractorSchema>;
 
-export function serializeExtractor(extractor: FeatureExtractor): SerializedExtractor {
-  const state = extractor.learned;
-  const held = extractor.heldEntries();
+export function encodeExtractor({ options, state, window, held }: ExtractorSnapshot): SerializedExtractor {
   return {
     format: FEATURES_FORMAT,
     version: FEATURES_FORMAT_VERSION,
-    options: { ...extractor.options },
+    options: { ...options },
     eventTypes: state.eventTypes.entries(),
     tools: state.tools.entries(),
     destinations: [...state.destinations],
@@ -83,12 +82,13 @@ export function serializeExtractor(extractor: FeatureExtractor): SerializedExtra
     hourCounts: Array.from(state.hourCounts),
     weekdayCounts: Array.from(state.weekdayCounts),
     trainingEvents: state.trainingEvents,
-    window: extractor.windowEntries().map(writeEntry),
+    window: window.map(writeEntry),
     ...(held.length > 0 ? { held: held.map(writeEntry) } : {}),
   };
 }
 
-export function deserializeExtractor(input: unknown): FeatureExtractor {
+/** Reads {@link encodeExtractor} output (object or JSON text) back into a snapshot. */
+export function decodeExtractor(input: unknown): ExtractorSnapshot {
   const model = readTagged(input, {
     format: FEATURES_FORMAT,
     version: FEATURES_FORMAT_VERSION,
@@ -102,9 +102,9 @@ export function deserializeExtractor(input: unknown): FeatureExtractor {
       `expected ${expectedNeutral} neutral values, found ${model.neutral.length}`,
     );
   }
-  const extractor = new FeatureExtractor(model.options);
-  extractor.restore(
-    {
+  return {
+    options: model.options,
+    state: {
       eventTypes: new Rarity(model.eventTypes),
       tools: new Rarity(model.tools),
       destinations: new Set(model.destinations),
@@ -116,14 +116,7 @@ export function deserializeExtractor(input: unknown): FeatureExtractor {
       weekdayCounts: Float64Array.from(model.weekdayCounts),
       trainingEvents: model.trainingEvents,
     },
-    model.window.map(readEntry),
-    model.held?.map(readEntry) ?? [],
-  );
-  if (extractor.features.length !== model.ranges.length) {
-    throw new FeatureModelError(
-      'schema',
-      `expected ${extractor.features.length} ranges, found ${model.ranges.length}`,
-    );
-  }
-  return extractor;
+    window: model.window.map(readEntry),
+    held: model.held?.map(readEntry) ?? [],
+  };
 }

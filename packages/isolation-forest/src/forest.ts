@@ -15,19 +15,19 @@ import { type IsolationForestOptions, type ResolvedOptions, resolveOptions } fro
 import { averagePathLength } from './path-length.js';
 import { Random } from './random.js';
 import { decodeForest, encodeForest, type SerializedForest } from './serialization.js';
-import { growTree, leafSizeOf, leftOf, type TreeArrays, TreeBuffer, TreeScratch } from './trees.js';
+import {
+  type FittedState,
+  growTree,
+  leafSizeOf,
+  leftOf,
+  type TreeArrays,
+  TreeBuffer,
+  TreeScratch,
+} from './trees.js';
 
 /** Batches at least this large are scored over the padded heap copy of the trees. */
 const HEAP_MIN_ROWS = 2048;
 
-/** Everything a fitted forest is; what serialization stores. */
-export interface FittedState {
-  readonly nFeatures: number;
-  readonly psi: number;
-  readonly maxDepth: number;
-  readonly threshold: number;
-  readonly trees: TreeArrays;
-}
 
 /** Out-of-bag scores of (a sample of) the training rows. */
 export interface OutOfBagScores {

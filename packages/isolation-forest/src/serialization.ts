@@ -4,14 +4,13 @@
 import { describeValue } from '@harombe/models';
 import { z } from 'zod';
 import { ForestInputError, ModelFormatError } from './errors.js';
-import type { FittedState } from './forest.js';
 import {
   type IsolationForestOptions,
   IsolationForestOptionsSchema,
   type ResolvedOptions,
 } from './options.js';
 import { averagePathLength } from './path-length.js';
-import { featureOf, leafSizeOf, leftOf, TreeBuffer } from './trees.js';
+import { type FittedState, featureOf, leafSizeOf, leftOf, TreeBuffer } from './trees.js';
 
 export const FOREST_FORMAT = 'harombe.isolation-forest';
 export const FOREST_FORMAT_VERSION = 1;

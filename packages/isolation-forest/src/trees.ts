@@ -207,3 +207,12 @@ export function growTree(buffer: TreeBuffer, scratch: TreeScratch, maxDepth: num
   }
   return root;
 }
+
+/** Everything a fitted forest is; what serialization stores. */
+export interface FittedState {
+  readonly nFeatures: number;
+  readonly psi: number;
+  readonly maxDepth: number;
+  readonly threshold: number;
+  readonly trees: TreeArrays;
+}
