@@ -1,7 +1,6 @@
 // Fleet generation: N days of ordinary history per persona, then a live period with labelled attack
 // scenarios and one benign change (a new tool adopted for good).
-import { LocalClock } from '@harombe/models';
-import { parseOrThrow, ValidationError } from '@harombe/models';
+import { LocalClock, parseOrThrow, ValidationError } from '@harombe/models';
 import { z } from 'zod';
 import { makePersona, type Persona, type ToolProfile } from './personas.js';
 import { SimRandom } from './random.js';

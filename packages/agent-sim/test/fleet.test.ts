@@ -1,5 +1,4 @@
-import { LocalClock } from '@harombe/models';
-import { parseSecurityEvent } from '@harombe/models';
+import { LocalClock, parseSecurityEvent } from '@harombe/models';
 import { describe, expect, it } from 'vitest';
 import { generateFleet, SCENARIOS, toJsonl } from '../src/index.js';
 

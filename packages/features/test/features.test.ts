@@ -1,12 +1,7 @@
 import { CompactEvents, parseSecurityEvent, type SecurityEvent, ValidationError } from '@harombe/models';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  FeatureExtractor,
-  FeatureExtractorError,
-  FeatureModelError,
-  Rarity,
-} from '../src/index.js';
+import { FeatureExtractor, FeatureExtractorError, FeatureModelError, Rarity } from '../src/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0); // Monday 09:00 UTC
@@ -429,7 +424,6 @@ describe('properties', () => {
       { numRuns: 2000 },
     );
   });
-
 });
 
 describe('fitting from CompactEvents', () => {

@@ -28,7 +28,6 @@ import {
 /** Batches at least this large are scored over the padded heap copy of the trees. */
 const HEAP_MIN_ROWS = 2048;
 
-
 /** Out-of-bag scores of (a sample of) the training rows. */
 export interface OutOfBagScores {
   /** Which rows were scored, ascending. */
