@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { generateFleet } from '@harombe/agent-sim';
-import { readJsonl } from '@harombe/cli';
+import { readJsonl } from '@harombe/event-log';
 import { THREAT_LEVELS, type ThreatLevel } from '@harombe/security-ml';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AnomalyPlugin } from './anomaly-plugin.js';

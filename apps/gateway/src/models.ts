@@ -2,7 +2,7 @@
 // configured (which also builds the fleet model for cold starts), then replaced by its persisted model
 // when the store has one (that model carries what the agent learned since); newly trained models are
 // saved.
-import { groupByAgent, readEvents } from '@harombe/cli';
+import { groupByAgent, readEvents } from '@harombe/event-log';
 import type { SecurityEvent, ThreatDetector } from '@harombe/security-ml';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
@@ -18,12 +18,16 @@ export interface ModelSummary {
 
 /** Events of a JSONL history, grouped by agent; bad lines are logged (the first few) and skipped. */
 export async function readHistory(path: string, logger: Logger): Promise<Map<string, SecurityEvent[]>> {
-  const io = {
-    out: (line: string) => logger.info(line),
-    err: (line: string) => logger.warn(line),
-    interactive: false,
-  };
-  return groupByAgent(await readEvents(path, { strict: false }, io));
+  let skipped = 0;
+  const events = await readEvents(path, {
+    strict: false,
+    onSkip: (line, reason) => {
+      skipped++;
+      if (skipped <= 5) logger.warn({ path, line, reason }, 'history line skipped');
+    },
+  });
+  if (skipped > 0) logger.warn({ path, skipped }, 'history lines skipped');
+  return groupByAgent(events);
 }
 
 export async function prepareModels(

@@ -2,10 +2,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { generateFleet, type LabelledEvent, toJsonl } from '@harombe/agent-sim';
+import { groupByAgent } from '@harombe/event-log';
 import { FileModelStore, HarombeError, NotFoundError, rocAuc, ThreatDetector } from '@harombe/security-ml';
 import { SingleBar } from 'cli-progress';
 import { formatSummary, type RunResults, runLive } from './evaluate.js';
-import { groupByAgent, readEvents } from './events.js';
+import { readEvents } from './events.js';
 import { CliError, type Io } from './io.js';
 import { renderReport } from './report.js';
 

@@ -10,7 +10,6 @@ export {
   writeReport,
 } from './commands.js';
 export { type Alert, formatSummary, type RunResults, runLive, type ScenarioResult } from './evaluate.js';
-export { groupByAgent, type ReadOptions, readEvents } from './events.js';
+export { type ReadOptions, readEvents } from './events.js';
 export { CliError, type Io, processIo } from './io.js';
-export { readJsonl } from './jsonl.js';
 export { renderReport } from './report.js';

@@ -1,21 +1,28 @@
 // Reading JSON Lines from a file or standard input, one record at a time, with line numbers.
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { CliError } from './io.js';
+import { EventLogError } from './errors.js';
 
 export interface JsonlOptions {
-  /** Fail on the first bad line instead of skipping it. */
+  /** Fail on the first bad line instead of skipping it. Default false. */
   readonly strict?: boolean;
   /** Called for each skipped line. */
   readonly onSkip?: (line: number, reason: string) => void;
 }
 
-/** Yields `{ line, value }` for each non-empty line of `path` (`-` for stdin). */
+/**
+ * Yields `{ line, value }` for each non-empty line of `path` (`-` for standard input), in file order,
+ * reading one line at a time.
+ * @throws {EventLogError} the file cannot be read (`EVENT_LOG_UNREADABLE`), or, with `strict`, a line
+ * is not JSON (`EVENT_LOG_BAD_LINE`).
+ */
 export async function* readJsonl(
   path: string,
   options: JsonlOptions = {},
 ): AsyncGenerator<{ line: number; value: unknown }> {
-  if (path !== '-' && !existsSync(path)) throw new CliError(`cannot read ${path}: no such file`);
+  if (path !== '-' && !existsSync(path)) {
+    throw new EventLogError('EVENT_LOG_UNREADABLE', `cannot read ${path}: no such file`, path);
+  }
   const input = path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
@@ -28,14 +35,15 @@ export async function* readJsonl(
         value = JSON.parse(text);
       } catch {
         const reason = 'not valid JSON';
-        if (options.strict) throw new CliError(`${path}:${line}: ${reason}`);
+        if (options.strict)
+          throw new EventLogError('EVENT_LOG_BAD_LINE', `${path}:${line}: ${reason}`, path, line);
         options.onSkip?.(line, reason);
         continue;
       }
       yield { line, value };
     }
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
+    if (error instanceof EventLogError) throw error;
+    throw new EventLogError('EVENT_LOG_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, path);
   }
 }
