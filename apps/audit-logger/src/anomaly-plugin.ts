@@ -5,8 +5,11 @@
 //
 // Back-pressure: logging never waits for detection. When `queueCapacity` events are waiting, or the
 // worker is down, an event is not queued: it is stored (as always) with a decision `skipped` and the
-// reason, and `backfill()` assesses such events later. A failing assessment is stored as `failed`.
-// No audit event is ever dropped: only its assessment can be late.
+// reason. A failing assessment is stored as `failed`. No audit event is ever dropped: only its
+// assessment can be late. The plugin then catches up while it runs: once the queue has drained, it
+// has the worker assess the skipped and failed events in bounded batches, oldest first, until none
+// are left; events logged meanwhile wait behind them (stored as skipped too), so that every actor's
+// events are still assessed in the order they were logged.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,7 +37,10 @@ export interface AnomalyPluginOptions extends Omit<EngineOptions, 'dbPath'> {
    * failures and skips: one more row per event, written by the detection worker. Default false.
    */
   readonly recordAllDecisions?: boolean;
-  /** Assess events whose assessment was skipped or failed (queue full, worker down) when the plugin starts. Default true. */
+  /**
+   * Assess events whose assessment was skipped or failed (queue full, worker down, process stopped)
+   * when the plugin starts: the first batch before `attach` resolves, the rest while it runs. Default true.
+   */
   readonly backfillOnStart?: boolean;
   /** Retrain every actor from the log this often (ms); 0 never. Default 24 hours. */
   readonly retrainIntervalMs?: number;
@@ -50,14 +56,22 @@ export interface AnomalyPluginStats {
   /** Waiting to be sent to the worker, and sent but not yet answered. */
   readonly queued: number;
   readonly inFlight: number;
+  /** Events assessed, late ones included. */
   readonly assessed: number;
+  /** Events stored as skipped (queue full, catching up, worker down, no actor). */
   readonly skipped: number;
   readonly failed: number;
+  /** Events assessed late, by a backfill, after they were skipped or failed. */
+  readonly backfilled: number;
   readonly alerts: number;
   readonly workerUp: boolean;
+  /** Skipped or failed events may be waiting: new events are stored as skipped behind them. */
+  readonly catchingUp: boolean;
 }
 
 const HOUR = 3_600_000;
+const QUEUE_FULL = 'detection queue full';
+const BEHIND_BACKLOG = 'detection catching up on skipped events';
 const callback = <T extends (...args: never[]) => unknown>() =>
   z.custom<T>((value) => typeof value === 'function', 'expected a function');
 
@@ -108,10 +122,24 @@ export class AnomalyPlugin implements AuditPlugin {
   private flushScheduled = false;
   /** Row ids of the batch sent to the worker and not yet answered (one batch at a time). */
   private inFlight: number[] = [];
-  /** Row ids the queue had no room for, to be stored as skipped by the worker; and those sent, unanswered, in order. */
-  private overflow: number[] = [];
+  /**
+   * Row ids not queued, to be stored as skipped by the worker (grouped by reason, in order); and
+   * those sent, unanswered, in order.
+   */
+  private overflow: Array<{ readonly reason: string; readonly rows: number[] }> = [];
   private overflowInFlight: number[][] = [];
-  private readonly counts = { assessed: 0, skipped: 0, failed: 0, alerts: 0 };
+  /** Events ever put in `overflow`: a backfill that started before the last of them cannot have seen it. */
+  private overflowed = 0;
+  /**
+   * Skipped or failed events may be waiting in the database. While they do, new events join them
+   * (skipped) instead of the queue: assessing new events first would judge the waiting ones after
+   * newer events of the same actor, and a retrain in between would learn around them.
+   */
+  private backlog = false;
+  /** The catch-up loop is running (at most one). */
+  private catchingUp = false;
+  private closing = false;
+  private readonly counts = { assessed: 0, skipped: 0, failed: 0, backfilled: 0, alerts: 0 };
   private readonly waiting: Array<() => void> = [];
   private readonly pendingReplies = new Map<string, Array<(reply: WorkerReply) => void>>();
   private feedbackInFlight = false;
@@ -159,7 +187,19 @@ export class AnomalyPlugin implements AuditPlugin {
     if (ready.type === 'error') throw new Error(`detection worker failed to start: ${ready.message}`);
     this.workerUp = true;
     await this.applyFeedback();
-    if (backfillOnStart) await this.backfill();
+    if (backfillOnStart) {
+      // The first batch now (a short log is caught up when the logger opens), the rest while it runs.
+      this.backlog = true;
+      this.catchingUp = true;
+      try {
+        await this.catchUpStep();
+      } catch (error) {
+        this.stopCatchingUp(error);
+      } finally {
+        this.catchingUp = false;
+      }
+      this.catchUpWhenDrained();
+    }
     if (feedbackPollMs > 0) this.every(feedbackPollMs, () => void this.applyFeedback());
     if (retrainIntervalMs > 0) {
       this.every(retrainIntervalMs, () => {
@@ -172,44 +212,52 @@ export class AnomalyPlugin implements AuditPlugin {
     // Events without an actor go to the worker too, which stores them as skipped (no actor).
     if (!this.workerUp) {
       this.storeHere([event.id], 'skipped', 'detection worker unavailable');
+    } else if (this.backlog) {
+      this.spill(event.id, BEHIND_BACKLOG);
     } else if (this.buffer.length + this.inFlight.length >= this.options.queueCapacity) {
-      this.overflow.push(event.id);
-      this.scheduleFlush();
+      this.backlog = true;
+      this.spill(event.id, QUEUE_FULL);
     } else {
       this.buffer.push(event.id);
       if (this.inFlight.length === 0) this.scheduleFlush();
     }
   }
 
-  /** Resolves when every queued event has been assessed and its decision stored. */
+  /**
+   * Resolves when every queued event has been assessed and its decision stored, and every skipped or
+   * failed event has been caught up on (unless the worker is down).
+   */
   drain(): Promise<void> {
+    this.catchUpWhenDrained();
     if (this.idle()) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   stats(): AnomalyPluginStats {
+    let overflow = 0;
+    for (const group of this.overflow) overflow += group.rows.length;
     return {
-      queued: this.buffer.length + this.overflow.length,
+      queued: this.buffer.length + overflow,
       inFlight: this.inFlight.length,
       ...this.counts,
       workerUp: this.workerUp,
+      catchingUp: this.backlog,
     };
   }
 
   /**
-   * Assesses events whose assessment was skipped or failed (queue full, worker down), oldest first,
-   * as many as the queue has room for; resolves when they are assessed and stored. Returns how many.
+   * Assesses every event whose assessment was skipped or failed (queue full, worker down, process
+   * stopped), oldest first, in batches of `queueCapacity`, as the plugin does by itself whenever the
+   * queue drains; resolves when none is left (events logged meanwhile included). Returns how many
+   * were assessed.
    */
   async backfill(): Promise<number> {
-    const room = this.options.queueCapacity - this.buffer.length - this.inFlight.length;
-    if (!this.workerUp || room <= 0) return 0;
-    const reply = await this.request(
-      { type: 'backfilled' },
-      { type: 'backfill', limit: room, now: this.logger!.clock() },
-    );
-    if (reply.type !== 'backfilled') throw new Error(`backfill failed: ${errorText(reply)}`);
-    this.count(reply);
-    return reply.processed;
+    if (!this.workerUp) return 0;
+    const before = this.counts.backfilled;
+    this.backlog = true;
+    this.catchUpWhenDrained();
+    await this.drain();
+    return this.counts.backfilled - before;
   }
 
   /** Applies analysts' verdicts not yet applied (from this process or another); returns how many. */
@@ -238,6 +286,8 @@ export class AnomalyPlugin implements AuditPlugin {
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    // What is still to catch up on stays skipped in the database: the next start backfills it.
+    this.closing = true;
     if (this.workerUp) {
       this.flush();
       await this.drain();
@@ -267,16 +317,13 @@ export class AnomalyPlugin implements AuditPlugin {
   private flush(): void {
     this.flushScheduled = false;
     if (!this.worker || !this.workerUp) return;
-    if (this.overflow.length > 0) {
-      const rows = this.overflow;
-      this.overflow = [];
+    for (const { rows, reason } of this.overflow.splice(0)) {
       this.overflowInFlight.push(rows);
-      const now = this.logger!.clock();
       this.worker.postMessage({
         type: 'skip',
         rows,
-        reason: 'detection queue full',
-        now,
+        reason,
+        now: this.logger!.clock(),
       } satisfies WorkerRequest);
     }
     if (this.buffer.length === 0 || this.inFlight.length > 0) return;
@@ -289,14 +336,19 @@ export class AnomalyPlugin implements AuditPlugin {
 
   private receive(reply: WorkerReply): void {
     if (reply.type === 'assessed' || (reply.type === 'error' && reply.request === 'assess')) {
-      if (reply.type === 'assessed') this.count(reply);
-      else {
+      if (reply.type === 'assessed') {
+        this.count(reply);
+        // Events whose assessment failed are tried again once the queue drains.
+        if (reply.failed > 0) this.backlog = true;
+      } else {
         // The worker could not store the batch's decisions: stored here as failed, for backfill.
         this.reportError(new Error(`assess: ${reply.message}`));
         this.storeHere(this.inFlight, 'failed', reply.message);
+        this.backlog = true;
       }
       this.inFlight = [];
       this.flush();
+      this.catchUpWhenDrained();
       this.settleIfIdle();
       return;
     }
@@ -305,8 +357,9 @@ export class AnomalyPlugin implements AuditPlugin {
       if (reply.type === 'skip-recorded') this.counts.skipped += rows.length;
       else {
         this.reportError(new Error(`skip: ${reply.message}`));
-        this.storeHere(rows, 'skipped', 'detection queue full');
+        this.storeHere(rows, 'skipped', QUEUE_FULL);
       }
+      this.catchUpWhenDrained();
       this.settleIfIdle();
       return;
     }
@@ -325,6 +378,71 @@ export class AnomalyPlugin implements AuditPlugin {
       this.pendingReplies.set(expect.type, list);
       if (message) this.worker!.postMessage(message);
     });
+  }
+
+  /** Puts an event aside, to be stored as skipped (and caught up on): the queue is no place for it now. */
+  private spill(eventRow: number, reason: string): void {
+    const last = this.overflow[this.overflow.length - 1];
+    if (last?.reason === reason) last.rows.push(eventRow);
+    else this.overflow.push({ reason, rows: [eventRow] });
+    this.overflowed++;
+    this.scheduleFlush();
+  }
+
+  /**
+   * Starts catching up on skipped and failed events if there may be some and the queue has drained
+   * (its events are older than those waiting in the database). Does nothing while it runs already.
+   */
+  private catchUpWhenDrained(): void {
+    if (this.catchingUp || !this.canCatchUp()) return;
+    this.catchingUp = true;
+    void this.catchUpLoop();
+  }
+
+  private canCatchUp(): boolean {
+    return (
+      this.backlog && this.workerUp && !this.closing && this.buffer.length === 0 && this.inFlight.length === 0
+    );
+  }
+
+  /** Backfill batches, one at a time, until the database has no skipped or failed event left. */
+  private async catchUpLoop(): Promise<void> {
+    try {
+      while (this.canCatchUp()) await this.catchUpStep();
+    } catch (error) {
+      this.stopCatchingUp(error);
+    } finally {
+      this.catchingUp = false;
+      this.settleIfIdle();
+    }
+  }
+
+  /**
+   * One backfill batch of `queueCapacity` events, oldest first. The backlog is over when the batch
+   * found fewer events than it asked for (or none it could assess: they failed again and wait for
+   * the next catch-up), and no event was put aside after it was asked for.
+   */
+  private async catchUpStep(): Promise<void> {
+    // The skips not yet sent go first, so that the batch sees them.
+    this.flush();
+    const overflowed = this.overflowed;
+    const limit = this.options.queueCapacity;
+    const reply = await this.request(
+      { type: 'backfilled' },
+      { type: 'backfill', limit, now: this.logger!.clock() },
+    );
+    if (reply.type !== 'backfilled') throw new Error(`backfill failed: ${errorText(reply)}`);
+    this.count(reply);
+    this.counts.backfilled += reply.assessed;
+    if ((reply.processed < limit || reply.assessed === 0) && this.overflowed === overflowed) {
+      this.backlog = false;
+    }
+  }
+
+  /** A backfill failed: new events are queued again; what waits is assessed at the next overflow or start. */
+  private stopCatchingUp(error: unknown): void {
+    this.backlog = false;
+    this.reportError(error);
   }
 
   /** Counts a batch's outcome (stored by the worker) and announces its alerts. */
@@ -351,7 +469,12 @@ export class AnomalyPlugin implements AuditPlugin {
     this.workerUp = false;
     this.reportError(error);
     // What was queued or in flight is stored as failed: `backfill` assesses it once a worker is back.
-    const lost = [...this.inFlight, ...this.buffer, ...this.overflow, ...this.overflowInFlight.flat()];
+    const lost = [
+      ...this.inFlight,
+      ...this.buffer,
+      ...this.overflow.flatMap((group) => group.rows),
+      ...this.overflowInFlight.flat(),
+    ];
     this.inFlight = [];
     this.buffer = [];
     this.overflow = [];
@@ -369,7 +492,10 @@ export class AnomalyPlugin implements AuditPlugin {
       this.buffer.length === 0 &&
       this.inFlight.length === 0 &&
       this.overflow.length === 0 &&
-      this.overflowInFlight.length === 0
+      this.overflowInFlight.length === 0 &&
+      !this.catchingUp &&
+      // What waits in the database: caught up on, unless nobody can (worker down) or will (closing).
+      (!this.backlog || !this.workerUp || this.closing)
     );
   }
 

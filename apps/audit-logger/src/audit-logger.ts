@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseOrThrow, parseSecurityEvent, type SecurityEvent } from '@harombe/security-ml';
 import { z } from 'zod';
-import { redactText, redactValue } from './redact.js';
+import { type JsonValue, redactText, redactValue } from './redact.js';
 import {
   type AlertQuery,
   type AlertStatus,
@@ -48,7 +48,7 @@ const AuditLoggerOptionsSchema = z
   .strict();
 
 export interface ToolCallDetails {
-  /** The call's arguments; redacted before storage. */
+  /** The call's arguments; redacted and bounded before storage (see `redactValue`). */
   readonly arguments?: unknown;
 }
 
@@ -84,8 +84,11 @@ export class AuditLogger {
 
   /**
    * Validates, redacts and commits an event, then notifies the plugins. An event without an id gets
-   * one. Returns the stored event.
-   * @throws {ValidationError} an invalid event (nothing is stored).
+   * one. Returns the stored event. Nothing is stored when it throws.
+   * @throws {ValidationError} an invalid event.
+   * @throws {AuditInputError} a BigInt in the metadata or the tool call's arguments (`AUDIT_NOT_JSON`),
+   *   a cycle in the arguments (`AUDIT_CYCLIC`; the parser cuts metadata at its depth), or an event
+   *   id already in the log (`AUDIT_DUPLICATE_EVENT_ID`); the message names the field.
    */
   log(input: unknown, toolCall?: ToolCallDetails): LoggedEvent {
     const event = redactEvent(parseSecurityEvent(input));
@@ -96,7 +99,7 @@ export class AuditLogger {
       toolCall && event.toolName
         ? {
             toolName: event.toolName,
-            arguments: redactValue(toolCall.arguments ?? {}),
+            arguments: redactValue(toolCall.arguments ?? {}, 'toolCall.arguments'),
             success: event.success,
             ...(event.durationMs === undefined ? {} : { durationMs: event.durationMs }),
           }
@@ -150,7 +153,8 @@ function redactEvent(event: SecurityEvent): SecurityEvent {
     ...event,
     eventId: event.eventId ?? randomUUID(),
     status: redactText(event.status),
-    metadata: redactValue(event.metadata) as Record<string, unknown>,
+    // Metadata is always a record (the parser makes it one), so its redacted copy is one too.
+    metadata: redactValue(event.metadata, 'event.metadata') as Record<string, JsonValue>,
     ...(event.action === undefined ? {} : { action: redactText(event.action) }),
     ...(event.filePath === undefined ? {} : { filePath: redactText(event.filePath) }),
   };

@@ -2,13 +2,13 @@
 // trained from the database, persisted in a model directory, taught by analysts' verdicts. The
 // detection worker hosts one; `harombe-audit train` uses one directly.
 import {
+  atLeast,
   FileModelStore,
   type SecurityEventInput,
   ThreatDetector,
   type ThreatLevel,
 } from '@harombe/security-ml';
-import type { Alert, DecisionRecord } from './store.js';
-import { AuditStore } from './store.js';
+import { type Alert, type AssessItem, AuditStore, type DecisionRecord, LEARN_BELOW } from './store.js';
 
 export interface EngineOptions {
   /** The audit database (read here; decisions and alerts written to its security database). */
@@ -28,13 +28,6 @@ export interface EngineOptions {
    * are saved and dropped, and they reload when their next event comes. Default 1000.
    */
   readonly maxModelsInMemory?: number;
-}
-
-export interface AssessItem {
-  /** The event's row id. */
-  readonly eventRow: number;
-  readonly actor: string;
-  readonly event: SecurityEventInput;
 }
 
 export interface FeedbackItem {
@@ -143,7 +136,9 @@ export class DetectionEngine {
   /**
    * Assesses events in order; a failure is that event's decision, not the batch's. Actors whose
    * model is not in memory (evicted from the detector's cache, or saved by another process) are
-   * loaded first. Returns the decisions worth storing: threats and failures, or all with `all`.
+   * loaded first. Returns the decisions worth storing: failures and events assessed at
+   * {@link LEARN_BELOW} or above (threats and near-threats: retraining must know to leave them
+   * out), or all with `all`.
    */
   async assess(items: readonly AssessItem[], all = false): Promise<DecisionRecord[]> {
     const decisions: DecisionRecord[] = [];
@@ -155,7 +150,9 @@ export class DetectionEngine {
         if (!loaded) this.withoutModel.add(actor);
       }
       const decision = this.assessOne(item);
-      if (all || decision.outcome !== 'assessed' || decision.isThreat) decisions.push(decision);
+      if (all || decision.outcome !== 'assessed' || atLeast(decision.threatLevel!, LEARN_BELOW)) {
+        decisions.push(decision);
+      }
     }
     // Bounded memory: the least recently active actors are saved and dropped (they reload above).
     if (this.threats.learner.agentCount > this.maxInMemory) {
@@ -208,7 +205,10 @@ export class DetectionEngine {
    * on, nothing is marked: that log is history. Returns how many events were marked.
    */
   catchUp(now: number): number {
-    return this.store.catchUp('logged while detection was not running', now);
+    const marked = this.store.catchUp('logged while detection was not running', now);
+    // The first time: the log detection starts on is the reference retraining keeps mixing in.
+    this.store.markReference();
+    return marked;
   }
 
   /** Stores the rows as `skipped` with the reason (events the plugin could not queue). */
@@ -218,13 +218,17 @@ export class DetectionEngine {
   }
 
   /**
-   * Assesses up to `limit` events whose assessment was skipped or failed, oldest first, and stores
-   * the new decisions (their old ones go: a normal verdict stores none). Returns the outcome.
+   * Assesses up to `limit` events whose assessment was skipped or failed, oldest first (so each
+   * actor's events in event-time order), and stores a decision for every one of them, replacing the
+   * old one in the same transaction: a backfilled event lies beyond the assessed-through mark, and
+   * only its decision tells retraining that it was assessed. Returns the outcome.
    */
   async backfill(limit: number, options: RecordOptions): Promise<BatchOutcome & { processed: number }> {
     const rows = this.store.unassessed(limit);
-    this.store.clearDecisions(rows);
-    return { processed: rows.length, ...(await this.assessAndRecord(rows, options, false)) };
+    return {
+      processed: rows.length,
+      ...(await this.assessAndRecord(rows, { ...options, all: true }, false)),
+    };
   }
 
   /** Stores the decisions `assess` kept (threats, failures, skips; all with `all`) and counts outcomes. */

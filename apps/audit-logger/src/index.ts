@@ -13,7 +13,18 @@ export {
   type RecordOptions,
   type TrainSummary,
 } from './engine.js';
-export { luhn, redactText, redactValue, type SecretKind } from './redact.js';
+export { AuditInputError, type AuditInputErrorCode } from './errors.js';
+export {
+  isSecretName,
+  type JsonValue,
+  type LimitKind,
+  looksLikeToken,
+  luhn,
+  REDACTION_LIMITS,
+  redactText,
+  redactValue,
+  type SecretKind,
+} from './redact.js';
 export { migrate, SCHEMA_VERSION, securityDatabasePath } from './schema.js';
 export {
   type Alert,

@@ -6,6 +6,7 @@
 
 import {
   atLeast,
+  describeValue,
   type SecurityEvent,
   type SecurityEventInput,
   THREAT_LEVELS,
@@ -13,7 +14,7 @@ import {
   threatLevelRank,
 } from '@harombe/security-ml';
 import Database from 'better-sqlite3';
-import type { AssessItem } from './engine.js';
+import { AuditInputError } from './errors.js';
 import { migrate, securityDatabasePath } from './schema.js';
 
 /**
@@ -29,7 +30,24 @@ export type Durability = 'normal' | 'full';
  */
 export type StoreMode = 'log' | 'detect' | 'read';
 
+/**
+ * Events assessed at this level or above are never learned as normal by retraining (see
+ * {@link AuditStore.trainingEvents}), unless an analyst calls them false positives; the detection
+ * engine stores a decision for each of them so that retraining can tell. LOW (a calibrated score of
+ * 0.5) is a cut below the alert threshold (0.7): an attacker drifting toward the tail in steps too
+ * small to alert still scores LOW, and those steps are not learned.
+ */
+export const LEARN_BELOW: ThreatLevel = 'low';
+
 /** An event as stored: redacted, with its row id. */
+/** An event to assess: its row id, its actor and the event. */
+export interface AssessItem {
+  /** The event's row id. */
+  readonly eventRow: number;
+  readonly actor: string;
+  readonly event: SecurityEventInput;
+}
+
 export interface LoggedEvent {
   readonly id: number;
   readonly eventId: string;
@@ -138,8 +156,34 @@ export function eventRow(event: SecurityEvent): NewEventRow {
     resource_count: event.resourceCount ?? null,
     destination: event.destinationDomain ?? event.destinationIp ?? null,
     file_path: event.filePath ?? null,
-    metadata: JSON.stringify(event.metadata),
+    metadata: jsonText(event.metadata, 'event.metadata'),
   };
+}
+
+/**
+ * The JSON text of a value for a column. The logger stores only redacted values, which JSON always
+ * holds; a caller of the store with a value it cannot hold (a BigInt, a cycle) gets a typed error.
+ */
+function jsonText(value: unknown, field: string): string {
+  try {
+    const text: string | undefined = JSON.stringify(value);
+    return text ?? 'null';
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    // The engine's message can quote keys of the value: it stays in `cause`, out of the message.
+    throw new AuditInputError('AUDIT_NOT_JSON', field, 'not JSON (a BigInt or a cycle)', { cause: error });
+  }
+}
+
+/** An event id already in the log (its column is UNIQUE) as the caller's error, named. */
+function duplicateEventId(error: unknown, eventId: string): unknown {
+  const duplicate =
+    error instanceof Database.SqliteError &&
+    error.code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    error.message.includes('audit_events.event_id');
+  if (!duplicate) return error;
+  const problem = `${describeValue(eventId)} is already in the log`;
+  return new AuditInputError('AUDIT_DUPLICATE_EVENT_ID', 'event.event_id', problem, { cause: error });
 }
 
 const IPV4_OR_6 = /^(?:\d{1,3}(?:\.\d{1,3}){3}|.*:.*)$/;
@@ -208,7 +252,6 @@ function prepareStatements(db: Database.Database) {
        SELECT id, event_id, actor, timestamp, ?, ?, ?, ?, ? FROM audit_events WHERE id = ? RETURNING *`,
     ),
     alertById: db.prepare('SELECT * FROM security_alerts WHERE id = ?'),
-    deleteDecision: db.prepare('DELETE FROM security_decisions WHERE event_row = ?'),
     alertByEvent: db.prepare(
       `SELECT a.* FROM audit_events e JOIN security_alerts a ON a.event_row = e.id WHERE e.event_id = ?`,
     ),
@@ -224,12 +267,33 @@ function prepareStatements(db: Database.Database) {
     markFeedbackApplied: db.prepare('UPDATE security_alerts SET feedback_applied = 1 WHERE id = ?'),
     actors: db.prepare('SELECT DISTINCT actor FROM audit_events WHERE actor IS NOT NULL ORDER BY actor'),
     newestOfActor: db.prepare('SELECT MAX(timestamp) AS newest FROM audit_events WHERE actor = ?'),
-    // Training data: the actor's window, without events that raised an alert nobody called a false positive.
+    // Training data: the actor's window, and its reference window (see `trainingEvents`), only events
+    // known to be normal. Two index ranges on (actor, timestamp), disjoint: the recent window from
+    // `from`, the reference window before it.
     trainingEvents: db.prepare(
-      `SELECT e.* FROM audit_events e
+      `WITH candidates AS (
+         SELECT * FROM audit_events WHERE actor = @actor AND timestamp >= @from
+         UNION ALL
+         SELECT * FROM audit_events
+         WHERE actor = @actor AND timestamp >= @referenceFrom AND timestamp <= @referenceNewest
+           AND timestamp < @from AND id <= @reference
+       )
+       SELECT e.* FROM candidates e
+       LEFT JOIN security_decisions d ON d.event_row = e.id
        LEFT JOIN security_alerts a ON a.event_row = e.id
-       WHERE e.actor = ? AND e.timestamp >= ? AND (a.id IS NULL OR a.status = 'false_positive')
+       WHERE a.status = 'false_positive' OR (a.id IS NULL AND CASE
+         WHEN d.event_row IS NULL THEN e.id <= @through
+         ELSE d.outcome = 'assessed' AND d.level_rank < @belowRank END)
        ORDER BY e.timestamp, e.id`,
+    ),
+    referenceNewestOfActor: db.prepare(
+      'SELECT MAX(timestamp) AS newest FROM audit_events WHERE actor = ? AND id <= ?',
+    ),
+    referenceThrough: db.prepare("SELECT value FROM detection_state WHERE name = 'reference_through'"),
+    // Once: the history the detector first trained on stays the reference (later starts keep it).
+    markReference: db.prepare(
+      `INSERT OR IGNORE INTO detection_state (name, value)
+       SELECT 'reference_through', value FROM detection_state WHERE name = 'assessed_through'`,
     ),
     eventsByRows: db.prepare('SELECT * FROM audit_events WHERE id IN (SELECT value FROM json_each(?))'),
     assessedThrough: db.prepare("SELECT value FROM detection_state WHERE name = 'assessed_through'"),
@@ -288,21 +352,31 @@ export class AuditStore {
     }
   }
 
-  /** Stores an event row (and its tool call) in one transaction; returns the row id. */
+  /**
+   * Stores an event row (and its tool call) in one transaction; returns the row id.
+   * @throws {AuditInputError} `AUDIT_DUPLICATE_EVENT_ID`: the event id is already in the log;
+   *   `AUDIT_NOT_JSON`: arguments JSON cannot hold. Nothing is stored.
+   */
   insertEvent(row: NewEventRow, loggedAt: number, toolCall?: ToolCallRecord): number {
     const s = this.statements;
+    const args = toolCall ? jsonText(toolCall.arguments ?? {}, 'toolCall.arguments') : undefined;
     return this.db.transaction(() => {
-      const { lastInsertRowid } = s.insertEvent.run({ ...row, logged_at: loggedAt });
+      let inserted: Database.RunResult;
+      try {
+        inserted = s.insertEvent.run({ ...row, logged_at: loggedAt });
+      } catch (error) {
+        throw duplicateEventId(error, row.event_id);
+      }
       if (toolCall) {
         s.insertToolCall.run(
           row.event_id,
           toolCall.toolName,
-          JSON.stringify(toolCall.arguments ?? {}),
+          args,
           toolCall.success ? 1 : 0,
           toolCall.durationMs ?? null,
         );
       }
-      return Number(lastInsertRowid);
+      return Number(inserted.lastInsertRowid);
     })();
   }
 
@@ -422,19 +496,57 @@ export class AuditStore {
     return (this.statements.actors.all() as Array<{ actor: string }>).map((r) => r.actor);
   }
 
-  /** The actor's events in the `windowDays` before its newest, minus those with standing alerts. */
+  /**
+   * What retraining learns as the actor's normal behaviour: its events known to be normal in two
+   * windows of `windowDays`, the recent one (before its newest event) and the reference one (before
+   * its newest event of the history the detector first trained on, {@link referenceThrough}), so that
+   * each retrain mixes the original behaviour with the new and no run of retrains can carry the model
+   * away from it. Known to be normal: events an analyst called false positives, and, without a
+   * standing alert, events assessed below {@link LEARN_BELOW} or history (no decision, at or before
+   * {@link assessedThrough}). Left out: events whose assessment is pending (queued, skipped, failed:
+   * an unassessed attack must never become normal) and events assessed at `LEARN_BELOW` or above even
+   * when they raised no alert (a drift toward the tail in steps too small to alert is not learned).
+   */
   trainingEvents(actor: string, windowDays: number): SecurityEventInput[] {
-    const newest = (this.statements.newestOfActor.get(actor) as { newest: number | null }).newest;
+    const s = this.statements;
+    const newest = (s.newestOfActor.get(actor) as { newest: number | null }).newest;
     if (newest === null) return [];
-    const from = newest - windowDays * 86_400_000;
-    return (this.statements.trainingEvents.all(actor, from) as EventRow[]).map(rowToEvent);
+    const span = windowDays * 86_400_000;
+    const reference = this.referenceThrough();
+    const referenceNewest =
+      reference === undefined
+        ? null
+        : (s.referenceNewestOfActor.get(actor, reference) as { newest: number | null }).newest;
+    const rows = s.trainingEvents.all({
+      actor,
+      from: newest - span,
+      reference: reference ?? 0,
+      // An actor without reference history: an empty range.
+      ...(referenceNewest === null
+        ? { referenceFrom: 1, referenceNewest: 0 }
+        : { referenceFrom: referenceNewest - span, referenceNewest }),
+      // Before detection first ran on this log, everything in it is history.
+      through: this.assessedThrough() ?? Number.MAX_SAFE_INTEGER,
+      belowRank: threatLevelRank(LEARN_BELOW),
+    }) as EventRow[];
+    return rows.map(rowToEvent);
   }
 
-  /** Forgets the (skipped or failed) decisions of events about to be assessed again. */
-  clearDecisions(eventRows: readonly number[]): void {
-    this.db.transaction(() => {
-      for (const row of eventRows) this.statements.deleteDecision.run(row);
-    })();
+  /**
+   * The event row up to which the log was history when detection first ran with a reference (the
+   * log the detector first trained on); undefined before. Retraining mixes it in: see
+   * {@link trainingEvents}.
+   */
+  referenceThrough(): number | undefined {
+    return (this.statements.referenceThrough.get() as { value: number } | undefined)?.value;
+  }
+
+  /**
+   * Makes the history up to {@link assessedThrough} the reference, once: a later call changes nothing.
+   * The detection engine calls it at start, after {@link catchUp}.
+   */
+  markReference(): void {
+    this.statements.markReference.run();
   }
 
   /**

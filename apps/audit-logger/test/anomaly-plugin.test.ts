@@ -3,20 +3,10 @@ import type { Worker } from 'node:worker_threads';
 import { SCENARIOS } from '@harombe/agent-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Alert, AnomalyPlugin, AuditLogger, DetectionEngine } from '../src/index.js';
-import { fleet, tempDir, timeZones } from './helpers.js';
+import { fleet, tempDir, timeZones, withHistory } from './helpers.js';
 
 const labelOf = new Map(fleet.live.map((e) => [e.event.event_id, e.label]));
 const labels = (eventId: string) => labelOf.get(eventId);
-
-/** A database holding the fleet's history, logged without detection (there are no models yet). */
-async function withHistory(): Promise<{ dir: string; path: string }> {
-  const dir = await tempDir();
-  const path = join(dir, 'audit.db');
-  const logger = await AuditLogger.open({ path });
-  for (const { event } of fleet.history) logger.log(event);
-  await logger.close();
-  return { dir, path };
-}
 
 describe('the anomaly plugin on a simulated fleet', () => {
   let dir: string;
@@ -49,11 +39,22 @@ describe('the anomaly plugin on a simulated fleet', () => {
       assessed: fleet.live.length,
       skipped: 0,
       failed: 0,
+      backfilled: 0,
       workerUp: true,
     });
-    // Decisions are stored for what matters: here every threat (each raised an alert).
+    // Decisions are stored for what matters: every threat (each raised an alert), and every event
+    // scored LOW without being one, which retraining must leave out. Nothing for the rest.
+    const stored = logger.store.db
+      .prepare(
+        `SELECT COUNT(*) AS n, SUM(is_threat) AS threats, MIN(level_rank) AS lowest FROM security_decisions
+         WHERE outcome = 'assessed'`,
+      )
+      .get() as { n: number; threats: number; lowest: number };
     const { decisions, alerts } = logger.store.stats();
-    expect(decisions).toEqual({ assessed: alerts.open });
+    expect(decisions).toEqual({ assessed: stored.n });
+    expect(stored.threats).toBe(alerts.open);
+    expect(stored.n).toBeGreaterThan(stored.threats);
+    expect(stored.lowest).toBe(1);
   });
 
   it('raises alerts for >= 90% of each injected attack and <= 2% of normal events (contamination 0.01)', () => {
@@ -138,10 +139,54 @@ describe('retraining from the log', () => {
     expect(summary.skipped).toEqual([]);
     await logger.close();
   });
+
+  it('leaves out events scored LOW or above that raised no alert, and mixes in the reference history', async () => {
+    const { dir, path } = await withHistory();
+    const plugin = new AnomalyPlugin({ modelDir: join(dir, 'models'), timeZones, feedbackPollMs: 0 });
+    const logger = await AuditLogger.open({ path, plugins: [plugin] });
+    for (const { event } of fleet.live) logger.log(event);
+    await plugin.drain();
+    // Events the detector scored LOW without calling them threats: no alert, but a decision.
+    const low = logger.store.db
+      .prepare(
+        `SELECT e.actor, e.event_id FROM security_decisions d JOIN audit_events e ON e.id = d.event_row
+         WHERE d.threat_level = 'low' AND d.is_threat = 0`,
+      )
+      .all() as Array<{ actor: string; event_id: string }>;
+    expect(low.length).toBeGreaterThan(20);
+    for (const persona of fleet.personas) {
+      const actor = persona.agentId;
+      const training = new Set(logger.store.trainingEvents(actor, 30).map((e) => e.event_id));
+      for (const event of low.filter((e) => e.actor === actor))
+        expect(training.has(event.event_id)).toBe(false);
+      // The normal live events the detector was sure of are learned.
+      const sure = fleet.live.filter(
+        (e) => e.agentId === actor && e.label === 'normal' && !logger.store.alertOf(e.event.event_id),
+      );
+      const learned = sure.filter((e) => training.has(e.event.event_id)).length;
+      expect(learned / sure.length, actor).toBeGreaterThan(0.9);
+    }
+    // Two windows of three days: the last of the live week, and the last of the history the detector
+    // started on (the reference), nothing between.
+    const DAY = 86_400_000;
+    const actor = fleet.personas[0]!.agentId;
+    const times = (events: readonly { agentId: string; event: { timestamp: string } }[]) =>
+      events.filter((e) => e.agentId === actor).map((e) => Date.parse(e.event.timestamp));
+    const historyNewest = Math.max(...times(fleet.history));
+    const newest = Math.max(...times(fleet.live));
+    const window = logger.store.trainingEvents(actor, 3).map((e) => Number(e.timestamp));
+    const reference = window.filter((t) => t <= historyNewest);
+    const recent = window.filter((t) => t > historyNewest);
+    expect(reference.length).toBeGreaterThan(50);
+    expect(recent.length).toBeGreaterThan(50);
+    expect(Math.min(...reference)).toBeGreaterThanOrEqual(historyNewest - 3 * DAY);
+    expect(Math.min(...recent)).toBeGreaterThanOrEqual(newest - 3 * DAY);
+    await logger.close();
+  });
 });
 
 describe('back-pressure and failures', () => {
-  it('stores every event when the queue is full, marks the overflow skipped, and backfills it', async () => {
+  it('stores every event when the queue is full, marks the overflow skipped, and catches up on it in batches', async () => {
     const { dir, path } = await withHistory();
     const plugin = new AnomalyPlugin({
       modelDir: join(dir, 'models'),
@@ -152,21 +197,17 @@ describe('back-pressure and failures', () => {
     const logger = await AuditLogger.open({ path, plugins: [plugin] });
     const burst = fleet.live.slice(0, 50);
     for (const { event } of burst) logger.log(event);
-    await plugin.drain();
-    expect(plugin.stats()).toMatchObject({ assessed: 5, skipped: 45 });
-    const skipped = logger.store.db
-      .prepare(
-        "SELECT COUNT(*) AS n FROM security_decisions WHERE outcome = 'skipped' AND reason = 'detection queue full'",
-      )
-      .get() as { n: number };
-    expect(skipped.n).toBe(45);
     expect(logger.store.stats().events).toBe(fleet.history.length + 50);
-    // Backfill works through the queue's room at a time until nothing is left.
-    let total = 0;
-    for (let n = await plugin.backfill(); n > 0; n = await plugin.backfill()) total += n;
-    expect(total).toBe(45);
-    expect(plugin.stats().assessed).toBe(50);
+    expect(plugin.stats()).toMatchObject({ queued: 50, catchingUp: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    // Sent: five events to assess, 45 to store as skipped.
+    expect(plugin.stats()).toMatchObject({ queued: 0, inFlight: 5 });
+    await plugin.drain();
+    // Five assessed at once, the 45 skipped ones in batches of five once the queue had drained.
+    expect(plugin.stats()).toMatchObject({ assessed: 50, skipped: 45, backfilled: 45, catchingUp: false });
     expect(logger.store.stats().decisions.skipped).toBeUndefined();
+    // Nothing is left: a backfill asked for now finds nothing.
+    expect(await plugin.backfill()).toBe(0);
     await logger.close();
   });
 
