@@ -1,7 +1,7 @@
 import { HarombeError } from '@harombe/models';
 
 /** `BaselineLearner.fromJSON` refused its input; `problem` says why. */
-export class BaselineModelError extends HarombeError {
+export class BaselineModelError extends HarombeError<'BASELINE_INVALID_MODEL'> {
   constructor(
     readonly problem: 'foreign' | 'version' | 'schema',
     message: string,

@@ -15,7 +15,7 @@ export const processIo: Io = {
 };
 
 /** A failure to report in one line with this exit code (1 bad input or state, 2 usage). */
-export class CliError extends HarombeError {
+export class CliError extends HarombeError<'CLI_ERROR'> {
   constructor(
     message: string,
     readonly exitCode = 1,

@@ -4,9 +4,7 @@ import { HarombeError } from '@harombe/models';
 export type EventLogErrorCode = 'EVENT_LOG_UNREADABLE' | 'EVENT_LOG_BAD_LINE';
 
 /** An event log that cannot be read, naming the file (and the line, for a bad line). */
-export class EventLogError extends HarombeError {
-  declare readonly code: EventLogErrorCode;
-
+export class EventLogError extends HarombeError<EventLogErrorCode> {
   constructor(
     code: EventLogErrorCode,
     message: string,

@@ -1,7 +1,7 @@
 import { HarombeError } from '@harombe/models';
 
 /** The data given to `fit` or a scoring method is unusable; names the row and column when known. */
-export class ForestInputError extends HarombeError {
+export class ForestInputError extends HarombeError<'FOREST_INVALID_INPUT'> {
   readonly row: number | undefined;
   readonly column: number | undefined;
 
@@ -13,7 +13,7 @@ export class ForestInputError extends HarombeError {
 }
 
 /** A scoring method was called before `fit`. */
-export class NotFittedError extends HarombeError {
+export class NotFittedError extends HarombeError<'FOREST_NOT_FITTED'> {
   constructor(method: string) {
     super('FOREST_NOT_FITTED', `IsolationForest.${method} requires a fitted forest: call fit(rows) first`);
   }
@@ -23,7 +23,7 @@ export class NotFittedError extends HarombeError {
 export type ModelFormatProblem = 'foreign' | 'version' | 'schema' | 'truncated' | 'tampered';
 
 /** `IsolationForest.fromJSON` refused its input: foreign, wrong version, truncated or tampered. */
-export class ModelFormatError extends HarombeError {
+export class ModelFormatError extends HarombeError<'FOREST_INVALID_MODEL'> {
   readonly problem: ModelFormatProblem;
 
   constructor(problem: ModelFormatProblem, message: string) {

@@ -1,12 +1,15 @@
 // Typed errors shared by every harombe package: callers branch on `code` (or `instanceof`), never on
 // message text. Messages are written for the person reading a log line.
 
-/** Base class of every error thrown by the harombe packages. */
-export class HarombeError extends Error {
+/**
+ * Base class of every error thrown by the harombe packages. Each subclass fixes `Code` to the literal
+ * union of its codes, so callers can `switch` on `error.code`.
+ */
+export class HarombeError<Code extends string = string> extends Error {
   /** Stable machine-readable code, e.g. `VALIDATION_FAILED`. */
-  readonly code: string;
+  readonly code: Code;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -27,7 +30,7 @@ export interface ValidationIssue {
  * Input did not match its schema. `issues` lists every problem; `message` names the first few as
  * `subject.path: problem`.
  */
-export class ValidationError extends HarombeError {
+export class ValidationError extends HarombeError<'VALIDATION_FAILED'> {
   readonly issues: readonly ValidationIssue[];
   /** What was being validated, e.g. `event` or `IsolationForest options`. */
   readonly subject: string;

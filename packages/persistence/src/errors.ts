@@ -1,9 +1,18 @@
 import { HarombeError } from '@harombe/models';
 
+/** The codes of the store's errors: one per subclass, and `STORE_IO` (a file could not be read). */
+export type StoreErrorCode =
+  | 'STORE_NOT_FOUND'
+  | 'STORE_CORRUPT'
+  | 'STORE_UNSUPPORTED_VERSION'
+  | 'STORE_TAMPERED'
+  | 'STORE_CONFIG'
+  | 'STORE_IO';
+
 /** Base class of the store's errors; `location` is the file (or key) concerned. */
-export class StoreError extends HarombeError {
+export class StoreError extends HarombeError<StoreErrorCode> {
   constructor(
-    code: string,
+    code: StoreErrorCode,
     message: string,
     readonly location: string | undefined,
     options?: { cause?: unknown },

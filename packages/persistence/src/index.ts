@@ -12,6 +12,7 @@ export {
   NotFoundError,
   StoreConfigError,
   StoreError,
+  type StoreErrorCode,
   TamperedError,
   UnsupportedVersionError,
 } from './errors.js';

@@ -13,6 +13,8 @@ import {
   NotFoundError,
   resolveKey,
   StoreConfigError,
+  StoreError,
+  type StoreErrorCode,
   TamperedError,
   UnsupportedVersionError,
 } from '../src/index.js';
@@ -365,5 +367,31 @@ describe('MemoryModelStore', () => {
     expect(await store.delete('x', 'detector')).toBe(true);
     await expect(store.load('x', 'detector')).rejects.toBeInstanceOf(NotFoundError);
     await expect(store.save('', 'detector', {})).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('error codes', () => {
+  it('are literal unions a caller can switch on exhaustively', async () => {
+    const store = new MemoryModelStore();
+    const error = await store.load('nobody', 'detector').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    const advice = (code: StoreErrorCode): string => {
+      switch (code) {
+        case 'STORE_NOT_FOUND':
+          return 'train the agent first';
+        case 'STORE_CORRUPT':
+        case 'STORE_TAMPERED':
+        case 'STORE_UNSUPPORTED_VERSION':
+          return 'restore the artifact from a backup';
+        case 'STORE_CONFIG':
+        case 'STORE_IO':
+          return 'check the configuration';
+        default: {
+          const never: never = code;
+          return never;
+        }
+      }
+    };
+    expect(advice((error as StoreError).code)).toBe('train the agent first');
   });
 });
