@@ -1,13 +1,7 @@
 // The detection side, without threads: a ThreatDetector whose agents are the audit log's actors,
 // trained from the database, persisted in a model directory, taught by analysts' verdicts. The
 // detection worker hosts one; `harombe-audit train` uses one directly.
-import {
-  atLeast,
-  FileModelStore,
-  type SecurityEventInput,
-  ThreatDetector,
-  type ThreatLevel,
-} from '@harombe/security-ml';
+import { atLeast, type SecurityEventInput, ThreatDetector, type ThreatLevel } from '@harombe/security-ml';
 import { type Alert, type AssessItem, AuditStore, type DecisionRecord, LEARN_BELOW } from './store.js';
 
 export interface EngineOptions {
@@ -65,18 +59,17 @@ export class DetectionEngine {
   readonly threats: ThreatDetector;
   private readonly store: AuditStore;
   private readonly windowDays: number;
-  private readonly timeZones: Readonly<Record<string, string>>;
-  /** Actors the model directory has no model for: scored by the fleet model without asking again. */
-  private readonly withoutModel = new Set<string>();
+  /** Own keys only: an actor named `constructor` has no time zone of Object's. */
+  private readonly timeZones: ReadonlyMap<string, string>;
   private readonly maxInMemory: number;
 
   constructor(options: EngineOptions) {
     this.store = AuditStore.open(options.dbPath, { mode: 'detect' });
     this.windowDays = options.windowDays ?? 30;
     this.maxInMemory = options.maxModelsInMemory ?? 1000;
-    this.timeZones = options.timeZones ?? {};
+    this.timeZones = new Map(Object.entries(options.timeZones ?? {}));
     this.threats = new ThreatDetector({
-      store: new FileModelStore(options.modelDir ? { directory: options.modelDir } : {}),
+      ...(options.modelDir ? { modelDir: options.modelDir } : {}),
       contamination: options.contamination ?? 0.01,
       seed: options.seed ?? 42,
       ...(options.maxModelsInMemory === undefined
@@ -97,7 +90,8 @@ export class DetectionEngine {
   async trainAll(): Promise<TrainSummary> {
     const trained: string[] = [];
     const skipped: Array<{ actor: string; reason: string }> = [];
-    this.withoutModel.clear();
+    // Retraining is also when actors the model directory had no model for are asked about again.
+    this.threats.forgetMissing();
     for (const actor of this.store.actors()) {
       const result = await this.trainActor(actor);
       if (result.trained) trained.push(actor);
@@ -107,25 +101,26 @@ export class DetectionEngine {
   }
 
   /**
-   * Loads each actor's saved model; with `trainMissing`, trains those without one from the log.
-   * Training every actor first also builds the fleet model for actors too new to have a model.
+   * Loads each actor's saved model; with `trainMissing`, trains those without one from the log
+   * (`ThreatDetector.prepare`). Every actor is trained, even one with a saved model: the fleet model
+   * pools every actor. `trained` lists the actors whose newly trained model was kept (and saved).
    */
   async prepare(trainMissing: boolean): Promise<{ loaded: string[]; trained: string[] }> {
-    const loaded: string[] = [];
-    const trained: string[] = [];
-    for (const actor of this.store.actors()) {
-      if (trainMissing) {
-        // Trained first even when a saved model exists: the fleet model pools every actor.
-        if (this.train(actor).ml.trained) trained.push(actor);
-      }
-      if (await this.threats.loadIfStored(actor)) loaded.push(actor);
-      else if (trained.includes(actor)) await this.threats.save(actor);
-    }
-    return { loaded, trained: trained.filter((a) => !loaded.includes(a)) };
+    const actors = this.store.actors();
+    const { loaded, saved } = await this.threats.prepare(trainMissing ? this.histories(actors) : [], {
+      agents: actors,
+      timeZones: this.timeZones,
+    });
+    return { loaded, trained: saved };
+  }
+
+  /** Each actor's window of the log, read as it is trained: never the whole log in memory. */
+  private *histories(actors: readonly string[]): Generator<[string, readonly unknown[]]> {
+    for (const actor of actors) yield [actor, this.store.trainingEvents(actor, this.windowDays)];
   }
 
   private train(actor: string) {
-    const zone = this.timeZones[actor];
+    const zone = this.timeZones.get(actor);
     return this.threats.train(
       actor,
       this.store.trainingEvents(actor, this.windowDays),
@@ -144,10 +139,9 @@ export class DetectionEngine {
     const decisions: DecisionRecord[] = [];
     for (const item of items) {
       const { actor } = item;
-      if (!this.threats.detector.hasModel(actor) && !this.withoutModel.has(actor)) {
+      if (!this.threats.hasModel(actor)) {
         // An unusable stored model leaves the actor on the fleet model, as a missing one does.
-        const loaded = await this.threats.ensureLoaded(actor).catch(() => false);
-        if (!loaded) this.withoutModel.add(actor);
+        await this.threats.ensureLoaded(actor, { onFailure: 'cold-start' });
       }
       const decision = this.assessOne(item);
       if (all || decision.outcome !== 'assessed' || atLeast(decision.threatLevel!, LEARN_BELOW)) {
@@ -155,9 +149,7 @@ export class DetectionEngine {
       }
     }
     // Bounded memory: the least recently active actors are saved and dropped (they reload above).
-    if (this.threats.learner.agentCount > this.maxInMemory) {
-      await this.threats.evictIdle({ keep: this.maxInMemory });
-    }
+    await this.threats.evictIdle({ keep: this.maxInMemory });
     return decisions;
   }
 
@@ -283,13 +275,13 @@ export class DetectionEngine {
     const applied: number[] = [];
     const changed = new Set<string>();
     for (const item of items) {
-      if (!this.threats.detector.hasModel(item.actor)) await this.threats.ensureLoaded(item.actor);
+      await this.threats.ensureLoaded(item.actor);
       this.threats.feedback(item.actor, item.event, item.isAnomaly);
       changed.add(item.actor);
       applied.push(item.alertId);
     }
     for (const actor of changed) {
-      if (this.threats.detector.hasModel(actor)) await this.threats.save(actor);
+      if (this.threats.hasModel(actor)) await this.threats.save(actor);
     }
     return applied;
   }

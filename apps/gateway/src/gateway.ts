@@ -164,7 +164,7 @@ export class Gateway {
   /** Saves the model (forest and learned baseline) of every agent that has one in memory. */
   async saveModels(): Promise<number> {
     let saved = 0;
-    for (const agentId of this.threats.detector.agentIds) {
+    for (const agentId of this.threats.agentsWithModel()) {
       try {
         await this.threats.save(agentId);
         saved++;
@@ -172,7 +172,8 @@ export class Gateway {
         this.logger.error({ agentId, err: error }, 'saving the model failed');
       }
     }
-    this.guard.forgetMissingModels();
+    // The store changed: agents it had no model for are asked about again on their next call.
+    this.threats.forgetMissing();
     return saved;
   }
 
@@ -188,7 +189,7 @@ export class Gateway {
         mode: this.config.detection.mode,
         upstreams: this.config.upstreams.map((u) => u.name),
         tools: this.upstreams.tools.length,
-        agentsWithModel: this.threats.detector.cacheStats().models,
+        agentsWithModel: this.threats.agentsWithModel().length,
         sessions: this.sessions.size,
       });
     });

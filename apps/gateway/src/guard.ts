@@ -38,11 +38,6 @@ function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export class CallGuard {
-  /** Agents whose model is being loaded, so concurrent calls share one load. */
-  private readonly loading = new Map<string, Promise<boolean>>();
-  /** Agents the store has no model for: they stay on the fleet model without asking again. */
-  private readonly withoutModel = new Set<string>();
-
   constructor(
     readonly threats: ThreatDetector,
     private readonly config: DetectionConfig,
@@ -63,9 +58,10 @@ export class CallGuard {
       return this.fail('invalid-event', parsed.error.message, micros(), { denyAlways: true });
     }
     try {
-      if (!this.threats.detector.hasModel(agentId) && !this.withoutModel.has(agentId)) {
-        const loaded = await withinBudget(this.load(agentId), this.config.latencyBudgetMs);
-        if (!loaded) this.withoutModel.add(agentId);
+      // The detector shares one load per agent between concurrent calls and remembers agents the
+      // store has no model for; the budget is the gateway's (a load that outlasts it still lands).
+      if (!this.threats.hasModel(agentId)) {
+        await withinBudget(this.threats.ensureLoaded(agentId), this.config.latencyBudgetMs);
       }
       const assessment = this.threats.assess(agentId, parsed.data, { record: false });
       const detectionMicros = micros();
@@ -101,20 +97,6 @@ export class CallGuard {
     } catch (error) {
       this.logger.error({ agentId, err: error }, 'recording the outcome of a tool call failed');
     }
-  }
-
-  /** Forgets which agents had no stored model (after models were saved or trained). */
-  forgetMissingModels(): void {
-    this.withoutModel.clear();
-  }
-
-  private load(agentId: string): Promise<boolean> {
-    let pending = this.loading.get(agentId);
-    if (!pending) {
-      pending = this.threats.ensureLoaded(agentId).finally(() => this.loading.delete(agentId));
-      this.loading.set(agentId, pending);
-    }
-    return pending;
   }
 
   private fail(

@@ -1,7 +1,7 @@
-// Start-up: every agent gets the best model there is. Trained from the history file when one is
-// configured (which also builds the fleet model for cold starts), then replaced by its persisted model
-// when the store has one (that model carries what the agent learned since); newly trained models are
-// saved.
+// Start-up: every agent gets the best model there is, by ThreatDetector.prepare: trained from the
+// history file when one is configured (which also builds the fleet model for cold starts), replaced by
+// its persisted model when the store has one (that model carries what the agent learned since); newly
+// trained models are saved. Here: reading the history file, and logging.
 import { groupByAgent, readEvents } from '@harombe/event-log';
 import type { SecurityEvent, ThreatDetector } from '@harombe/security-ml';
 import type { Logger } from 'pino';
@@ -30,33 +30,22 @@ export async function readHistory(path: string, logger: Logger): Promise<Map<str
   return groupByAgent(events);
 }
 
+/**
+ * Prepares every agent's model with `ThreatDetector.prepare`: trained from the history file when one
+ * is configured, the stored model winning, newly trained models of configured agents saved.
+ */
 export async function prepareModels(
   threats: ThreatDetector,
   config: GatewayConfig,
   logger: Logger,
 ): Promise<ModelSummary> {
-  const zones = new Map(config.agents.map((a) => [a.agentId, a.timeZone]));
-  const trained: string[] = [];
-  if (config.detection.history) {
-    const history = await readHistory(config.detection.history, logger);
-    for (const [agentId, events] of history) {
-      const zone = zones.get(agentId);
-      const result = threats.train(agentId, events, zone ? { timeZone: zone } : {});
-      if (result.ml.trained) trained.push(agentId);
-      else logger.warn({ agentId, reason: result.ml.reason }, 'agent not trained');
-    }
-  }
-  const loaded: string[] = [];
-  const coldStart: string[] = [];
-  for (const { agentId } of config.agents) {
-    // A stored model wins over a fresh one: it holds what the agent learned while serving.
-    if (await threats.loadIfStored(agentId)) {
-      loaded.push(agentId);
-    } else if (trained.includes(agentId)) {
-      await threats.save(agentId);
-    } else {
-      coldStart.push(agentId);
-    }
-  }
+  const history = config.detection.history
+    ? await readHistory(config.detection.history, logger)
+    : new Map<string, SecurityEvent[]>();
+  const { trained, notTrained, loaded, coldStart } = await threats.prepare(history, {
+    agents: config.agents.map((a) => a.agentId),
+    timeZones: new Map(config.agents.map((a) => [a.agentId, a.timeZone])),
+  });
+  for (const { agentId, reason } of notTrained) logger.warn({ agentId, reason }, 'agent not trained');
   return { trained, loaded, coldStart };
 }

@@ -1,12 +1,13 @@
 // AnomalyDetector: one isolation-forest model per agent over its event features, calibrated on the
 // agent's own out-of-bag training scores, explained from the forest's attributions, taught by
-// analyst feedback, persisted through a ModelStore, and backed by a fleet model for cold starts.
+// analyst feedback, exported and imported as versioned JSON, and backed by a fleet model for cold
+// starts. It owns no store: saving, loading on demand and preparing from history are the model
+// lifecycle's, in @harombe/security-ml.
 import {
   type AnomalyResult,
   CompactEvents,
   ensureSecurityEvent,
   HarombeError,
-  type ModelStore,
   parseAgentId,
   parseOrThrow,
   requireArray,
@@ -16,7 +17,6 @@ import {
   trainingCopy,
   ValidationError,
 } from '@harombe/models';
-import { FileModelStore } from '@harombe/persistence';
 import type { z } from 'zod';
 import {
   AgentModel,
@@ -29,8 +29,6 @@ import {
 import { calibratedScore } from './calibration.js';
 import { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema, calibrationRowsFor } from './options.js';
 
-/** The artifact kind under which detector models are stored. */
-export const DETECTOR_KIND = 'detector';
 /** Events pooled from all agents for the fleet model. */
 const FLEET_RESERVOIR = 10_000;
 const FLEET_ID = '(fleet)';
@@ -113,24 +111,20 @@ class Verdict implements ForestVerdict {
 
 export class AnomalyDetector {
   readonly options: Readonly<z.output<typeof AnomalyDetectorOptionsSchema>>;
-  readonly store: ModelStore;
   private readonly settings: ModelSettings;
   private readonly models = new Map<string, AgentModel>();
   /** Uses of models so far: each model's `lastUsed` orders the cache for eviction. */
   private uses = 0;
   private readonly bytes = new Map<string, number>();
   private totalBytes = 0;
-  private readonly loading = new Map<string, Promise<boolean>>();
   private fleet: AgentModel | undefined;
   private fleetStale = false;
   private readonly fleetEvents: SecurityEvent[] = [];
   private fleetSeen = 0;
 
   constructor(options: AnomalyDetectorOptions = {}) {
-    const { store, features, ...rest } = options;
+    const { features, ...rest } = options;
     this.options = Object.freeze(parseOrThrow(AnomalyDetectorOptionsSchema, rest, 'AnomalyDetector options'));
-    this.store =
-      store ?? new FileModelStore(this.options.modelDir ? { directory: this.options.modelDir } : {});
     this.settings = {
       seed: this.options.seed,
       nEstimators: this.options.nEstimators,
@@ -214,7 +208,7 @@ export class AnomalyDetector {
     if (model) {
       this.touch(model);
     } else {
-      if (this.options.reloadFromStore) void this.reloadInBackground(id);
+      this.scoredWithoutModel(id);
       model = this.fleetModel();
       source = model ? 'fleet' : 'none';
       note = model
@@ -366,7 +360,7 @@ export class AnomalyDetector {
 
   /**
    * Refits the agent's model on its training reservoir (plus `events`, if given), keeping the
-   * analyst's confirmations. After `loadModel` the reservoir is empty: pass the events to train on.
+   * analyst's confirmations. After `importModel` the reservoir is empty: pass the events to train on.
    */
   retrain(agentId: string, events: readonly unknown[] = []): TrainResult {
     const id = parseAgentId(agentId);
@@ -408,25 +402,7 @@ export class AnomalyDetector {
     };
   }
 
-  /** Saves the agent's model to the store; resolves to where it was stored. */
-  async saveModel(agentId: string): Promise<string> {
-    const id = parseAgentId(agentId);
-    const ref = await this.store.save(id, DETECTOR_KIND, this.exportModel(id));
-    return ref.location;
-  }
-
-  /**
-   * Loads the agent's model from the store (replacing the one in memory). Results are bit-identical
-   * to the saved model's.
-   * @throws {NotFoundError | CorruptError | TamperedError | UnsupportedVersionError} from the store.
-   * @throws {DetectorError} the artifact is not a detector model.
-   */
-  async loadModel(agentId: string): Promise<void> {
-    const id = parseAgentId(agentId);
-    this.importModel(id, await this.store.load(id, DETECTOR_KIND));
-  }
-
-  /** The agent's model as versioned JSON (what `saveModel` stores). */
+  /** The agent's model as versioned JSON (what a store keeps: see `saveModel` in @harombe/security-ml). */
   exportModel(agentId: string): SerializedDetectorModel {
     const id = parseAgentId(agentId);
     const model = this.models.get(id);
@@ -465,13 +441,7 @@ export class AnomalyDetector {
     this.install(id, model);
   }
 
-  /** Loads the model if it is not in memory; resolves `false` when the store has none. */
-  async ensureModel(agentId: string): Promise<boolean> {
-    if (this.models.has(agentId)) return true;
-    return this.reloadInBackground(agentId);
-  }
-
-  /** Drops an agent's model from memory (not from the store). */
+  /** Drops an agent's model from memory. */
   evict(agentId: string): boolean {
     const bytes = this.bytes.get(agentId) ?? 0;
     this.bytes.delete(agentId);
@@ -514,18 +484,12 @@ export class AnomalyDetector {
     this.fleetStale = true;
   }
 
-  private reloadInBackground(agentId: string): Promise<boolean> {
-    let pending = this.loading.get(agentId);
-    if (!pending) {
-      pending = this.store
-        .has(agentId, DETECTOR_KIND)
-        .then((exists) => (exists ? this.loadModel(agentId).then(() => true) : false))
-        .catch(() => false)
-        .finally(() => this.loading.delete(agentId));
-      this.loading.set(agentId, pending);
-    }
-    return pending;
-  }
+  /**
+   * Called when an agent without a model in memory is scored (the fleet model scores it). Does
+   * nothing here: this class owns no store. The facade's `AnomalyDetector` (@harombe/security-ml)
+   * overrides it to load the agent's stored model in the background.
+   */
+  protected scoredWithoutModel(_agentId: string): void {}
 
   private install(agentId: string, model: AgentModel): void {
     this.evict(agentId);

@@ -2,7 +2,6 @@ export { type EventDescriptor, nearIdentical, type SerializedDetectorModel } fro
 export { calibratedScore, tailOfScore } from './calibration.js';
 export {
   AnomalyDetector,
-  DETECTOR_KIND,
   type DetectDetailedOptions,
   type DetectionDetail,
   DetectorError,

@@ -1,10 +1,9 @@
 import type { FeatureExtractorOptions } from '@harombe/features';
-import { DEFAULT_THREAT_BANDS, type ModelStore, ThreatBandsSchema } from '@harombe/models';
+import { DEFAULT_THREAT_BANDS, ThreatBandsSchema } from '@harombe/models';
 import { z } from 'zod';
 
 export const AnomalyDetectorOptionsSchema = z
   .object({
-    modelDir: z.string().min(1).optional(),
     contamination: z.number().gt(0).max(0.5).default(0.05),
     threshold: z.number().gt(0).lt(1).default(0.7),
     bands: ThreatBandsSchema.default(DEFAULT_THREAT_BANDS),
@@ -27,16 +26,14 @@ export const AnomalyDetectorOptionsSchema = z
       .min(1)
       .default(512 * 2 ** 20),
     fleetModel: z.boolean().default(true),
-    reloadFromStore: z.boolean().default(true),
   })
   .passthrough();
 
-/** Options of {@link AnomalyDetector}; every field is optional. */
+/**
+ * Options of {@link AnomalyDetector}; every field is optional. Where models are stored (`modelDir`,
+ * `store`) is an option of the facade's `AnomalyDetector` (@harombe/security-ml): this one owns no store.
+ */
 export interface AnomalyDetectorOptions {
-  /** Where models are saved (a `FileModelStore`); default `~/.harombe/models`. Ignored with `store`. */
-  modelDir?: string;
-  /** Any `ModelStore`; default a `FileModelStore` in `modelDir`. */
-  store?: ModelStore;
   /** Share of normal events expected to reach `threshold`. Default 0.05. */
   contamination?: number;
   /** Calibrated score at which an event is an anomaly. Default 0.7. */
@@ -60,13 +57,7 @@ export interface AnomalyDetectorOptions {
    * the contamination (2048 at 0.01 and above, so ~20 calibration rows or more lie past the threshold).
    */
   calibrationRows?: number | 'auto';
-  /**
-   * Reload an agent's model from the store in the background when an agent without a model in memory
-   * is scored (the fleet model scores it meanwhile). Default true; off when the caller loads models
-   * itself (as `ThreatDetector.ensureLoaded` does, from its own artifact).
-   */
-  reloadFromStore?: boolean;
-  /** Models kept in memory; older ones are evicted and reloaded from the store. Default 1000. */
+  /** Models kept in memory; the least recently used are evicted beyond it. Default 1000. */
   maxModels?: number;
   /** Estimated bytes of models kept in memory. Default 512 MiB. */
   maxModelBytes?: number;

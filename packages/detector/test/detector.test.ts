@@ -1,6 +1,5 @@
 import { generateFleet } from '@harombe/agent-sim';
 import { type AnomalyResult, atLeast, ValidationError } from '@harombe/models';
-import { MemoryModelStore, NotFoundError } from '@harombe/persistence';
 import { describe, expect, it } from 'vitest';
 import {
   AnomalyDetector,
@@ -37,7 +36,7 @@ function specHistory(days = 28) {
 }
 
 function trained(options = {}) {
-  const detector = new AnomalyDetector({ store: new MemoryModelStore(), contamination: 0.05, ...options });
+  const detector = new AnomalyDetector({ contamination: 0.05, ...options });
   const result = detector.train('agent-123', specHistory());
   expect(result.trained).toBe(true);
   return detector;
@@ -105,7 +104,7 @@ describe('the spec scenarios', () => {
   });
 
   it('does not train below minEvents and says why', () => {
-    const detector = new AnomalyDetector({ store: new MemoryModelStore() });
+    const detector = new AnomalyDetector();
     const result = detector.train('tiny', specHistory().slice(0, 5));
     expect(result).toMatchObject({ trained: false, events: 5 });
     expect(result.reason).toContain('at least 10 events');
@@ -114,12 +113,10 @@ describe('the spec scenarios', () => {
   it('names the bad training event', () => {
     const events: unknown[] = specHistory();
     events[7] = { timestamp: 0, event_type: 'x', duration_ms: -1 };
-    expect(() => new AnomalyDetector({ store: new MemoryModelStore() }).train('a', events)).toThrow(
+    expect(() => new AnomalyDetector().train('a', events)).toThrow(
       'events[7].duration_ms: expected a finite number >= 0',
     );
-    expect(() => new AnomalyDetector({ store: new MemoryModelStore() }).detect('', typical)).toThrow(
-      ValidationError,
-    );
+    expect(() => new AnomalyDetector().detect('', typical)).toThrow(ValidationError);
   });
 });
 
@@ -161,7 +158,7 @@ describe('calibration', () => {
     ]);
     const history = specHistory(150); // ~5,100 events
     const rowsUsed = (options: object) => {
-      const detector = new AnomalyDetector({ store: new MemoryModelStore(), ...options });
+      const detector = new AnomalyDetector({ ...options });
       detector.train('agent-123', history);
       return detector.exportModel('agent-123').calibration.count;
     };
@@ -199,9 +196,8 @@ describe('what the forest cannot see', () => {
 });
 
 describe('feedback', () => {
-  it('false positive: the same and near-identical events stop being flagged, other anomalies stay flagged', async () => {
-    const store = new MemoryModelStore();
-    const detector = trained({ store });
+  it('false positive: the same and near-identical events stop being flagged, other anomalies stay flagged', () => {
+    const detector = trained();
     const exportCall = {
       timestamp: tuesday + 11 * HOUR,
       event_type: 'report_export',
@@ -218,10 +214,10 @@ describe('feedback', () => {
         .isAnomaly,
     ).toBe(false);
     expect(detector.detect('agent-123', suspicious).isAnomaly).toBe(true);
-    // And after save/load (the reservoir is gone; the confirmation is not).
-    await detector.saveModel('agent-123');
-    const reloaded = new AnomalyDetector({ store, contamination: 0.05 });
-    await reloaded.loadModel('agent-123');
+    // And after export/import (the reservoir is gone; the confirmation is not). Saving to a store and
+    // loading from it is the facade's (@harombe/security-ml), on top of these two.
+    const reloaded = new AnomalyDetector({ contamination: 0.05 });
+    reloaded.importModel('agent-123', JSON.parse(JSON.stringify(detector.exportModel('agent-123'))));
     expect(reloaded.detect('agent-123', { ...exportCall, timestamp: tuesday + 14 * HOUR }).isAnomaly).toBe(
       false,
     );
@@ -239,20 +235,17 @@ describe('feedback', () => {
 
   it('needs a model', () => {
     const event = { ...typical, timestamp: tuesday };
-    expect(() =>
-      new AnomalyDetector({ store: new MemoryModelStore() }).updateFromFeedback('x', event, false),
-    ).toThrow(DetectorError);
+    expect(() => new AnomalyDetector().updateFromFeedback('x', event, false)).toThrow(DetectorError);
   });
 });
 
-describe('persistence and cache', () => {
-  it('a reloaded model gives bit-identical results', async () => {
-    const store = new MemoryModelStore();
-    const detector = trained({ store });
-    const location = await detector.saveModel('agent-123');
-    expect(location).toContain('detector');
-    const reloaded = new AnomalyDetector({ store, contamination: 0.05 });
-    await reloaded.loadModel('agent-123');
+describe('export, import and cache', () => {
+  // Saving to a store and loading from it (the location, NotFoundError, reloading evicted models) are
+  // tested with the facade's AnomalyDetector in @harombe/security-ml.
+  it('an imported model gives bit-identical results', () => {
+    const detector = trained();
+    const reloaded = new AnomalyDetector({ contamination: 0.05 });
+    reloaded.importModel('agent-123', JSON.parse(JSON.stringify(detector.exportModel('agent-123'))));
     const probes = [
       suspicious,
       { ...typical, timestamp: tuesday + 11 * HOUR },
@@ -265,27 +258,8 @@ describe('persistence and cache', () => {
     }
   });
 
-  it('loading an agent without a model fails with NotFoundError', async () => {
-    await expect(
-      new AnomalyDetector({ store: new MemoryModelStore() }).loadModel('ghost'),
-    ).rejects.toBeInstanceOf(NotFoundError);
-  });
-
-  it('keeps at most maxModels in memory and reloads evicted ones from the store', async () => {
-    const store = new MemoryModelStore();
-    const detector = new AnomalyDetector({ store, maxModels: 2 });
-    for (const id of ['a', 'b', 'c']) {
-      detector.train(id, specHistory());
-      await detector.saveModel(id);
-    }
-    expect(detector.cacheStats().models).toBe(2);
-    expect(detector.hasModel('a')).toBe(false);
-    expect(await detector.ensureModel('a')).toBe(true);
-    expect(detector.detect('a', suspicious).source).toBe('agent');
-  });
-
   it('evicts the least recently used model, not the oldest', () => {
-    const detector = new AnomalyDetector({ store: new MemoryModelStore(), maxModels: 2 });
+    const detector = new AnomalyDetector({ maxModels: 2 });
     detector.train('a', specHistory());
     detector.train('b', specHistory());
     detector.detect('a', suspicious); // a is now used more recently than b
@@ -309,7 +283,7 @@ describe('cold start', () => {
   });
 
   it('without any model says it did not score', () => {
-    const result = new AnomalyDetector({ store: new MemoryModelStore() }).detect('nobody', suspicious);
+    const result = new AnomalyDetector().detect('nobody', suspicious);
     expect(result).toMatchObject({ source: 'none', isAnomaly: false, threatLevel: 'none' });
     expect(result.explanation).toContain('not scored');
   });
@@ -318,7 +292,7 @@ describe('cold start', () => {
 describe('simulated fleet', () => {
   it('per-agent forests catch the attacks the forest can see, with few false positives', () => {
     const fleet = generateFleet({ seed: 5, agents: 10, historyDays: 21, liveDays: 7 });
-    const detector = new AnomalyDetector({ store: new MemoryModelStore(), contamination: 0.01 });
+    const detector = new AnomalyDetector({ contamination: 0.01 });
     for (const persona of fleet.personas) {
       const events = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
       detector.train(persona.agentId, events, { timeZone: persona.timeZone });

@@ -1,10 +1,25 @@
-// @harombe/security-ml: the public API of every harombe package, and ThreatDetector.
+// @harombe/security-ml: the public API of every harombe package, ThreatDetector, and the model
+// lifecycle (load on demand, save, load, evict idle agents, prepare from history) that it and this
+// package's AnomalyDetector share.
 export * from '@harombe/baseline';
 export * from '@harombe/detector';
 export * from '@harombe/features';
 export * from '@harombe/isolation-forest';
 export * from '@harombe/models';
 export * from '@harombe/persistence';
+// The detector with a store: these shadow @harombe/detector's names of the same spelling.
+export {
+  AnomalyDetector,
+  type AnomalyDetectorOptions,
+  AnomalyDetectorOptionsSchema,
+  DETECTOR_KIND,
+} from './anomaly-detector.js';
+export type {
+  EnsureLoadedOptions,
+  PrepareOptions,
+  PrepareResult,
+  StoreOptions,
+} from './model-lifecycle.js';
 export {
   type AssessOptions,
   type DetectionMode,

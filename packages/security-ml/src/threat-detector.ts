@@ -29,8 +29,15 @@ import {
   type ThreatLevel,
   threatLevelFor,
 } from '@harombe/models';
-import { FileModelStore } from '@harombe/persistence';
 import { z } from 'zod';
+import {
+  type EnsureLoadedOptions,
+  ModelLifecycle,
+  type PrepareOptions,
+  type PrepareResult,
+  type StoreOptions,
+  storeOf,
+} from './model-lifecycle.js';
 
 /** `enforce`: integrations act on `isThreat`. `shadow`: assess and report, never block. */
 export type DetectionMode = 'enforce' | 'shadow';
@@ -45,11 +52,7 @@ const ThreatModelSchema = z.object({
   baseline: z.unknown(),
 });
 
-export interface ThreatDetectorOptions {
-  /** Where models are saved (default `~/.harombe/models`); ignored with `store`. */
-  modelDir?: string;
-  /** Any `ModelStore`; default a `FileModelStore`. */
-  store?: ModelStore;
+export interface ThreatDetectorOptions extends StoreOptions {
   /** Share of normal events expected to reach the threshold. Default 0.01. */
   contamination?: number;
   /** Threat score at which an event is a threat. Default 0.7. */
@@ -59,10 +62,7 @@ export interface ThreatDetectorOptions {
   /** Integration mode, reported in every assessment. Default `enforce`. */
   mode?: DetectionMode;
   /** Options passed to the AnomalyDetector (forest size, cache, features, ...). */
-  detector?: Omit<
-    AnomalyDetectorOptions,
-    'store' | 'modelDir' | 'contamination' | 'threshold' | 'bands' | 'seed' | 'reloadFromStore'
-  >;
+  detector?: Omit<AnomalyDetectorOptions, 'contamination' | 'threshold' | 'bands' | 'seed'>;
   /** Options passed to the BaselineLearner. */
   baseline?: Omit<BaselineLearnerOptions, 'clock'>;
   /**
@@ -144,21 +144,20 @@ export class ThreatDetector {
   private readonly contamination: number;
   private readonly threshold: number;
   private readonly bands: ThreatBands;
-  /** Agents `evictIdle` found without a forest in memory or in the store. */
-  private readonly withoutForest = new Set<string>();
+  /** Loading, saving, loading on demand, eviction and preparation of the agents' threat models. */
+  private readonly lifecycle: ModelLifecycle;
   constructor(options: ThreatDetectorOptions = {}) {
     const o = parseOrThrow(OptionsSchema, options, 'ThreatDetector options');
-    this.store = options.store ?? new FileModelStore(options.modelDir ? { directory: options.modelDir } : {});
+    this.store = storeOf(options);
     this.contamination = o.contamination;
     this.threshold = o.threshold;
     this.mode = o.mode;
     const clock = options.eventClock ?? {};
+    // The detector owns no store: models are stored as one threat-model artifact (forest and
+    // baseline) by the lifecycle below.
     this.detector = new AnomalyDetector({
       ...options.detector,
       features: { ...options.detector?.features, ...clock },
-      // Models are stored as one threat-model artifact; `ensureLoaded` loads them, not the detector.
-      reloadFromStore: false,
-      store: this.store,
       contamination: o.contamination,
       threshold: o.threshold,
       seed: o.seed,
@@ -166,13 +165,35 @@ export class ThreatDetector {
     });
     this.bands = this.detector.options.bands;
     this.learner = new BaselineLearner({ ...options.baseline, ...clock });
+    this.lifecycle = new ModelLifecycle(this.store, {
+      kind: THREAT_MODEL_KIND,
+      hasModel: (agentId) => this.detector.hasModel(agentId),
+      exportArtifact: (agentId) => ({
+        format: THREAT_MODEL_FORMAT,
+        version: 1,
+        detector: this.detector.exportModel(agentId),
+        baseline: this.learner.exportAgent(agentId),
+      }),
+      importArtifact: (agentId, json) => {
+        const artifact = threatModelOf(agentId, json);
+        this.detector.importModel(agentId, artifact.detector);
+        this.learner.importAgent(agentId, artifact.baseline);
+      },
+      // After the detector's cache dropped the forest, the baseline in memory is newer than the
+      // stored one (it kept learning): only the forest comes back.
+      restorer: (agentId) =>
+        this.learner.hasAgent(agentId)
+          ? (json) => this.detector.importModel(agentId, threatModelOf(agentId, json).detector)
+          : undefined,
+      train: (agentId, events, trainOptions) => this.train(agentId, events, trainOptions).ml,
+    });
   }
 
   /** Trains the agent's forest and baseline on its history, replacing any earlier model of it. */
   train(agentId: string, events: readonly unknown[], options: { timeZone?: string } = {}): ThreatTrainResult {
     requireArray(events, 'events');
     const parsed = events.map((e) => ensureSecurityEvent(e));
-    this.withoutForest.delete(agentId);
+    this.lifecycle.changed(agentId);
     const ml = this.detector.train(agentId, parsed, options);
     // Training replaces what the agent had: a second train() does not count its history twice.
     this.learner.deleteAgent(agentId);
@@ -254,33 +275,52 @@ export class ThreatDetector {
     this.learner.recordEvent(agentId, event, { learn: options.learn !== false });
   }
 
-  /**
-   * Loads the agent's model from the store unless it is in memory (for example after the detector's
-   * cache evicted it; the baseline still in memory is kept, being newer than the stored one). Resolves
-   * `true` when the agent has a model afterwards, `false` when the store has none (the agent stays on
-   * the fleet model).
-   * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that cannot be used.
-   */
-  async ensureLoaded(agentId: string): Promise<boolean> {
-    if (this.detector.hasModel(agentId)) return true;
-    // After the detector's cache evicted the forest, the baseline in memory is newer than the stored
-    // one (it kept learning): only the forest is reloaded.
-    if (!this.learner.hasAgent(agentId)) return this.loadIfStored(agentId);
-    if (!(await this.store.has(agentId, THREAT_MODEL_KIND))) return false;
-    this.detector.importModel(agentId, (await this.readArtifact(agentId)).detector);
-    this.withoutForest.delete(agentId);
-    return true;
+  /** Whether the agent's forest is in memory (else it is scored by the fleet model). */
+  hasModel(agentId: string): boolean {
+    return this.detector.hasModel(agentId);
+  }
+
+  /** The agents whose forest is in memory. */
+  agentsWithModel(): string[] {
+    return this.detector.agentIds;
   }
 
   /**
-   * Loads the agent's stored model when the store has one, replacing the one in memory (a stored
-   * model carries what the agent learned since it was trained). Resolves whether it loaded.
-   * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that cannot be used.
+   * Loads the agent's model from the store unless it is in memory (for example after the detector's
+   * cache evicted it: the baseline still in memory is kept, being newer than the stored one). Resolves
+   * `true` when the agent has a model afterwards, `false` when the store has none (the agent stays on
+   * the fleet model, and the store is not asked about it again until it is trained, saved or loaded).
+   * Concurrent calls for one agent share one load; a time budget for it is the caller's business.
+   * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that
+   *   cannot be used, unless `onFailure: 'cold-start'` (then `false`, and not tried again).
    */
-  async loadIfStored(agentId: string): Promise<boolean> {
-    if (!(await this.store.has(agentId, THREAT_MODEL_KIND))) return false;
-    await this.load(agentId);
-    return true;
+  ensureLoaded(agentId: string, options: EnsureLoadedOptions = {}): Promise<boolean> {
+    return this.lifecycle.ensureLoaded(agentId, options);
+  }
+
+  /**
+   * Start-up: trains each agent of `histories` (`[agentId, events]` pairs: a Map, a list, a generator;
+   * this also builds the fleet model for cold starts), then gives each of `options.agents` (default:
+   * every agent of the history) the best model there is: its stored one, which wins (it holds what
+   * the agent learned while serving), else the one just trained, which is saved, else none (the fleet
+   * model scores it). `options.timeZones` gives agents' IANA time zones.
+   * @throws {ValidationError} bad histories or options, an invalid agent id or event.
+   * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that
+   *   cannot be used.
+   */
+  prepare(
+    histories: Iterable<readonly [string, readonly unknown[]]>,
+    options: PrepareOptions = {},
+  ): Promise<PrepareResult> {
+    return this.lifecycle.prepare(histories, options);
+  }
+
+  /**
+   * Forgets which agents the store had no usable model for, so that `ensureLoaded` asks again (after
+   * another process may have trained or saved some).
+   */
+  forgetMissing(): void {
+    this.lifecycle.forgetMissing();
   }
 
   /**
@@ -290,27 +330,23 @@ export class ThreatDetector {
    * memory) and continues exactly where it left off. Agents without a forest (too few events to
    * train one, and none in the store) stay, and the store is asked about each of them once (until
    * it is trained, saved or loaded). Resolves to the agents dropped, least recently active first.
+   * Cheap when there are `keep` agents or fewer: call it after every batch.
    * @throws {ValidationError} `keep` not an integer >= 0.
    */
   async evictIdle(options: { keep: number }): Promise<string[]> {
     const { keep } = parseOrThrow(EvictIdleSchema, options, 'evictIdle options');
+    if (this.learner.agentCount <= keep) return [];
     const active = this.learner.agentIds
       .map((agentId) => ({ agentId, at: this.learner.lastEventAt(agentId) ?? Number.NEGATIVE_INFINITY }))
       .sort((a, b) => b.at - a.at || (a.agentId < b.agentId ? -1 : 1));
-    const dropped: string[] = [];
-    for (const { agentId } of active.slice(keep).reverse()) {
-      if (this.withoutForest.has(agentId)) continue;
-      // The forest may have left the detector's cache already; the baseline in memory is newer.
-      if (!(await this.ensureLoaded(agentId))) {
-        this.withoutForest.add(agentId); // not asked again until it is trained, saved or loaded
-        continue;
-      }
-      await this.save(agentId);
+    const idle = active
+      .slice(keep)
+      .reverse()
+      .map(({ agentId }) => agentId);
+    return this.lifecycle.evictIdle(idle, (agentId) => {
       this.detector.evict(agentId);
       this.learner.deleteAgent(agentId);
-      dropped.push(agentId);
-    }
-    return dropped;
+    });
   }
 
   /** Analyst feedback for both the forest and the baseline (see their `updateFromFeedback`). */
@@ -321,40 +357,17 @@ export class ThreatDetector {
   }
 
   /** Saves the agent's forest model and baseline as one artifact; resolves to where it was stored. */
-  async save(agentId: string): Promise<string> {
-    const artifact = {
-      format: THREAT_MODEL_FORMAT,
-      version: 1,
-      detector: this.detector.exportModel(agentId),
-      baseline: this.learner.exportAgent(agentId),
-    };
-    const location = (await this.store.save(agentId, THREAT_MODEL_KIND, artifact)).location;
-    this.withoutForest.delete(agentId);
-    return location;
+  save(agentId: string): Promise<string> {
+    return this.lifecycle.save(agentId);
   }
 
   /**
-   * Loads what {@link save} stored.
+   * Loads what {@link save} stored, replacing what memory holds of the agent.
    * @throws {NotFoundError | CorruptError | TamperedError | UnsupportedVersionError} from the store.
    * @throws {DetectorError | BaselineModelError} an invalid stored model.
    */
-  async load(agentId: string): Promise<void> {
-    const artifact = await this.readArtifact(agentId);
-    this.detector.importModel(agentId, artifact.detector);
-    this.learner.importAgent(agentId, artifact.baseline);
-    this.withoutForest.delete(agentId);
-  }
-
-  private async readArtifact(agentId: string): Promise<z.output<typeof ThreatModelSchema>> {
-    const json = await this.store.load(agentId, THREAT_MODEL_KIND);
-    const artifact = ThreatModelSchema.safeParse(json);
-    if (!artifact.success) {
-      throw new DetectorError(
-        'DETECTOR_INVALID_MODEL',
-        `stored threat model of ${agentId} is not a ${THREAT_MODEL_FORMAT} version 1 artifact`,
-      );
-    }
-    return artifact.data;
+  load(agentId: string): Promise<void> {
+    return this.lifecycle.load(agentId);
   }
 
   /**
@@ -396,6 +409,18 @@ export class ThreatDetector {
       clockNote
     );
   }
+}
+
+/** A stored threat model, checked to be one. @throws {DetectorError} anything else. */
+function threatModelOf(agentId: string, json: unknown): z.output<typeof ThreatModelSchema> {
+  const artifact = ThreatModelSchema.safeParse(json);
+  if (!artifact.success) {
+    throw new DetectorError(
+      'DETECTOR_INVALID_MODEL',
+      `stored threat model of ${agentId} is not a ${THREAT_MODEL_FORMAT} version 1 artifact`,
+    );
+  }
+  return artifact.data;
 }
 
 function scoresOf(tails: BaselineScores): BaselineScores {

@@ -8,27 +8,7 @@ import {
   type ThreatDetectorOptions,
   ValidationError,
 } from '../src/index.js';
-
-const HOUR = 3_600_000;
-const now = Date.UTC(2026, 2, 4, 14, 0);
-
-/** The spec's Example 2 history: an event every hour for 100 hours, 2-4 resources, 150-249 ms. */
-const specHistory = Array.from({ length: 100 }, (_, i) => ({
-  timestamp: new Date(now - i * HOUR),
-  event_type: 'tool_call',
-  resource_count: 2 + (i % 3),
-  duration_ms: 150 + (i % 100),
-  success: true,
-}));
-
-/** A store that notes every agent it is asked about. */
-class CountingStore extends MemoryModelStore {
-  readonly lookups: string[] = [];
-  override has(agentId: string, kind: string): Promise<boolean> {
-    this.lookups.push(agentId);
-    return super.has(agentId, kind);
-  }
-}
+import { CountingStore, HOUR, now, specHistory } from './helpers.js';
 
 function trainedOnSpec(options: ThreatDetectorOptions = {}) {
   const threats = new ThreatDetector({
@@ -330,7 +310,7 @@ describe('ThreatDetector for integrations that assess before a call and record a
     expect(store.lookups).toHaveLength(1);
   });
 
-  it('replaces a model in memory with the stored one via loadIfStored', async () => {
+  it('replaces a model in memory with the stored one via prepare (a stored model wins)', async () => {
     const store = new MemoryModelStore();
     const threats = new ThreatDetector({ store, seed: 7 });
     threats.train('agent-123', specHistory);
@@ -339,9 +319,10 @@ describe('ThreatDetector for integrations that assess before a call and record a
     const stored = threats.assess('agent-123', probe, { record: false });
     threats.train('agent-123', specHistory.slice(0, 40));
     expect(threats.assess('agent-123', probe, { record: false })).not.toEqual(stored);
-    await expect(threats.loadIfStored('agent-123')).resolves.toBe(true);
+    const prepared = await threats.prepare([], { agents: ['agent-123', 'nobody'] });
+    expect(prepared.loaded).toEqual(['agent-123']);
     expect(threats.assess('agent-123', probe, { record: false })).toEqual(stored);
-    await expect(threats.loadIfStored('nobody')).resolves.toBe(false);
+    expect(prepared.coldStart).toEqual(['nobody']);
   });
 });
 
