@@ -4,6 +4,7 @@
 // secrets themselves. It runs on the synchronous logging path, so every rule takes time linear in
 // its text and every value is bounded (nesting, number of values, length of text): a hostile or
 // careless caller can neither stall the logger nor slip a secret past a limit.
+import { isHarombeError, messageOf } from '@harombe/security-ml';
 import { AuditInputError } from './errors.js';
 
 /** What replaced a secret: `[REDACTED:kind]`. */
@@ -590,5 +591,12 @@ function walkObject(object: object, depth: number, walk: Walk): Record<string, J
  * @example redactValue({ user: 'alice', dbPassword: 'hunter2' }) // { user: 'alice', dbPassword: '[REDACTED:secret]' }
  */
 export function redactValue(value: unknown, subject = 'value'): JsonValue {
-  return walkValue(value, 0, { values: 0, text: 0, subject, ancestors: [], path: [] }) ?? null;
+  try {
+    return walkValue(value, 0, { values: 0, text: 0, subject, ancestors: [], path: [] }) ?? null;
+  } catch (error) {
+    // What the value itself throws while it is read (a getter, a proxy trap, a revoked proxy, a
+    // `toJSON` that fails) is bad input like a BigInt: typed, naming the value, never a crash.
+    if (isHarombeError(error)) throw error;
+    throw new AuditInputError('AUDIT_NOT_JSON', subject, `could not be read: ${messageOf(error)}`);
+  }
 }

@@ -122,6 +122,32 @@ describe('input the logger cannot store', () => {
     await logger.close();
   });
 
+  it('refuses tool arguments that throw when read (a getter, a revoked proxy, a fake Date) with a typed error', async () => {
+    const dir = await tempDir();
+    const logger = await AuditLogger.open({ path: join(dir, 'audit.db') });
+    const event = { timestamp: at, event_type: 'tool_call', actor: 'a', tool_name: 'list' };
+    const revocable = Proxy.revocable({ a: 1 }, {});
+    revocable.revoke();
+    const hostile = [
+      Object.defineProperty({}, 'x', {
+        enumerable: true,
+        get() {
+          throw new Error('boom');
+        },
+      }),
+      { nested: revocable.proxy },
+      { when: new Proxy(new Date(0), {}) },
+    ];
+    for (const args of hostile) {
+      const error = thrown(() => logger.log(event, { arguments: args }));
+      expect(error).toBeInstanceOf(AuditInputError);
+      expect(error).toMatchObject({ code: 'AUDIT_NOT_JSON', path: 'toolCall.arguments' });
+      expect((error as Error).message).toMatch(/^toolCall\.arguments: could not be read: /);
+    }
+    expect(logger.store.stats()).toMatchObject({ events: 0, toolCalls: 0 });
+    await logger.close();
+  });
+
   it('refuses cyclic tool arguments with a typed error naming the field', async () => {
     const dir = await tempDir();
     const logger = await AuditLogger.open({ path: join(dir, 'audit.db') });

@@ -106,8 +106,10 @@ export function toolCallEvent(
   if (context.sessionId) event.session_id = context.sessionId;
   const path = stringArgument(args, config.pathArguments);
   if (path !== undefined) {
-    // A trailing slash makes a directory its own location ("logs" is read as "logs/").
-    event.file_path = mapping?.pathKind === 'directory' && !/[/\\]$/.test(path) ? `${path}/` : path;
+    // A trailing slash makes a directory its own location ("logs" is read as "logs/"); a path at the
+    // length limit gives up its last character for it, so the event stays valid.
+    event.file_path =
+      mapping?.pathKind === 'directory' && !/[/\\]$/.test(path) ? `${path.slice(0, MAX_TEXT - 1)}/` : path;
   }
   const url = stringArgument(args, config.urlArguments);
   const destination = url === undefined ? undefined : destinationOf(url);

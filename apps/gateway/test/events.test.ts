@@ -46,6 +46,10 @@ describe('toolCallEvent', () => {
   it('makes a listed directory its own location', () => {
     expect(toolCallEvent('list_dir', { path: 'logs' }, context, at, config.events).file_path).toBe('logs/');
     expect(toolCallEvent('list_dir', { path: 'logs/' }, context, at, config.events).file_path).toBe('logs/');
+    // At the length limit the slash still fits: the event stays valid (it was 4097 characters).
+    const long = toolCallEvent('list_dir', { path: 'd'.repeat(5000) }, context, at, config.events);
+    expect(long.file_path).toHaveLength(4096);
+    expect(parseSecurityEvent(long).filePath?.endsWith('/')).toBe(true);
   });
 
   it('ignores arguments that are not text, and URLs without a host', () => {

@@ -3,14 +3,20 @@
 import {
   type BaselineScores,
   type BehavioralBaseline,
+  describeValue,
   EventClock,
   type EventTime,
   ensureSecurityEvent,
   LocalClock,
+  MAX_TIMESTAMP_MS,
+  MIN_TIMESTAMP_MS,
+  optionalFlag,
   parseAgentId,
   parseOrThrow,
+  readInput,
   type SecurityEvent,
   TimeZoneSchema,
+  ValidationError,
 } from '@harombe/models';
 import {
   AgentHistory,
@@ -75,7 +81,16 @@ export class BaselineLearner {
   private readonly held = new Map<string, EventClock<HeldEvent>>();
 
   constructor(options: BaselineLearnerOptions = {}) {
-    const { clock, ...rest } = options;
+    const { clock, ...rest } = readInput('BaselineLearner options', () => ({ ...(options ?? {}) }));
+    if (clock !== undefined && typeof clock !== 'function') {
+      throw new ValidationError('BaselineLearner options', [
+        {
+          path: 'clock',
+          code: 'invalid_type',
+          message: `expected a function, received ${describeValue(clock)}`,
+        },
+      ]);
+    }
     this.options = Object.freeze(parseOrThrow(BaselineLearnerOptionsSchema, rest, 'BaselineLearner options'));
     this.clock = new LocalClock(this.options.timeZone);
     this.now = clock;
@@ -132,7 +147,7 @@ export class BaselineLearner {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     const history = this.history(id, true)!;
-    const learn = options.learn !== false;
+    const learn = optionalFlag(options, 'learn', 'recordEvent options') !== false;
     const ms = event.timestamp.getTime();
     if (this.clockRule.isAhead(history.newestMs, ms)) {
       let guard = this.held.get(id);
@@ -541,8 +556,21 @@ export class BaselineLearner {
 
   /** The local day "now" is in: the injected clock's, else the newest event's (or `ms`, if newer). */
   private currentDay(history: AgentHistory, ms: number): number {
-    const now = this.now ? this.now() : Math.max(ms, history.newestMs);
+    const now = this.now ? this.clockNow() : Math.max(ms, history.newestMs);
     return Math.floor((now + this.clockOf(history).offsetAt(now)) / DAY_MS);
+  }
+
+  /** The injected clock's time, checked: a clock that gives no instant cannot expire history. */
+  private clockNow(): number {
+    const now = this.now!();
+    if (typeof now === 'number' && now >= MIN_TIMESTAMP_MS && now <= MAX_TIMESTAMP_MS) return now;
+    throw new ValidationError('BaselineLearner clock', [
+      {
+        path: '',
+        code: 'invalid_type',
+        message: `expected epoch milliseconds between 1970 and 9999, received ${describeValue(now)}`,
+      },
+    ]);
   }
 
   /**

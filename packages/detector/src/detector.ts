@@ -8,14 +8,14 @@ import {
   CompactEvents,
   ensureSecurityEvent,
   HarombeError,
+  messageOf,
   parseAgentId,
+  parseEvents,
   parseOrThrow,
-  requireArray,
   type ScoringSource,
   type SecurityEvent,
   threatLevelFor,
   trainingCopy,
-  ValidationError,
 } from '@harombe/models';
 import type { z } from 'zod';
 import {
@@ -154,15 +154,7 @@ export class AnomalyDetector {
    */
   train(agentId: string, inputs: readonly unknown[], options: TrainOptions = {}): TrainResult {
     const id = parseAgentId(agentId);
-    requireArray(inputs, 'events');
-    const events = inputs.map((input, index) => {
-      try {
-        return ensureSecurityEvent(input);
-      } catch (error) {
-        if (error instanceof ValidationError) throw new ValidationError(`events[${index}]`, error.issues);
-        throw error;
-      }
-    });
+    const events = parseEvents(inputs);
     if (events.length < this.options.minEvents) return this.tooFew(id, events.length, 'train');
     const settings = options.timeZone
       ? { ...this.settings, features: { ...this.settings.features, timeZone: options.timeZone } }
@@ -364,9 +356,8 @@ export class AnomalyDetector {
    */
   retrain(agentId: string, events: readonly unknown[] = []): TrainResult {
     const id = parseAgentId(agentId);
-    requireArray(events, 'events');
+    const added = parseEvents(events);
     const old = this.models.get(id);
-    const added = events.map((e) => ensureSecurityEvent(e));
     // The reservoir alone (feedback's refit) is fitted from its columns and kept as it is when it is
     // within bounds (the old model is replaced); otherwise reservoir and new events are pooled.
     const alone = old !== undefined && added.length === 0;
@@ -416,23 +407,27 @@ export class AnomalyDetector {
    */
   importModel(agentId: string, json: unknown): void {
     const id = parseAgentId(agentId);
-    const parsed = SerializedDetectorModelSchema.safeParse(json);
-    if (!parsed.success || parsed.data.agentId !== id) {
-      const issue = parsed.success
-        ? 'agentId: belongs to another agent'
-        : `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`;
-      throw new DetectorError(
-        'DETECTOR_INVALID_MODEL',
-        `stored detector model of ${id} is invalid (${issue})`,
-      );
+    const invalid = (issue: string) =>
+      new DetectorError('DETECTOR_INVALID_MODEL', `stored detector model of ${id} is invalid (${issue})`);
+    let parsed: ReturnType<typeof SerializedDetectorModelSchema.safeParse>;
+    let problem: string | undefined;
+    try {
+      // zod reads the input again while it describes an issue: both inside the guard.
+      parsed = SerializedDetectorModelSchema.safeParse(json);
+      if (!parsed.success)
+        problem = `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`;
+    } catch (error) {
+      throw invalid(`could not be read: ${messageOf(error)}`);
     }
+    if (!parsed.success || problem !== undefined) throw invalid(problem ?? 'unreadable');
+    if (parsed.data.agentId !== id) throw invalid('agentId: belongs to another agent');
     let model: AgentModel;
     try {
       model = AgentModel.fromJSON(parsed.data);
     } catch (error) {
       throw new DetectorError(
         'DETECTOR_INVALID_MODEL',
-        `stored detector model of ${id} is invalid: ${(error as Error).message}`,
+        `stored detector model of ${id} is invalid: ${messageOf(error)}`,
         {
           cause: error,
         },

@@ -1,4 +1,9 @@
-import { type EventClockOptions, EventClockOptionsSchema, TimeZoneSchema } from '@harombe/models';
+import {
+  type EventClockOptions,
+  EventClockOptionsSchema,
+  MAX_ARTIFACT_ITEMS,
+  TimeZoneSchema,
+} from '@harombe/models';
 import { z } from 'zod';
 export const FeatureExtractorOptionsSchema = z
   .object({
@@ -9,10 +14,10 @@ export const FeatureExtractorOptionsSchema = z
       .min(1000)
       .max(7 * 86_400_000)
       .default(3_600_000),
-    windowCapacity: z.number().int().min(1).max(1_000_000).default(10_000),
+    windowCapacity: z.number().int().min(1).max(MAX_ARTIFACT_ITEMS).default(10_000),
     windowFeatures: z.boolean().default(true),
     maxResourceKeys: z.number().int().min(0).max(64).default(8),
-    maxVocabulary: z.number().int().min(1).max(1_000_000).default(10_000),
+    maxVocabulary: z.number().int().min(1).max(MAX_ARTIFACT_ITEMS).default(10_000),
     ...EventClockOptionsSchema.shape,
   })
   .strict();
@@ -28,13 +33,13 @@ export interface FeatureExtractorOptions extends EventClockOptions {
   timeZone?: string;
   /** Sliding window of event time for activity features, in ms. Default 1 hour. */
   windowMs?: number;
-  /** Most events the window keeps (bounds memory per agent). Default 10,000. */
+  /** Most events the window keeps (bounds memory per agent). Default 10,000; at most 100,000. */
   windowCapacity?: number;
   /** Whether to append the window activity features. Default `true`. */
   windowFeatures?: boolean;
   /** Most frequent `resource_usage` counters that become features. Default 8. */
   maxResourceKeys?: number;
-  /** Most destinations, file locations, event types and tools remembered. Default 10,000. */
+  /** Most destinations, file locations, event types and tools remembered. Default 10,000; at most 100,000. */
   maxVocabulary?: number;
 }
 

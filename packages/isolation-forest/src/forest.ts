@@ -10,7 +10,7 @@ import {
   sumPathLengths,
 } from './batch-scoring.js';
 import { ForestInputError, NotFittedError } from './errors.js';
-import { checkRow, type MatrixInput, type RowMajorMatrix, toRowMajor } from './matrix.js';
+import { type MatrixInput, type RowMajorMatrix, readRow, toRowMajor } from './matrix.js';
 import { type IsolationForestOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { averagePathLength } from './path-length.js';
 import { Random } from './random.js';
@@ -175,8 +175,8 @@ export class IsolationForest {
    */
   score(row: ArrayLike<number>): number {
     const state = this.fittedState('score');
-    checkRow(row, state.nFeatures, 'IsolationForest.score');
-    return this.toScore(sumPathLengths(state.trees, row));
+    const values = readRow(row, state.nFeatures, 'IsolationForest.score', this.rowScratch(state));
+    return this.toScore(sumPathLengths(state.trees, values));
   }
 
   /**
@@ -210,9 +210,9 @@ export class IsolationForest {
    * off alone earns many bits; one that sends it along with half the node earns one. Credits are
    * normalised to shares summing to 1. Costs one traversal plus a table built on first use.
    */
-  explain(row: ArrayLike<number>): ForestExplanation {
+  explain(input: ArrayLike<number>): ForestExplanation {
     const state = this.fittedState('explain');
-    checkRow(row, state.nFeatures, 'IsolationForest.explain');
+    const row = readRow(input, state.nFeatures, 'IsolationForest.explain', this.rowScratch(state));
     const { meta, value, roots, featureBits } = state.trees;
     const mask = (1 << featureBits) - 1;
     this.explainTables ??= buildExplainTables(state.trees, state.psi);
@@ -325,6 +325,14 @@ export class IsolationForest {
   private fittedState(method: string): FittedState {
     if (!this.state) throw new NotFittedError(method);
     return this.state;
+  }
+
+  /** Where a row that is not a Float64Array is copied before it is scored (one per forest). */
+  private scratchRow: Float64Array | undefined;
+
+  private rowScratch(state: FittedState): Float64Array {
+    if (this.scratchRow?.length !== state.nFeatures) this.scratchRow = new Float64Array(state.nFeatures);
+    return this.scratchRow;
   }
 
   /** Scores a validated matrix (the heap copy of large batches is kept for the next). */

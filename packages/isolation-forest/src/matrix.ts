@@ -1,5 +1,6 @@
 // Input matrices: `number[][]` or a row-major Float64Array with its shape. Everything is checked
 // once on the way in (shape, NaN, infinities) so that the hot loops can trust their data.
+import { isHarombeError, messageOf } from '@harombe/models';
 import { ForestInputError } from './errors.js';
 
 /** A dense row-major matrix: row `r`, column `c` is `data[r * columns + c]`. */
@@ -38,6 +39,25 @@ function checkValue(value: number, row: number, column: number, method: string):
  * copy); `number[][]` is copied once. `expectedColumns` enforces the fitted width.
  */
 export function toRowMajor(input: MatrixInput, method: string, expectedColumns?: number): RowMajorMatrix {
+  // Each cell is read once (copied) or checked where it lies; anything a hostile input throws while
+  // being read (a getter, a proxy trap) is a ForestInputError like any other bad input.
+  try {
+    return readMatrix(input, method, expectedColumns);
+  } catch (error) {
+    throw unreadable(error, `${method}: the matrix could not be read`);
+  }
+}
+
+/** A harombe error as it is; anything else thrown while reading input as a ForestInputError. */
+function unreadable(error: unknown, what: string): Error {
+  if (isHarombeError(error)) return error as Error;
+  return new ForestInputError(`${what}: ${messageOf(error)}`);
+}
+
+function readMatrix(input: MatrixInput, method: string, expectedColumns?: number): RowMajorMatrix {
+  if (input === null || typeof input !== 'object') {
+    throw new ForestInputError(`${method}: expected number[][] or a RowMajorMatrix`);
+  }
   if (input instanceof Float64Array) {
     if (expectedColumns === undefined) {
       throw new ForestInputError(`${method}: pass { data, rows, columns } so the shape is known`);
@@ -99,6 +119,43 @@ function checkColumns(columns: number, expected: number | undefined, method: str
     throw new ForestInputError(
       `${method}: rows have ${columns} columns, the forest was fitted on ${expected}`,
     );
+  }
+}
+
+/**
+ * The row to score, validated against the fitted width: a Float64Array as it is, anything else
+ * copied into `scratch` reading each cell once (so a value cannot change between the check and the
+ * walk, and the walk always reads a Float64Array).
+ * @throws {ForestInputError} wrong length, NaN or infinite values, or a row that cannot be read.
+ */
+export function readRow(
+  row: ArrayLike<number>,
+  columns: number,
+  method: string,
+  scratch: Float64Array,
+): Float64Array {
+  try {
+    // isView is false for a proxy, whatever its prototype says: only a real typed array is trusted.
+    if (ArrayBuffer.isView(row) && row instanceof Float64Array) {
+      checkRow(row, columns, method);
+      return row;
+    }
+    if (row === null || typeof row !== 'object' || typeof row.length !== 'number') {
+      throw new ForestInputError(`${method}: expected a row of ${columns} numbers`);
+    }
+    if (row.length !== columns) {
+      throw new ForestInputError(
+        `${method}: row has ${row.length} columns, the forest was fitted on ${columns}`,
+      );
+    }
+    for (let c = 0; c < columns; c++) {
+      const value = row[c]!;
+      checkValue(value, 0, c, method);
+      scratch[c] = value;
+    }
+    return scratch;
+  } catch (error) {
+    throw unreadable(error, `${method}: the row could not be read`);
   }
 }
 

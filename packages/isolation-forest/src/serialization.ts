@@ -1,7 +1,7 @@
 // The forest on the wire: a tagged, versioned JSON object whose trees are packed into base64 typed
 // arrays in preorder (one structure bit per node, then features, float32 thresholds, leaf sizes).
 // A checksum over header and payload catches edits; structural checks catch the rest.
-import { describeValue } from '@harombe/models';
+import { describeValue, isHarombeError, messageOf } from '@harombe/models';
 import { z } from 'zod';
 import { ForestInputError, ModelFormatError } from './errors.js';
 import {
@@ -307,6 +307,16 @@ function parseInput(json: unknown): unknown {
 }
 
 export function decodeForest(input: unknown): { options: IsolationForestOptions; state: FittedState } {
+  try {
+    return decode(input);
+  } catch (error) {
+    // An object that throws while it is read (a getter, a proxy trap) is a malformed model.
+    if (isHarombeError(error)) throw error;
+    throw new ModelFormatError('schema', `the model could not be read: ${messageOf(error)}`);
+  }
+}
+
+function decode(input: unknown): { options: IsolationForestOptions; state: FittedState } {
   const json = parseInput(input);
   if (json === null || typeof json !== 'object' || (json as { format?: unknown }).format !== FOREST_FORMAT) {
     throw new ModelFormatError(

@@ -30,6 +30,7 @@ export {
   DEFAULT_EVENT_LIMITS,
   type EventLimits,
   ensureSecurityEvent,
+  parseEvents,
   parseSecurityEvent,
   type SafeParseEventResult,
   type SecurityEvent,
@@ -40,7 +41,7 @@ export {
   trainingCopy,
 } from './security-event.js';
 export { type ArtifactKind, ArtifactKindSchema, type ArtifactRef, type ModelStore } from './store.js';
-export { readTagged, type TaggedFormat, type TaggedProblem } from './tagged.js';
+export { MAX_ARTIFACT_ITEMS, readTagged, type TaggedFormat, type TaggedProblem } from './tagged.js';
 export {
   atLeast,
   compareThreatLevels,
@@ -66,7 +67,11 @@ export {
   describeValue,
   formatPath,
   type IssueOptions,
+  isHarombeError,
+  messageOf,
+  optionalFlag,
   parseOrThrow,
+  readInput,
   requireArray,
   toValidationIssues,
 } from './validation.js';

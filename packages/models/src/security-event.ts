@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { TimestampSchema, toEpochMillis } from './timestamp.js';
-import { dateValue, toValidationIssues } from './validation.js';
+import { dateValue, messageOf, readInput, requireArray, toValidationIssues } from './validation.js';
 
 /** Length and size bounds applied while parsing events. */
 export interface EventLimits {
@@ -398,30 +398,25 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** An error's message, for any thrown value (one whose message cannot be read either says so). */
-function messageOf(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return 'an unreadable error';
-  }
-}
-
-/** Thrown (and turned into a validation issue) when metadata holds more values than allowed. */
-class MetadataTooLarge extends Error {}
+/**
+ * Thrown (and turned into a validation issue) when metadata holds more values than allowed: one
+ * object, recognised by identity (an `instanceof` test on whatever else was thrown could run a
+ * hostile proxy's trap).
+ */
+const METADATA_TOO_LARGE = Object.freeze({ reason: 'metadata too large' });
 
 /**
  * Copies plain data, dropping unsafe keys, bounding depth (deeper values become `'[truncated]'`) and
- * the number of values copied (`budget.left`; past it, {@link MetadataTooLarge}): shared references
+ * the number of values copied (`budget.left`; past it, {@link METADATA_TOO_LARGE}): shared references
  * are copied each time they are met, so without a budget a few kilobytes of them expand without end.
  */
 function sanitize(value: unknown, depth: number, budget: { left: number }): unknown {
-  if (--budget.left < 0) throw new MetadataTooLarge();
+  if (--budget.left < 0) throw METADATA_TOO_LARGE;
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return dateValue(value) === undefined ? '[not a date]' : value;
   if (depth <= 0) return '[truncated]';
   if (Array.isArray(value)) {
-    if (value.length > budget.left) throw new MetadataTooLarge();
+    if (value.length > budget.left) throw METADATA_TOO_LARGE;
     return value.map((item) => sanitize(item, depth - 1, budget));
   }
   const copy: Record<string, unknown> = {};
@@ -660,7 +655,7 @@ export function createSecurityEventParser(
       return parseOnce(input);
     } catch (error) {
       const issue: ValidationIssue =
-        error instanceof MetadataTooLarge
+        error === METADATA_TOO_LARGE
           ? {
               path: 'metadata',
               code: 'too_big',
@@ -724,10 +719,37 @@ const defaultParser = createSecurityEventParser();
  * parses it. Lets hot paths accept either without validating twice.
  */
 export function ensureSecurityEvent(input: unknown): SecurityEvent {
-  if (input instanceof ParsedEvent) {
-    return input as SecurityEvent;
-  }
+  if (isParsed(input)) return input as SecurityEvent;
   return defaultParser.parse(input);
+}
+
+/** Whether `input` is an event this package parsed (safe on a proxy whose traps throw). */
+function isParsed(input: unknown): boolean {
+  try {
+    return input instanceof ParsedEvent;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses a list of events (each as {@link ensureSecurityEvent} does), reading the list once: a hole
+ * or a bad event is a {@link ValidationError} naming its index (`events[3].duration_ms: ...`).
+ * @throws {ValidationError} `inputs` is not an array, cannot be read, or holds an invalid event.
+ */
+export function parseEvents(inputs: unknown, subject = 'events'): SecurityEvent[] {
+  requireArray(inputs, subject);
+  const items = readInput(subject, () => Array.from({ length: inputs.length }, (_, i) => inputs[i]));
+  const events = new Array<SecurityEvent>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    try {
+      events[i] = ensureSecurityEvent(items[i]);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ValidationError(`${subject}[${i}]`, error.issues);
+      throw error;
+    }
+  }
+  return events;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Reading versioned JSON artifacts: every package's `fromJSON` checks the same things in the same
 // order, so that "foreign", "version" and "schema" problems read alike everywhere.
 import type { z } from 'zod';
-import { describeValue } from './validation.js';
+import { describeValue, isHarombeError, messageOf } from './validation.js';
 
 /** What went wrong reading an artifact. */
 export type TaggedProblem = 'foreign' | 'version' | 'schema';
@@ -19,6 +19,16 @@ export interface TaggedFormat<S extends z.ZodType> {
  * schema, throwing `fail(problem, message)` at the first that does not hold.
  */
 export function readTagged<S extends z.ZodType>(input: unknown, spec: TaggedFormat<S>): z.output<S> {
+  try {
+    return readOnce(input, spec);
+  } catch (error) {
+    // A hostile object (a getter or proxy trap that throws) is a malformed artifact like any other.
+    if (isHarombeError(error)) throw error;
+    throw spec.fail('schema', `could not be read: ${messageOf(error)}`);
+  }
+}
+
+function readOnce<S extends z.ZodType>(input: unknown, spec: TaggedFormat<S>): z.output<S> {
   let json = input;
   if (typeof input === 'string') {
     try {
@@ -38,10 +48,45 @@ export function readTagged<S extends z.ZodType>(input: unknown, spec: TaggedForm
       `format version ${describeValue(version)} is not supported (this release reads ${spec.version})`,
     );
   }
+  checkSizes(json, '', 0, spec);
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw spec.fail('schema', `field "${issue.path.join('.')}": ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * Lists in an artifact hold at most this many items (a vocabulary, a window, a baseline's agents):
+ * checked before the schema walks them, since it takes time per item even for a sparse array of
+ * holes, and a forged length would cost seconds.
+ */
+export const MAX_ARTIFACT_ITEMS = 100_000;
+
+/**
+ * Refuses lists longer than {@link MAX_ARTIFACT_ITEMS} anywhere in the first 8 levels of an
+ * artifact. Each object is looked at once (`seen`), so shared references and cycles cost nothing.
+ */
+function checkSizes<S extends z.ZodType>(
+  value: unknown,
+  path: string,
+  depth: number,
+  spec: TaggedFormat<S>,
+  seen: Set<object> = new Set(),
+): void {
+  if (value === null || typeof value !== 'object' || depth > 8 || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) {
+    if (value.length > MAX_ARTIFACT_ITEMS) {
+      throw spec.fail('schema', `field "${path}": ${value.length} items, at most ${MAX_ARTIFACT_ITEMS}`);
+    }
+    for (let i = 0; i < value.length; i++) {
+      checkSizes(value[i], path ? `${path}.${i}` : `${i}`, depth + 1, spec, seen);
+    }
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    checkSizes((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1, spec, seen);
+  }
 }

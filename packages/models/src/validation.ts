@@ -1,7 +1,7 @@
 // Turns zod issues into our ValidationIssue/ValidationError, with messages that name the field and
 // say what was expected and what arrived ("expected a finite number >= 0, received -5").
 import type { z } from 'zod';
-import { ValidationError, type ValidationIssue } from './errors.js';
+import { HarombeError, ValidationError, type ValidationIssue } from './errors.js';
 
 type ZodIssue = z.core.$ZodIssue;
 
@@ -18,9 +18,49 @@ export function parseOrThrow<T extends z.ZodType>(
   subject: string,
   options: IssueOptions = {},
 ): z.output<T> {
-  const result = schema.safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
-  throw new ValidationError(subject, toValidationIssues(result.error.issues, options));
+  // The issues are built inside the guard too: zod describes the input lazily, reading it again.
+  const outcome = readInput(subject, () => {
+    const result = schema.safeParse(input, { reportInput: true });
+    return result.success
+      ? { data: result.data as z.output<T>, issues: undefined }
+      : { data: undefined, issues: toValidationIssues(result.error.issues, options) };
+  });
+  if (outcome.issues === undefined) return outcome.data as z.output<T>;
+  throw new ValidationError(subject, outcome.issues);
+}
+
+/** The message of anything thrown (one whose message cannot be read either says so). */
+export function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'an unreadable error';
+  }
+}
+
+/**
+ * Runs `read` over a caller's input and turns whatever it throws that is not a harombe error (a
+ * getter or proxy trap of the input throwing, an engine TypeError on a revoked proxy) into a
+ * {@link ValidationError} naming `subject`: bad input is a typed error, never a crash from inside.
+ */
+export function readInput<T>(subject: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isHarombeError(error)) throw error;
+    throw new ValidationError(subject, [
+      { path: '', code: 'custom', message: `could not be read: ${messageOf(error)}` },
+    ]);
+  }
+}
+
+/** `instanceof HarombeError`, safe on anything (a proxy's getPrototypeOf trap may throw). */
+export function isHarombeError(error: unknown): boolean {
+  try {
+    return error instanceof HarombeError;
+  } catch {
+    return false;
+  }
 }
 
 /** Converts zod issues (flattening union branches) into readable {@link ValidationIssue}s. */
@@ -59,11 +99,21 @@ export function dateValue(value: Date): number | undefined {
 }
 
 export function describeValue(value: unknown): string {
+  // Reading a hostile value (a proxy whose traps throw) must not throw while an error is described.
+  try {
+    return describeReadable(value);
+  } catch {
+    return 'an unreadable value';
+  }
+}
+
+function describeReadable(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
     return String(value);
   }
+  if (typeof value === 'symbol') return 'a symbol';
   if (typeof value === 'string') {
     const shown = value.length > MAX_SHOWN_STRING ? `${value.slice(0, MAX_SHOWN_STRING)}…` : value;
     return JSON.stringify(shown) + (value.length > MAX_SHOWN_STRING ? ` (${value.length} characters)` : '');
@@ -127,12 +177,33 @@ function describeIssue(issue: ZodIssue): string {
  * @throws {ValidationError} `inputs` is not an array.
  */
 export function requireArray(inputs: unknown, subject: string): asserts inputs is readonly unknown[] {
-  if (Array.isArray(inputs)) return;
+  if (readInput(subject, () => Array.isArray(inputs))) return;
   throw new ValidationError(subject, [
     {
       path: '',
       code: 'invalid_type',
       message: `expected an array of events, received ${describeValue(inputs)}`,
     },
+  ]);
+}
+
+/**
+ * A boolean option of an options object that may be absent (`undefined` or `null`: the default
+ * applies). Read once, safely: a hostile object is a {@link ValidationError} naming `subject.key`.
+ * @throws {ValidationError} the option is not a boolean, or the object cannot be read.
+ */
+export function optionalFlag(options: unknown, key: string, subject: string): boolean | undefined {
+  if (options === undefined || options === null) return undefined;
+  let value: unknown;
+  try {
+    value = (options as Record<string, unknown>)[key];
+  } catch (error) {
+    throw new ValidationError(subject, [
+      { path: key, code: 'custom', message: `could not be read: ${messageOf(error)}` },
+    ]);
+  }
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new ValidationError(subject, [
+    { path: key, code: 'invalid_type', message: `expected a boolean, received ${describeValue(value)}` },
   ]);
 }

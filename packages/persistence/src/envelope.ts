@@ -169,6 +169,9 @@ interface Parsed {
 
 const NEWLINE = 0x0a;
 
+/** The most a compressed body may inflate to (an agent's artifact is about 70 KB; a fleet's, a few MB). */
+const MAX_INFLATED_BYTES = 64 * 1_048_576;
+
 // AES-GCM nonce and tag sizes. GCM also verifies a tag cut short, which makes forgery cheap (a 4-byte
 // tag is guessed in about 2^32 tries), so a tag of any other length is refused.
 const NONCE_BYTES = 12;
@@ -312,10 +315,21 @@ export async function open(file: Buffer, options: OpenOptions): Promise<{ header
     }
   }
   if (header.compression !== 'none') {
+    // Bounded: a small forged body could otherwise inflate to gigabytes before the digest is checked.
+    const bounds = { maxOutputLength: MAX_INFLATED_BYTES };
     try {
-      payload = header.compression === 'brotli' ? await unbrotliAsync(payload) : await gunzipAsync(payload);
-    } catch {
-      throw new TamperedError('compressed body does not decompress', location);
+      payload =
+        header.compression === 'brotli'
+          ? await unbrotliAsync(payload, bounds)
+          : await gunzipAsync(payload, bounds);
+    } catch (error) {
+      const tooLarge = (error as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE';
+      throw new TamperedError(
+        tooLarge
+          ? `compressed body inflates past ${MAX_INFLATED_BYTES / 1_048_576} MiB`
+          : 'compressed body does not decompress',
+        location,
+      );
     }
   }
   if (digest(headerText, payload) !== header.sha256) throw new TamperedError('SHA-256 mismatch', location);

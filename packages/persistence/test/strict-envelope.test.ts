@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CorruptError, FileModelStore, TamperedError } from '../src/index.js';
 
@@ -133,5 +133,27 @@ describe('header encodings', () => {
     );
     // Listing reads the same header and fails the same way, as a typed error.
     await expect(store.list()).rejects.toBeInstanceOf(CorruptError);
+  });
+});
+
+describe('a decompression bomb', () => {
+  it('is refused once its body inflates past 64 MiB, before it is all in memory', async () => {
+    const dir = tempDir();
+    // Unencrypted and compressed (the default): the body is the raw compressed bytes.
+    const store = new FileModelStore({ directory: dir });
+    const { location } = await store.save('a', 'detector', model);
+    const file = readFileSync(location);
+    const end = file.indexOf(0x0a);
+    const header = JSON.parse(file.toString('utf8', 0, end)) as { compression?: string };
+    const bomb =
+      header.compression === 'gzip'
+        ? gzipSync(Buffer.alloc(80 * 1_048_576))
+        : brotliCompressSync(Buffer.alloc(80 * 1_048_576));
+    // The header names the body's length: a forger sets it to the bomb's.
+    const forged = { ...header, bodyBytes: bomb.length };
+    writeFileSync(location, Buffer.concat([Buffer.from(`${JSON.stringify(forged)}\n`), bomb]));
+    const error = await loadError(store, 'a');
+    expect(error).toBeInstanceOf(TamperedError);
+    expect((error as TamperedError).message).toContain('inflates past 64 MiB');
   });
 });

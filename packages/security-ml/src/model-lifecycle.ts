@@ -4,7 +4,7 @@
 // what was newly trained). ThreatDetector and the facade's AnomalyDetector each own one, through a
 // ModelHost that says how their models go into and out of memory; integrations reach it through
 // their public methods only, so no caller keeps a `loading` map or a set of agents without a model.
-import { type ArtifactKind, type ModelStore, parseOrThrow } from '@harombe/models';
+import { type ArtifactKind, type ModelStore, parseAgentId, parseOrThrow } from '@harombe/models';
 import { FileModelStore } from '@harombe/persistence';
 import { z } from 'zod';
 
@@ -126,11 +126,17 @@ export class ModelLifecycle {
    */
   ensureLoaded(agentId: string, options: EnsureLoadedOptions = {}): Promise<boolean> {
     if (this.host.hasModel(agentId)) return IN_MEMORY;
+    try {
+      parseAgentId(agentId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.loadOnDemand(agentId, options);
   }
 
   /** Saves the agent's model; resolves to where it was stored. */
   async save(agentId: string): Promise<string> {
+    parseAgentId(agentId);
     const artifact = this.host.exportArtifact(agentId);
     const { location } = await this.store.save(agentId, this.host.kind, artifact);
     this.changed(agentId);
@@ -143,6 +149,7 @@ export class ModelLifecycle {
    *   cannot be used.
    */
   async load(agentId: string): Promise<void> {
+    parseAgentId(agentId);
     this.host.importArtifact(agentId, await this.store.load(agentId, this.host.kind));
     this.changed(agentId);
   }

@@ -23,10 +23,13 @@ import {
   type EventTime,
   ensureSecurityEvent,
   type ModelStore,
+  optionalFlag,
+  parseAgentId,
+  parseEvents,
   parseOrThrow,
-  requireArray,
   type ThreatBands,
   type ThreatLevel,
+  TimeZoneSchema,
   threatLevelFor,
 } from '@harombe/models';
 import { z } from 'zod';
@@ -73,6 +76,7 @@ export interface ThreatDetectorOptions extends StoreOptions {
   eventClock?: EventClockOptions;
 }
 
+const TrainOptionsSchema = z.object({ timeZone: TimeZoneSchema.optional() }).strict();
 const EvictIdleSchema = z.object({ keep: z.number().int().min(0) }).strict();
 
 const OptionsSchema = z
@@ -191,13 +195,14 @@ export class ThreatDetector {
 
   /** Trains the agent's forest and baseline on its history, replacing any earlier model of it. */
   train(agentId: string, events: readonly unknown[], options: { timeZone?: string } = {}): ThreatTrainResult {
-    requireArray(events, 'events');
-    const parsed = events.map((e) => ensureSecurityEvent(e));
+    parseAgentId(agentId);
+    const parsed = parseEvents(events);
+    const { timeZone } = parseOrThrow(TrainOptionsSchema, options ?? {}, 'train options');
     this.lifecycle.changed(agentId);
-    const ml = this.detector.train(agentId, parsed, options);
+    const ml = this.detector.train(agentId, parsed, timeZone ? { timeZone } : {});
     // Training replaces what the agent had: a second train() does not count its history twice.
     this.learner.deleteAgent(agentId);
-    if (options.timeZone) this.learner.setTimeZone(agentId, options.timeZone);
+    if (timeZone) this.learner.setTimeZone(agentId, timeZone);
     const ordered = [...parsed].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     for (const event of ordered) this.learner.recordEvent(agentId, event);
     return { agentId, ml, baselineReady: this.learner.computeBaseline(agentId) !== null };
@@ -210,7 +215,7 @@ export class ThreatDetector {
    */
   assess(agentId: string, input: unknown, options: AssessOptions = {}): ThreatAssessment {
     const event = ensureSecurityEvent(input);
-    const record = options.record !== false;
+    const record = optionalFlag(options, 'record', 'assess options') !== false;
     const eventTime = this.learner.eventTime(agentId, event);
     // 1. The baseline's tails: the strongest dimension, Bonferroni over the six.
     const tails = this.learner.tailProbabilities(agentId, event);
@@ -272,7 +277,9 @@ export class ThreatDetector {
   record(agentId: string, input: unknown, options: { learn?: boolean } = {}): void {
     const event = ensureSecurityEvent(input);
     this.detector.record(agentId, event);
-    this.learner.recordEvent(agentId, event, { learn: options.learn !== false });
+    this.learner.recordEvent(agentId, event, {
+      learn: optionalFlag(options, 'learn', 'record options') !== false,
+    });
   }
 
   /** Whether the agent's forest is in memory (else it is scored by the fleet model). */

@@ -2,6 +2,7 @@ import { generateFleet, SCENARIOS } from '@harombe/agent-sim';
 import { describe, expect, it } from 'vitest';
 import {
   atLeast,
+  BaselineLearner,
   MemoryModelStore,
   rocAuc,
   ThreatDetector,
@@ -338,5 +339,39 @@ describe('ThreatDetector on input that is not a list of events', () => {
         expect(() => threats.detector.retrain('a', events as never)).toThrow(ValidationError);
     }
     expect(threats.learner.hasAgent('a')).toBe(false);
+  });
+});
+
+describe('ThreatDetector and BaselineLearner on hostile arguments', () => {
+  const trapped = new Proxy(
+    {},
+    {
+      getPrototypeOf() {
+        throw new TypeError('prototype trap');
+      },
+    },
+  );
+  const event = { timestamp: now, event_type: 'tool_call' };
+
+  it('an agent id that throws when read is a ValidationError in every method', async () => {
+    const threats = trainedOnSpec();
+    expect(() => threats.assess(trapped as never, event)).toThrow(ValidationError);
+    expect(() => threats.record(trapped as never, event)).toThrow(ValidationError);
+    expect(() => threats.feedback(trapped as never, event, false)).toThrow(ValidationError);
+    expect(() => threats.learner.detectAnomalies(trapped as never, event)).toThrow(ValidationError);
+    await expect(threats.load(trapped as never)).rejects.toThrow(ValidationError);
+    await expect(threats.ensureLoaded(trapped as never)).rejects.toThrow(ValidationError);
+  });
+
+  it('absent options are defaults; a clock that is not one is refused by name', () => {
+    const threats = trainedOnSpec();
+    expect(threats.assess('agent-123', event, null as never).agentId).toBe('agent-123');
+    expect(() => threats.assess('agent-123', event, { record: 'yes' } as never)).toThrow(
+      /assess options\.record/,
+    );
+    expect(() => new BaselineLearner(null as never)).not.toThrow();
+    expect(() => new BaselineLearner({ clock: {} as never })).toThrow(/clock: expected a function/);
+    const learner = new BaselineLearner({ clock: () => Number.NaN, minSamples: 1 });
+    expect(() => learner.recordEvent('a', event)).toThrow(/BaselineLearner clock/);
   });
 });
