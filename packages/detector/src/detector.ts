@@ -281,29 +281,16 @@ export class AnomalyDetector {
     } else {
       explanation = `${note}typical for this agent${confirmed === 'normal' ? ' (like an event an analyst confirmed as normal)' : ''}`;
     }
-    const threatLevel = threatLevelFor(anomalyScore, isAnomaly, this.options.bands);
-    if (!scored) {
-      return {
-        agentId,
-        timestamp,
-        anomalyScore,
-        isAnomaly,
-        threatLevel,
-        contributingFactors,
-        explanation,
-        source,
-      };
-    }
-    const rawScore = scored.rawScore;
     return {
       agentId,
       timestamp,
       anomalyScore,
       isAnomaly,
-      threatLevel,
+      threatLevel: threatLevelFor(anomalyScore, isAnomaly, this.options.bands),
       contributingFactors,
       explanation,
-      rawScore,
+      // Undefined when not scored (no model): one shape either way, no object spread per event.
+      rawScore: scored?.rawScore,
       source,
     };
   }

@@ -78,18 +78,16 @@ describe('readTagged', () => {
   };
 
   it('refuses a list longer than MAX_ARTIFACT_ITEMS before the schema walks it (a sparse array of holes took seconds)', () => {
-    const started = performance.now();
     const error = (() => {
       try {
-        readTagged({ format: 'harombe.test', version: 1, items: new Array(5_000_000) }, spec);
+        readTagged({ format: 'harombe.test', version: 1, items: new Array(200_000) }, spec);
       } catch (caught) {
         return caught;
       }
     })();
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toContain(`5000000 items, at most ${MAX_ARTIFACT_ITEMS}`);
-    // Generous: the schema alone walked 5 million holes for several seconds.
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Refused by its length, not by the schema's first complaint about a hole.
+    expect((error as Error).message).toContain(`200000 items, at most ${MAX_ARTIFACT_ITEMS}`);
   });
 
   it('looks at shared references once, and turns a hostile artifact into its own typed error', () => {
