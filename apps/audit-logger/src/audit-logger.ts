@@ -1,7 +1,8 @@
 // The audit logger: validate, redact, commit to SQLite, then tell the plugins. `log` is synchronous
 // and returns once the event is committed; plugins hear of it afterwards and must not block.
 import { randomUUID } from 'node:crypto';
-import { parseOrThrow, parseSecurityEvent, type SecurityEvent } from '@harombe/security-ml';
+import { parseOrThrow } from '@harombe/models';
+import { parseSecurityEvent, type SecurityEvent } from '@harombe/security-ml';
 import { z } from 'zod';
 import { type JsonValue, redactText, redactValue } from './redact.js';
 import {

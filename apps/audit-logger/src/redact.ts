@@ -4,7 +4,7 @@
 // secrets themselves. It runs on the synchronous logging path, so every rule takes time linear in
 // its text and every value is bounded (nesting, number of values, length of text): a hostile or
 // careless caller can neither stall the logger nor slip a secret past a limit.
-import { isHarombeError, messageOf } from '@harombe/security-ml';
+import { isHarombeError, messageOf } from '@harombe/models';
 import { AuditInputError } from './errors.js';
 
 /** What replaced a secret: `[REDACTED:kind]`. */

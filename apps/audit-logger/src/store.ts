@@ -4,9 +4,9 @@
 // A file has one write lock, so the two writers never wait for each other; readers (the CLI, the
 // worker reading events) never wait for either.
 
+import { describeValue } from '@harombe/models';
 import {
   atLeast,
-  describeValue,
   type SecurityEvent,
   type SecurityEventInput,
   THREAT_LEVELS,

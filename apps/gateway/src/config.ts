@@ -1,7 +1,8 @@
 // The gateway's configuration: one zod schema, so a bad config file fails at start-up with the field
 // and the problem named, and every default is written down once.
 import { readFile } from 'node:fs/promises';
-import { AgentIdSchema, parseOrThrow, ThreatLevelSchema } from '@harombe/security-ml';
+import { parseOrThrow } from '@harombe/models';
+import { AgentIdSchema, ThreatLevelSchema } from '@harombe/security-ml';
 import { z } from 'zod';
 
 const AgentSchema = z

@@ -7,7 +7,7 @@ import { lstat, mkdir, open, readdir, readFile, realpath } from 'node:fs/promise
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseOrThrow } from '@harombe/security-ml';
+import { parseOrThrow } from '@harombe/models';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';

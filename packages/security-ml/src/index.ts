@@ -1,13 +1,104 @@
-// @harombe/security-ml: the public API of every harombe package, ThreatDetector, and the model
-// lifecycle (load on demand, save, load, evict idle agents, prepare from history) that it and this
-// package's AnomalyDetector share.
-export * from '@harombe/baseline';
-export * from '@harombe/detector';
-export * from '@harombe/features';
-export * from '@harombe/isolation-forest';
-export * from '@harombe/models';
-export * from '@harombe/persistence';
-// The detector with a store: these shadow @harombe/detector's names of the same spelling.
+// @harombe/security-ml: the facade. ThreatDetector and the model lifecycle it shares with this
+// package's AnomalyDetector, plus a curated list of what the packages below offer users. Every name
+// here is a promise kept across releases (see the README's versioning policy); helpers and internals
+// stay in their own packages.
+
+// The parts, for users who want one of them alone.
+export {
+  BaselineLearner,
+  type BaselineLearnerOptions,
+  BaselineModelError,
+} from '@harombe/baseline';
+export {
+  type DetectDetailedOptions,
+  type DetectionDetail,
+  DetectorError,
+  type ForestVerdict,
+  type TrainOptions,
+  type TrainResult,
+} from '@harombe/detector';
+export {
+  FeatureExtractor,
+  FeatureExtractorError,
+  type FeatureExtractorOptions,
+  type FeatureMatrix,
+  FeatureModelError,
+} from '@harombe/features';
+export {
+  type ForestExplanation,
+  ForestInputError,
+  IsolationForest,
+  type IsolationForestOptions,
+  type MatrixInput,
+  ModelFormatError,
+  NotFittedError,
+  type RowMajorMatrix,
+  rocAuc,
+} from '@harombe/isolation-forest';
+// Events, results and threat levels.
+// Where models are stored.
+export {
+  AgentIdSchema,
+  type AnomalyResult,
+  AnomalyResultSchema,
+  type ArtifactKind,
+  type ArtifactRef,
+  atLeast,
+  type BaselineScores,
+  BaselineScoresSchema,
+  type BehavioralBaseline,
+  BehavioralBaselineSchema,
+  type BehavioralPattern,
+  compareThreatLevels,
+  createSecurityEventParser,
+  DEFAULT_EVENT_LIMITS,
+  DEFAULT_THREAT_BANDS,
+  type EventClockOptions,
+  type EventLimits,
+  type EventTime,
+  ensureSecurityEvent,
+  type FeatureVector,
+  HarombeError,
+  MAX_AGENT_ID_LENGTH,
+  type ModelStore,
+  maxThreatLevel,
+  parseAgentId,
+  parseEvents,
+  parseSecurityEvent,
+  type SafeParseEventResult,
+  type ScoringSource,
+  type SecurityEvent,
+  type SecurityEventInput,
+  type SecurityEventParser,
+  SecurityEventSchema,
+  safeParseSecurityEvent,
+  THREAT_LEVELS,
+  type ThreatBands,
+  ThreatBandsSchema,
+  type ThreatLevel,
+  ThreatLevelSchema,
+  TimeZoneSchema,
+  threatLevelFor,
+  threatLevelForScore,
+  threatLevelRank,
+  ValidationError,
+  type ValidationIssue,
+} from '@harombe/models';
+export {
+  CorruptError,
+  FileModelStore,
+  type FileModelStoreOptions,
+  KEY_ENV,
+  MemoryModelStore,
+  NotFoundError,
+  resolveKey,
+  StoreConfigError,
+  StoreError,
+  type StoreErrorCode,
+  TamperedError,
+  UnsupportedVersionError,
+} from '@harombe/persistence';
+// Assessing agents' events: the combined detector, and the model lifecycle.
 export {
   AnomalyDetector,
   type AnomalyDetectorOptions,
