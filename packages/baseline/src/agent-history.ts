@@ -1,14 +1,16 @@
 // One agent's history in bounded aggregates: a bucket per local day (hour counts, event types,
 // tools, failures, resource and duration distributions), the last hour by minute, and a short list
 // of recently recorded events so that feedback can take one back out.
-import type { SecurityEvent } from '@harombe/models';
+import type { LocalClock, SecurityEvent } from '@harombe/models';
 import { DayBucket } from './day-bucket.js';
-import { Distribution } from './distribution.js';
-import type { WindowTotals } from './window-totals.js';
+import { binOf, Distribution } from './distribution.js';
+import { addTo, histogramFor, type WindowTotals } from './window-totals.js';
 
 export const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 const RECENT_MINUTES = 60;
+/** The short window of the rate dimension, which sees a burst before the hour fills up. */
+export const BURST_MINUTES = 5;
 
 /**
  * A minute's place in the minute ring. Minutes count from 1970 (the ring marks an empty slot with
@@ -263,6 +265,114 @@ export class AgentHistory {
     out.failures = failures;
     out.burst = burst;
     return out;
+  }
+
+  /**
+   * Learns an event into the bucket of its local day (`clock`) and the window's running totals:
+   * `weight` for the temporal profile and the vocabularies; with `countActivity`, also as an event
+   * that happened (activity, failures, per-tool distributions, the last hour's rates). An event of a
+   * day before `firstDay` (the window's first) is not learned. Vocabularies hold `cap` values each.
+   */
+  learn(
+    event: SecurityEvent,
+    weight: number,
+    countActivity: boolean,
+    rememberedWeight: number,
+    clock: LocalClock,
+    firstDay: number,
+    cap: number,
+  ): void {
+    const ms = event.timestamp.getTime();
+    const day = Math.floor((ms + clock.offsetAt(ms)) / DAY_MS);
+    if (day < firstDay) return; // older than the window: nothing to learn
+    const bucket = this.bucket(day, clock.dayOfWeek(ms));
+    const hour = Math.floor(clock.hourOfDay(ms));
+    // Every change to the bucket is mirrored in the window's running totals (when they exist).
+    const totals = this.totals;
+    bucket.slots[hour]! += weight;
+    const type = addCount(bucket.eventTypes, event.eventType, weight, cap);
+    const toolCounted = addCount(bucket.tools, event.toolName ?? NO_TOOL, weight, cap);
+    if (totals) {
+      totals.slots[bucket.weekday * 24 + hour]! += weight;
+      addTo(totals.eventTypes, type, weight);
+      addTo(totals.tools, toolCounted, weight);
+    }
+    // Per-tool distributions count each event once: a feedback weight would make one value look
+    // like a tool's whole history.
+    const tool = event.toolName ?? NO_TOOL;
+    // Each value's histogram bin is worked out once for the four places it is counted.
+    if (event.resourceCount !== undefined) {
+      const bin = binOf(event.resourceCount);
+      bucket.resourceCount.add(event.resourceCount, weight, bin);
+      totals?.resourceCount.addBin(bin, weight);
+      const perTool = countActivity ? distributionFor(bucket.toolResources, tool, cap) : undefined;
+      if (perTool) {
+        perTool.add(event.resourceCount, 1, bin);
+        if (totals) histogramFor(totals.toolResources, tool).addBin(bin, 1);
+      }
+    }
+    if (event.durationMs !== undefined) {
+      const bin = binOf(event.durationMs);
+      bucket.duration.add(event.durationMs, weight, bin);
+      totals?.duration.addBin(bin, weight);
+      const perTool = countActivity ? distributionFor(bucket.toolDurations, tool, cap) : undefined;
+      if (perTool) {
+        perTool.add(event.durationMs, 1, bin);
+        if (totals) histogramFor(totals.toolDurations, tool).addBin(bin, 1);
+      }
+    }
+    if (countActivity) {
+      bucket.activity[hour]!++;
+      bucket.events++;
+      if (!event.success) bucket.failures++;
+      bucket.firstMs = Math.min(bucket.firstMs, ms);
+      if (totals) {
+        totals.events++;
+        if (!event.success) totals.failures++;
+      }
+      // At the event's own time, so a late event neither lands in nor reads the newest hour; the
+      // calls around one too late for the minute ring to know are unknown, so not learned as a rate.
+      if (this.knowsHourOf(ms)) {
+        this.countRecent(ms, !event.success);
+        const recent = this.recent(ms, BURST_MINUTES);
+        const callsBin = binOf(recent.events);
+        const burstBin = binOf(recent.burst);
+        bucket.trailingCalls.add(recent.events, 1, callsBin);
+        bucket.trailingBurst.add(recent.burst, 1, burstBin);
+        if (totals) {
+          totals.trailingCalls.addBin(callsBin, 1);
+          totals.trailingBurst.addBin(burstBin, 1);
+        }
+      }
+    }
+    if (ms > this.newestMs) this.newestMs = ms;
+    this.expire(firstDay);
+    this.remember(event, { day, hour, weight: rememberedWeight });
+    this.changes += 1;
+  }
+
+  /** Takes a learned event back out of the bucket it went to (feedback: a confirmed anomaly). */
+  unlearn(event: SecurityEvent, weight: number, day: number, hour: number): void {
+    const bucket = this.buckets.get(day);
+    if (!bucket) return;
+    this.totals = undefined; // summed afresh at the next refresh
+    bucket.slots[hour] = Math.max(0, bucket.slots[hour]! - weight);
+    subtractCount(bucket.eventTypes, event.eventType, weight);
+    subtractCount(bucket.tools, event.toolName ?? NO_TOOL, weight);
+    const tool = event.toolName ?? NO_TOOL;
+    if (event.resourceCount !== undefined) {
+      bucket.resourceCount.remove(event.resourceCount, weight);
+      bucket.toolResources.get(tool)?.remove(event.resourceCount);
+    }
+    if (event.durationMs !== undefined) {
+      bucket.duration.remove(event.durationMs, weight);
+      bucket.toolDurations.get(tool)?.remove(event.durationMs);
+    }
+    if (bucket.activity[hour]! > 0) {
+      bucket.activity[hour]!--;
+      bucket.events = Math.max(0, bucket.events - 1);
+      if (!event.success) bucket.failures = Math.max(0, bucket.failures - 1);
+    }
   }
 
   remember(event: SecurityEvent, where: Remembered): void {

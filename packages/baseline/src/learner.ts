@@ -20,16 +20,14 @@ import {
 } from '@harombe/models';
 import {
   AgentHistory,
-  addCount,
+  BURST_MINUTES,
   DAY_MS,
-  distributionFor,
   fingerprint,
   type HeldEvent,
   NO_TOOL,
   type RecentCounts,
-  subtractCount,
 } from './agent-history.js';
-import { binOf, binValue, empiricalTail, type RobustSummary } from './distribution.js';
+import { binValue, empiricalTail, type RobustSummary } from './distribution.js';
 import { BaselineModelError } from './errors.js';
 import {
   type BaselineLearnerOptions,
@@ -44,15 +42,13 @@ import {
   type SerializedBaseline,
 } from './serialization.js';
 import { binomialUpperTail, surprise, upperNormalTail } from './surprise.js';
-import { addTo, histogramFor, WindowTotals } from './window-totals.js';
+import { WindowTotals } from './window-totals.js';
 
 /** Scale floor in ln(1 + x) units (about 10%), so constant histories do not make every change infinite. */
 const MIN_LOG_SCALE = 0.1;
 /** The cached profile is rebuilt after this many new events, or this share of the window. */
 const REFRESH_MIN_EVENTS = 50;
 const REFRESH_SHARE = 0.1;
-/** The short window of the rate dimension, which sees a burst before the hour fills up. */
-const BURST_MINUTES = 5;
 const MINUTE_MS = 60_000;
 /** 1.4826 * MAD estimates a normal standard deviation. */
 const MAD_TO_SIGMA = 1.4826;
@@ -305,7 +301,7 @@ export class BaselineLearner {
     const key = fingerprint(event);
     if (isAnomaly) {
       const where = history.forget(event);
-      if (where) this.remove(history, event, where.weight, where.day, where.hour);
+      if (where) history.unlearn(event, where.weight, where.day, where.hour);
       history.quarantine(key);
     } else {
       history.quarantined.delete(key);
@@ -446,6 +442,7 @@ export class BaselineLearner {
     return history;
   }
 
+  /** Learns the event into the agent's history, in its local day, within the window "now". */
   private add(
     history: AgentHistory,
     event: SecurityEvent,
@@ -453,105 +450,16 @@ export class BaselineLearner {
     countActivity: boolean,
     rememberedWeight = weight,
   ): void {
-    const ms = event.timestamp.getTime();
-    const clock = this.clockOf(history);
-    const day = Math.floor((ms + clock.offsetAt(ms)) / DAY_MS);
-    const firstDay = this.currentDay(history, ms) - this.options.windowDays + 1;
-    if (day < firstDay) return; // older than the window: nothing to learn
-    const bucket = history.bucket(day, clock.dayOfWeek(ms));
-    const hour = Math.floor(clock.hourOfDay(ms));
-    const cap = this.options.maxVocabulary;
-    // Every change to the bucket is mirrored in the window's running totals (when they exist).
-    const totals = history.totals;
-    bucket.slots[hour]! += weight;
-    const type = addCount(bucket.eventTypes, event.eventType, weight, cap);
-    const toolCounted = addCount(bucket.tools, event.toolName ?? NO_TOOL, weight, cap);
-    if (totals) {
-      totals.slots[bucket.weekday * 24 + hour]! += weight;
-      addTo(totals.eventTypes, type, weight);
-      addTo(totals.tools, toolCounted, weight);
-    }
-    // Per-tool distributions count each event once: a feedback weight would make one value look
-    // like a tool's whole history.
-    const tool = event.toolName ?? NO_TOOL;
-    // Each value's histogram bin is worked out once for the four places it is counted.
-    if (event.resourceCount !== undefined) {
-      const bin = binOf(event.resourceCount);
-      bucket.resourceCount.add(event.resourceCount, weight, bin);
-      totals?.resourceCount.addBin(bin, weight);
-      const perTool = countActivity ? distributionFor(bucket.toolResources, tool, cap) : undefined;
-      if (perTool) {
-        perTool.add(event.resourceCount, 1, bin);
-        if (totals) histogramFor(totals.toolResources, tool).addBin(bin, 1);
-      }
-    }
-    if (event.durationMs !== undefined) {
-      const bin = binOf(event.durationMs);
-      bucket.duration.add(event.durationMs, weight, bin);
-      totals?.duration.addBin(bin, weight);
-      const perTool = countActivity ? distributionFor(bucket.toolDurations, tool, cap) : undefined;
-      if (perTool) {
-        perTool.add(event.durationMs, 1, bin);
-        if (totals) histogramFor(totals.toolDurations, tool).addBin(bin, 1);
-      }
-    }
-    if (countActivity) {
-      bucket.activity[hour]!++;
-      bucket.events++;
-      if (!event.success) bucket.failures++;
-      bucket.firstMs = Math.min(bucket.firstMs, ms);
-      if (totals) {
-        totals.events++;
-        if (!event.success) totals.failures++;
-      }
-      // At the event's own time, so a late event neither lands in nor reads the newest hour; the
-      // calls around one too late for the minute ring to know are unknown, so not learned as a rate.
-      if (history.knowsHourOf(ms)) {
-        history.countRecent(ms, !event.success);
-        const recent = history.recent(ms, BURST_MINUTES);
-        const callsBin = binOf(recent.events);
-        const burstBin = binOf(recent.burst);
-        bucket.trailingCalls.add(recent.events, 1, callsBin);
-        bucket.trailingBurst.add(recent.burst, 1, burstBin);
-        if (totals) {
-          totals.trailingCalls.addBin(callsBin, 1);
-          totals.trailingBurst.addBin(burstBin, 1);
-        }
-      }
-    }
-    if (ms > history.newestMs) history.newestMs = ms;
-    history.expire(firstDay);
-    history.remember(event, { day, hour, weight: rememberedWeight });
-    history.changes += 1;
-  }
-
-  private remove(
-    history: AgentHistory,
-    event: SecurityEvent,
-    weight: number,
-    day: number,
-    hour: number,
-  ): void {
-    const bucket = history.buckets.get(day);
-    if (!bucket) return;
-    history.totals = undefined; // summed afresh at the next refresh
-    bucket.slots[hour] = Math.max(0, bucket.slots[hour]! - weight);
-    subtractCount(bucket.eventTypes, event.eventType, weight);
-    subtractCount(bucket.tools, event.toolName ?? NO_TOOL, weight);
-    const tool = event.toolName ?? NO_TOOL;
-    if (event.resourceCount !== undefined) {
-      bucket.resourceCount.remove(event.resourceCount, weight);
-      bucket.toolResources.get(tool)?.remove(event.resourceCount);
-    }
-    if (event.durationMs !== undefined) {
-      bucket.duration.remove(event.durationMs, weight);
-      bucket.toolDurations.get(tool)?.remove(event.durationMs);
-    }
-    if (bucket.activity[hour]! > 0) {
-      bucket.activity[hour]!--;
-      bucket.events = Math.max(0, bucket.events - 1);
-      if (!event.success) bucket.failures = Math.max(0, bucket.failures - 1);
-    }
+    const firstDay = this.currentDay(history, event.timestamp.getTime()) - this.options.windowDays + 1;
+    history.learn(
+      event,
+      weight,
+      countActivity,
+      rememberedWeight,
+      this.clockOf(history),
+      firstDay,
+      this.options.maxVocabulary,
+    );
   }
 
   /** The local day "now" is in: the injected clock's, else the newest event's (or `ms`, if newer). */
