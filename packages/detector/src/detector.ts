@@ -15,7 +15,6 @@ import {
   type ScoringSource,
   type SecurityEvent,
   threatLevelFor,
-  trainingCopy,
 } from '@harombe/models';
 import type { z } from 'zod';
 import {
@@ -27,11 +26,12 @@ import {
   SerializedDetectorModelSchema,
 } from './agent-model.js';
 import { calibratedScore } from './calibration.js';
+import { FleetModel } from './fleet-model.js';
+import { ModelCache } from './model-cache.js';
 import { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema, calibrationRowsFor } from './options.js';
+import { reservoirSample } from './sampling.js';
 
 /** Events pooled from all agents for the fleet model. */
-const FLEET_RESERVOIR = 10_000;
-const FLEET_ID = '(fleet)';
 
 /** Per-agent training options. */
 export interface TrainOptions {
@@ -112,15 +112,8 @@ class Verdict implements ForestVerdict {
 export class AnomalyDetector {
   readonly options: Readonly<z.output<typeof AnomalyDetectorOptionsSchema>>;
   private readonly settings: ModelSettings;
-  private readonly models = new Map<string, AgentModel>();
-  /** Uses of models so far: each model's `lastUsed` orders the cache for eviction. */
-  private uses = 0;
-  private readonly bytes = new Map<string, number>();
-  private totalBytes = 0;
-  private fleet: AgentModel | undefined;
-  private fleetStale = false;
-  private readonly fleetEvents: SecurityEvent[] = [];
-  private fleetSeen = 0;
+  private readonly models: ModelCache;
+  private readonly fleet: FleetModel;
 
   constructor(options: AnomalyDetectorOptions = {}) {
     const { features, ...rest } = options;
@@ -136,6 +129,8 @@ export class AnomalyDetector {
           : this.options.calibrationRows,
       features: features ?? {},
     };
+    this.models = new ModelCache(this.options);
+    this.fleet = new FleetModel(this.settings, this.options.minEvents);
   }
 
   /** Agents with a model in memory. */
@@ -161,8 +156,8 @@ export class AnomalyDetector {
       : this.settings;
     const model = AgentModel.fit(id, events, settings);
     model.reservoir = this.reservoirOf(events);
-    this.install(id, model);
-    this.addToFleet(events);
+    this.models.install(id, model);
+    this.fleet.add(events);
     return { agentId: id, trained: true, events: events.length, features: model.extractor.featureNames };
   }
 
@@ -198,7 +193,7 @@ export class AnomalyDetector {
     let source: ScoringSource = 'agent';
     let note = '';
     if (model) {
-      this.touch(model);
+      this.models.touch(model);
     } else {
       this.scoredWithoutModel(id);
       model = this.fleetModel();
@@ -358,7 +353,7 @@ export class AnomalyDetector {
       model.confirmedAnomalies = old.confirmedAnomalies;
       model.extractor.replaceWindow(old.extractor.windowEntries(), old.extractor.heldEntries());
     }
-    this.install(id, model);
+    this.models.install(id, model);
     return { agentId: id, trained: true, events: pool.length, features: model.extractor.featureNames };
   }
 
@@ -420,50 +415,26 @@ export class AnomalyDetector {
         },
       );
     }
-    this.install(id, model);
+    this.models.install(id, model);
   }
 
   /** Drops an agent's model from memory. */
   evict(agentId: string): boolean {
-    const bytes = this.bytes.get(agentId) ?? 0;
-    this.bytes.delete(agentId);
-    this.totalBytes -= bytes;
-    return this.models.delete(agentId);
+    return this.models.evict(agentId);
   }
 
   /** Memory use of the model cache. */
   cacheStats(): { models: number; estimatedBytes: number } {
-    return { models: this.models.size, estimatedBytes: this.totalBytes };
+    return this.models.stats();
   }
 
   /** Rebuilds the fleet model now from events pooled across trained agents. */
   rebuildFleetModel(): boolean {
-    this.fleetStale = false;
-    if (this.fleetEvents.length < this.options.minEvents) return false;
-    this.fleet = AgentModel.fit(FLEET_ID, this.fleetEvents, {
-      ...this.settings,
-      features: { ...this.settings.features, windowFeatures: false },
-    });
-    return true;
+    return this.fleet.rebuild();
   }
 
   private fleetModel(): AgentModel | undefined {
-    if (!this.options.fleetModel) return undefined;
-    if (this.fleetStale || !this.fleet) this.rebuildFleetModel();
-    return this.fleet;
-  }
-
-  private addToFleet(events: readonly SecurityEvent[]): void {
-    // Reservoir sampling over every event trained on, seeded for reproducibility.
-    for (const event of events) {
-      this.fleetSeen++;
-      if (this.fleetEvents.length < FLEET_RESERVOIR) this.fleetEvents.push(trainingCopy(event));
-      else {
-        const j = Math.floor(seededUnit(this.options.seed, this.fleetSeen) * this.fleetSeen);
-        if (j < FLEET_RESERVOIR) this.fleetEvents[j] = trainingCopy(event);
-      }
-    }
-    this.fleetStale = true;
+    return this.options.fleetModel ? this.fleet.current() : undefined;
   }
 
   /**
@@ -472,36 +443,6 @@ export class AnomalyDetector {
    * overrides it to load the agent's stored model in the background.
    */
   protected scoredWithoutModel(_agentId: string): void {}
-
-  private install(agentId: string, model: AgentModel): void {
-    this.evict(agentId);
-    const bytes = model.estimatedBytes();
-    this.models.set(agentId, model);
-    this.bytes.set(agentId, bytes);
-    this.totalBytes += bytes;
-    model.lastUsed = ++this.uses;
-    while (
-      this.models.size > 1 &&
-      (this.models.size > this.options.maxModels || this.totalBytes > this.options.maxModelBytes)
-    ) {
-      // The least recently used goes: a scan, but only when a model is installed over the limit.
-      let oldest: string | undefined;
-      let oldestUse = Number.POSITIVE_INFINITY;
-      for (const [id, m] of this.models) {
-        if (id !== agentId && m.lastUsed < oldestUse) {
-          oldest = id;
-          oldestUse = m.lastUsed;
-        }
-      }
-      if (oldest === undefined) break;
-      this.evict(oldest);
-    }
-  }
-
-  /** Marks a model as most recently used: one counter per use, no map updates per event. */
-  private touch(model: AgentModel): void {
-    model.lastUsed = ++this.uses;
-  }
 
   /**
    * Forest attribution shares, blended with the features the forest could not see when they moved;
@@ -536,23 +477,4 @@ function sameEvent(a: SecurityEvent, b: SecurityEvent): boolean {
     a.toolName === b.toolName &&
     a.eventId === b.eventId
   );
-}
-
-/** A deterministic uniform number in [0, 1) from a seed and a counter (splitmix-style hash). */
-function seededUnit(seed: number, counter: number): number {
-  let z = (seed ^ Math.imul(counter, 0x9e3779b9)) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
-}
-
-/** Up to `size` events, a seeded uniform sample when there are more (in time order). */
-function reservoirSample(events: readonly SecurityEvent[], size: number, seed: number): SecurityEvent[] {
-  if (events.length <= size) return [...events];
-  const sample = events.slice(0, size);
-  for (let i = size; i < events.length; i++) {
-    const j = Math.floor(seededUnit(seed, i) * (i + 1));
-    if (j < size) sample[j] = events[i]!;
-  }
-  return sample.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
 }
