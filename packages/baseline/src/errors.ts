@@ -1,11 +1,6 @@
-import { HarombeError } from '@harombe/models';
+import { ModelArtifactError, type ModelProblem } from '@harombe/models';
 
-/** `BaselineLearner.fromJSON` refused its input; `problem` says why. */
-export class BaselineModelError extends HarombeError<'BASELINE_INVALID_MODEL'> {
-  constructor(
-    readonly problem: 'foreign' | 'version' | 'schema',
-    message: string,
-  ) {
-    super('BASELINE_INVALID_MODEL', `BaselineLearner.fromJSON: ${message}`);
-  }
+/** `BaselineLearner.fromJSON` refused its input: a {@link ModelArtifactError} of artifact `baseline`. */
+export function baselineModelError(problem: ModelProblem, message: string): ModelArtifactError {
+  return new ModelArtifactError('baseline', problem, `BaselineLearner.fromJSON: ${message}`);
 }

@@ -1,4 +1,4 @@
-export { BaselineModelError } from './errors.js';
+export { ModelArtifactError } from '@harombe/models';
 export { BaselineLearner } from './learner.js';
 export { type BaselineLearnerOptions, BaselineLearnerOptionsSchema } from './options.js';
 export { BASELINE_FORMAT, BASELINE_FORMAT_VERSION, type SerializedBaseline } from './serialization.js';

@@ -28,7 +28,7 @@ import {
   type RecentCounts,
 } from './agent-history.js';
 import { binValue, empiricalTail, type RobustSummary } from './distribution.js';
-import { BaselineModelError } from './errors.js';
+import { baselineModelError } from './errors.js';
 import {
   type BaselineLearnerOptions,
   BaselineLearnerOptionsSchema,
@@ -376,7 +376,7 @@ export class BaselineLearner {
   /**
    * Restores a learner from {@link toJSON} output; it gives the same scores. Pass `clock` again if
    * the original had one.
-   * @throws {BaselineModelError} foreign, wrong-version or malformed input.
+   * @throws {baselineModelError} foreign, wrong-version or malformed input.
    */
   static fromJSON(json: unknown, options: Pick<BaselineLearnerOptions, 'clock'> = {}): BaselineLearner {
     const snapshot = decodeLearner(json);
@@ -397,13 +397,12 @@ export class BaselineLearner {
 
   /**
    * Restores one agent's history from {@link exportAgent} output, replacing what the learner had.
-   * @throws {BaselineModelError} foreign, wrong-version or malformed input, or no such agent in it.
+   * @throws {baselineModelError} foreign, wrong-version or malformed input, or no such agent in it.
    */
   importAgent(agentId: string, json: unknown): void {
     const id = parseAgentId(agentId);
     const agent = decodeLearner(json).agents.find((a) => a.agentId === id);
-    if (!agent)
-      throw new BaselineModelError('schema', `no baseline of agent ${JSON.stringify(id)} in the input`);
+    if (!agent) throw baselineModelError('schema', `no baseline of agent ${JSON.stringify(id)} in the input`);
     this.forgetProfile(id);
     this.adopt(agent);
   }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AgentHistory, type HeldEvent } from './agent-history.js';
 import { DayBucket } from './day-bucket.js';
 import { binOf, Distribution } from './distribution.js';
-import { BaselineModelError } from './errors.js';
+import { baselineModelError } from './errors.js';
 import { BaselineLearnerOptionsSchema, type ResolvedBaselineOptions } from './options.js';
 
 export const BASELINE_FORMAT = 'harombe.baseline';
@@ -236,7 +236,7 @@ function parseSerialized(input: unknown): SerializedBaseline {
     format: BASELINE_FORMAT,
     version: BASELINE_FORMAT_VERSION,
     schema: SerializedBaselineSchema,
-    fail: (problem, message) => new BaselineModelError(problem, message),
+    fail: (problem, message) => baselineModelError(problem, message),
   });
 }
 
@@ -270,7 +270,7 @@ function readHeld(agent: SerializedBaseline['agents'][number]): HeldEvent[] {
       event_id: id,
     });
     if (!parsed.success) {
-      throw new BaselineModelError('schema', `field "held.${index}": ${parsed.error.message}`);
+      throw baselineModelError('schema', `field "held.${index}": ${parsed.error.message}`);
     }
     return { event: parsed.data, learn };
   });
@@ -278,7 +278,7 @@ function readHeld(agent: SerializedBaseline['agents'][number]): HeldEvent[] {
 
 /**
  * Reads {@link encodeLearner} output (object or JSON text): the options and every agent, validated.
- * @throws {BaselineModelError} foreign, wrong-version or malformed input.
+ * @throws {baselineModelError} foreign, wrong-version or malformed input.
  */
 export function decodeLearner(input: unknown): { options: ResolvedBaselineOptions; agents: AgentSnapshot[] } {
   const data = parseSerialized(input);

@@ -2,8 +2,8 @@ import { parseSecurityEvent, ValidationError } from '@harombe/models';
 import { describe, expect, it } from 'vitest';
 import {
   BaselineLearner,
-  BaselineModelError,
   binomialUpperTail,
+  ModelArtifactError,
   surprise,
   upperNormalTail,
 } from '../src/index.js';
@@ -356,7 +356,7 @@ describe('serialization and input', () => {
   });
 
   it('refuses foreign and broken JSON with a typed error', () => {
-    expect(() => BaselineLearner.fromJSON({ format: 'x' })).toThrow(BaselineModelError);
+    expect(() => BaselineLearner.fromJSON({ format: 'x' })).toThrow(ModelArtifactError);
     expect(() => BaselineLearner.fromJSON({ ...trained().toJSON(), version: 2 })).toThrow('version 2');
     expect(() => BaselineLearner.fromJSON({ ...trained().toJSON(), agents: [{ agentId: '' }] })).toThrow(
       'agents',
@@ -405,7 +405,7 @@ describe('per-agent time zones and export', () => {
     const probe = { timestamp: MONDAY + 21 * DAY + 15 * HOUR, event_type: 'x' };
     expect(copy.tailProbabilities('tokyo', probe)).toEqual(learner.tailProbabilities('tokyo', probe));
     expect(learner.tailProbabilities('tokyo', probe)!.temporal).toBeLessThan(0.01);
-    expect(() => copy.importAgent('other', learner.exportAgent('tokyo'))).toThrow(BaselineModelError);
+    expect(() => copy.importAgent('other', learner.exportAgent('tokyo'))).toThrow(ModelArtifactError);
     expect(() => learner.setTimeZone('tokyo', 'Mars/Base')).toThrow('IANA');
   });
 });

@@ -1,7 +1,7 @@
 // Baselines forged by someone who can write the model file: refused with a typed error naming the
 // field, or loaded, in time and memory bounded by the file.
 import { describe, expect, it } from 'vitest';
-import { BaselineLearner, BaselineModelError, type SerializedBaseline } from '../src/index.js';
+import { BaselineLearner, ModelArtifactError, type SerializedBaseline } from '../src/index.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -38,12 +38,12 @@ function thrown(input: unknown): unknown {
 }
 
 /** Refusal of a snapshot whose first bucket's duration histogram has these bins. */
-function withDurationBins(bins: number[]): BaselineModelError {
+function withDurationBins(bins: number[]): ModelArtifactError {
   const json = snapshot();
   json.agents[0]!.buckets[0]!.duration.bins = bins;
   const error = thrown(json);
-  expect(error).toBeInstanceOf(BaselineModelError);
-  return error as BaselineModelError;
+  expect(error).toBeInstanceOf(ModelArtifactError);
+  return error as ModelArtifactError;
 }
 
 describe('forged histograms', () => {
@@ -112,15 +112,15 @@ describe('forged version tags', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
     const error = thrown({ ...snapshot(), version: deep });
-    expect(error).toBeInstanceOf(BaselineModelError);
-    expect((error as BaselineModelError).problem).toBe('version');
-    expect((error as BaselineModelError).message).toContain('format version an array of 1 is not supported');
+    expect(error).toBeInstanceOf(ModelArtifactError);
+    expect((error as ModelArtifactError).problem).toBe('version');
+    expect((error as ModelArtifactError).message).toContain('format version an array of 1 is not supported');
     const text = JSON.stringify({ ...snapshot(), version: 0 }).replace(
       '"version":0',
       `"version":${'['.repeat(100_000)}1${']'.repeat(100_000)}`,
     );
-    expect((thrown(text) as BaselineModelError).problem).toBe('version');
-    expect(() => new BaselineLearner().importAgent('a', text)).toThrow(BaselineModelError);
+    expect((thrown(text) as ModelArtifactError).problem).toBe('version');
+    expect(() => new BaselineLearner().importAgent('a', text)).toThrow(ModelArtifactError);
   });
 });
 

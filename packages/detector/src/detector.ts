@@ -8,6 +8,7 @@ import {
   CompactEvents,
   ensureSecurityEvent,
   HarombeError,
+  ModelArtifactError,
   messageOf,
   parseAgentId,
   parseEvents,
@@ -50,11 +51,7 @@ export interface TrainResult {
 }
 
 /** A model could not be found, loaded or used. */
-export class DetectorError extends HarombeError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class DetectorError extends HarombeError<'DETECTOR_NO_MODEL' | 'DETECTOR_INVALID_VERDICT'> {}
 
 /** Detection result plus the tail probability behind the score (for combining with other evidence). */
 export interface DetectionDetail {
@@ -390,7 +387,7 @@ export class AnomalyDetector {
   importModel(agentId: string, json: unknown): void {
     const id = parseAgentId(agentId);
     const invalid = (issue: string) =>
-      new DetectorError('DETECTOR_INVALID_MODEL', `stored detector model of ${id} is invalid (${issue})`);
+      new ModelArtifactError('detector', 'schema', `stored detector model of ${id} is invalid (${issue})`);
     let parsed: ReturnType<typeof SerializedDetectorModelSchema.safeParse>;
     let problem: string | undefined;
     try {
@@ -407,8 +404,11 @@ export class AnomalyDetector {
     try {
       model = AgentModel.fromJSON(parsed.data);
     } catch (error) {
-      throw new DetectorError(
-        'DETECTOR_INVALID_MODEL',
+      // A part (forest, features) that is unusable keeps its problem: tampered, truncated, ...
+      const problem = error instanceof ModelArtifactError ? error.problem : 'schema';
+      throw new ModelArtifactError(
+        'detector',
+        problem,
         `stored detector model of ${id} is invalid: ${messageOf(error)}`,
         {
           cause: error,

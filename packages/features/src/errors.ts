@@ -1,4 +1,4 @@
-import { HarombeError } from '@harombe/models';
+import { HarombeError, ModelArtifactError, type ModelProblem } from '@harombe/models';
 
 /** The extractor was used before `fit`, or fitted on nothing. */
 export class FeatureExtractorError extends HarombeError<'FEATURES_INVALID_STATE'> {
@@ -7,12 +7,7 @@ export class FeatureExtractorError extends HarombeError<'FEATURES_INVALID_STATE'
   }
 }
 
-/** `FeatureExtractor.fromJSON` refused its input; `problem` says why. */
-export class FeatureModelError extends HarombeError<'FEATURES_INVALID_MODEL'> {
-  constructor(
-    readonly problem: 'foreign' | 'version' | 'schema',
-    message: string,
-  ) {
-    super('FEATURES_INVALID_MODEL', `FeatureExtractor.fromJSON: ${message}`);
-  }
+/** `FeatureExtractor.fromJSON` refused its input: a {@link ModelArtifactError} of artifact `features`. */
+export function featureModelError(problem: ModelProblem, message: string): ModelArtifactError {
+  return new ModelArtifactError('features', problem, `FeatureExtractor.fromJSON: ${message}`);
 }

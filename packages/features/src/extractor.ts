@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '@harombe/models';
 import { ActivityWindow, type WindowEntry, type WindowStats } from './activity-window.js';
-import { FeatureExtractorError, FeatureModelError } from './errors.js';
+import { FeatureExtractorError, featureModelError } from './errors.js';
 import { EVENT_FEATURES, F, type FeatureInfo, layout, WINDOW_FEATURES } from './feature-names.js';
 import {
   type FeatureExtractorOptions,
@@ -285,7 +285,7 @@ export class FeatureExtractor {
 
   /**
    * Restores an extractor from {@link toJSON} output (object or JSON text); it produces identical vectors.
-   * @throws {FeatureModelError} foreign, wrong-version or malformed input.
+   * @throws {featureModelError} foreign, wrong-version or malformed input.
    */
   static fromJSON(json: unknown): FeatureExtractor {
     const snapshot = decodeExtractor(json);
@@ -293,7 +293,7 @@ export class FeatureExtractor {
     extractor.state = snapshot.state;
     extractor.infos = layout(snapshot.state.resourceKeys, extractor.options.windowFeatures);
     if (extractor.infos.length !== snapshot.state.ranges.length) {
-      throw new FeatureModelError(
+      throw featureModelError(
         'schema',
         `expected ${extractor.infos.length} ranges, found ${snapshot.state.ranges.length}`,
       );

@@ -1,5 +1,6 @@
+export { ModelArtifactError } from '@harombe/models';
 export type { WindowEntry, WindowStats } from './activity-window.js';
-export { FeatureExtractorError, FeatureModelError } from './errors.js';
+export { FeatureExtractorError } from './errors.js';
 export {
   destinationOf,
   directoryOf,

@@ -4,7 +4,7 @@
 import { readTagged } from '@harombe/models';
 import { z } from 'zod';
 import type { WindowEntry } from './activity-window.js';
-import { FeatureModelError } from './errors.js';
+import { featureModelError } from './errors.js';
 import { FeatureExtractorOptionsSchema } from './options.js';
 import { Rarity } from './rarity.js';
 import type { ExtractorSnapshot } from './state.js';
@@ -93,11 +93,11 @@ export function decodeExtractor(input: unknown): ExtractorSnapshot {
     format: FEATURES_FORMAT,
     version: FEATURES_FORMAT_VERSION,
     schema: SerializedExtractorSchema,
-    fail: (problem, message) => new FeatureModelError(problem, message),
+    fail: (problem, message) => featureModelError(problem, message),
   });
   const expectedNeutral = 2 + model.resourceKeys.length;
   if (model.neutral.length !== expectedNeutral) {
-    throw new FeatureModelError(
+    throw featureModelError(
       'schema',
       `expected ${expectedNeutral} neutral values, found ${model.neutral.length}`,
     );

@@ -1,7 +1,7 @@
 import { CompactEvents, parseSecurityEvent, type SecurityEvent, ValidationError } from '@harombe/models';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FeatureExtractor, FeatureExtractorError, FeatureModelError, Rarity } from '../src/index.js';
+import { FeatureExtractor, FeatureExtractorError, ModelArtifactError, Rarity } from '../src/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0); // Monday 09:00 UTC
@@ -384,7 +384,7 @@ describe('serialization', () => {
 
   it('refuses foreign, wrong-version and malformed JSON with a typed error', () => {
     const json = fitted().toJSON();
-    expect(() => FeatureExtractor.fromJSON({ format: 'other' })).toThrow(FeatureModelError);
+    expect(() => FeatureExtractor.fromJSON({ format: 'other' })).toThrow(ModelArtifactError);
     expect(() => FeatureExtractor.fromJSON({ ...json, version: 9 })).toThrow('format version 9');
     expect(() => FeatureExtractor.fromJSON({ ...json, hourCounts: [1] })).toThrow('hourCounts');
     expect(() => FeatureExtractor.fromJSON({ ...json, neutral: [1] })).toThrow('neutral values');

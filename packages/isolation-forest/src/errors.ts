@@ -1,4 +1,4 @@
-import { HarombeError } from '@harombe/models';
+import { HarombeError, ModelArtifactError, type ModelProblem } from '@harombe/models';
 
 /** The data given to `fit` or a scoring method is unusable; names the row and column when known. */
 export class ForestInputError extends HarombeError<'FOREST_INVALID_INPUT'> {
@@ -19,15 +19,7 @@ export class NotFittedError extends HarombeError<'FOREST_NOT_FITTED'> {
   }
 }
 
-/** Why a serialized model was refused. */
-export type ModelFormatProblem = 'foreign' | 'version' | 'schema' | 'truncated' | 'tampered';
-
-/** `IsolationForest.fromJSON` refused its input: foreign, wrong version, truncated or tampered. */
-export class ModelFormatError extends HarombeError<'FOREST_INVALID_MODEL'> {
-  readonly problem: ModelFormatProblem;
-
-  constructor(problem: ModelFormatProblem, message: string) {
-    super('FOREST_INVALID_MODEL', `IsolationForest.fromJSON: ${message}`);
-    this.problem = problem;
-  }
+/** `IsolationForest.fromJSON` refused its input: a {@link ModelArtifactError} of artifact `forest`. */
+export function forestModelError(problem: ModelProblem, message: string): ModelArtifactError {
+  return new ModelArtifactError('forest', problem, `IsolationForest.fromJSON: ${message}`);
 }

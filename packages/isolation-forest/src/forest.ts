@@ -299,7 +299,7 @@ export class IsolationForest {
   /**
    * Restores a forest from {@link toJSON} output (an object or its JSON text). Scores are
    * bit-identical to the original's.
-   * @throws {ModelFormatError} foreign, wrong-version, truncated or tampered input, saying which.
+   * @throws {ModelArtifactError} foreign, wrong-version, truncated or tampered input, saying which.
    */
   static fromJSON(json: unknown): IsolationForest {
     const { options, state } = decodeForest(json);

@@ -1,4 +1,5 @@
-export { ForestInputError, ModelFormatError, type ModelFormatProblem, NotFittedError } from './errors.js';
+export { ModelArtifactError, type ModelProblem } from '@harombe/models';
+export { ForestInputError, NotFittedError } from './errors.js';
 export { type ForestExplanation, IsolationForest, type OutOfBagScores } from './forest.js';
 export type { MatrixInput, RowMajorMatrix } from './matrix.js';
 export { rocAuc } from './metrics.js';

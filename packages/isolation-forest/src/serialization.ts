@@ -3,7 +3,7 @@
 // A checksum over header and payload catches edits; structural checks catch the rest.
 import { describeValue, isHarombeError, messageOf } from '@harombe/models';
 import { z } from 'zod';
-import { ForestInputError, ModelFormatError } from './errors.js';
+import { ForestInputError, forestModelError } from './errors.js';
 import {
   type IsolationForestOptions,
   IsolationForestOptionsSchema,
@@ -114,7 +114,7 @@ class ByteReader {
 
   private take(n: number): number {
     if (this.at + n > this.bytes.length) {
-      throw new ModelFormatError(
+      throw forestModelError(
         'truncated',
         `section "${this.section}" ends early (${this.bytes.length} bytes)`,
       );
@@ -144,7 +144,7 @@ class ByteReader {
 
   expectDone(): void {
     if (!this.done) {
-      throw new ModelFormatError(
+      throw forestModelError(
         'tampered',
         `section "${this.section}" has ${this.bytes.length - this.at} extra bytes`,
       );
@@ -176,12 +176,12 @@ function fromBase64(text: string, section: string): Uint8Array {
   // A length that is not a multiple of 4 is truncation; other damage shows as text that is not the
   // canonical encoding of what it decodes to (Node's decoder skips foreign characters silently).
   if (text.length % 4 !== 0) {
-    throw new ModelFormatError('truncated', `section "${section}" is not whole base64 (truncated?)`);
+    throw forestModelError('truncated', `section "${section}" is not whole base64 (truncated?)`);
   }
   if (NodeBuffer) {
     const bytes = Uint8Array.from(NodeBuffer.from(text, 'base64'));
     if (NodeBuffer.from(bytes).toString('base64') !== text) {
-      throw new ModelFormatError('schema', `field "${section}": expected base64 text`);
+      throw forestModelError('schema', `field "${section}": expected base64 text`);
     }
     return bytes;
   }
@@ -189,7 +189,7 @@ function fromBase64(text: string, section: string): Uint8Array {
   try {
     binary = atob(text);
   } catch {
-    throw new ModelFormatError('truncated', `section "${section}" is not whole base64 (truncated?)`);
+    throw forestModelError('truncated', `section "${section}" is not whole base64 (truncated?)`);
   }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -302,7 +302,7 @@ function parseInput(json: unknown): unknown {
   try {
     return JSON.parse(json);
   } catch {
-    throw new ModelFormatError('truncated', 'the text is not valid JSON (truncated or not a model?)');
+    throw forestModelError('truncated', 'the text is not valid JSON (truncated or not a model?)');
   }
 }
 
@@ -312,14 +312,14 @@ export function decodeForest(input: unknown): { options: IsolationForestOptions;
   } catch (error) {
     // An object that throws while it is read (a getter, a proxy trap) is a malformed model.
     if (isHarombeError(error)) throw error;
-    throw new ModelFormatError('schema', `the model could not be read: ${messageOf(error)}`);
+    throw forestModelError('schema', `the model could not be read: ${messageOf(error)}`);
   }
 }
 
 function decode(input: unknown): { options: IsolationForestOptions; state: FittedState } {
   const json = parseInput(input);
   if (json === null || typeof json !== 'object' || (json as { format?: unknown }).format !== FOREST_FORMAT) {
-    throw new ModelFormatError(
+    throw forestModelError(
       'foreign',
       `expected an object with format "${FOREST_FORMAT}"; this is not a forest model`,
     );
@@ -327,7 +327,7 @@ function decode(input: unknown): { options: IsolationForestOptions; state: Fitte
   const version = (json as { version?: unknown }).version;
   if (version !== FOREST_FORMAT_VERSION) {
     const newer = typeof version === 'number' && version > FOREST_FORMAT_VERSION;
-    throw new ModelFormatError(
+    throw forestModelError(
       'version',
       `format version ${describeValue(version)} is not supported (this release reads version ${FOREST_FORMAT_VERSION}${newer ? '; upgrade @harombe/isolation-forest' : ''})`,
     );
@@ -335,7 +335,7 @@ function decode(input: unknown): { options: IsolationForestOptions; state: Fitte
   const parsed = SerializedForestSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
-    throw new ModelFormatError('schema', `field "${first.path.join('.')}": ${first.message}`);
+    throw forestModelError('schema', `field "${first.path.join('.')}": ${first.message}`);
   }
   const model = parsed.data;
   const sections = [
@@ -347,18 +347,18 @@ function decode(input: unknown): { options: IsolationForestOptions; state: Fitte
   ] as const;
   const options: ResolvedOptions = model.options;
   if (sections[0].length !== Math.ceil(model.nodeCount / 8)) {
-    throw new ModelFormatError(
+    throw forestModelError(
       'truncated',
       `section "structure" has ${sections[0].length} bytes for ${model.nodeCount} nodes`,
     );
   }
   if (checksum(headerText({ ...model, options }), sections) !== model.checksum) {
-    throw new ModelFormatError('tampered', 'checksum mismatch: the model was modified after it was written');
+    throw forestModelError('tampered', 'checksum mismatch: the model was modified after it was written');
   }
   // The checksum is no seal (anyone can recompute it): the header must also fit the sections before
   // anything is sized by it. Every tree has a node, so there are no more trees than nodes.
   if (options.nEstimators > model.nodeCount) {
-    throw new ModelFormatError(
+    throw forestModelError(
       'tampered',
       `field "options.nEstimators": ${options.nEstimators} trees, but only ${model.nodeCount} nodes`,
     );
@@ -382,10 +382,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function expectLength(bytes: Uint8Array, count: number, width: number, section: string): void {
   const expected = count * width;
   if (bytes.length < expected) {
-    throw new ModelFormatError('truncated', `section "${section}" ends early (${bytes.length} bytes)`);
+    throw forestModelError('truncated', `section "${section}" ends early (${bytes.length} bytes)`);
   }
   if (bytes.length > expected) {
-    throw new ModelFormatError('tampered', `section "${section}" has ${bytes.length - expected} extra bytes`);
+    throw forestModelError('tampered', `section "${section}" has ${bytes.length - expected} extra bytes`);
   }
 }
 
@@ -425,10 +425,7 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
   expectLength(thresholdBytes, internalCount, 4, 'thresholds');
   expectLength(leafBytes, model.nodeCount - internalCount, lWidth, 'leafSizes');
   if (wideBytes.length % 12 !== 0) {
-    throw new ModelFormatError(
-      'truncated',
-      `section "wideThresholds" ends early (${wideBytes.length} bytes)`,
-    );
+    throw forestModelError('truncated', `section "wideThresholds" ends early (${wideBytes.length} bytes)`);
   }
   const features = decodeValues(featureBytes, fWidth, false);
   const thresholds = decodeValues(thresholdBytes, 4, true);
@@ -449,7 +446,7 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
   let leaf = 0;
   const pending: number[] = [];
   for (let t = 0; t < nTrees; t++) {
-    const bad = (what: string) => new ModelFormatError('tampered', `tree ${t}: ${what}`);
+    const bad = (what: string) => forestModelError('tampered', `tree ${t}: ${what}`);
     const root = buffer.allocate(1);
     roots[t] = root;
     pending.push(root, 0);
@@ -457,7 +454,7 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
     while (pending.length > 0) {
       const depth = pending.pop()!;
       const node = pending.pop()!;
-      if (position >= model.nodeCount) throw new ModelFormatError('truncated', `tree ${t} ends early`);
+      if (position >= model.nodeCount) throw forestModelError('truncated', `tree ${t} ends early`);
       const isInternal = (structure[position >> 3]! >> (position & 7)) & 1;
       position++;
       if (isInternal) {
@@ -489,17 +486,11 @@ function rebuildTrees(model: SerializedForest, sections: readonly Uint8Array[]):
       }
     }
     if (points !== model.psi) {
-      throw new ModelFormatError(
-        'tampered',
-        `tree ${t} holds ${points} training points, expected ${model.psi}`,
-      );
+      throw forestModelError('tampered', `tree ${t} holds ${points} training points, expected ${model.psi}`);
     }
   }
   if (position !== model.nodeCount) {
-    throw new ModelFormatError(
-      'tampered',
-      `${model.nodeCount - position} nodes left over after ${nTrees} trees`,
-    );
+    throw forestModelError('tampered', `${model.nodeCount - position} nodes left over after ${nTrees} trees`);
   }
   wide.expectDone();
   return buffer.finish(roots);

@@ -1,7 +1,7 @@
 // Models forged by someone who can write the model file: the checksum is recomputed (it detects
 // accidents, not attackers), so only the structural checks stand between the file and the loader.
 import { describe, expect, it } from 'vitest';
-import { IsolationForest, ModelFormatError, type SerializedForest } from '../src/index.js';
+import { IsolationForest, ModelArtifactError, type SerializedForest } from '../src/index.js';
 import { plantedOutliers } from './data.js';
 
 const { rows } = plantedOutliers(3, 300, 5, 2);
@@ -75,24 +75,24 @@ describe('fromJSON refuses forged models with a typed error naming the field', (
 
   it('nEstimators: 1e15 (was a RangeError from allocating the tree roots)', () => {
     const error = thrown(reseal({ ...json, options: { ...json.options, nEstimators: 1e15 } }));
-    expect(error).toBeInstanceOf(ModelFormatError);
-    expect((error as ModelFormatError).problem).toBe('schema');
-    expect((error as ModelFormatError).message).toContain('"options.nEstimators"');
+    expect(error).toBeInstanceOf(ModelArtifactError);
+    expect((error as ModelArtifactError).problem).toBe('schema');
+    expect((error as ModelArtifactError).message).toContain('"options.nEstimators"');
   });
 
   it('more trees than nodes, before allocating anything per tree', () => {
     const error = thrown(reseal({ ...json, options: { ...json.options, nEstimators: 50_000 } }));
-    expect(error).toBeInstanceOf(ModelFormatError);
-    expect((error as ModelFormatError).message).toContain(
+    expect(error).toBeInstanceOf(ModelArtifactError);
+    expect((error as ModelArtifactError).message).toContain(
       `"options.nEstimators": 50000 trees, but only ${json.nodeCount} nodes`,
     );
   });
 
   it('psi beyond what a forest can be fitted with (was a RangeError from its path-length table)', () => {
     const error = thrown(singleLeaf(2 ** 32));
-    expect(error).toBeInstanceOf(ModelFormatError);
-    expect((error as ModelFormatError).problem).toBe('schema');
-    expect((error as ModelFormatError).message).toContain('"psi"');
+    expect(error).toBeInstanceOf(ModelArtifactError);
+    expect((error as ModelArtifactError).problem).toBe('schema');
+    expect((error as ModelArtifactError).message).toContain('"psi"');
     expect(
       (thrown(reseal({ ...json, options: { ...json.options, seed: 2 ** 40 } })) as Error).message,
     ).toContain('"options.seed"');
@@ -102,15 +102,15 @@ describe('fromJSON refuses forged models with a typed error naming the field', (
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
     const error = thrown({ ...json, version: deep });
-    expect(error).toBeInstanceOf(ModelFormatError);
-    expect((error as ModelFormatError).problem).toBe('version');
-    expect((error as ModelFormatError).message).toContain('format version an array of 1 is not supported');
+    expect(error).toBeInstanceOf(ModelArtifactError);
+    expect((error as ModelArtifactError).problem).toBe('version');
+    expect((error as ModelArtifactError).message).toContain('format version an array of 1 is not supported');
     const text = JSON.stringify({ ...json, version: 0 }).replace(
       '"version":0',
       `"version":${'['.repeat(100_000)}1${']'.repeat(100_000)}`,
     );
-    expect((thrown(text) as ModelFormatError).problem).toBe('version');
-    expect((thrown({ ...json, version: { v: deep } }) as ModelFormatError).problem).toBe('version');
+    expect((thrown(text) as ModelArtifactError).problem).toBe('version');
+    expect((thrown({ ...json, version: { v: deep } }) as ModelArtifactError).problem).toBe('version');
   });
 
   it('a tree too large for its node word is tampering, not a fitting error', () => {
@@ -145,9 +145,9 @@ describe('fromJSON refuses forged models with a typed error naming the field', (
       leafSizes: Buffer.alloc(2 * 2 ** depth).toString('base64'),
     });
     const error = thrown(forged);
-    expect(error).toBeInstanceOf(ModelFormatError);
-    expect((error as ModelFormatError).problem).toBe('tampered');
-    expect((error as ModelFormatError).message).toContain('too many nodes for 65535 features');
+    expect(error).toBeInstanceOf(ModelArtifactError);
+    expect((error as ModelArtifactError).problem).toBe('tampered');
+    expect((error as ModelArtifactError).message).toContain('too many nodes for 65535 features');
   });
 });
 

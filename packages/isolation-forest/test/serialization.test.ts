@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { FOREST_FORMAT, IsolationForest, ModelFormatError, type SerializedForest } from '../src/index.js';
+import { FOREST_FORMAT, IsolationForest, ModelArtifactError, type SerializedForest } from '../src/index.js';
 import { plantedOutliers } from './data.js';
 
 const { rows } = plantedOutliers(21, 2000, 20, 4);
 const forest = new IsolationForest({ seed: 5, contamination: 0.02 }).fit(rows);
 const json = forest.toJSON();
 
-function refusal(input: unknown): ModelFormatError {
+function refusal(input: unknown): ModelArtifactError {
   try {
     IsolationForest.fromJSON(input);
   } catch (error) {
-    if (error instanceof ModelFormatError) return error;
+    if (error instanceof ModelArtifactError) return error;
     throw error;
   }
   throw new Error('expected fromJSON to refuse the input');
@@ -92,7 +92,7 @@ describe('fromJSON refuses bad models with a reason', () => {
 
   it('is a typed error with a stable code', () => {
     const error = refusal({});
-    expect(error.code).toBe('FOREST_INVALID_MODEL');
-    expect(error.name).toBe('ModelFormatError');
+    expect(error.code).toBe('MODEL_INVALID');
+    expect(error.name).toBe('ModelArtifactError');
   });
 });

@@ -52,3 +52,25 @@ function formatIssues(subject: string, issues: readonly ValidationIssue[]): stri
   const more = issues.length - shown.length;
   return more > 0 ? `${shown.join('; ')}; and ${more} more` : shown.join('; ');
 }
+
+/** Why a stored model was refused: not ours, another format version, malformed, cut short, or edited. */
+export type ModelProblem = 'foreign' | 'version' | 'schema' | 'truncated' | 'tampered';
+
+/** Which kind of stored model. */
+export type ModelArtifact = 'forest' | 'features' | 'baseline' | 'detector' | 'threat-model';
+
+/**
+ * A stored model (what `fromJSON`, `importModel`, `importAgent` or `load` read) that cannot be used:
+ * which `artifact` it is, what is wrong with it (`problem`), and, in the message, the field. One class
+ * for every kind, so a caller handles a bad model once.
+ */
+export class ModelArtifactError extends HarombeError<'MODEL_INVALID'> {
+  constructor(
+    readonly artifact: ModelArtifact,
+    readonly problem: ModelProblem,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('MODEL_INVALID', message, options);
+  }
+}

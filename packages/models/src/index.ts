@@ -1,5 +1,12 @@
 export { CompactEvents } from './compact-events.js';
-export { HarombeError, ValidationError, type ValidationIssue } from './errors.js';
+export {
+  HarombeError,
+  type ModelArtifact,
+  ModelArtifactError,
+  type ModelProblem,
+  ValidationError,
+  type ValidationIssue,
+} from './errors.js';
 export {
   EventClock,
   type EventClockOptions,

@@ -4,11 +4,7 @@
 // stay in their own packages.
 
 // The parts, for users who want one of them alone.
-export {
-  BaselineLearner,
-  type BaselineLearnerOptions,
-  BaselineModelError,
-} from '@harombe/baseline';
+export { BaselineLearner, type BaselineLearnerOptions } from '@harombe/baseline';
 export {
   type DetectDetailedOptions,
   type DetectionDetail,
@@ -22,7 +18,6 @@ export {
   FeatureExtractorError,
   type FeatureExtractorOptions,
   type FeatureMatrix,
-  FeatureModelError,
 } from '@harombe/features';
 export {
   type ForestExplanation,
@@ -30,7 +25,6 @@ export {
   IsolationForest,
   type IsolationForestOptions,
   type MatrixInput,
-  ModelFormatError,
   NotFittedError,
   type RowMajorMatrix,
   rocAuc,
@@ -60,6 +54,9 @@ export {
   type FeatureVector,
   HarombeError,
   MAX_AGENT_ID_LENGTH,
+  type ModelArtifact,
+  ModelArtifactError,
+  type ModelProblem,
   type ModelStore,
   maxThreatLevel,
   parseAgentId,

@@ -12,7 +12,6 @@ import {
   AnomalyDetector,
   type AnomalyDetectorOptions,
   calibratedScore,
-  DetectorError,
   type ForestVerdict,
   type TrainResult,
 } from '@harombe/detector';
@@ -22,6 +21,7 @@ import {
   type EventClockOptions,
   type EventTime,
   ensureSecurityEvent,
+  ModelArtifactError,
   type ModelStore,
   optionalFlag,
   parseAgentId,
@@ -298,7 +298,7 @@ export class ThreatDetector {
    * `true` when the agent has a model afterwards, `false` when the store has none (the agent stays on
    * the fleet model, and the store is not asked about it again until it is trained, saved or loaded).
    * Concurrent calls for one agent share one load; a time budget for it is the caller's business.
-   * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that
+   * @throws {CorruptError | TamperedError | UnsupportedVersionError | ModelArtifactError} a stored model that
    *   cannot be used, unless `onFailure: 'cold-start'` (then `false`, and not tried again).
    */
   ensureLoaded(agentId: string, options: EnsureLoadedOptions = {}): Promise<boolean> {
@@ -312,7 +312,7 @@ export class ThreatDetector {
    * the agent learned while serving), else the one just trained, which is saved, else none (the fleet
    * model scores it). `options.timeZones` gives agents' IANA time zones.
    * @throws {ValidationError} bad histories or options, an invalid agent id or event.
-   * @throws {CorruptError | TamperedError | UnsupportedVersionError | DetectorError} a stored model that
+   * @throws {CorruptError | TamperedError | UnsupportedVersionError | ModelArtifactError} a stored model that
    *   cannot be used.
    */
   prepare(
@@ -371,7 +371,7 @@ export class ThreatDetector {
   /**
    * Loads what {@link save} stored, replacing what memory holds of the agent.
    * @throws {NotFoundError | CorruptError | TamperedError | UnsupportedVersionError} from the store.
-   * @throws {DetectorError | BaselineModelError} an invalid stored model.
+   * @throws {ModelArtifactError} an invalid stored model.
    */
   load(agentId: string): Promise<void> {
     return this.lifecycle.load(agentId);
@@ -418,12 +418,13 @@ export class ThreatDetector {
   }
 }
 
-/** A stored threat model, checked to be one. @throws {DetectorError} anything else. */
+/** A stored threat model, checked to be one. @throws {ModelArtifactError} anything else. */
 function threatModelOf(agentId: string, json: unknown): z.output<typeof ThreatModelSchema> {
   const artifact = ThreatModelSchema.safeParse(json);
   if (!artifact.success) {
-    throw new DetectorError(
-      'DETECTOR_INVALID_MODEL',
+    throw new ModelArtifactError(
+      'threat-model',
+      'foreign',
       `stored threat model of ${agentId} is not a ${THREAT_MODEL_FORMAT} version 1 artifact`,
     );
   }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   AnomalyDetector,
   type AnomalyResult,
-  DetectorError,
   MemoryModelStore,
+  ModelArtifactError,
   NotFoundError,
   THREAT_MODEL_KIND,
   ThreatDetector,
@@ -93,7 +93,7 @@ describe("the facade's AnomalyDetector: the detector with a store", () => {
     expect(detector.detect('agent-123', suspicious).source).toBe('fleet');
     await settle();
     expect(detector.detect('agent-123', suspicious).source).toBe('fleet');
-    await expect(detector.loadModel('agent-123')).rejects.toBeInstanceOf(DetectorError);
+    await expect(detector.loadModel('agent-123')).rejects.toBeInstanceOf(ModelArtifactError);
   });
 
   it('rejects a bad store option, naming it', () => {
@@ -140,8 +140,8 @@ describe('ThreatDetector.ensureLoaded', () => {
     const store = new CountingStore();
     await store.save('agent-123', THREAT_MODEL_KIND, { format: 'not a threat model' });
     const threats = new ThreatDetector({ store, seed: 7 });
-    await expect(threats.ensureLoaded('agent-123')).rejects.toBeInstanceOf(DetectorError);
-    await expect(threats.ensureLoaded('agent-123')).rejects.toBeInstanceOf(DetectorError);
+    await expect(threats.ensureLoaded('agent-123')).rejects.toBeInstanceOf(ModelArtifactError);
+    await expect(threats.ensureLoaded('agent-123')).rejects.toBeInstanceOf(ModelArtifactError);
     expect(store.loads).toHaveLength(2);
     expect(await threats.ensureLoaded('agent-123', { onFailure: 'cold-start' })).toBe(false);
     expect(store.loads).toHaveLength(2);
