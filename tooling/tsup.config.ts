@@ -5,7 +5,8 @@ import { defineConfig, type Options } from 'tsup';
 export const libraryOptions: Options = {
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  // Members marked @internal (for this repository's tests) are not part of the published types.
+  dts: { compilerOptions: { stripInternal: true } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -639,12 +639,15 @@ export interface SecurityEventParser {
  * Creates an event parser with custom bounds (defaults: {@link DEFAULT_EVENT_LIMITS}).
  * @example createSecurityEventParser({ maxPathLength: 1024 }).parse(raw)
  */
-export function createSecurityEventParser(
-  overrides: Partial<EventLimits> = {},
-  /** @internal `fastPath: false` validates with the zod schema only (for tests). */
-  internal: { fastPath?: boolean } = {},
-): SecurityEventParser {
-  const useFastPath = internal.fastPath !== false;
+export function createSecurityEventParser(overrides: Partial<EventLimits> = {}): SecurityEventParser {
+  return buildParser(overrides, true);
+}
+
+/**
+ * The parser, with or without the one-pass fast path (`false`: the zod schema only, which the tests
+ * hold the fast path equal to). Not exported from the package.
+ */
+export function buildParser(overrides: Partial<EventLimits>, useFastPath: boolean): SecurityEventParser {
   const limits: EventLimits = Object.freeze({ ...DEFAULT_EVENT_LIMITS, ...overrides });
   const schema = buildSchema(limits);
   const ipSchema = z.union([z.ipv4(), z.ipv6()]);

@@ -6,6 +6,7 @@ import {
   safeParseSecurityEvent,
   ValidationError,
 } from '../src/index.js';
+import { buildParser } from '../src/security-event.js';
 import {
   specBaselineEvents,
   specFullEvent,
@@ -258,7 +259,7 @@ describe('ensureSecurityEvent', () => {
   it('reads a parsed event given as metadata as the plain record of its fields (both parser paths)', async () => {
     const { createSecurityEventParser } = await import('../src/index.js');
     const inner = parseSecurityEvent({ timestamp: 0, event_type: 'inner', tool_name: 'grep' });
-    for (const parser of [createSecurityEventParser(), createSecurityEventParser({}, { fastPath: false })]) {
+    for (const parser of [createSecurityEventParser(), buildParser({}, false)]) {
       const outer = parser.parse({ timestamp: 0, event_type: 'outer', metadata: inner });
       expect(Object.getPrototypeOf(outer.metadata)).toBe(Object.prototype);
       expect(outer.metadata).toEqual({ ...inner });
