@@ -153,6 +153,8 @@ export class BaselineLearner {
       }
       const confirmed = guard.admit(history.newestMs, ms, { event, learn });
       if (!confirmed) return; // held: the agent's clock stays where it is
+      // Confirmed: nothing is held any more (only agents with held events keep a guard).
+      this.held.delete(id);
       for (const held of confirmed) this.place(history, held.event, held.learn);
       return;
     }

@@ -137,7 +137,9 @@ export class ActivityWindow {
     if (this.clockRule.isAhead(this.newestMs, entry.timeMs)) {
       this.held ??= new EventClock(this.clockOptions);
       const confirmed = this.held.admit(this.newestMs, entry.timeMs, { ...entry });
-      if (confirmed) for (const held of confirmed) this.place(held);
+      if (!confirmed) return;
+      this.held = undefined; // confirmed: nothing is held any more
+      for (const held of confirmed) this.place(held);
       return;
     }
     this.place(entry);

@@ -64,7 +64,7 @@ export class EventClock<T> {
 
   /** How `ms` stands to a clock at `newestMs` (no clock yet: `current`). */
   classify(newestMs: number, ms: number): EventTime {
-    if (ms > newestMs + this.options.maxLeadMs && newestMs !== Number.NEGATIVE_INFINITY) return 'ahead';
+    if (this.isAhead(newestMs, ms)) return 'ahead';
     return ms < newestMs ? 'late' : 'current';
   }
 
