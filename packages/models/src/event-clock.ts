@@ -108,9 +108,4 @@ export class EventClock<T> {
   get heldCount(): number {
     return this.held.length;
   }
-
-  /** Forgets the held events. */
-  clear(): void {
-    this.held = [];
-  }
 }
