@@ -28,7 +28,7 @@ import {
   NO_TOOL,
   type RecentCounts,
 } from './agent-history.js';
-import { type BehaviourTails, PathCache, type PathFacts } from './behaviour.js';
+import { type BehaviourTails, ESTABLISHED_USES, PathCache, type PathFacts } from './behaviour.js';
 import { type RobustSummary, upperTail } from './distribution.js';
 import { baselineModelError } from './errors.js';
 import {
@@ -274,14 +274,22 @@ export class BaselineLearner {
     const temporal = profile.slotPValues[this.clockOf(history).hourOfWeek(ms)]!;
     // A tool with enough history is judged against itself, others against the agent as a whole.
     const tool = event.toolName ?? NO_TOOL;
+    // A tool too new for a distribution of its own is judged against the agent's, unless it is
+    // established already (an analyst confirmed it, or it has been used often enough): then its
+    // values are its own, not the agent's other tools', until it has enough of them.
+    const ownResource = profile.toolResource.get(tool);
+    const ownDuration = profile.toolDuration.get(tool);
+    const young =
+      (ownResource === undefined || ownDuration === undefined) &&
+      (profile.tools.shares[tool] ?? 0) * profile.eventCount >= ESTABLISHED_USES;
     const resource =
-      event.resourceCount === undefined
+      event.resourceCount === undefined || (young && ownResource === undefined)
         ? 1
-        : this.upperTail(event.resourceCount, profile.toolResource.get(tool) ?? profile.resourceCount);
+        : this.upperTail(event.resourceCount, ownResource ?? profile.resourceCount);
     const duration =
-      event.durationMs === undefined
+      event.durationMs === undefined || (young && ownDuration === undefined)
         ? 1
-        : this.upperTail(event.durationMs, profile.toolDuration.get(tool) ?? profile.duration);
+        : this.upperTail(event.durationMs, ownDuration ?? profile.duration);
     const typeP = profile.eventTypes.pValues.get(event.eventType) ?? profile.eventTypes.unseen;
     const toolP = profile.tools.pValues.get(event.toolName ?? NO_TOOL) ?? profile.tools.unseen;
     // Rate and failure at the event's own time: a late event is judged against its own hour, never

@@ -387,12 +387,15 @@ export class ThreatDetector {
   }
 
   /**
-   * The combined tail: twice the smaller of the two channels' tails (capped at 1), then the analyst's
-   * word on near-identical events, which overrides both.
+   * The combined tail: twice the smaller of the two channels' tails (capped at 1), with the analyst's
+   * word on near-identical events. A confirmed normal lifts the forest's tail only: the baseline
+   * learned what was cleared (that destination, template, verb, volume), so an event that shares
+   * the tool, destination and directory but differs where it matters (rate, volume, action, a
+   * sensitive file) still counts. A confirmed anomaly overrides both.
    */
   private combine(mlTail: number, baselineTail: number, confirmed: ForestVerdict['confirmed']): number {
-    let tail = Math.min(1, 2 * Math.min(mlTail, baselineTail));
-    if (confirmed === 'normal') tail = Math.max(tail, Math.min(1, 2 * this.contamination));
+    const forest = confirmed === 'normal' ? Math.max(mlTail, Math.min(1, 2 * this.contamination)) : mlTail;
+    let tail = Math.min(1, 2 * Math.min(forest, baselineTail));
     if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
     return tail;
   }
