@@ -54,23 +54,36 @@ export function tailProbability(table: TailTable, score: number): number {
   return Math.max(floor, (atOrAbove * count + 1) / (count + 1));
 }
 
-/** Decades past `contamination` that take the score from `threshold` to 1. */
+/** Decades past `contamination` over which the score rises linearly from `threshold` towards 1. */
 const DECADES_TO_FULL = 2;
+/** Past this many decades (the CRITICAL band with the defaults), the rest is approached, never reached. */
+const KNEE_DECADES = 1.8;
+/** Decades over which the rest above the knee shrinks by a factor e. */
+const TAIL_DECADES = 4;
 
 /**
  * Maps a tail probability q to a calibrated score on a log scale: q = 1 is 0, q = c (the
- * contamination) is `threshold`, and below c each decade adds half of the rest, so q = c/10 is
- * halfway from threshold to 1 (HIGH with the default bands) and q <= c/100 is 1.
+ * contamination) is `threshold`, and below c each decade adds half of the rest up to 1.8 decades
+ * (q = c/10 is halfway from threshold to 1: HIGH with the default bands; c/63 is 95% of the way:
+ * CRITICAL). Beyond, the score keeps rising towards 1 without reaching it (1 only for q = 0), so
+ * stronger evidence still ranks higher: alerts sort by score.
  */
 export function calibratedScore(q: number, contamination: number, threshold: number): number {
   if (q >= 1) return 0;
   if (q >= contamination) return (threshold * Math.log(q)) / Math.log(contamination);
-  const decades = Math.log10(contamination / q) / DECADES_TO_FULL;
-  return Math.min(1, threshold + (1 - threshold) * decades);
+  const decades = Math.log10(contamination / q);
+  if (decades <= KNEE_DECADES) return threshold + ((1 - threshold) * decades) / DECADES_TO_FULL;
+  const knee = threshold + ((1 - threshold) * KNEE_DECADES) / DECADES_TO_FULL;
+  return knee + (1 - knee) * -Math.expm1(-(decades - KNEE_DECADES) / TAIL_DECADES);
 }
 
 /** Inverse of {@link calibratedScore}: the tail probability a calibrated score stands for. */
 export function tailOfScore(score: number, contamination: number, threshold: number): number {
   if (score < threshold) return contamination ** (score / threshold);
-  return contamination / 10 ** (((score - threshold) / (1 - threshold)) * DECADES_TO_FULL);
+  const knee = threshold + ((1 - threshold) * KNEE_DECADES) / DECADES_TO_FULL;
+  const decades =
+    score <= knee
+      ? ((score - threshold) / (1 - threshold)) * DECADES_TO_FULL
+      : KNEE_DECADES - TAIL_DECADES * Math.log1p(-(score - knee) / (1 - knee));
+  return contamination / 10 ** decades;
 }

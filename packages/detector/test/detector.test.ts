@@ -168,13 +168,18 @@ describe('calibration', () => {
     expect(() => new AnomalyDetector({ calibrationRows: 10 })).toThrow(ValidationError);
   });
 
-  it('maps tail probabilities: contamination → threshold, a decade → halfway, two → 1', () => {
+  it('maps tail probabilities: contamination → threshold, a decade → halfway, then towards 1 without saturating', () => {
     expect(calibratedScore(1, 0.05, 0.7)).toBe(0);
     expect(calibratedScore(0.05, 0.05, 0.7)).toBeCloseTo(0.7, 12);
     expect(calibratedScore(0.005, 0.05, 0.7)).toBeCloseTo(0.85, 12);
-    expect(calibratedScore(0.0005, 0.05, 0.7)).toBe(1);
-    for (const q of [0.9, 0.2, 0.05, 0.01, 0.001])
-      expect(tailOfScore(calibratedScore(q, 0.05, 0.7), 0.05, 0.7)).toBeCloseTo(q, 9);
+    expect(calibratedScore(0.05 / 10 ** 1.8, 0.05, 0.7)).toBeCloseTo(0.97, 12);
+    // Stronger evidence still ranks higher: no two of these decades share a score, none reaches 1.
+    const strong = [2, 3, 5, 10, 20, 40].map((d) => calibratedScore(0.05 / 10 ** d, 0.05, 0.7));
+    for (let i = 1; i < strong.length; i++) expect(strong[i]!).toBeGreaterThan(strong[i - 1]!);
+    expect(strong[strong.length - 1]!).toBeLessThan(1);
+    expect(calibratedScore(0, 0.05, 0.7)).toBe(1);
+    for (const q of [0.9, 0.2, 0.05, 0.01, 0.001, 1e-5, 1e-9, 1e-20])
+      expect(Math.log10(tailOfScore(calibratedScore(q, 0.05, 0.7), 0.05, 0.7))).toBeCloseTo(Math.log10(q), 6);
   });
 });
 
