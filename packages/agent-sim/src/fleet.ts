@@ -4,57 +4,33 @@ import { LocalClock, parseOrThrow, ValidationError } from '@harombe/models';
 import { z } from 'zod';
 import { makePersona, type Persona, type ToolProfile } from './personas.js';
 import { SimRandom } from './random.js';
+import { generateRealisticFleet } from './realistic/fleet.js';
+import {
+  ATTACK_CLASSES,
+  type Fleet,
+  type LabelledEvent,
+  REGIMES,
+  SCENARIOS,
+  type Scenario,
+  type SimEvent,
+} from './types.js';
+
+export {
+  ATTACK_CLASSES,
+  type AttackClass,
+  type Fleet,
+  type Incident,
+  type Label,
+  type LabelledEvent,
+  REGIMES,
+  type Regime,
+  SCENARIOS,
+  type Scenario,
+  type SimEvent,
+} from './types.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-/** Attack scenarios, plus `benign-change` and `normal`. */
-export const SCENARIOS = [
-  'off-hours-exfiltration',
-  'new-tool-shell',
-  'failure-storm',
-  'call-burst',
-  'slow-operations',
-  'weekend-activity',
-  'mass-file-reads',
-] as const;
-export type Scenario = (typeof SCENARIOS)[number];
-export type Label = Scenario | 'benign-change' | 'normal';
-
-/** A simulated event in the spec's snake_case form. */
-export interface SimEvent {
-  event_id: string;
-  agent_id: string;
-  timestamp: string;
-  event_type: string;
-  tool_name: string;
-  action?: string;
-  status: string;
-  success: boolean;
-  duration_ms: number;
-  resource_count: number;
-  destination_domain?: string;
-  file_path?: string;
-  resource_usage: Record<string, number>;
-}
-
-export interface LabelledEvent {
-  readonly agentId: string;
-  readonly event: SimEvent;
-  readonly label: Label;
-}
-
-export interface Fleet {
-  readonly seed: number;
-  readonly personas: readonly Persona[];
-  /** Start of history and start of the live period (epoch ms, UTC midnight). */
-  readonly start: number;
-  readonly liveStart: number;
-  readonly history: readonly LabelledEvent[];
-  readonly live: readonly LabelledEvent[];
-  /** Which agent each scenario (and the benign change) was injected into. */
-  readonly injected: Readonly<Partial<Record<Scenario | 'benign-change', string>>>;
-}
 
 const ToolProfileSchema = z
   .object({
@@ -99,8 +75,18 @@ export const FleetOptionsSchema = z
     start: z.number().default(Date.UTC(2026, 0, 5)),
     scenarios: z.array(z.enum(SCENARIOS)).default([...SCENARIOS]),
     benignChange: z.boolean().default(true),
+    /** `classic` (default) or `realistic`. */
+    regime: z.enum(REGIMES).default('classic'),
+    /** Realistic regime: which attack classes to inject (default all). */
+    attacks: z.array(z.enum(ATTACK_CLASSES)).optional(),
+    /** Realistic regime: how many daytime bursts, each at its own steady agent (default 2). */
+    bursts: z.number().int().min(0).max(1_000).optional(),
   })
   .strict();
+
+/** Options that belong to one regime only. */
+const CLASSIC_ONLY = ['personas', 'scenarios', 'benignChange'] as const;
+const REALISTIC_ONLY = ['attacks', 'bursts'] as const;
 
 export type FleetOptions = Omit<z.input<typeof FleetOptionsSchema>, 'personas'> & {
   /** Agents of one's own instead of `agents` generated ones (their tools, hours, zones). */
@@ -190,6 +176,30 @@ function ordinaryDays(
  */
 export function generateFleet(options: FleetOptions = {}): Fleet {
   const o = parseOrThrow(FleetOptionsSchema, options, 'generateFleet options');
+  const foreign = (o.regime === 'classic' ? REALISTIC_ONLY : CLASSIC_ONLY).filter(
+    (key) => options[key] !== undefined,
+  );
+  if (foreign.length) {
+    throw new ValidationError(
+      'generateFleet options',
+      foreign.map((key) => ({
+        path: key,
+        code: 'unrecognized_keys',
+        message: `applies only to regime '${o.regime === 'classic' ? 'realistic' : 'classic'}' (regime is '${o.regime}')`,
+      })),
+    );
+  }
+  if (o.regime === 'realistic') {
+    return generateRealisticFleet({
+      seed: o.seed,
+      agents: o.agents,
+      historyDays: o.historyDays,
+      liveDays: o.liveDays,
+      start: o.start,
+      attacks: o.attacks ?? [...ATTACK_CLASSES],
+      bursts: o.bursts ?? 2,
+    });
+  }
   const random = new SimRandom(o.seed);
   const personas: Persona[] =
     o.personas ?? Array.from({ length: o.agents }, (_, i) => makePersona(random, i));
@@ -273,6 +283,7 @@ export function generateFleet(options: FleetOptions = {}): Fleet {
   sortByTime(live);
   return {
     seed: o.seed,
+    regime: 'classic',
     personas,
     start: o.start,
     liveStart: o.start + liveFrom * DAY,

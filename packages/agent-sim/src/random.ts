@@ -62,6 +62,34 @@ export class SimRandom {
     return median * Math.exp(sigma * this.normal());
   }
 
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** `count` lower-case hex digits. */
+  hex(count: number): string {
+    let text = '';
+    for (let i = 0; i < count; i++) text += Math.floor(this.next() * 16).toString(16);
+    return text;
+  }
+
+  /** A random (version 4 shaped) UUID. */
+  uuid(): string {
+    const variant = '89ab'[Math.floor(this.next() * 4)]!;
+    return `${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${variant}${this.hex(3)}-${this.hex(12)}`;
+  }
+
+  /** A shuffled copy (Fisher-Yates). */
+  shuffled<T>(items: readonly T[]): T[] {
+    const copy = [...items];
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    }
+    return copy;
+  }
+
   /** Poisson (Knuth for small means, normal approximation for large). */
   poisson(mean: number): number {
     if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
@@ -74,4 +102,21 @@ export class SimRandom {
     }
     return k;
   }
+}
+
+/** Zipf-like weights 1/rank^exponent for ranks 1..count. */
+export function zipfWeights(count: number, exponent: number): number[] {
+  return Array.from({ length: count }, (_, i) => 1 / (i + 1) ** exponent);
+}
+
+/** A seed for an independent stream, mixed from a seed and stream numbers (integer-only). */
+export function streamSeed(seed: number, ...streams: number[]): number {
+  let h = (seed ^ 0x5bd1e995) >>> 0;
+  for (const stream of streams) {
+    h = Math.imul(h ^ (stream >>> 0), 0x9e3779b1) >>> 0;
+    h = (h ^ (h >>> 15)) >>> 0;
+    h = Math.imul(h, 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+  }
+  return h;
 }
