@@ -60,17 +60,58 @@ const MIN_SAMPLES = 20;
 const SUMMARY_REFRESH = 64;
 /** Periods of the day for rates in context (3 hours each). */
 const PERIODS = 8;
-/** Byte-count resource keys: any whose name holds `bytes`. */
-function isBytesKey(key: string): boolean {
-  return key.includes('bytes') || key.includes('Bytes');
+/** Byte counters with an outbound direction in their name, and with an inbound one. */
+const OUTBOUND = /sent|out|upload|tx|writ|egress|request|put|post/i;
+const INBOUND = /receiv|recv|(^|_)in(_|$)|download|rx|read|response|ingress|get/i;
+/** Per counter name: 2 outbound, 1 bytes of no stated direction, 0 anything else (names recur). */
+const DIRECTION = new Map<string, 0 | 1 | 2>();
+
+function directionOf(key: string): 0 | 1 | 2 {
+  let direction = DIRECTION.get(key);
+  if (direction === undefined) {
+    direction = !/bytes/i.test(key) ? 0 : OUTBOUND.test(key) ? 2 : INBOUND.test(key) ? 0 : 1;
+    if (DIRECTION.size < 1024) DIRECTION.set(key, direction);
+  }
+  return direction;
 }
 
-/** The bytes an event moved: the sum of its resource counters named `bytes`. */
-function bytesOf(event: SecurityEvent): number {
-  let bytes = 0;
-  const usage = event.resourceUsage;
-  for (const key in usage) if (isBytesKey(key)) bytes += usage[key]!;
-  return bytes;
+/**
+ * The bytes an event sent out: its counters named as outbound bytes (`bytes_sent`, `upload_bytes`),
+ * else those named bytes with no direction (`network_bytes`); 0 when it names neither.
+ */
+export function outboundBytes(usage: Readonly<Record<string, number>>): number {
+  let outbound = 0;
+  let undirected = 0;
+  for (const key in usage) {
+    const direction = directionOf(key);
+    if (direction === 2) outbound += usage[key]!;
+    else if (direction === 1) undirected += usage[key]!;
+  }
+  return outbound > 0 ? outbound : undirected;
+}
+
+/** Whether a counter is one of the bytes that {@link outboundBytes} sums (judged as volume, not as a counter). */
+function isVolumeKey(key: string): boolean {
+  return directionOf(key) !== 0;
+}
+
+/** The key of a tool's outbound bytes per call among its histograms. */
+const OUTBOUND_KEY = '\0outbound';
+
+/**
+ * How many baseline dimensions can find an event unusual at all (the multiplicity a combination
+ * over them pays): the six that judge every event, plus novelty (a destination or path), content
+ * (a path), action (a verb) and volume (bytes sent) when the event has what they read.
+ */
+export function judgedDimensions(event: SecurityEvent): number {
+  const path = event.filePath !== undefined;
+  const destination = event.destinationDomain !== undefined || event.destinationIp !== undefined;
+  let n = 6;
+  if (path || destination) n++;
+  if (path) n++;
+  if (verbOf(event) !== undefined) n++;
+  if (outboundBytes(event.resourceUsage) > 0) n++;
+  return n;
 }
 
 /** A learned value: how often learned, seen at all, and when first and last seen (event time). */
@@ -172,6 +213,8 @@ export interface BehaviourTails {
   novelty: number;
   action: number;
   volume: number;
+  /** The tool's other counters (`resource_usage` other than bytes sent), Bonferroni over them. */
+  counters: number;
 }
 
 /** Bytes sent to one destination in the last hour: (time, bytes) pairs, oldest first. */
@@ -307,7 +350,8 @@ export class Behaviour {
     out.content = content;
     out.novelty = novelty;
     out.action = action;
-    out.volume = this.volumeTail(event, tool, destination, ms, robust);
+    out.volume = this.volumeTail(tool, destination, outboundBytes(event.resourceUsage), ms, robust);
+    out.counters = this.countersTail(event.resourceUsage, tool, robust);
     return out;
   }
 
@@ -318,35 +362,38 @@ export class Behaviour {
     return DESTRUCTIVE_VERBS.has(verb) ? rate * DESTRUCTIVE_FACTOR : rate;
   }
 
+  /** Outbound bytes per call for the tool, and per destination within the hour (twice the smaller). */
   private volumeTail(
-    event: SecurityEvent,
     tool: string,
     destination: string | undefined,
+    outbound: number,
     ms: number,
     robust: boolean,
   ): number {
-    const usage = event.resourceUsage;
-    let keys = 0;
-    let tail = 1;
-    let bytes = 0;
-    for (const key in usage) {
-      const value = usage[key]!;
-      if (isBytesKey(key)) bytes += value;
-      const histogram = this.volumes.get(`${tool}\0${key}`);
-      if (histogram === undefined) continue;
-      keys++;
-      const t = histogram.tail(value, robust);
-      if (t < tail) tail = t;
-    }
-    tail = Math.min(1, tail * Math.max(1, keys));
-    if (destination !== undefined && bytes > 0) {
+    if (!(outbound > 0)) return 1;
+    let tail = this.volumes.get(`${tool}${OUTBOUND_KEY}`)?.tail(outbound, robust) ?? 1;
+    if (destination !== undefined) {
       const hourly = this.destinationHours.get(tool);
-      if (hourly !== undefined) {
-        const sum = this.bytesInHour(destination, ms) + bytes;
-        tail = Math.min(1, 2 * Math.min(tail, hourly.tail(sum, robust)));
-      }
+      if (hourly !== undefined)
+        tail = Math.min(tail, hourly.tail(this.bytesInHour(destination, ms) + outbound, robust));
+      tail = Math.min(1, 2 * tail);
     }
     return tail;
+  }
+
+  /** The tool's other counters, each against its own history, Bonferroni over those judged. */
+  private countersTail(usage: Readonly<Record<string, number>>, tool: string, robust: boolean): number {
+    let judged = 0;
+    let tail = 1;
+    for (const key in usage) {
+      if (isVolumeKey(key)) continue;
+      const histogram = this.volumes.get(`${tool}\0${key}`);
+      if (histogram === undefined) continue;
+      judged++;
+      const t = histogram.tail(usage[key]!, robust);
+      if (t < tail) tail = t;
+    }
+    return Math.min(1, tail * Math.max(1, judged));
   }
 
   /** Rate and burst tails in the context of the period of the day (1 until the period has samples). */
@@ -400,16 +447,16 @@ export class Behaviour {
       see(this.verbs, key, ms, weight, cap);
     }
     if (countActivity) {
-      let bytes = 0;
       const usage = event.resourceUsage;
-      for (const key in usage) {
-        const value = usage[key]!;
-        if (isBytesKey(key)) bytes += value;
-        histogramFor(this.volumes, `${tool}\0${key}`, cap).add(value);
-      }
-      if (destination !== undefined && bytes > 0) {
-        const sum = this.addBytes(destination, ms, bytes);
-        histogramFor(this.destinationHours, tool, cap).add(sum);
+      for (const key in usage)
+        if (!isVolumeKey(key)) histogramFor(this.volumes, `${tool}\0${key}`, cap).add(usage[key]!);
+      const outbound = outboundBytes(usage);
+      if (outbound > 0) {
+        histogramFor(this.volumes, `${tool}${OUTBOUND_KEY}`, cap).add(outbound);
+        if (destination !== undefined) {
+          const sum = this.addBytes(destination, ms, outbound);
+          histogramFor(this.destinationHours, tool, cap).add(sum);
+        }
       }
       if (recent !== undefined) {
         this.periodCalls[period]!.add(recent.events);
@@ -429,8 +476,8 @@ export class Behaviour {
     const destination = destinationOf(event);
     if (destination === undefined) return;
     see(this.destinations, destination, ms, 0, cap);
-    const bytes = bytesOf(event);
-    if (bytes > 0) this.addBytes(destination, ms, bytes);
+    const outbound = outboundBytes(event.resourceUsage);
+    if (outbound > 0) this.addBytes(destination, ms, outbound);
   }
 
   /** Adds bytes sent to a destination; returns the destination's sum over the last hour. */
@@ -508,25 +555,20 @@ export class Behaviour {
       }
       case 'volume': {
         const parts: string[] = [];
-        const usage = event.resourceUsage;
-        let bytes = 0;
-        for (const key in usage) {
-          const value = usage[key]!;
-          if (isBytesKey(key)) bytes += value;
-          const histogram = this.volumes.get(`${tool}\0${key}`);
-          if (histogram === undefined || histogram.total < MIN_SAMPLES) continue;
-          const [low, high] = histogram.range();
-          if (value > high)
+        const outbound = outboundBytes(event.resourceUsage);
+        const perCall = this.volumes.get(`${tool}${OUTBOUND_KEY}`);
+        if (perCall !== undefined && perCall.total >= MIN_SAMPLES) {
+          const [low, high] = perCall.range();
+          if (outbound > high)
             parts.push(
-              `${key} ${formatAmount(value, key)} (typical for ${tool} ${formatAmount(low, key)}-${formatAmount(high, key)})`,
+              `sent ${formatBytes(outbound)} in one call (typical for ${tool} ${formatBytes(low)}-${formatBytes(high)})`,
             );
         }
-        if (destination !== undefined && bytes > 0) {
-          const sum = this.bytesInHour(destination, ms) + bytes;
-          const stats = this.destinations.get(destination);
-          if (sum > bytes)
+        if (destination !== undefined && outbound > 0) {
+          const sum = this.bytesInHour(destination, ms) + outbound;
+          if (sum > outbound)
             parts.push(
-              `sent ${formatAmount(sum, 'bytes')} to ${destination} within the hour, ${firstUse('contacted', stats, ms)}`,
+              `sent ${formatBytes(sum)} to ${destination} within the hour, ${firstUse('contacted', this.destinations.get(destination), ms)}`,
             );
         }
         return parts.length ? parts.join('; ') : undefined;
@@ -553,8 +595,7 @@ function formatShare(rate: number): string {
   return percent >= 1 ? `${percent.toFixed(0)}%` : percent >= 0.1 ? `${percent.toFixed(1)}%` : '<0.1%';
 }
 
-function formatAmount(value: number, key: string): string {
-  if (!isBytesKey(key)) return value >= 100 ? value.toFixed(0) : value.toPrecision(2);
+function formatBytes(value: number): string {
   if (value >= 1e9) return `${(value / 1e9).toFixed(1)} GB`;
   if (value >= 1e6) return `${(value / 1e6).toFixed(1)} MB`;
   if (value >= 1e3) return `${(value / 1e3).toFixed(0)} KB`;

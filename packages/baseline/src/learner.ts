@@ -75,7 +75,13 @@ export class BaselineLearner {
   private readonly held = new Map<string, EventClock<HeldEvent>>();
   /** Path templates and catalogue hits, by path. */
   private readonly paths: PathCache;
-  private readonly behaviourTails: BehaviourTails = { content: 1, novelty: 1, action: 1, volume: 1 };
+  private readonly behaviourTails: BehaviourTails = {
+    content: 1,
+    novelty: 1,
+    action: 1,
+    volume: 1,
+    counters: 1,
+  };
 
   constructor(options: BaselineLearnerOptions = {}) {
     const { clock, ...rest } = readInput('BaselineLearner options', () => ({ ...(options ?? {}) }));
@@ -324,7 +330,8 @@ export class BaselineLearner {
     );
     return {
       temporal,
-      resource,
+      // The tool's other counters (rows, cpu, bytes received) count as resources it used.
+      resource: b.counters < 1 ? Math.min(1, 2 * Math.min(resource, b.counters)) : resource,
       duration,
       eventType: Math.min(typeP, toolP),
       rate,

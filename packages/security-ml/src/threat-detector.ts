@@ -1,13 +1,14 @@
 // ThreatDetector: the forest and the baseline, combined into one calibrated verdict per event.
 //
 // Combination rule. Each channel gives a tail probability for the event: the forest's is
-// calibrated on the agent's own out-of-bag training scores; the baseline's six dimensions are
-// p-values by construction, combined as 6 x their minimum (Bonferroni). The combined tail is
+// calibrated on the agent's own out-of-bag training scores; the baseline's dimensions are p-values
+// by construction, combined as k x their minimum (Bonferroni over the k that can judge the event:
+// six for every event, up to four more for what it names). The combined tail is
 // q = 2 x min(forest, baseline), capped at 1. If each channel's tail is valid for normal events
 // (P(tail <= a) <= a), so is q; the threat score maps q exactly as the forest alone is mapped
 // (q = contamination gives `threshold`, each further decade half of the rest), so `contamination`
 // keeps its meaning: about that share of normal events reaches the threshold.
-import { BaselineLearner, type BaselineLearnerOptions, surprise } from '@harombe/baseline';
+import { BaselineLearner, type BaselineLearnerOptions, judgedDimensions, surprise } from '@harombe/baseline';
 import {
   AnomalyDetector,
   type AnomalyDetectorOptions,
@@ -144,7 +145,6 @@ const DIMENSION_LABEL: Record<keyof BaselineScores, string> = {
 const BEHAVIOUR_KEYS = ['content', 'novelty', 'action', 'volume'] as const;
 /** The baseline's dimensions, in the order its scores list them. */
 const BASELINE_KEYS = Object.keys(DIMENSION_LABEL) as (keyof BaselineScores)[];
-const BASELINE_DIMENSIONS = BASELINE_KEYS.length;
 const DAY_MS = 86_400_000;
 
 export class ThreatDetector {
@@ -224,7 +224,7 @@ export class ThreatDetector {
     const event = ensureSecurityEvent(input);
     const record = optionalFlag(options, 'record', 'assess options') !== false;
     const eventTime = this.learner.eventTime(agentId, event);
-    // 1. The baseline's tails: the strongest dimension, Bonferroni over the six.
+    // 1. The baseline's tails: the strongest dimension, Bonferroni over those that can judge the event.
     const tails = this.learner.tailProbabilities(agentId, event);
     let baselineTail = 1;
     let strongest: keyof BaselineScores | undefined;
@@ -235,7 +235,7 @@ export class ThreatDetector {
           strongest = key;
         }
       }
-      baselineTail = Math.min(1, baselineTail * BASELINE_DIMENSIONS);
+      baselineTail = Math.min(1, baselineTail * judgedDimensions(event));
     }
     // 2. The forest's tail (the event enters the agent's activity window here when recording).
     const forest = this.detector.scoreEvent(agentId, event, { record });

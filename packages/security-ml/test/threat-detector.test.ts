@@ -408,6 +408,6 @@ describe('feedback scoped to what was cleared', () => {
     const bulk = threats.assess('agent-1', call(3, 'partner.example.org', 1_500_000));
     expect(bulk.isThreat).toBe(true);
     expect(bulk.baseline!.volume).toBeGreaterThanOrEqual(0.9);
-    expect(bulk.explanation).toMatch(/network_bytes 1\.5 MB \(typical for http_get \d+ KB-\d+ KB\)/);
+    expect(bulk.explanation).toMatch(/sent 1\.5 MB in one call \(typical for http_get \d+ KB-\d+ KB\)/);
   });
 });
