@@ -109,6 +109,11 @@ export class AgentHistory {
   private ringPosition = 0;
   private readonly recentCounts: RecentCounts = { events: 0, failures: 0, burst: 0 };
   readonly quarantined = new Set<string>();
+  /**
+   * The calls of the trailing hour and 5 minutes as the event `learn` just counted saw them, or
+   * `undefined` when it counted none (valid until the next call that reads the minute ring).
+   */
+  learnedRecent: RecentCounts | undefined;
   /** Events recorded since the cached baseline was computed (+Infinity: refresh at once). */
   changes = 0;
   /** Events of days that left the window since the cached baseline was computed. */
@@ -289,10 +294,11 @@ export class AgentHistory {
     clock: LocalClock,
     firstDay: number,
     cap: number,
-  ): void {
+  ): number {
+    this.learnedRecent = undefined;
     const ms = event.timestamp.getTime();
     const day = Math.floor((ms + clock.offsetAt(ms)) / DAY_MS);
-    if (day < firstDay) return; // older than the window: nothing to learn
+    if (day < firstDay) return -1; // older than the window: nothing to learn
     const bucket = this.bucket(day, clock.dayOfWeek(ms));
     const hour = Math.floor(clock.hourOfDay(ms));
     // Every change to the bucket is mirrored in the window's running totals (when they exist).
@@ -343,6 +349,7 @@ export class AgentHistory {
       if (this.knowsHourOf(ms)) {
         this.countRecent(ms, !event.success);
         const recent = this.recent(ms, BURST_MINUTES);
+        this.learnedRecent = recent;
         const callsBin = binOf(recent.events);
         const burstBin = binOf(recent.burst);
         bucket.trailingCalls.add(recent.events, 1, callsBin);
@@ -357,6 +364,7 @@ export class AgentHistory {
     this.expire(firstDay);
     this.remember(event, { day, hour, weight: rememberedWeight });
     this.changes += 1;
+    return hour;
   }
 
   /** Takes a learned event back out of the bucket it went to (feedback: a confirmed anomaly). */

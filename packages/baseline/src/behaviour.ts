@@ -7,6 +7,7 @@ import {
   destinationOf,
   directoryOf,
   fileNameOf,
+  normaliseCataloguePath as normalise,
   type SecurityEvent,
   type SensitiveMatcher,
   templatePath,
@@ -77,9 +78,21 @@ function directionOf(key: string): 0 | 1 | 2 {
 
 /**
  * The bytes an event sent out: its counters named as outbound bytes (`bytes_sent`, `upload_bytes`),
- * else those named bytes with no direction (`network_bytes`); 0 when it names neither.
+ * else those named bytes with no direction (`network_bytes`); 0 when it names neither. The last
+ * answer is kept for the same object (one event is read several times; recorded usage is not changed).
  */
 export function outboundBytes(usage: Readonly<Record<string, number>>): number {
+  // Scoring, recording and explaining one event each ask: the last answer first.
+  if (usage === lastUsage) return lastOutbound;
+  lastUsage = usage;
+  lastOutbound = sumOutbound(usage);
+  return lastOutbound;
+}
+
+let lastUsage: object | undefined;
+let lastOutbound = 0;
+
+function sumOutbound(usage: Readonly<Record<string, number>>): number {
   let outbound = 0;
   let undirected = 0;
   for (const key in usage) {
@@ -95,8 +108,9 @@ function isVolumeKey(key: string): boolean {
   return directionOf(key) !== 0;
 }
 
-/** The key of a tool's outbound bytes per call among its histograms. */
-const OUTBOUND_KEY = '\0outbound';
+/** What novelty is counted of. */
+export type NoveltyKind = 'destination' | 'place' | 'verb' | 'sensitive';
+export const NOVELTY_KINDS: readonly NoveltyKind[] = ['destination', 'place', 'verb', 'sensitive'];
 
 /**
  * How many baseline dimensions can find an event unusual at all (the multiplicity a combination
@@ -128,9 +142,18 @@ export function established(stats: ValueStats | undefined, ms: number): boolean 
 }
 
 /** Events that could meet a new value, and those that did (after the warm-up). */
-interface NoveltyCount {
+export interface NoveltyCount {
   events: number;
   novel: number;
+}
+
+function count(n: NoveltyCount, novel: boolean): void {
+  n.events++;
+  if (novel) n.novel++;
+  if (n.events > HISTOGRAM_CAP) {
+    n.events /= 2;
+    n.novel /= 2;
+  }
 }
 
 /**
@@ -187,6 +210,8 @@ export class FadingHistogram {
   tail(x: number, robust: boolean): number {
     if (this.histogram.total < MIN_SAMPLES) return 1;
     if (this.summary === undefined) this.summary = robustSummary(this.histogram);
+    // At or below the median nothing is unusual (and the tail's arithmetic is the costly part).
+    if (Math.log1p(x) <= this.summary.logMedian) return 1;
     return upperTail(x, this.summary, robust);
   }
 
@@ -225,27 +250,60 @@ export interface DestinationWindow {
   sum: number;
 }
 
-/** The path facts of an event (a template, its directory's, and the catalogue's word). */
+/** The path facts of an event: its directory's template, and the catalogue's word (with the path's template then). */
 export interface PathFacts {
+  /** The whole path templated, when the catalogue names it (a sensitive file is known by it); else ''. */
   readonly template: string;
   readonly directory: string;
   readonly sensitive: { readonly id: string; readonly description: string } | undefined;
 }
 
-/** Path facts by path, shared by the learner's agents (paths recur); cleared when full. */
+/** What one directory (as written) gives: its template, and whether catalogue paths can reach it. */
+interface DirectoryFacts {
+  readonly template: string;
+  readonly reached: boolean;
+}
+
+/**
+ * Path facts, shared by the learner's agents. Directories recur far more than paths (every file of a
+ * partition is new), so what costs (templating, the catalogue's path globs) is cached per directory;
+ * a file name costs one test against the catalogue's name globs.
+ */
 export class PathCache {
-  private readonly cache = new Map<string, PathFacts>();
+  private readonly directories = new Map<string, DirectoryFacts>();
+  private lastPath: string | undefined;
+  private lastFacts: PathFacts | undefined;
 
   constructor(private readonly matcher: SensitiveMatcher) {}
 
   facts(path: string): PathFacts {
-    let facts = this.cache.get(path);
-    if (facts === undefined) {
-      const template = templatePath(path);
-      facts = { template, directory: directoryOf(template), sensitive: this.matcher.match(path) };
-      if (this.cache.size >= 4096) this.cache.clear();
-      this.cache.set(path, facts);
+    // One event asks up to three times (score, record, explain): the last answer first.
+    if (path === this.lastPath) return this.lastFacts!;
+    const directory = directoryOf(path);
+    let known = this.directories.get(directory);
+    if (known === undefined) {
+      const text = normalise(directory);
+      known = { template: templatePath(directory), reached: this.matcher.reaches(text) };
+      if (this.directories.size >= 4096) this.directories.clear();
+      this.directories.set(directory, known);
     }
+    // The file name alone first (cheap); the whole path only where the catalogue's path globs reach.
+    let sensitive: PathFacts['sensitive'];
+    if (known.reached || this.matcher.namesMatch(fileNameOf(path).toLowerCase())) {
+      const text = normalise(path);
+      sensitive = this.matcher.matchParts(
+        text,
+        text.slice(0, Math.max(0, text.lastIndexOf('/'))),
+        known.reached,
+      );
+    }
+    const facts: PathFacts = {
+      template: sensitive === undefined ? '' : templatePath(path),
+      directory: known.template,
+      sensitive,
+    };
+    this.lastPath = path;
+    this.lastFacts = facts;
     return facts;
   }
 }
@@ -260,10 +318,22 @@ export class Behaviour {
   readonly sensitiveFiles = new Map<string, ValueStats>();
   /** `tool \0 verb`. */
   readonly verbs = new Map<string, ValueStats>();
-  /** `kind \0 tool` and `kind \0` (any tool), for kinds destination, place, verb, sensitive. */
-  readonly novelty = new Map<string, NoveltyCount>();
-  /** `tool \0 resource key` per call, and `tool` for bytes per destination per hour. */
-  readonly volumes = new Map<string, FadingHistogram>();
+  /** Per kind, per tool and pooled over tools: events that could meet a new value, and those that did. */
+  readonly novelty: Record<NoveltyKind, Map<string, NoveltyCount>> = {
+    destination: new Map(),
+    place: new Map(),
+    verb: new Map(),
+    sensitive: new Map(),
+  };
+  readonly pooled: Record<NoveltyKind, NoveltyCount> = {
+    destination: { events: 0, novel: 0 },
+    place: { events: 0, novel: 0 },
+    verb: { events: 0, novel: 0 },
+    sensitive: { events: 0, novel: 0 },
+  };
+  /** Per tool: each other counter per call; bytes sent per call; bytes per destination per hour. */
+  readonly counters = new Map<string, Map<string, FadingHistogram>>();
+  readonly outbound = new Map<string, FadingHistogram>();
   readonly destinationHours = new Map<string, FadingHistogram>();
   /** Calls in the trailing hour and 5 minutes, as learned events saw them, by period of the day. */
   readonly periodCalls: FadingHistogram[] = Array.from({ length: PERIODS }, () => new FadingHistogram());
@@ -277,34 +347,29 @@ export class Behaviour {
   constructor(readonly windowMs: number) {}
 
   /** Base rate of new values of a kind for a tool: (novel + 0.5) / (events + 1), pooled when few. */
-  rate(kind: string, tool: string): number {
-    const own = this.novelty.get(`${kind}\0${tool}`);
-    const count = own !== undefined && own.events >= MIN_SAMPLES ? own : this.novelty.get(`${kind}\0`);
-    if (count === undefined) return 1;
+  rate(kind: NoveltyKind, tool: string): number {
+    const own = this.novelty[kind].get(tool);
+    const count = own !== undefined && own.events >= MIN_SAMPLES ? own : this.pooled[kind];
+    if (count.events === 0) return 1;
     return Math.min(1, (count.novel + 0.5) / (count.events + 1));
   }
 
-  private countNovelty(kind: string, tool: string, novel: boolean, ms: number): void {
+  private countNovelty(kind: NoveltyKind, tool: string, novel: boolean, ms: number): void {
     if (ms - this.startMs < WARM_UP_MS) return;
-    for (const key of [`${kind}\0${tool}`, `${kind}\0`]) {
-      let count = this.novelty.get(key);
-      if (count === undefined) {
-        count = { events: 0, novel: 0 };
-        this.novelty.set(key, count);
-      }
-      count.events++;
-      if (novel) count.novel++;
-      if (count.events > HISTOGRAM_CAP) {
-        count.events /= 2;
-        count.novel /= 2;
-      }
+    const tools = this.novelty[kind];
+    let own = tools.get(tool);
+    if (own === undefined) {
+      own = { events: 0, novel: 0 };
+      tools.set(tool, own);
     }
+    count(own, novel);
+    count(this.pooled[kind], novel);
   }
 
   /** A value's tail: 1 when established, else the tool's rate of meeting new ones. */
   private noveltyTail(
     map: Map<string, ValueStats>,
-    kind: string,
+    kind: NoveltyKind,
     tool: string,
     value: string,
     ms: number,
@@ -337,7 +402,7 @@ export class Behaviour {
     let novelty = 1;
     if (facts !== undefined) {
       if (facts.sensitive !== undefined && !established(this.sensitiveFiles.get(facts.template), ms)) {
-        content = Math.min(1, SENSITIVE_TAIL * (1 + (this.novelty.get('sensitive\0')?.novel ?? 0)));
+        content = Math.min(1, SENSITIVE_TAIL * (1 + this.pooled.sensitive.novel));
       }
       novelty = this.noveltyTail(this.places, 'place', tool, facts.directory, ms);
     }
@@ -371,7 +436,7 @@ export class Behaviour {
     robust: boolean,
   ): number {
     if (!(outbound > 0)) return 1;
-    let tail = this.volumes.get(`${tool}${OUTBOUND_KEY}`)?.tail(outbound, robust) ?? 1;
+    let tail = this.outbound.get(tool)?.tail(outbound, robust) ?? 1;
     if (destination !== undefined) {
       const hourly = this.destinationHours.get(tool);
       if (hourly !== undefined)
@@ -383,11 +448,13 @@ export class Behaviour {
 
   /** The tool's other counters, each against its own history, Bonferroni over those judged. */
   private countersTail(usage: Readonly<Record<string, number>>, tool: string, robust: boolean): number {
+    const histograms = this.counters.get(tool);
+    if (histograms === undefined) return 1;
     let judged = 0;
     let tail = 1;
     for (const key in usage) {
       if (isVolumeKey(key)) continue;
-      const histogram = this.volumes.get(`${tool}\0${key}`);
+      const histogram = histograms.get(key);
       if (histogram === undefined) continue;
       judged++;
       const t = histogram.tail(usage[key]!, robust);
@@ -396,17 +463,17 @@ export class Behaviour {
     return Math.min(1, tail * Math.max(1, judged));
   }
 
-  /** Rate and burst tails in the context of the period of the day (1 until the period has samples). */
-  periodTails(period: number, callsNow: number, burstNow: number, robust: boolean): [number, number] {
-    return [
-      this.periodCalls[period]!.tail(callsNow, robust),
-      this.periodBurst[period]!.tail(burstNow, robust),
-    ];
-  }
-
-  /** Whether the period has enough learned calls to judge rates by. */
-  knowsPeriod(period: number): boolean {
-    return this.periodCalls[period]!.total >= 50;
+  /**
+   * The rate tail in the context of the period of the day (twice the smaller of the hour's and the
+   * last 5 minutes' tails), or NaN until the period has enough learned calls to judge by.
+   */
+  periodRateTail(period: number, callsNow: number, burstNow: number, robust: boolean): number {
+    const calls = this.periodCalls[period]!;
+    if (calls.total < 50) return Number.NaN;
+    return Math.min(
+      1,
+      2 * Math.min(calls.tail(callsNow, robust), this.periodBurst[period]!.tail(burstNow, robust)),
+    );
   }
 
   /**
@@ -448,11 +515,18 @@ export class Behaviour {
     }
     if (countActivity) {
       const usage = event.resourceUsage;
-      for (const key in usage)
-        if (!isVolumeKey(key)) histogramFor(this.volumes, `${tool}\0${key}`, cap).add(usage[key]!);
+      for (const key in usage) {
+        if (isVolumeKey(key)) continue;
+        let histograms = this.counters.get(tool);
+        if (histograms === undefined) {
+          histograms = new Map();
+          if (this.counters.size < cap) this.counters.set(tool, histograms);
+        }
+        histogramFor(histograms, key, cap).add(usage[key]!);
+      }
       const outbound = outboundBytes(usage);
       if (outbound > 0) {
-        histogramFor(this.volumes, `${tool}${OUTBOUND_KEY}`, cap).add(outbound);
+        histogramFor(this.outbound, tool, cap).add(outbound);
         if (destination !== undefined) {
           const sum = this.addBytes(destination, ms, outbound);
           histogramFor(this.destinationHours, tool, cap).add(sum);
@@ -556,7 +630,7 @@ export class Behaviour {
       case 'volume': {
         const parts: string[] = [];
         const outbound = outboundBytes(event.resourceUsage);
-        const perCall = this.volumes.get(`${tool}${OUTBOUND_KEY}`);
+        const perCall = this.outbound.get(tool);
         if (perCall !== undefined && perCall.total >= MIN_SAMPLES) {
           const [low, high] = perCall.range();
           if (outbound > high)

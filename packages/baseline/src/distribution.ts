@@ -168,7 +168,11 @@ export function binValue(value: number): number {
   return binCenter(binOf(value));
 }
 
+/** Bins of the whole numbers below 4,096 (counts are most of what is binned), computed as {@link binOf} does. */
+const SMALL_BINS = Int32Array.from({ length: 4096 }, (_, n) => Math.floor(Math.log1p(n) / BIN_WIDTH));
+
 export function binOf(value: number): number {
+  if (value >= 0 && value < 4096 && (value | 0) === value) return SMALL_BINS[value]!;
   return Math.floor(Math.log1p(value) / BIN_WIDTH);
 }
 

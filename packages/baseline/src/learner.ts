@@ -312,12 +312,18 @@ export class BaselineLearner {
       // against the same period of the day once it has enough history (a nightly batch does not make
       // a daytime burst ordinary), else against all hours.
       const burstNow = recent.burst + 1;
-      const period = Math.floor(clock.hourOfDay(ms) / 3);
-      const behaviour = history.behaviour;
-      const [callsTail, burstTail] = behaviour.knowsPeriod(period)
-        ? behaviour.periodTails(period, callsNow, burstNow, this.options.robust)
-        : [this.upperTail(callsNow, profile.rate), this.upperTail(burstNow, profile.burst)];
-      rate = Math.min(1, 2 * Math.min(callsTail, burstTail));
+      const inPeriod = history.behaviour.periodRateTail(
+        (clock.hourOfDay(ms) / 3) | 0,
+        callsNow,
+        burstNow,
+        this.options.robust,
+      );
+      rate = Number.isNaN(inPeriod)
+        ? Math.min(
+            1,
+            2 * Math.min(this.upperTail(callsNow, profile.rate), this.upperTail(burstNow, profile.burst)),
+          )
+        : inPeriod;
       const failuresNow = recent.failures + (event.success ? 0 : 1);
       failure = binomialUpperTail(failuresNow, callsNow, profile.errorRate);
     }
@@ -519,12 +525,21 @@ export class BaselineLearner {
     const firstDay = this.currentDay(history, ms) - this.options.windowDays + 1;
     const clock = this.clockOf(history);
     const cap = this.options.maxVocabulary;
-    history.learn(event, weight, countActivity, rememberedWeight, clock, firstDay, cap);
-    // The rates the event saw (the minute ring counted it just now), for its period of the day.
-    const recent = countActivity && history.knowsHourOf(ms) ? history.recent(ms, BURST_MINUTES) : undefined;
-    const period = Math.floor(clock.hourOfDay(ms) / 3);
+    const hour = history.learn(event, weight, countActivity, rememberedWeight, clock, firstDay, cap);
+    if (hour < 0) return;
+    // With the rates the event saw (the minute ring counted it just now), for its period of the day.
     const tool = event.toolName ?? NO_TOOL;
-    history.behaviour.learn(event, tool, this.factsOf(event), weight, countActivity, period, recent, cap);
+    const period = (hour / 3) | 0;
+    history.behaviour.learn(
+      event,
+      tool,
+      this.factsOf(event),
+      weight,
+      countActivity,
+      period,
+      history.learnedRecent,
+      cap,
+    );
   }
 
   /** The local day "now" is in: the injected clock's, else the newest event's (or `ms`, if newer). */

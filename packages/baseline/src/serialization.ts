@@ -3,7 +3,13 @@
 import { AgentIdSchema, readTagged, safeParseSecurityEvent } from '@harombe/models';
 import { z } from 'zod';
 import { AgentHistory, type HeldEvent } from './agent-history.js';
-import { type Behaviour, FadingHistogram, type ValueStats } from './behaviour.js';
+import {
+  type Behaviour,
+  FadingHistogram,
+  NOVELTY_KINDS,
+  type NoveltyKind,
+  type ValueStats,
+} from './behaviour.js';
 import { DayBucket } from './day-bucket.js';
 import { binOf, Distribution } from './distribution.js';
 import { baselineModelError } from './errors.js';
@@ -96,8 +102,19 @@ const BehaviourSchema = z.object({
   sensitiveFiles: ValuesSchema,
   verbs: ValuesSchema,
   /** [key, events, novel] */
-  novelty: z.array(z.tuple([z.string(), z.number().min(0), z.number().min(0)])),
-  volumes: HistogramsSchema,
+  /** [kind, tool (null: pooled over tools), events, novel] */
+  novelty: z.array(
+    z.tuple([
+      z.enum(NOVELTY_KINDS as [NoveltyKind, ...NoveltyKind[]]),
+      z.string().nullable(),
+      z.number().min(0),
+      z.number().min(0),
+    ]),
+  ),
+  /** [tool, counter, histogram] */
+  counters: z.array(z.tuple([z.string(), z.string(), FadingSchema])),
+  /** [tool, histogram of bytes sent per call] */
+  outbound: HistogramsSchema,
   destinationHours: HistogramsSchema,
   periodCalls: z.array(FadingSchema).length(8),
   periodBurst: z.array(FadingSchema).length(8),
@@ -385,8 +402,16 @@ function writeBehaviour(b: Behaviour): SerializedBehaviour {
     places: writeValues(b.places),
     sensitiveFiles: writeValues(b.sensitiveFiles),
     verbs: writeValues(b.verbs),
-    novelty: [...b.novelty].map(([key, n]) => [key, n.events, n.novel]),
-    volumes: [...b.volumes].map(([key, h]) => [key, writeHistogram(h)]),
+    novelty: NOVELTY_KINDS.flatMap((kind) => [
+      [kind, null, b.pooled[kind].events, b.pooled[kind].novel] as const,
+      ...[...b.novelty[kind]].map(([tool, n]) => [kind, tool, n.events, n.novel] as const),
+    ]).map((row) => [...row]),
+    counters: [...b.counters].flatMap(([tool, histograms]) =>
+      [...histograms].map(
+        ([key, h]) => [tool, key, writeHistogram(h)] as [string, string, ReturnType<typeof writeHistogram>],
+      ),
+    ),
+    outbound: [...b.outbound].map(([tool, h]) => [tool, writeHistogram(h)]),
     destinationHours: [...b.destinationHours].map(([key, h]) => [key, writeHistogram(h)]),
     periodCalls: b.periodCalls.map(writeHistogram),
     periodBurst: b.periodBurst.map(writeHistogram),
@@ -405,8 +430,19 @@ function readBehaviour(b: Behaviour, json: SerializedBehaviour): void {
   readValues(b.places, json.places);
   readValues(b.sensitiveFiles, json.sensitiveFiles);
   readValues(b.verbs, json.verbs);
-  for (const [key, events, novel] of json.novelty) b.novelty.set(key, { events, novel });
-  for (const [key, flat] of json.volumes) b.volumes.set(key, readHistogram(flat));
+  for (const [kind, tool, events, novel] of json.novelty) {
+    if (tool === null) b.pooled[kind] = { events, novel };
+    else b.novelty[kind].set(tool, { events, novel });
+  }
+  for (const [tool, key, histogram] of json.counters) {
+    let histograms = b.counters.get(tool);
+    if (histograms === undefined) {
+      histograms = new Map();
+      b.counters.set(tool, histograms);
+    }
+    histograms.set(key, readHistogram(histogram));
+  }
+  for (const [tool, histogram] of json.outbound) b.outbound.set(tool, readHistogram(histogram));
   for (const [key, flat] of json.destinationHours) b.destinationHours.set(key, readHistogram(flat));
   json.periodCalls.forEach((histogram, i) => {
     b.periodCalls[i] = readHistogram(histogram);

@@ -87,8 +87,10 @@ export class FeatureExtractor {
     failed: false,
     fileOperation: false,
   };
-  /** Places of recent paths (see `placeOf`). */
+  /** Places of recent directories (see `placeOf`). */
   private readonly places = new Map<string, string>();
+  private lastPath: string | undefined;
+  private lastPlace = '';
   private readonly windowStats: WindowStats = {
     callsPerHour: 0,
     toolInvocationsPerHour: 0,
@@ -288,12 +290,17 @@ export class FeatureExtractor {
    * so that date partitions, numbered runs and ids recur instead of being new every time.
    */
   private placeOf(path: string): string {
-    let place = this.places.get(path);
+    if (path === this.lastPath) return this.lastPlace;
+    // Templated per directory: directories recur far more than paths.
+    const directory = directoryOf(path);
+    let place = this.places.get(directory);
     if (place === undefined) {
-      place = directoryOf(templatePath(path));
+      place = templatePath(directory);
       if (this.places.size >= 4096) this.places.clear();
-      this.places.set(path, place);
+      this.places.set(directory, place);
     }
+    this.lastPath = path;
+    this.lastPlace = place;
     return place;
   }
 

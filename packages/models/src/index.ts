@@ -50,6 +50,7 @@ export {
 } from './security-event.js';
 export {
   DEFAULT_SENSITIVE_CATALOGUE,
+  normalise as normaliseCataloguePath,
   type SensitiveCatalogue,
   SensitiveCatalogueError,
   SensitiveCatalogueSchema,

@@ -87,9 +87,33 @@ const SUBCOMMAND_PROGRAMS = new Set([
  * for git, kubectl, docker and the like, the subcommand too: `git push`); `undefined` when none.
  */
 export function verbOf(event: Pick<SecurityEvent, 'action' | 'metadata'>): string | undefined {
+  // Scoring, recording and explaining one event each ask: the last answer first (the same event,
+  // with the same action and metadata objects).
+  if (event === lastVerbEvent && event.action === lastAction && event.metadata === lastMetadata)
+    return lastVerb;
+  const verb = readVerb(event);
+  lastVerbEvent = event;
+  lastAction = event.action;
+  lastMetadata = event.metadata;
+  lastVerb = verb;
+  return verb;
+}
+
+let lastVerbEvent: object | undefined;
+let lastAction: string | undefined;
+let lastMetadata: object | undefined;
+let lastVerb: string | undefined;
+
+function readVerb(event: Pick<SecurityEvent, 'action' | 'metadata'>): string | undefined {
   let text = event.action;
   if (text === undefined) {
     const metadata = event.metadata;
+    let empty = true;
+    for (const _ in metadata) {
+      empty = false;
+      break;
+    }
+    if (empty) return undefined;
     for (const key of COMMAND_KEYS) {
       const value = metadata[key];
       if (typeof value === 'string') {

@@ -212,14 +212,36 @@ function globSource(glob: string): string {
   return anchored ? `^${prefix}${out}$` : `(?:^|/)${out}$`;
 }
 
+/** A glob split for matching: by the file name alone, or by the directory then the whole path. */
+function splitGlob(glob: string): { base?: string; directory?: string; whole?: string } {
+  const text = glob.replace(/\\/g, '/');
+  const slash = text.lastIndexOf('/');
+  if (slash < 0 && !text.startsWith('~')) return { base: `^${globSource(text).slice('(?:^|/)'.length)}` };
+  const parent = text.slice(0, slash);
+  const below = text.slice(slash + 1) === '**';
+  // The directories a file it matches can sit in: the parent itself, or (for `**`) anything below.
+  const directory =
+    parent === '' ? '^$' : globSource(below ? `${parent}/**` : parent).replace(/\$$/, below ? '' : '$');
+  return {
+    directory: below ? directory.replace(/\/\.\*$/, '(?:/.*)?$') : directory,
+    whole: globSource(text),
+  };
+}
+
 /** A catalogue made ready for matching. */
 export class SensitiveMatcher {
   readonly version: string;
-  private readonly any: RegExp;
+  /** Globs on file names (exact names, `*suffix`, `prefix*`, others), and on paths (tried only in directories such a glob can reach). */
+  private readonly names = new Set<string>();
+  private readonly suffixes: string[] = [];
+  private readonly prefixes: string[] = [];
+  private readonly otherNames: RegExp;
+  private readonly anyDirectory: RegExp;
   private readonly entries: ReadonlyArray<{
     readonly id: string;
     readonly description: string;
-    readonly test: RegExp;
+    readonly base: RegExp | undefined;
+    readonly whole: RegExp | undefined;
   }>;
 
   /**
@@ -253,25 +275,90 @@ export class SensitiveMatcher {
       seen.add(entry.id);
     }
     this.version = parsed.data.version;
-    this.entries = parsed.data.entries.map((entry) => ({
-      id: entry.id,
-      description: entry.description,
-      test: new RegExp(entry.patterns.map(globSource).join('|')),
-    }));
-    this.any = this.entries.length
-      ? new RegExp(this.entries.map((entry) => entry.test.source).join('|'))
-      : /(?!)/;
+    const others: string[] = [];
+    const directories: string[] = [];
+    this.entries = parsed.data.entries.map((entry) => {
+      const own = { base: [] as string[], whole: [] as string[] };
+      for (const glob of entry.patterns) {
+        const lower = glob.toLowerCase();
+        const split = splitGlob(lower);
+        if (split.base !== undefined) {
+          own.base.push(split.base);
+          const star = lower.indexOf('*');
+          const wild = /[*?]/;
+          if (!wild.test(lower)) this.names.add(lower);
+          else if (star === 0 && !wild.test(lower.slice(1))) this.suffixes.push(lower.slice(1));
+          else if (star === lower.length - 1 && !wild.test(lower.slice(0, -1)))
+            this.prefixes.push(lower.slice(0, -1));
+          else others.push(split.base);
+        }
+        if (split.whole !== undefined) own.whole.push(split.whole);
+        if (split.directory !== undefined) directories.push(split.directory);
+      }
+      return {
+        id: entry.id,
+        description: entry.description,
+        base: own.base.length ? new RegExp(own.base.join('|')) : undefined,
+        whole: own.whole.length ? new RegExp(own.whole.join('|')) : undefined,
+      };
+    });
+    this.otherNames = others.length ? new RegExp(others.join('|')) : /(?!)/;
+    this.anyDirectory = directories.length ? new RegExp(directories.join('|')) : /(?!)/;
+  }
+
+  /** Whether a file name (lower-cased) matches any of the catalogue's name globs. */
+  namesMatch(base: string): boolean {
+    if (this.names.has(base)) return true;
+    for (const suffix of this.suffixes) if (base.endsWith(suffix)) return true;
+    for (const prefix of this.prefixes) if (base.startsWith(prefix)) return true;
+    return this.otherNames.test(base);
+  }
+
+  /**
+   * Whether a file in this directory (lower-cased, `/`-separated, without a trailing `/`) could match
+   * a glob on paths (callers may cache the answer per directory).
+   */
+  reaches(directory: string): boolean {
+    return this.anyDirectory.test(directory);
   }
 
   /** The first entry whose globs match the path, or `undefined`. */
   match(path: string): { readonly id: string; readonly description: string } | undefined {
-    let text = path.length > 4096 ? path.slice(-4096) : path;
-    if (text.includes('\\')) text = text.replace(/\\/g, '/');
-    text = text.toLowerCase();
-    if (!this.any.test(text)) return undefined;
-    for (const entry of this.entries) if (entry.test.test(text)) return entry;
+    const text = normalise(path);
+    const slash = text.lastIndexOf('/');
+    return this.matchParts(
+      text,
+      slash < 0 ? '' : text.slice(0, slash),
+      slash < 0 ? undefined : this.reaches(text.slice(0, slash)),
+    );
+  }
+
+  /**
+   * {@link match} for a path already normalised (`normalise`), with its directory part and, if known,
+   * whether that directory is {@link reaches reached}.
+   */
+  matchParts(
+    text: string,
+    directory: string,
+    reached: boolean | undefined,
+  ): { readonly id: string; readonly description: string } | undefined {
+    const base = text.slice(text.lastIndexOf('/') + 1);
+    const byBase = this.namesMatch(base);
+    const byPath = reached ?? this.reaches(directory);
+    if (!byBase && !byPath) return undefined;
+    for (const entry of this.entries) {
+      if (byBase && entry.base?.test(base)) return entry;
+      if (byPath && entry.whole?.test(text)) return entry;
+    }
     return undefined;
   }
+}
+
+/** A path as the catalogue reads it: `/`-separated, lower-case, at most its last 4,096 characters. */
+export function normalise(path: string): string {
+  let text = path.length > 4096 ? path.slice(-4096) : path;
+  if (text.includes('\\')) text = text.replace(/\\/g, '/');
+  return text.toLowerCase();
 }
 
 /**
