@@ -7,6 +7,20 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors.js';
+export type { SecurityEventInput } from './event/fields.js';
+export { DEFAULT_EVENT_LIMITS, type EventLimits } from './event/limits.js';
+export type { SecurityEvent } from './event/parsed-event.js';
+export {
+  createSecurityEventParser,
+  ensureSecurityEvent,
+  parseEvents,
+  parseSecurityEvent,
+  type SafeParseEventResult,
+  type SecurityEventParser,
+  SecurityEventSchema,
+  safeParseSecurityEvent,
+} from './event/parser.js';
+export { trainingCopy } from './event/training-copy.js';
 export {
   EventClock,
   type EventClockOptions,
@@ -32,21 +46,6 @@ export {
   type StatisticSummary,
   StatisticSummarySchema,
 } from './results.js';
-export {
-  createSecurityEventParser,
-  DEFAULT_EVENT_LIMITS,
-  type EventLimits,
-  ensureSecurityEvent,
-  parseEvents,
-  parseSecurityEvent,
-  type SafeParseEventResult,
-  type SecurityEvent,
-  type SecurityEventInput,
-  type SecurityEventParser,
-  SecurityEventSchema,
-  safeParseSecurityEvent,
-  trainingCopy,
-} from './security-event.js';
 export { type ArtifactKind, ArtifactKindSchema, type ArtifactRef, type ModelStore } from './store.js';
 export { MAX_ARTIFACT_ITEMS, readTagged, type TaggedFormat, type TaggedProblem } from './tagged.js';
 export {
