@@ -4,7 +4,7 @@
 // references: about 200 bytes an event with its id and path strings (measured), where a parsed
 // event object takes ~470 and a `trainingCopy` ~365 (its Date and property storage). Events come
 // back as training copies.
-import type { TrainingFields } from './event/fields.js';
+import type { SecurityEventInput, TrainingFields } from './event/fields.js';
 import type { SecurityEvent } from './event/parsed-event.js';
 import { ensureSecurityEvent } from './event/parser.js';
 import { NO_METADATA, NO_RESOURCES, trustedTrainingCopy } from './event/training-copy.js';
@@ -32,7 +32,7 @@ export class CompactEvents {
   /**
    * @throws {ValidationError} an invalid event (each is parsed unless it was already).
    */
-  static from(events: Iterable<unknown>): CompactEvents {
+  static from(events: Iterable<SecurityEventInput | SecurityEvent>): CompactEvents {
     const compact = new CompactEvents();
     if (Array.isArray(events)) compact.grow(events.length);
     for (const event of events) compact.push(event);
@@ -44,7 +44,7 @@ export class CompactEvents {
   }
 
   /** @throws {ValidationError} an invalid event (parsed unless it was already). */
-  push(input: unknown): void {
+  push(input: SecurityEventInput | SecurityEvent): void {
     const event = ensureSecurityEvent(input);
     const i = this.size;
     if (i === this.times.length) this.grow(Math.max(16, 2 * i));

@@ -127,19 +127,9 @@ export type ParsedEventFields = {
   -readonly [F in keyof Fields as F extends OptionalField ? F : never]?: ValueOf<F>;
 };
 
-/** A required field that has one spelling only (`timestamp`): required in input too. */
-type RequiredInputField = { [F in RequiredField]: SnakeCase<F> extends F ? F : never }[RequiredField];
-
-/**
- * Every field in both spellings, optional, except a required field spelled one way only (`timestamp`).
- * Which of `event_type`/`eventType` is given is checked at run time.
- */
+/** Every field in both spellings, each optional. */
 export type EventInputFields = {
-  -readonly [F in keyof Fields as F extends RequiredInputField ? F : never]: InputValue[Fields[F]['kind']];
-} & {
-  -readonly [F in keyof Fields as F extends RequiredInputField
-    ? never
-    : F | SnakeCase<F>]?: InputValue[Fields[F]['kind']];
+  -readonly [F in keyof Fields as F | SnakeCase<F>]?: InputValue[Fields[F]['kind']];
 };
 
 /**
@@ -162,9 +152,12 @@ export type TrainingFields = { [F in TrainingField & PresentField]: ValueOf<F> }
 export const FIELD_LIST = (Object.keys(FIELDS) as EventField[]).map((field) => ({ field, ...FIELDS[field] }));
 
 /**
- * What callers may pass: every field in snake_case or camelCase. Only `timestamp` and
- * `event_type`/`eventType` are required. Unknown fields are kept in `metadata`.
+ * What callers may pass: every field in snake_case or camelCase, with its type. The type requires no
+ * field and has no index signature, so that object literals, interfaces (a simulator's event type)
+ * and records read from JSON (`Record<string, unknown>`) all fit, while a misspelled field in an
+ * object literal is a compile error ("did you mean 'durationMs'?"). The parser checks the rest at run
+ * time, with a `ValidationError` naming the field: `timestamp` and `event_type`/`eventType` are
+ * required there, and unknown fields (from JSON, or in a variable rather than a literal) are kept in
+ * `metadata`.
  */
-export interface SecurityEventInput extends EventInputFields {
-  [extra: string]: unknown;
-}
+export interface SecurityEventInput extends EventInputFields {}

@@ -1,5 +1,5 @@
 // Training copies: the part of an event that learning reads (and its id), for keeping many events.
-import type { TrainingField } from './fields.js';
+import type { SecurityEventInput, TrainingField } from './fields.js';
 import { ParsedEvent, type SecurityEvent } from './parsed-event.js';
 import { ensureSecurityEvent } from './parser.js';
 
@@ -41,6 +41,6 @@ export function trustedTrainingCopy(f: Pick<SecurityEvent, TrainingField>): Secu
  * frozen object. Parsed (trusted) like its source. To keep thousands, see `CompactEvents`.
  * @throws {ValidationError} `event` is invalid (it is parsed first unless it was already).
  */
-export function trainingCopy(input: unknown): SecurityEvent {
+export function trainingCopy(input: SecurityEventInput | SecurityEvent): SecurityEvent {
   return trustedTrainingCopy(ensureSecurityEvent(input));
 }
