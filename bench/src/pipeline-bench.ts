@@ -13,6 +13,7 @@ import {
   MemoryModelStore,
   parseSecurityEvent,
   type SecurityEvent,
+  type SecurityEventInput,
   ThreatDetector,
 } from '@harombe/security-ml';
 import { percentile } from './stats.js';
@@ -206,7 +207,10 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
     for (const { agentId, event } of live.slice(0, half)) detector.assess(agentId, event);
     return detector;
   };
-  const assessRow = (name: string, events: readonly { agentId: string; event: unknown }[]): Throughput => {
+  const assessRow = (
+    name: string,
+    events: readonly { agentId: string; event: SecurityEventInput | SecurityEvent }[],
+  ): Throughput => {
     const row = onePass(name, '>= 100,000/s, p99 <= 50 us', events.length, trained, (detector) => {
       for (const { agentId, event } of events) detector.assess(agentId, event);
     });
@@ -228,7 +232,7 @@ export async function benchPipeline(memoryAgents: number): Promise<PipelineResul
   // assess itself (the end-to-end figure); and already parsed events, which assess trusts.
   const raw = fleet.live
     .slice(half)
-    .map((e) => ({ agentId: e.agentId, event: JSON.parse(JSON.stringify(e.event)) as unknown }));
+    .map((e) => ({ agentId: e.agentId, event: JSON.parse(JSON.stringify(e.event)) as SecurityEventInput }));
   const validated = assessRow('ThreatDetector.assess end to end (raw snake_case JSON, validated)', raw);
   const parsed = assessRow('ThreatDetector.assess (events parsed beforehand)', measured);
 

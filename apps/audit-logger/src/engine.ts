@@ -115,7 +115,7 @@ export class DetectionEngine {
   }
 
   /** Each actor's window of the log, read as it is trained: never the whole log in memory. */
-  private *histories(actors: readonly string[]): Generator<[string, readonly unknown[]]> {
+  private *histories(actors: readonly string[]): Generator<[string, readonly SecurityEventInput[]]> {
     for (const actor of actors) yield [actor, this.store.trainingEvents(actor, this.windowDays)];
   }
 

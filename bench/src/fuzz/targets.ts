@@ -15,6 +15,7 @@ import {
   MemoryModelStore,
   type ModelStore,
   parseSecurityEvent,
+  type SecurityEventInput,
   safeParseSecurityEvent,
   THREAT_LEVELS,
   THREAT_MODEL_KIND,
@@ -315,7 +316,7 @@ const threatLoad: FuzzTarget = {
         const [id, artifact, event] = input.args;
         store.next = artifact;
         await detector.load(id as string);
-        return detector.assess(id as string, event);
+        return detector.assess(id as string, event as SecurityEventInput);
       },
       check: checkAssessment,
     };
@@ -607,8 +608,8 @@ const learnerOptions: FuzzTarget = {
         const [options, agent, events, probe] = input.args as [
           ConstructorParameters<typeof BaselineLearner>[0],
           string,
-          unknown[],
-          unknown,
+          SecurityEventInput[],
+          SecurityEventInput,
         ];
         const learner = new BaselineLearner(options);
         for (const event of events) learner.recordEvent(agent, event);
@@ -671,7 +672,7 @@ const learnerFromJson: FuzzTarget = {
       },
       // Restores, then scores an event with what was restored.
       call: (input) => {
-        const [id, json, probe] = input.args as [string, unknown, unknown];
+        const [id, json, probe] = input.args as [string, unknown, SecurityEventInput];
         if (input.note?.startsWith('importAgent')) {
           target.importAgent(id, json);
           return target.detectAnomalies(id, probe);
@@ -736,7 +737,7 @@ const detectorImport: FuzzTarget = {
       },
       // Imports, then detects with the imported model.
       call: (input) => {
-        const [id, json, probe] = input.args as [string, unknown, unknown];
+        const [id, json, probe] = input.args as [string, unknown, SecurityEventInput];
         detector.importModel(id, json);
         return detector.detect(id, probe);
       },

@@ -15,6 +15,7 @@ import {
   parseOrThrow,
   readInput,
   type SecurityEvent,
+  type SecurityEventInput,
   SensitiveMatcher,
   TimeZoneSchema,
   ValidationError,
@@ -155,7 +156,11 @@ export class BaselineLearner {
    * One stray or forged time (a year 9999) thus cannot expire the agent's window.
    * @throws {ValidationError} invalid agent id or event.
    */
-  recordEvent(agentId: string, input: unknown, options: { learn?: boolean } = {}): void {
+  recordEvent(
+    agentId: string,
+    input: SecurityEventInput | SecurityEvent,
+    options: { learn?: boolean } = {},
+  ): void {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     const history = this.history(id, true)!;
@@ -181,7 +186,7 @@ export class BaselineLearner {
    * How the event's time stands to the agent's clock (its newest recorded event): `ahead` (more than
    * `maxLeadMs` past it: not learned until confirmed), `late` (before it) or `current`.
    */
-  eventTime(agentId: string, input: unknown): EventTime {
+  eventTime(agentId: string, input: SecurityEventInput | SecurityEvent): EventTime {
     const event = ensureSecurityEvent(input);
     const history = this.agents.get(agentId);
     return this.clockRule.classify(history?.newestMs ?? Number.NEGATIVE_INFINITY, event.timestamp.getTime());
@@ -249,7 +254,7 @@ export class BaselineLearner {
    * - rate: events in the last hour against the agent's events per active hour;
    * - failure: failures in the last hour against the agent's error rate (binomial tail).
    */
-  detectAnomalies(agentId: string, input: unknown): BaselineScores | null {
+  detectAnomalies(agentId: string, input: SecurityEventInput | SecurityEvent): BaselineScores | null {
     const p = this.tailProbabilities(agentId, input);
     if (!p) return null;
     return {
@@ -271,7 +276,7 @@ export class BaselineLearner {
    * an ordinary event of this agent is at least this unusual (1 = not unusual). `null` without a
    * baseline. Use these to combine the baseline with other evidence.
    */
-  tailProbabilities(agentId: string, input: unknown): BaselineScores | null {
+  tailProbabilities(agentId: string, input: SecurityEventInput | SecurityEvent): BaselineScores | null {
     const event = ensureSecurityEvent(input);
     const profile = this.profile(parseAgentId(agentId), false);
     if (!profile) return null;
@@ -353,7 +358,11 @@ export class BaselineLearner {
    * In words, what the agent's behaviour dimension `dimension` saw in the event (a sensitive file,
    * a new destination and how often this tool meets one, a verb, a volume), or `undefined`.
    */
-  describeBehaviour(agentId: string, input: unknown, dimension: keyof BehaviourTails): string | undefined {
+  describeBehaviour(
+    agentId: string,
+    input: SecurityEventInput | SecurityEvent,
+    dimension: keyof BehaviourTails,
+  ): string | undefined {
     const event = ensureSecurityEvent(input);
     const history = this.agents.get(agentId);
     if (!history) return undefined;
@@ -366,7 +375,7 @@ export class BaselineLearner {
    * of event scores below 0.5 afterwards. `isAnomaly: true`: the
    * event is taken out of the baseline if it was recorded, and kept out if it is recorded later.
    */
-  updateFromFeedback(agentId: string, input: unknown, isAnomaly: boolean): void {
+  updateFromFeedback(agentId: string, input: SecurityEventInput | SecurityEvent, isAnomaly: boolean): void {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     const history = this.history(id, true)!;

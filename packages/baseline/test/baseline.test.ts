@@ -70,8 +70,8 @@ describe('computeBaseline', () => {
     const events = ordinary(officeHours, MONDAY, 5, 2);
     for (const e of events.slice(0, 99)) learner.recordEvent('a', e);
     expect(learner.computeBaseline('a')).toBeNull();
-    expect(learner.detectAnomalies('a', events[0])).toBeNull();
-    learner.recordEvent('a', events[99]);
+    expect(learner.detectAnomalies('a', events[0]!)).toBeNull();
+    learner.recordEvent('a', events[99]!);
     const baseline = learner.computeBaseline('a')!;
     expect(baseline.eventCount).toBe(100);
     expect(baseline.agentId).toBe('a');

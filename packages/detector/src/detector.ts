@@ -15,6 +15,7 @@ import {
   parseOrThrow,
   type ScoringSource,
   type SecurityEvent,
+  type SecurityEventInput,
   threatLevelFor,
 } from '@harombe/models';
 import type { z } from 'zod';
@@ -144,7 +145,11 @@ export class AnomalyDetector {
    * trained and the result says why. Replaces any previous model of the agent.
    * @throws {ValidationError} an invalid agent id or event (names the index and field).
    */
-  train(agentId: string, inputs: readonly unknown[], options: TrainOptions = {}): TrainResult {
+  train(
+    agentId: string,
+    inputs: readonly (SecurityEventInput | SecurityEvent)[],
+    options: TrainOptions = {},
+  ): TrainResult {
     const id = parseAgentId(agentId);
     const events = parseEvents(inputs);
     if (events.length < this.options.minEvents) return this.tooFew(id, events.length, 'train');
@@ -163,12 +168,20 @@ export class AnomalyDetector {
    * true) the event then enters the agent's activity window. Agents without a model are scored by
    * the fleet model (`source: 'fleet'`), and the result says so.
    */
-  detect(agentId: string, input: unknown, options: { record?: boolean } = {}): AnomalyResult {
+  detect(
+    agentId: string,
+    input: SecurityEventInput | SecurityEvent,
+    options: { record?: boolean } = {},
+  ): AnomalyResult {
     return this.detectDetailed(agentId, input, options).result;
   }
 
   /** {@link detect} plus the tail probability behind the score. */
-  detectDetailed(agentId: string, input: unknown, options: DetectDetailedOptions = {}): DetectionDetail {
+  detectDetailed(
+    agentId: string,
+    input: SecurityEventInput | SecurityEvent,
+    options: DetectDetailedOptions = {},
+  ): DetectionDetail {
     const verdict = this.scoreEvent(agentId, input, options);
     return {
       result: this.resultOf(verdict),
@@ -183,7 +196,11 @@ export class AnomalyDetector {
    * of a near-identical event applied). With `record` (default true) the event then enters the
    * agent's activity window. Agents without a model are scored by the fleet model.
    */
-  scoreEvent(agentId: string, input: unknown, options: DetectDetailedOptions = {}): ForestVerdict {
+  scoreEvent(
+    agentId: string,
+    input: SecurityEventInput | SecurityEvent,
+    options: DetectDetailedOptions = {},
+  ): ForestVerdict {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     let model = this.models.get(id);
@@ -293,7 +310,7 @@ export class AnomalyDetector {
    * false })`) and learn how it went afterwards. Does nothing for an agent without a model in memory.
    * @throws {ValidationError} an invalid agent id or event.
    */
-  record(agentId: string, input: unknown): void {
+  record(agentId: string, input: SecurityEventInput | SecurityEvent): void {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     this.models.get(id)?.extractor.observe(event);
@@ -305,7 +322,7 @@ export class AnomalyDetector {
    * such events, and near-identical events stop being flagged at once. `true`: near-identical events
    * stay flagged, and the event is kept out of training.
    */
-  updateFromFeedback(agentId: string, input: unknown, isAnomaly: boolean): void {
+  updateFromFeedback(agentId: string, input: SecurityEventInput | SecurityEvent, isAnomaly: boolean): void {
     const id = parseAgentId(agentId);
     const event = ensureSecurityEvent(input);
     const model = this.models.get(id);
@@ -333,7 +350,7 @@ export class AnomalyDetector {
    * Refits the agent's model on its training reservoir (plus `events`, if given), keeping the
    * analyst's confirmations. After `importModel` the reservoir is empty: pass the events to train on.
    */
-  retrain(agentId: string, events: readonly unknown[] = []): TrainResult {
+  retrain(agentId: string, events: readonly (SecurityEventInput | SecurityEvent)[] = []): TrainResult {
     const id = parseAgentId(agentId);
     const added = parseEvents(events);
     const old = this.models.get(id);

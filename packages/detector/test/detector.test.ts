@@ -1,5 +1,5 @@
 import { generateFleet } from '@harombe/agent-sim';
-import { type AnomalyResult, atLeast, ValidationError } from '@harombe/models';
+import { type AnomalyResult, atLeast, type SecurityEventInput, ValidationError } from '@harombe/models';
 import { describe, expect, it } from 'vitest';
 import {
   AnomalyDetector,
@@ -111,7 +111,7 @@ describe('the spec scenarios', () => {
   });
 
   it('names the bad training event', () => {
-    const events: unknown[] = specHistory();
+    const events: SecurityEventInput[] = specHistory();
     events[7] = { timestamp: 0, event_type: 'x', duration_ms: -1 };
     expect(() => new AnomalyDetector().train('a', events)).toThrow(
       'events[7].duration_ms: expected a finite number >= 0',

@@ -9,6 +9,7 @@ import {
   LocalClock,
   parseOrThrow,
   type SecurityEvent,
+  type SecurityEventInput,
   templatePath,
   ValidationError,
 } from '@harombe/models';
@@ -148,7 +149,10 @@ export class FeatureExtractor {
    * @throws {ValidationError} an event is invalid (names the index and field).
    * @throws {FeatureExtractorError} no events.
    */
-  fitTransform(inputs: readonly unknown[] | CompactEvents, options: FitColumnsOptions = {}): FeatureMatrix {
+  fitTransform(
+    inputs: readonly (SecurityEventInput | SecurityEvent)[] | CompactEvents,
+    options: FitColumnsOptions = {},
+  ): FeatureMatrix {
     if (inputs === null || typeof inputs !== 'object')
       throw new FeatureExtractorError('FeatureExtractor.fit needs an array of events or a CompactEvents');
     if (inputs.length === 0) throw new FeatureExtractorError('FeatureExtractor.fit needs at least one event');
@@ -191,7 +195,7 @@ export class FeatureExtractor {
   }
 
   /** {@link fitTransform} without returning the vectors. */
-  fit(inputs: readonly unknown[] | CompactEvents): this {
+  fit(inputs: readonly (SecurityEventInput | SecurityEvent)[] | CompactEvents): this {
     this.fitTransform(inputs);
     return this;
   }

@@ -444,7 +444,7 @@ describe('fitting from CompactEvents', () => {
       expect(fromColumns.toJSON()).toEqual(fromEvents.toJSON());
     }
     // Anything else is refused with a clear error.
-    expect(() => new FeatureExtractor().fit(new Set(events) as unknown as unknown[])).toThrow(
+    expect(() => new FeatureExtractor().fit(new Set(events) as never)).toThrow(
       'an array of events or a CompactEvents',
     );
   });

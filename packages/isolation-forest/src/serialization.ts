@@ -1,7 +1,7 @@
 // The forest on the wire: a tagged, versioned JSON object whose trees are packed into base64 typed
 // arrays in preorder (one structure bit per node, then features, float32 thresholds, leaf sizes).
 // A checksum over header and payload catches edits; structural checks catch the rest.
-import { describeValue, isHarombeError, messageOf } from '@harombe/models';
+import { readTagged } from '@harombe/models';
 import { z } from 'zod';
 import { ForestInputError, forestModelError } from './errors.js';
 import {
@@ -297,47 +297,21 @@ export function encodeForest(state: FittedState, options: ResolvedOptions): Seri
   };
 }
 
-function parseInput(json: unknown): unknown {
-  if (typeof json !== 'string') return json;
-  try {
-    return JSON.parse(json);
-  } catch {
-    throw forestModelError('truncated', 'the text is not valid JSON (truncated or not a model?)');
-  }
-}
-
+/**
+ * Reads {@link encodeForest} output (object or JSON text) back into options and fitted trees.
+ * @throws {ModelArtifactError} foreign, wrong-version, malformed, truncated or tampered input.
+ */
 export function decodeForest(input: unknown): { options: IsolationForestOptions; state: FittedState } {
-  try {
-    return decode(input);
-  } catch (error) {
-    // An object that throws while it is read (a getter, a proxy trap) is a malformed model.
-    if (isHarombeError(error)) throw error;
-    throw forestModelError('schema', `the model could not be read: ${messageOf(error)}`);
-  }
-}
-
-function decode(input: unknown): { options: IsolationForestOptions; state: FittedState } {
-  const json = parseInput(input);
-  if (json === null || typeof json !== 'object' || (json as { format?: unknown }).format !== FOREST_FORMAT) {
-    throw forestModelError(
-      'foreign',
-      `expected an object with format "${FOREST_FORMAT}"; this is not a forest model`,
-    );
-  }
-  const version = (json as { version?: unknown }).version;
-  if (version !== FOREST_FORMAT_VERSION) {
-    const newer = typeof version === 'number' && version > FOREST_FORMAT_VERSION;
-    throw forestModelError(
-      'version',
-      `format version ${describeValue(version)} is not supported (this release reads version ${FOREST_FORMAT_VERSION}${newer ? '; upgrade @harombe/isolation-forest' : ''})`,
-    );
-  }
-  const parsed = SerializedForestSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]!;
-    throw forestModelError('schema', `field "${first.path.join('.')}": ${first.message}`);
-  }
-  const model = parsed.data;
+  const model = readTagged(input, {
+    format: FOREST_FORMAT,
+    version: FOREST_FORMAT_VERSION,
+    schema: SerializedForestSchema,
+    fail: forestModelError,
+    describedAs: 'a forest model',
+    upgrade: '@harombe/isolation-forest',
+    // A forest is written in one piece: broken JSON text was cut short (or is not a model).
+    invalidJson: 'truncated',
+  });
   const sections = [
     fromBase64(model.structure, 'structure'),
     fromBase64(model.features, 'features'),

@@ -4,13 +4,10 @@
 // references: about 200 bytes an event with its id and path strings (measured), where a parsed
 // event object takes ~470 and a `trainingCopy` ~365 (its Date and property storage). Events come
 // back as training copies.
-import {
-  ensureSecurityEvent,
-  NO_METADATA,
-  NO_RESOURCES,
-  type SecurityEvent,
-  trustedTrainingCopy,
-} from './security-event.js';
+import type { SecurityEventInput, TrainingFields } from './event/fields.js';
+import type { SecurityEvent } from './event/parsed-event.js';
+import { ensureSecurityEvent } from './event/parser.js';
+import { NO_METADATA, NO_RESOURCES, trustedTrainingCopy } from './event/training-copy.js';
 
 /** Label columns per event: type, tool (-1: none), status. */
 const LABELS = 3;
@@ -35,7 +32,7 @@ export class CompactEvents {
   /**
    * @throws {ValidationError} an invalid event (each is parsed unless it was already).
    */
-  static from(events: Iterable<unknown>): CompactEvents {
+  static from(events: Iterable<SecurityEventInput | SecurityEvent>): CompactEvents {
     const compact = new CompactEvents();
     if (Array.isArray(events)) compact.grow(events.length);
     for (const event of events) compact.push(event);
@@ -47,7 +44,7 @@ export class CompactEvents {
   }
 
   /** @throws {ValidationError} an invalid event (parsed unless it was already). */
-  push(input: unknown): void {
+  push(input: SecurityEventInput | SecurityEvent): void {
     const event = ensureSecurityEvent(input);
     const i = this.size;
     if (i === this.times.length) this.grow(Math.max(16, 2 * i));
@@ -77,7 +74,7 @@ export class CompactEvents {
       eventType: this.labelTable[this.labels[i * LABELS]!]!,
       success: this.success[i] === 1,
       status: this.labelTable[this.labels[i * LABELS + 2]!]!,
-      resourceUsage: this.usage[i],
+      resourceUsage: this.usage[i] ?? NO_RESOURCES,
       eventId: this.ids[i],
       toolName: tool < 0 ? undefined : this.labelTable[tool],
       durationMs: Number.isNaN(duration) ? undefined : duration,
@@ -85,7 +82,7 @@ export class CompactEvents {
       destinationIp: this.ips[i],
       destinationDomain: this.domains[i],
       filePath: this.paths[i],
-    });
+    } satisfies TrainingFields);
   }
 
   /** The i-th event's time (epoch ms), without reading the rest of it. */
@@ -104,7 +101,7 @@ export class CompactEvents {
    * @throws {RangeError} (from the read) a position outside `0 .. length - 1`.
    */
   reader(): (i: number) => SecurityEvent {
-    const view: Mutable<SecurityEvent> = {
+    const view: TrainingFields & Pick<SecurityEvent, 'metadata'> = {
       timestamp: new Date(0),
       eventType: '',
       success: true,
@@ -175,8 +172,6 @@ export class CompactEvents {
     this.labels = grown(this.labels, capacity * LABELS);
   }
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A copy of a typed array with room for `capacity` elements. */
 function grown<T extends Float64Array | Int32Array | Uint8Array>(array: T, capacity: number): T {

@@ -7,6 +7,20 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './errors.js';
+export type { SecurityEventInput } from './event/fields.js';
+export { DEFAULT_EVENT_LIMITS, type EventLimits } from './event/limits.js';
+export type { SecurityEvent } from './event/parsed-event.js';
+export {
+  createSecurityEventParser,
+  ensureSecurityEvent,
+  parseEvents,
+  parseSecurityEvent,
+  type SafeParseEventResult,
+  type SecurityEventParser,
+  SecurityEventSchema,
+  safeParseSecurityEvent,
+} from './event/parser.js';
+export { trainingCopy } from './event/training-copy.js';
 export {
   EventClock,
   type EventClockOptions,
@@ -33,21 +47,6 @@ export {
   type StatisticSummary,
   StatisticSummarySchema,
 } from './results.js';
-export {
-  createSecurityEventParser,
-  DEFAULT_EVENT_LIMITS,
-  type EventLimits,
-  ensureSecurityEvent,
-  parseEvents,
-  parseSecurityEvent,
-  type SafeParseEventResult,
-  type SecurityEvent,
-  type SecurityEventInput,
-  type SecurityEventParser,
-  SecurityEventSchema,
-  safeParseSecurityEvent,
-  trainingCopy,
-} from './security-event.js';
 export {
   DEFAULT_SENSITIVE_CATALOGUE,
   normalise as normaliseCataloguePath,

@@ -2,7 +2,7 @@
 // variable parts (dates, numbers, hashes, ids, UUIDs) generalised into a template, and the verb of an
 // action or command. Templates make recurring structure recur: `/data/out/dt=2026-05-04/part-00017.csv`
 // and `/data/out/dt=2026-05-05/part-00003.csv` are one place, `/data/out/dt={date}/part-{n}.csv`.
-import type { SecurityEvent } from './security-event.js';
+import type { SecurityEvent } from './event/parsed-event.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 /** ISO-like dates and times (2026-05-04, 2026/05/04, 20260504, 2026-05-04T10:11:12Z). */

@@ -3,8 +3,8 @@
 import type { z } from 'zod';
 import { describeValue, isHarombeError, messageOf } from './validation.js';
 
-/** What went wrong reading an artifact. */
-export type TaggedProblem = 'foreign' | 'version' | 'schema';
+/** What went wrong reading an artifact (`truncated`: only where {@link TaggedFormat.invalidJson} says). */
+export type TaggedProblem = 'foreign' | 'version' | 'schema' | 'truncated';
 
 export interface TaggedFormat<S extends z.ZodType> {
   readonly format: string;
@@ -12,6 +12,15 @@ export interface TaggedFormat<S extends z.ZodType> {
   readonly schema: S;
   /** Builds the package's own typed error. */
   readonly fail: (problem: TaggedProblem, message: string) => Error;
+  /** What the artifact is, for the message when the tag is someone else's: `a forest model`. */
+  readonly describedAs?: string;
+  /** The package to upgrade, named when the input's version is newer than this release reads. */
+  readonly upgrade?: string;
+  /**
+   * The problem reported for text that is not JSON: `schema` (the default), or `truncated` for an
+   * artifact written in one piece, whose text only breaks when it is cut short (or is not one at all).
+   */
+  readonly invalidJson?: 'schema' | 'truncated';
 }
 
 /**
@@ -34,18 +43,25 @@ function readOnce<S extends z.ZodType>(input: unknown, spec: TaggedFormat<S>): z
     try {
       json = JSON.parse(input);
     } catch {
-      throw spec.fail('schema', 'the text is not valid JSON');
+      throw spec.invalidJson === 'truncated'
+        ? spec.fail(
+            'truncated',
+            `the text is not valid JSON (truncated, or not ${spec.describedAs ?? `a "${spec.format}" artifact`}?)`,
+          )
+        : spec.fail('schema', 'the text is not valid JSON');
     }
   }
   if (json === null || typeof json !== 'object' || (json as { format?: unknown }).format !== spec.format) {
-    throw spec.fail('foreign', `expected an object with format "${spec.format}"`);
+    const not = spec.describedAs === undefined ? '' : `; this is not ${spec.describedAs}`;
+    throw spec.fail('foreign', `expected an object with format "${spec.format}"${not}`);
   }
   const version = (json as { version?: unknown }).version;
   if (version !== spec.version) {
+    const newer = typeof version === 'number' && version > spec.version && spec.upgrade !== undefined;
     throw spec.fail(
       'version',
       // Described shallowly: `String` of a forged tag nested 100,000 arrays deep overflows the stack.
-      `format version ${describeValue(version)} is not supported (this release reads ${spec.version})`,
+      `format version ${describeValue(version)} is not supported (this release reads ${spec.version}${newer ? `; upgrade ${spec.upgrade}` : ''})`,
     );
   }
   checkSizes(json, '', 0, spec);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { buildParser } from '../src/event/parser.js';
 import { parseSecurityEvent, safeParseSecurityEvent, ValidationError } from '../src/index.js';
-import { buildParser } from '../src/security-event.js';
 import { parseIsoGeneral, parseIsoTimestamp } from '../src/timestamp.js';
 
 const fieldNames = [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   type AnomalyResult,
   AnomalyResultSchema,
@@ -7,6 +8,7 @@ import {
   type FeatureVector,
   FeatureVectorSchema,
   parseOrThrow,
+  readTagged,
   ValidationError,
 } from '../src/index.js';
 
@@ -95,15 +97,14 @@ describe('result schemas round-trip through JSON', () => {
 });
 
 describe('readTagged', () => {
-  it('checks JSON text, format tag, version and schema in order, through the caller’s error', async () => {
-    const { readTagged } = await import('../src/index.js');
-    const { z } = await import('zod');
-    const spec = {
-      format: 'harombe.test',
-      version: 1,
-      schema: z.object({ format: z.literal('harombe.test'), version: z.literal(1), n: z.number() }),
-      fail: (problem: string, message: string) => new Error(`${problem}: ${message}`),
-    };
+  const spec = {
+    format: 'harombe.test',
+    version: 1,
+    schema: z.object({ format: z.literal('harombe.test'), version: z.literal(1), n: z.number() }),
+    fail: (problem: string, message: string) => new Error(`${problem}: ${message}`),
+  };
+
+  it('checks JSON text, format tag, version and schema in order, through the caller’s error', () => {
     expect(readTagged('{"format":"harombe.test","version":1,"n":2}', spec)).toEqual({
       format: 'harombe.test',
       version: 1,
@@ -118,6 +119,27 @@ describe('readTagged', () => {
     );
     expect(() => readTagged({ format: 'harombe.test', version: 1, n: 'x' }, spec)).toThrow(
       'schema: field "n"',
+    );
+  });
+
+  it('says what the artifact is not, which package reads a newer version, and that broken text was cut short, where the format asks', () => {
+    const described = {
+      ...spec,
+      describedAs: 'a test model',
+      upgrade: '@harombe/test',
+      invalidJson: 'truncated' as const,
+    };
+    expect(() => readTagged('{"format":', described)).toThrow(
+      'truncated: the text is not valid JSON (truncated, or not a test model?)',
+    );
+    expect(() => readTagged({ format: 'other' }, described)).toThrow(
+      'foreign: expected an object with format "harombe.test"; this is not a test model',
+    );
+    expect(() => readTagged({ format: 'harombe.test', version: 2 }, described)).toThrow(
+      'version: format version 2 is not supported (this release reads 1; upgrade @harombe/test)',
+    );
+    expect(() => readTagged({ format: 'harombe.test', version: 0 }, described)).toThrow(
+      'version: format version 0 is not supported (this release reads 1)',
     );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildParser } from '../src/event/parser.js';
 import {
   createSecurityEventParser,
   parseSecurityEvent,
@@ -6,7 +7,6 @@ import {
   safeParseSecurityEvent,
   ValidationError,
 } from '../src/index.js';
-import { buildParser } from '../src/security-event.js';
 import {
   specBaselineEvents,
   specFullEvent,

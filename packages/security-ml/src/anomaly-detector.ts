@@ -9,6 +9,7 @@ import {
   type TrainOptions,
   type TrainResult,
 } from '@harombe/detector';
+import type { SecurityEvent, SecurityEventInput } from '@harombe/models';
 import { type ModelStore, parseAgentId, parseOrThrow } from '@harombe/models';
 import { z } from 'zod';
 import { type EnsureLoadedOptions, ModelLifecycle, type StoreOptions, storeOf } from './model-lifecycle.js';
@@ -59,7 +60,11 @@ export class AnomalyDetector extends CoreAnomalyDetector {
     });
   }
 
-  override train(agentId: string, inputs: readonly unknown[], options: TrainOptions = {}): TrainResult {
+  override train(
+    agentId: string,
+    inputs: readonly (SecurityEventInput | SecurityEvent)[],
+    options: TrainOptions = {},
+  ): TrainResult {
     const result = super.train(agentId, inputs, options);
     this.lifecycle.changed(result.agentId);
     return result;

@@ -4,7 +4,14 @@
 // what was newly trained). ThreatDetector and the facade's AnomalyDetector each own one, through a
 // ModelHost that says how their models go into and out of memory; integrations reach it through
 // their public methods only, so no caller keeps a `loading` map or a set of agents without a model.
-import { type ArtifactKind, type ModelStore, parseAgentId, parseOrThrow } from '@harombe/models';
+import {
+  type ArtifactKind,
+  type ModelStore,
+  parseAgentId,
+  parseOrThrow,
+  type SecurityEvent,
+  type SecurityEventInput,
+} from '@harombe/models';
 import { FileModelStore } from '@harombe/persistence';
 import { z } from 'zod';
 
@@ -27,7 +34,7 @@ export interface ModelHost {
   /** Trains the agent on its history, replacing what memory holds of it. */
   train(
     agentId: string,
-    events: readonly unknown[],
+    events: readonly (SecurityEventInput | SecurityEvent)[],
     options: { timeZone?: string },
   ): { readonly trained: boolean; readonly reason?: string | undefined };
 }
@@ -97,7 +104,11 @@ const HistoriesSchema = z.custom<Iterable<unknown>>(
 );
 const HistoryEntrySchema = z.tuple([
   z.string(),
-  z.custom<readonly unknown[]>((events) => Array.isArray(events), 'expected an array of events'),
+  // Only the list is checked here; its events are checked (parsed) where they are trained.
+  z.custom<readonly (SecurityEventInput | SecurityEvent)[]>(
+    (events) => Array.isArray(events),
+    'expected an array of events',
+  ),
 ]);
 
 /** What `ensureLoaded` resolves to for a model in memory: one settled promise, no allocation per event. */
@@ -182,7 +193,7 @@ export class ModelLifecycle {
    *   invalid agent id or event.
    */
   async prepare(
-    histories: Iterable<readonly [string, readonly unknown[]]>,
+    histories: Iterable<readonly [string, readonly (SecurityEventInput | SecurityEvent)[]]>,
     options: PrepareOptions = {},
   ): Promise<PrepareResult> {
     const { agents, timeZones } = parseOrThrow(PrepareOptionsSchema, options, 'prepare options');

@@ -29,6 +29,7 @@ import {
   parseEvents,
   parseOrThrow,
   type SecurityEvent,
+  type SecurityEventInput,
   type ThreatBands,
   type ThreatLevel,
   TimeZoneSchema,
@@ -201,7 +202,11 @@ export class ThreatDetector {
   }
 
   /** Trains the agent's forest and baseline on its history, replacing any earlier model of it. */
-  train(agentId: string, events: readonly unknown[], options: { timeZone?: string } = {}): ThreatTrainResult {
+  train(
+    agentId: string,
+    events: readonly (SecurityEventInput | SecurityEvent)[],
+    options: { timeZone?: string } = {},
+  ): ThreatTrainResult {
     parseAgentId(agentId);
     const parsed = parseEvents(events);
     const { timeZone } = parseOrThrow(TrainOptionsSchema, options ?? {}, 'train options');
@@ -220,7 +225,11 @@ export class ThreatDetector {
    * and into its baseline profile only when it is not a threat. With `record: false` nothing is
    * recorded: a gateway assesses a call before it runs and calls {@link record} with the outcome.
    */
-  assess(agentId: string, input: unknown, options: AssessOptions = {}): ThreatAssessment {
+  assess(
+    agentId: string,
+    input: SecurityEventInput | SecurityEvent,
+    options: AssessOptions = {},
+  ): ThreatAssessment {
     const event = ensureSecurityEvent(input);
     const record = optionalFlag(options, 'record', 'assess options') !== false;
     const eventTime = this.learner.eventTime(agentId, event);
@@ -283,7 +292,11 @@ export class ThreatDetector {
    * `learn: !assessment.isThreat`, so that a threat let through in shadow mode does not become normal).
    * @throws {ValidationError} an invalid agent id or event.
    */
-  record(agentId: string, input: unknown, options: { learn?: boolean } = {}): void {
+  record(
+    agentId: string,
+    input: SecurityEventInput | SecurityEvent,
+    options: { learn?: boolean } = {},
+  ): void {
     const event = ensureSecurityEvent(input);
     this.detector.record(agentId, event);
     this.learner.recordEvent(agentId, event, {
@@ -325,7 +338,7 @@ export class ThreatDetector {
    *   cannot be used.
    */
   prepare(
-    histories: Iterable<readonly [string, readonly unknown[]]>,
+    histories: Iterable<readonly [string, readonly (SecurityEventInput | SecurityEvent)[]]>,
     options: PrepareOptions = {},
   ): Promise<PrepareResult> {
     return this.lifecycle.prepare(histories, options);
@@ -366,7 +379,7 @@ export class ThreatDetector {
   }
 
   /** Analyst feedback for both the forest and the baseline (see their `updateFromFeedback`). */
-  feedback(agentId: string, input: unknown, isAnomaly: boolean): void {
+  feedback(agentId: string, input: SecurityEventInput | SecurityEvent, isAnomaly: boolean): void {
     const event = ensureSecurityEvent(input);
     if (this.detector.hasModel(agentId)) this.detector.updateFromFeedback(agentId, event, isAnomaly);
     this.learner.updateFromFeedback(agentId, event, isAnomaly);

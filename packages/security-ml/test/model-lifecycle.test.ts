@@ -5,6 +5,7 @@ import {
   MemoryModelStore,
   ModelArtifactError,
   NotFoundError,
+  type SecurityEventInput,
   THREAT_MODEL_KIND,
   ThreatDetector,
   ValidationError,
@@ -160,7 +161,7 @@ describe('ThreatDetector.prepare', () => {
     const stored = earlier.assess('served', suspicious, { record: false });
 
     const threats = new ThreatDetector({ store, seed: 7 });
-    const histories = new Map<string, readonly unknown[]>([
+    const histories = new Map<string, readonly SecurityEventInput[]>([
       ['served', specHistory.slice(0, 40)],
       ['fresh', specHistory],
       ['unlisted', specHistory],
@@ -183,7 +184,7 @@ describe('ThreatDetector.prepare', () => {
     expect(threats.hasModel('unlisted')).toBe(true);
     // Without `agents`, every agent of the history is served; a generator is read lazily.
     const again = new ThreatDetector({ store, seed: 7 });
-    const lazy = function* (): Generator<[string, readonly unknown[]]> {
+    const lazy = function* (): Generator<[string, readonly SecurityEventInput[]]> {
       yield ['fresh', specHistory.slice(0, 20)];
       yield ['solo', specHistory];
     };
