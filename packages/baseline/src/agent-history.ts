@@ -2,6 +2,7 @@
 // tools, failures, resource and duration distributions), the last hour by minute, and a short list
 // of recently recorded events so that feedback can take one back out.
 import type { LocalClock, SecurityEvent } from '@harombe/models';
+import { Behaviour } from './behaviour.js';
 import { DayBucket } from './day-bucket.js';
 import { binOf, Distribution } from './distribution.js';
 import { addTo, histogramFor, type WindowTotals } from './window-totals.js';
@@ -75,6 +76,13 @@ function hashFingerprint(event: SecurityEvent): void {
 
 export class AgentHistory {
   readonly buckets = new Map<number, DayBucket>();
+  /** What the agent does: places, destinations, verbs, volumes, rates by period (see `Behaviour`). */
+  readonly behaviour: Behaviour;
+
+  /** `windowDays`: the learner's window, which the behaviour's vocabularies keep too. */
+  constructor(windowDays = 30) {
+    this.behaviour = new Behaviour(windowDays * DAY_MS);
+  }
   /** The agent's own IANA zone, when it differs from the learner's. */
   timeZone: string | undefined;
   newestMs = Number.NEGATIVE_INFINITY;

@@ -2,6 +2,7 @@
 // simple-statistics' combineMeans/combineVariances) and a sparse histogram in log1p space for
 // robust statistics (median, MAD) without keeping the values.
 import { combineMeans, combineVariances } from 'simple-statistics';
+import { upperNormalTail } from './surprise.js';
 
 /** Histogram resolution in ln(1 + x): 0.05 ≈ 5% relative width per bin. */
 export const BIN_WIDTH = 0.05;
@@ -268,4 +269,29 @@ export function empiricalTail(summary: RobustSummary, value: number): number {
   }
   const above = lo < values.length ? atOrAbove[lo]! : 0;
   return (above + 1) / (total + 1);
+}
+
+/** Scale floor in ln(1 + x) units (about 10%), so constant histories do not make every change infinite. */
+const MIN_LOG_SCALE = 0.1;
+/** 1.4826 * MAD estimates a normal standard deviation. */
+const MAD_TO_SIGMA = 1.4826;
+
+/**
+ * P(an ordinary value >= x), judged in ln(1 + x) space against median/MAD (`robust`) or mean/std.
+ * Inside the observed range the smoothed empirical tail is used (exact for discrete data), or the
+ * normal tail of the z-score if that is larger; past the largest value seen, 1/(n + 1) times how
+ * fast the normal tail decays from there, so far-out values get far smaller probabilities.
+ */
+export function upperTail(x: number, summary: RobustSummary, robust: boolean): number {
+  const value = Math.log1p(x);
+  const scale = robust
+    ? Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
+    : Math.max(summary.logStd, MIN_LOG_SCALE);
+  const center = robust ? summary.logMedian : summary.logMean;
+  const max = summary.values.length ? summary.values[summary.values.length - 1]! : center;
+  const bin = binValue(x);
+  const tail = upperNormalTail((value - center) / scale);
+  if (bin <= max) return Math.max(empiricalTail(summary, bin), tail);
+  const atMax = upperNormalTail((max - center) / scale);
+  return (1 / (summary.total + 1)) * (atMax > 0 ? Math.min(1, tail / atMax) : 0);
 }

@@ -15,6 +15,7 @@ import {
   parseOrThrow,
   readInput,
   type SecurityEvent,
+  SensitiveMatcher,
   TimeZoneSchema,
   ValidationError,
 } from '@harombe/models';
@@ -27,7 +28,8 @@ import {
   NO_TOOL,
   type RecentCounts,
 } from './agent-history.js';
-import { binValue, empiricalTail, type RobustSummary } from './distribution.js';
+import { type BehaviourTails, ESTABLISHED_USES, PathCache, type PathFacts } from './behaviour.js';
+import { type RobustSummary, upperTail } from './distribution.js';
 import { baselineModelError } from './errors.js';
 import {
   type BaselineLearnerOptions,
@@ -41,17 +43,13 @@ import {
   encodeLearner,
   type SerializedBaseline,
 } from './serialization.js';
-import { binomialUpperTail, surprise, upperNormalTail } from './surprise.js';
+import { binomialUpperTail, surprise } from './surprise.js';
 import { WindowTotals } from './window-totals.js';
 
-/** Scale floor in ln(1 + x) units (about 10%), so constant histories do not make every change infinite. */
-const MIN_LOG_SCALE = 0.1;
 /** The cached profile is rebuilt after this many new events, or this share of the window. */
 const REFRESH_MIN_EVENTS = 50;
 const REFRESH_SHARE = 0.1;
 const MINUTE_MS = 60_000;
-/** 1.4826 * MAD estimates a normal standard deviation. */
-const MAD_TO_SIGMA = 1.4826;
 
 /**
  * Learns what is normal for each agent and scores new events against it.
@@ -75,6 +73,9 @@ export class BaselineLearner {
   /** The rule for events ahead of an agent's clock; per agent, the ahead events it holds (made when needed). */
   private readonly clockRule: EventClock<never>;
   private readonly held = new Map<string, EventClock<HeldEvent>>();
+  /** Path templates and catalogue hits, by path. */
+  private readonly paths: PathCache;
+  private readonly behaviourTails: BehaviourTails = { content: 1, novelty: 1, action: 1, volume: 1 };
 
   constructor(options: BaselineLearnerOptions = {}) {
     const { clock, ...rest } = readInput('BaselineLearner options', () => ({ ...(options ?? {}) }));
@@ -91,6 +92,15 @@ export class BaselineLearner {
     this.clock = new LocalClock(this.options.timeZone);
     this.now = clock;
     this.clockRule = new EventClock(this.options);
+    this.paths = new PathCache(
+      this.options.sensitiveLocations === undefined
+        ? new SensitiveMatcher()
+        : new SensitiveMatcher(this.options.sensitiveLocations),
+    );
+  }
+
+  private factsOf(event: SecurityEvent): PathFacts | undefined {
+    return event.filePath === undefined ? undefined : this.paths.facts(event.filePath);
   }
 
   /**
@@ -196,6 +206,7 @@ export class BaselineLearner {
       const ms = event.timestamp.getTime();
       history.countRecent(ms, !event.success);
       if (ms > history.newestMs) history.newestMs = ms;
+      history.behaviour.sighted(event, this.factsOf(event), this.options.maxVocabulary);
       return;
     }
     if (history.quarantined.size > 0 && history.quarantined.has(fingerprint(event))) return;
@@ -242,6 +253,10 @@ export class BaselineLearner {
       eventType: surprise(p.eventType),
       rate: surprise(p.rate),
       failure: surprise(p.failure),
+      content: surprise(p.content),
+      novelty: surprise(p.novelty),
+      action: surprise(p.action),
+      volume: surprise(p.volume),
     };
   }
 
@@ -259,14 +274,22 @@ export class BaselineLearner {
     const temporal = profile.slotPValues[this.clockOf(history).hourOfWeek(ms)]!;
     // A tool with enough history is judged against itself, others against the agent as a whole.
     const tool = event.toolName ?? NO_TOOL;
+    // A tool too new for a distribution of its own is judged against the agent's, unless it is
+    // established already (an analyst confirmed it, or it has been used often enough): then its
+    // values are its own, not the agent's other tools', until it has enough of them.
+    const ownResource = profile.toolResource.get(tool);
+    const ownDuration = profile.toolDuration.get(tool);
+    const young =
+      (ownResource === undefined || ownDuration === undefined) &&
+      (profile.tools.shares[tool] ?? 0) * profile.eventCount >= ESTABLISHED_USES;
     const resource =
-      event.resourceCount === undefined
+      event.resourceCount === undefined || (young && ownResource === undefined)
         ? 1
-        : this.upperTail(event.resourceCount, profile.toolResource.get(tool) ?? profile.resourceCount);
+        : this.upperTail(event.resourceCount, ownResource ?? profile.resourceCount);
     const duration =
-      event.durationMs === undefined
+      event.durationMs === undefined || (young && ownDuration === undefined)
         ? 1
-        : this.upperTail(event.durationMs, profile.toolDuration.get(tool) ?? profile.duration);
+        : this.upperTail(event.durationMs, ownDuration ?? profile.duration);
     const typeP = profile.eventTypes.pValues.get(event.eventType) ?? profile.eventTypes.unseen;
     const toolP = profile.tools.pValues.get(event.toolName ?? NO_TOOL) ?? profile.tools.unseen;
     // Rate and failure at the event's own time: a late event is judged against its own hour, never
@@ -274,20 +297,54 @@ export class BaselineLearner {
     // on them at all (unknown is not "quiet": one call and one failure would read as unusual).
     let rate = 1;
     let failure = 1;
+    const clock = this.clockOf(history);
     if (history.knowsHourOf(ms)) {
       const recent = history.recent(ms, BURST_MINUTES);
       if (this.held.size > 0) this.countHeld(agentId, ms, recent);
       const callsNow = recent.events + 1;
-      // The hour and the last 5 minutes, whichever is more unusual (doubled for looking twice).
+      // The hour and the last 5 minutes, whichever is more unusual (doubled for looking twice),
+      // against the same period of the day once it has enough history (a nightly batch does not make
+      // a daytime burst ordinary), else against all hours.
       const burstNow = recent.burst + 1;
-      rate = Math.min(
-        1,
-        2 * Math.min(this.upperTail(callsNow, profile.rate), this.upperTail(burstNow, profile.burst)),
-      );
+      const period = Math.floor(clock.hourOfDay(ms) / 3);
+      const behaviour = history.behaviour;
+      const [callsTail, burstTail] = behaviour.knowsPeriod(period)
+        ? behaviour.periodTails(period, callsNow, burstNow, this.options.robust)
+        : [this.upperTail(callsNow, profile.rate), this.upperTail(burstNow, profile.burst)];
+      rate = Math.min(1, 2 * Math.min(callsTail, burstTail));
       const failuresNow = recent.failures + (event.success ? 0 : 1);
       failure = binomialUpperTail(failuresNow, callsNow, profile.errorRate);
     }
-    return { temporal, resource, duration, eventType: Math.min(typeP, toolP), rate, failure };
+    const b = history.behaviour.tails(
+      event,
+      tool,
+      this.factsOf(event),
+      this.options.robust,
+      this.behaviourTails,
+    );
+    return {
+      temporal,
+      resource,
+      duration,
+      eventType: Math.min(typeP, toolP),
+      rate,
+      failure,
+      content: b.content,
+      novelty: b.novelty,
+      action: b.action,
+      volume: b.volume,
+    };
+  }
+
+  /**
+   * In words, what the agent's behaviour dimension `dimension` saw in the event (a sensitive file,
+   * a new destination and how often this tool meets one, a verb, a volume), or `undefined`.
+   */
+  describeBehaviour(agentId: string, input: unknown, dimension: keyof BehaviourTails): string | undefined {
+    const event = ensureSecurityEvent(input);
+    const history = this.agents.get(agentId);
+    if (!history) return undefined;
+    return history.behaviour.describe(event, event.toolName ?? NO_TOOL, this.factsOf(event), dimension);
   }
 
   /**
@@ -437,7 +494,7 @@ export class BaselineLearner {
   private history(agentId: string, create: boolean): AgentHistory | undefined {
     let history = this.agents.get(agentId);
     if (!history && create) {
-      history = new AgentHistory();
+      history = new AgentHistory(this.options.windowDays);
       this.agents.set(agentId, history);
     }
     return history;
@@ -451,16 +508,16 @@ export class BaselineLearner {
     countActivity: boolean,
     rememberedWeight = weight,
   ): void {
-    const firstDay = this.currentDay(history, event.timestamp.getTime()) - this.options.windowDays + 1;
-    history.learn(
-      event,
-      weight,
-      countActivity,
-      rememberedWeight,
-      this.clockOf(history),
-      firstDay,
-      this.options.maxVocabulary,
-    );
+    const ms = event.timestamp.getTime();
+    const firstDay = this.currentDay(history, ms) - this.options.windowDays + 1;
+    const clock = this.clockOf(history);
+    const cap = this.options.maxVocabulary;
+    history.learn(event, weight, countActivity, rememberedWeight, clock, firstDay, cap);
+    // The rates the event saw (the minute ring counted it just now), for its period of the day.
+    const recent = countActivity && history.knowsHourOf(ms) ? history.recent(ms, BURST_MINUTES) : undefined;
+    const period = Math.floor(clock.hourOfDay(ms) / 3);
+    const tool = event.toolName ?? NO_TOOL;
+    history.behaviour.learn(event, tool, this.factsOf(event), weight, countActivity, period, recent, cap);
   }
 
   /** The local day "now" is in: the injected clock's, else the newest event's (or `ms`, if newer). */
@@ -538,23 +595,7 @@ export class BaselineLearner {
     this.refreshing.delete(agentId);
   }
 
-  /**
-   * P(an ordinary value >= x), judged in ln(1 + x) space. Inside the observed range the smoothed
-   * empirical tail is used (exact for discrete data), or the normal tail of the robust z-score if
-   * that is larger; past the largest value seen, 1/(n + 1) times how fast the normal tail decays
-   * from there, so far-out values get far smaller probabilities.
-   */
   private upperTail(x: number, summary: RobustSummary): number {
-    const value = Math.log1p(x);
-    const scale = this.options.robust
-      ? Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
-      : Math.max(summary.logStd, MIN_LOG_SCALE);
-    const center = this.options.robust ? summary.logMedian : summary.logMean;
-    const max = summary.values.length ? summary.values[summary.values.length - 1]! : center;
-    const bin = binValue(x);
-    const tail = upperNormalTail((value - center) / scale);
-    if (bin <= max) return Math.max(empiricalTail(summary, bin), tail);
-    const atMax = upperNormalTail((max - center) / scale);
-    return (1 / (summary.total + 1)) * (atMax > 0 ? Math.min(1, tail / atMax) : 0);
+    return upperTail(x, summary, this.options.robust);
   }
 }

@@ -1,4 +1,9 @@
-import { type EventClockOptions, EventClockOptionsSchema, TimeZoneSchema } from '@harombe/models';
+import {
+  type EventClockOptions,
+  EventClockOptionsSchema,
+  type SensitiveCatalogue,
+  TimeZoneSchema,
+} from '@harombe/models';
 import { z } from 'zod';
 
 export const BaselineLearnerOptionsSchema = z
@@ -9,6 +14,12 @@ export const BaselineLearnerOptionsSchema = z
     robust: z.boolean().default(true),
     feedbackWeight: z.number().min(1).max(1000).default(10),
     maxVocabulary: z.number().int().min(1).max(100_000).default(1000),
+    /** Checked entry by entry when the learner is made (errors name the entry). */
+    sensitiveLocations: z
+      .custom<SensitiveCatalogue>((value) => typeof value === 'object' && value !== null, {
+        message: 'expected a catalogue { version, entries }',
+      })
+      .optional(),
     ...EventClockOptionsSchema.shape,
   })
   .strict();
@@ -30,8 +41,18 @@ export interface BaselineLearnerOptions extends EventClockOptions {
   robust?: boolean;
   /** How many ordinary events one confirmed-normal feedback event counts as, at least. Default 10 (or 5% of the window if more). */
   feedbackWeight?: number;
-  /** Most distinct event types and tools tracked per day and agent. Default 1000. */
+  /**
+   * Most distinct values tracked per agent: event types and tools per day; destinations, locations
+   * (path templates), sensitive files and verbs over the window. Default 1000.
+   */
   maxVocabulary?: number;
+  /**
+   * The sensitive-location catalogue (credential and secret locations), an indicator beside what is
+   * learned: a file it names that the agent has not established reading scores on the `content`
+   * dimension. Default `DEFAULT_SENSITIVE_CATALOGUE` from `@harombe/models`; extend it with
+   * `sensitiveCatalogue({ add: [...] })`, or pass one of your own.
+   */
+  sensitiveLocations?: SensitiveCatalogue;
   /**
    * Where "now" comes from, in epoch ms. By default it is the newest event seen for the agent, so a
    * replayed log gives the same answers; inject a clock to expire history by wall time instead.

@@ -3,13 +3,14 @@
 import { AgentIdSchema, readTagged, safeParseSecurityEvent } from '@harombe/models';
 import { z } from 'zod';
 import { AgentHistory, type HeldEvent } from './agent-history.js';
+import { type Behaviour, FadingHistogram, type ValueStats } from './behaviour.js';
 import { DayBucket } from './day-bucket.js';
 import { binOf, Distribution } from './distribution.js';
 import { baselineModelError } from './errors.js';
 import { BaselineLearnerOptionsSchema, type ResolvedBaselineOptions } from './options.js';
 
 export const BASELINE_FORMAT = 'harombe.baseline';
-export const BASELINE_FORMAT_VERSION = 1;
+export const BASELINE_FORMAT_VERSION = 2;
 
 const counts = z.array(z.tuple([z.string(), z.number().positive()]));
 
@@ -80,6 +81,29 @@ const BucketSchema = z.object({
   failures: z.number().min(0),
   firstMs: z.number().nullable(),
 });
+/** [value, learned, seen, first ms, last ms] */
+const ValuesSchema = z.array(
+  z.tuple([z.string(), z.number().min(0), z.number().min(0), z.number(), z.number()]),
+);
+/** A histogram: [bin, weight, ...], and the bins added since its cached summary (null: none cached). */
+const FadingSchema = z.tuple([BinsSchema, z.array(z.number().int().min(0).max(MAX_BIN)).max(64).nullable()]);
+const HistogramsSchema = z.array(z.tuple([z.string(), FadingSchema]));
+const BehaviourSchema = z.object({
+  startMs: z.number().nullable(),
+  learnedSinceSweep: z.number().int().min(0),
+  destinations: ValuesSchema,
+  places: ValuesSchema,
+  sensitiveFiles: ValuesSchema,
+  verbs: ValuesSchema,
+  /** [key, events, novel] */
+  novelty: z.array(z.tuple([z.string(), z.number().min(0), z.number().min(0)])),
+  volumes: HistogramsSchema,
+  destinationHours: HistogramsSchema,
+  periodCalls: z.array(FadingSchema).length(8),
+  periodBurst: z.array(FadingSchema).length(8),
+  /** [destination, [time ms, bytes, time ms, bytes, ...]] of the last hour. */
+  recentBytes: z.array(z.tuple([z.string(), z.array(z.number())])),
+});
 const AgentSchema = z.object({
   agentId: AgentIdSchema,
   timeZone: z.string().optional(),
@@ -87,6 +111,7 @@ const AgentSchema = z.object({
   buckets: z.array(BucketSchema),
   recent: z.array(z.tuple([z.number(), z.number().min(0), z.number().min(0)])).max(60),
   quarantined: z.array(z.string()),
+  behaviour: BehaviourSchema,
   /**
    * Events stamped ahead of the agent's clock, held until their time is confirmed (absent: none):
    * [time ms, event type, tool, resource count, duration ms, success, event id, learn].
@@ -219,6 +244,7 @@ export function encodeLearner(snapshot: LearnerSnapshot): SerializedBaseline {
         })),
       recent,
       quarantined: [...history.quarantined],
+      behaviour: writeBehaviour(history.behaviour),
       ...writeHeld(held),
     });
   }
@@ -286,15 +312,16 @@ export function decodeLearner(input: unknown): { options: ResolvedBaselineOption
     options: data.options,
     agents: data.agents.map((agent) => ({
       agentId: agent.agentId,
-      history: readHistory(agent),
+      history: readHistory(agent, data.options.windowDays),
       held: readHeld(agent),
     })),
   };
 }
 
 /** One agent's history from its serialized form. */
-function readHistory(agent: SerializedBaseline['agents'][number]): AgentHistory {
-  const history = new AgentHistory();
+function readHistory(agent: SerializedBaseline['agents'][number], windowDays: number): AgentHistory {
+  const history = new AgentHistory(windowDays);
+  readBehaviour(history.behaviour, agent.behaviour);
   history.timeZone = agent.timeZone;
   history.newestMs = agent.newestMs ?? Number.NEGATIVE_INFINITY;
   for (const b of agent.buckets) {
@@ -323,4 +350,77 @@ function readHistory(agent: SerializedBaseline['agents'][number]): AgentHistory 
   history.rebuildRecent();
   for (const key of agent.quarantined) history.quarantine(key);
   return history;
+}
+
+type SerializedBehaviour = z.infer<typeof BehaviourSchema>;
+
+function writeValues(map: ReadonlyMap<string, ValueStats>): SerializedBehaviour['places'] {
+  return [...map].map(([value, v]) => [value, v.learned, v.seen, v.firstMs, v.lastMs]);
+}
+
+function readValues(map: Map<string, ValueStats>, values: SerializedBehaviour['places']): void {
+  for (const [value, learned, seen, firstMs, lastMs] of values)
+    map.set(value, { learned, seen, firstMs, lastMs });
+}
+
+function writeHistogram(histogram: FadingHistogram): z.infer<typeof FadingSchema> {
+  const flat: number[] = [];
+  const weights = histogram.histogram.weights;
+  for (let bin = 0; bin < weights.length; bin++) if (weights[bin]! > 0) flat.push(bin, weights[bin]!);
+  return [flat, histogram.summarised ? [...histogram.pending] : null];
+}
+
+function readHistogram([flat, pending]: z.infer<typeof FadingSchema>): FadingHistogram {
+  const histogram = new FadingHistogram();
+  for (let i = 0; i < flat.length; i += 2) histogram.histogram.addBin(flat[i]!, flat[i + 1]!);
+  if (pending !== null) histogram.restoreSummary(pending);
+  return histogram;
+}
+
+function writeBehaviour(b: Behaviour): SerializedBehaviour {
+  return {
+    startMs: finiteOrNull(b.startMs),
+    learnedSinceSweep: b.learnedSinceSweep,
+    destinations: writeValues(b.destinations),
+    places: writeValues(b.places),
+    sensitiveFiles: writeValues(b.sensitiveFiles),
+    verbs: writeValues(b.verbs),
+    novelty: [...b.novelty].map(([key, n]) => [key, n.events, n.novel]),
+    volumes: [...b.volumes].map(([key, h]) => [key, writeHistogram(h)]),
+    destinationHours: [...b.destinationHours].map(([key, h]) => [key, writeHistogram(h)]),
+    periodCalls: b.periodCalls.map(writeHistogram),
+    periodBurst: b.periodBurst.map(writeHistogram),
+    recentBytes: [...b.recentBytes].map(([destination, w]) => {
+      const flat: number[] = [];
+      for (let i = w.head; i < w.times.length; i++) flat.push(w.times[i]!, w.bytes[i]!);
+      return [destination, flat];
+    }),
+  };
+}
+
+function readBehaviour(b: Behaviour, json: SerializedBehaviour): void {
+  b.startMs = json.startMs ?? Number.POSITIVE_INFINITY;
+  b.learnedSinceSweep = json.learnedSinceSweep;
+  readValues(b.destinations, json.destinations);
+  readValues(b.places, json.places);
+  readValues(b.sensitiveFiles, json.sensitiveFiles);
+  readValues(b.verbs, json.verbs);
+  for (const [key, events, novel] of json.novelty) b.novelty.set(key, { events, novel });
+  for (const [key, flat] of json.volumes) b.volumes.set(key, readHistogram(flat));
+  for (const [key, flat] of json.destinationHours) b.destinationHours.set(key, readHistogram(flat));
+  json.periodCalls.forEach((histogram, i) => {
+    b.periodCalls[i] = readHistogram(histogram);
+  });
+  json.periodBurst.forEach((histogram, i) => {
+    b.periodBurst[i] = readHistogram(histogram);
+  });
+  for (const [destination, flat] of json.recentBytes) {
+    const window = { times: [] as number[], bytes: [] as number[], head: 0, sum: 0 };
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      window.times.push(flat[i]!);
+      window.bytes.push(flat[i + 1]!);
+      window.sum += flat[i + 1]!;
+    }
+    b.recentBytes.set(destination, window);
+  }
 }

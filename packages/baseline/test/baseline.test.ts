@@ -357,7 +357,7 @@ describe('serialization and input', () => {
 
   it('refuses foreign and broken JSON with a typed error', () => {
     expect(() => BaselineLearner.fromJSON({ format: 'x' })).toThrow(ModelArtifactError);
-    expect(() => BaselineLearner.fromJSON({ ...trained().toJSON(), version: 2 })).toThrow('version 2');
+    expect(() => BaselineLearner.fromJSON({ ...trained().toJSON(), version: 3 })).toThrow('version 3');
     expect(() => BaselineLearner.fromJSON({ ...trained().toJSON(), agents: [{ agentId: '' }] })).toThrow(
       'agents',
     );

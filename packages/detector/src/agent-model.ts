@@ -1,15 +1,13 @@
 // One agent's model: fitted features, forest, calibration table, what the forest cannot see
 // (features constant in training), and the analyst's confirmed normals and anomalies.
 import {
-  destinationOf,
-  directoryOf,
   FeatureExtractor,
   type FeatureExtractorOptions,
   type FitColumnsOptions,
   WINDOW_FEATURES,
 } from '@harombe/features';
 import { IsolationForest } from '@harombe/isolation-forest';
-import { CompactEvents, type SecurityEvent } from '@harombe/models';
+import { CompactEvents, destinationOf, directoryOf, type SecurityEvent, templatePath } from '@harombe/models';
 import { z } from 'zod';
 import { buildTailTable, type TailTable, tailProbability } from './calibration.js';
 import { FactorDescriber } from './describe.js';
@@ -39,7 +37,7 @@ export function describeEvent(event: SecurityEvent): EventDescriptor {
     eventType: event.eventType,
     toolName: event.toolName ?? null,
     destination: destinationOf(event) ?? null,
-    directory: event.filePath === undefined ? null : directoryOf(event.filePath),
+    directory: event.filePath === undefined ? null : directoryOf(templatePath(event.filePath)),
     failed: !event.success,
     durationLog: event.durationMs === undefined ? null : Math.log1p(event.durationMs),
     resourceLog: event.resourceCount === undefined ? null : Math.log1p(event.resourceCount),

@@ -3,10 +3,13 @@
 // locations), neutral values for missing fields, and the typical range of every feature.
 import {
   type CompactEvents,
+  destinationOf,
+  directoryOf,
   ensureSecurityEvent,
   LocalClock,
   parseOrThrow,
   type SecurityEvent,
+  templatePath,
   ValidationError,
 } from '@harombe/models';
 import { ActivityWindow, type WindowEntry, type WindowStats } from './activity-window.js';
@@ -36,17 +39,10 @@ export interface FeatureMatrix {
   readonly columns: number;
 }
 
-/** The directory part of a path (`/srv/data/a.csv` → `/srv/data`); `.` when there is none. */
-export function directoryOf(path: string): string {
-  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  if (slash < 0) return '.';
-  return slash === 0 ? path.slice(0, 1) : path.slice(0, slash);
-}
+export { destinationOf, directoryOf };
 
-/** The destination an event contacts: its domain, else its IP. */
-export function destinationOf(event: SecurityEvent): string | undefined {
-  return event.destinationDomain ?? event.destinationIp;
-}
+/** Novelty in an agent's first week of training is the agent starting out, not its habit. */
+const WARM_UP_MS = 7 * 86_400_000;
 
 function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
@@ -91,6 +87,8 @@ export class FeatureExtractor {
     failed: false,
     fileOperation: false,
   };
+  /** Places of recent paths (see `placeOf`). */
+  private readonly places = new Map<string, string>();
   private readonly windowStats: WindowStats = {
     callsPerHour: 0,
     toolInvocationsPerHour: 0,
@@ -160,10 +158,29 @@ export class FeatureExtractor {
     this.window = this.newWindow();
     const row = new Float64Array(columns);
     const windowFeatures = this.options.windowFeatures;
+    // Novelty as training saw it, in time order: a destination or place is new at its first use
+    // (after the first week, when everything is), so an agent that often meets new ones (long-tail
+    // browsing) has novelty in its training rows and one that never does has none.
+    const seenDestinations = new Set<string>();
+    const seenPlaces = new Set<string>();
+    const warmUpEnd = rows > 0 ? events.at(0).timestamp.getTime() + WARM_UP_MS : 0;
     for (let i = 0; i < rows; i++) {
       const event = events.at(i);
       const entry = this.entryOf(event);
       this.vector(event, windowFeatures ? entry : undefined, row);
+      const settled = event.timestamp.getTime() >= warmUpEnd;
+      const destination = destinationOf(event);
+      if (destination !== undefined && !seenDestinations.has(destination)) {
+        seenDestinations.add(destination);
+        if (settled) row[F.newDestination] = 1;
+      }
+      if (event.filePath !== undefined) {
+        const place = this.placeOf(event.filePath);
+        if (!seenPlaces.has(place)) {
+          seenPlaces.add(place);
+          if (settled) row[F.newFileLocation] = 1;
+        }
+      }
       data.set(row, i * columns);
       this.window.add(entry);
     }
@@ -205,7 +222,7 @@ export class FeatureExtractor {
     const destination = destinationOf(event);
     out[F.newDestination] = destination !== undefined && !state.destinations.has(destination) ? 1 : 0;
     out[F.newFileLocation] =
-      event.filePath !== undefined && !state.directories.has(directoryOf(event.filePath)) ? 1 : 0;
+      event.filePath !== undefined && !state.directories.has(this.placeOf(event.filePath)) ? 1 : 0;
     let index = EVENT_FEATURES.length;
     const keys = state.resourceKeys;
     for (let k = 0; k < keys.length; k++) {
@@ -263,7 +280,21 @@ export class FeatureExtractor {
     const destination = destinationOf(event);
     if (destination !== undefined && state.destinations.size < cap) state.destinations.add(destination);
     if (event.filePath !== undefined && state.directories.size < cap)
-      state.directories.add(directoryOf(event.filePath));
+      state.directories.add(this.placeOf(event.filePath));
+  }
+
+  /**
+   * The place a path names: its directory, templated (`/out/dt=2026-05-04/a.csv` → `/out/dt={date}`),
+   * so that date partitions, numbered runs and ids recur instead of being new every time.
+   */
+  private placeOf(path: string): string {
+    let place = this.places.get(path);
+    if (place === undefined) {
+      place = directoryOf(templatePath(path));
+      if (this.places.size >= 4096) this.places.clear();
+      this.places.set(path, place);
+    }
+    return place;
   }
 
   /** Typical range (5th, 50th, 95th percentile of training) of a feature, in feature units. */
@@ -362,7 +393,7 @@ export class FeatureExtractor {
       const destination = destinationOf(event);
       if (destination !== undefined && destinations.size < cap) destinations.add(destination);
       if (event.filePath !== undefined && directories.size < cap)
-        directories.add(directoryOf(event.filePath));
+        directories.add(this.placeOf(event.filePath));
       const ms = event.timestamp.getTime();
       hourCounts[Math.floor(this.clock.hourOfDay(ms))]!++;
       weekdayCounts[this.clock.dayOfWeek(ms)]!++;

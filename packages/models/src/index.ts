@@ -16,6 +16,7 @@ export {
 } from './event-clock.js';
 export { AgentIdSchema, MAX_AGENT_ID_LENGTH, parseAgentId } from './ids.js';
 export { checkTimeZone, LocalClock, TimeZoneSchema } from './local-time.js';
+export { destinationOf, directoryOf, extensionOf, fileNameOf, templatePath, verbOf } from './path-content.js';
 export {
   type AnomalyResult,
   AnomalyResultSchema,
@@ -47,6 +48,16 @@ export {
   safeParseSecurityEvent,
   trainingCopy,
 } from './security-event.js';
+export {
+  DEFAULT_SENSITIVE_CATALOGUE,
+  type SensitiveCatalogue,
+  SensitiveCatalogueError,
+  SensitiveCatalogueSchema,
+  type SensitiveLocation,
+  SensitiveLocationSchema,
+  SensitiveMatcher,
+  sensitiveCatalogue,
+} from './sensitive-locations.js';
 export { type ArtifactKind, ArtifactKindSchema, type ArtifactRef, type ModelStore } from './store.js';
 export { MAX_ARTIFACT_ITEMS, readTagged, type TaggedFormat, type TaggedProblem } from './tagged.js';
 export {

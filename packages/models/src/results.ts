@@ -99,5 +99,13 @@ export const BaselineScoresSchema = z.object({
   eventType: unit,
   rate: unit,
   failure: unit,
+  /** A sensitive location (the catalogue) this agent has not established reading. */
+  content: unit,
+  /** A destination or location new to this agent (or young and rarely used), against its base rate of new ones. */
+  novelty: unit,
+  /** A verb (action, command, query) this tool has not run before. */
+  action: unit,
+  /** Bytes or other counters per call for this tool, and bytes per destination within the hour. */
+  volume: unit,
 });
 export type BaselineScores = z.infer<typeof BaselineScoresSchema>;

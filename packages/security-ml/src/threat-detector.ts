@@ -27,6 +27,7 @@ import {
   parseAgentId,
   parseEvents,
   parseOrThrow,
+  type SecurityEvent,
   type ThreatBands,
   type ThreatLevel,
   TimeZoneSchema,
@@ -134,7 +135,13 @@ const DIMENSION_LABEL: Record<keyof BaselineScores, string> = {
   eventType: 'event type or tool',
   rate: 'calls in the last hour',
   failure: 'failures in the last hour',
+  content: 'sensitive location',
+  novelty: 'new destination or location',
+  action: 'action',
+  volume: 'volume',
 };
+/** Dimensions that describe what the event did, in words of their own (see `describeBehaviour`). */
+const BEHAVIOUR_KEYS = ['content', 'novelty', 'action', 'volume'] as const;
 /** The baseline's dimensions, in the order its scores list them. */
 const BASELINE_KEYS = Object.keys(DIMENSION_LABEL) as (keyof BaselineScores)[];
 const BASELINE_DIMENSIONS = BASELINE_KEYS.length;
@@ -255,6 +262,8 @@ export class ThreatDetector {
       baseline,
       tailProbability: tail,
       explanation: this.explain(
+        agentId,
+        event,
         ml,
         baseline,
         strongest,
@@ -378,17 +387,22 @@ export class ThreatDetector {
   }
 
   /**
-   * The combined tail: twice the smaller of the two channels' tails (capped at 1), then the analyst's
-   * word on near-identical events, which overrides both.
+   * The combined tail: twice the smaller of the two channels' tails (capped at 1), with the analyst's
+   * word on near-identical events. A confirmed normal lifts the forest's tail only: the baseline
+   * learned what was cleared (that destination, template, verb, volume), so an event that shares
+   * the tool, destination and directory but differs where it matters (rate, volume, action, a
+   * sensitive file) still counts. A confirmed anomaly overrides both.
    */
   private combine(mlTail: number, baselineTail: number, confirmed: ForestVerdict['confirmed']): number {
-    let tail = Math.min(1, 2 * Math.min(mlTail, baselineTail));
-    if (confirmed === 'normal') tail = Math.max(tail, Math.min(1, 2 * this.contamination));
+    const forest = confirmed === 'normal' ? Math.max(mlTail, Math.min(1, 2 * this.contamination)) : mlTail;
+    let tail = Math.min(1, 2 * Math.min(forest, baselineTail));
     if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
     return tail;
   }
 
   private explain(
+    agentId: string,
+    event: SecurityEvent,
     ml: AnomalyResult,
     baseline: BaselineScores | null,
     strongest: keyof BaselineScores | undefined,
@@ -406,7 +420,19 @@ export class ThreatDetector {
     if (score < this.bands.low) return ml.explanation + clockNote;
     const parts: string[] = [];
     if (baseline && strongest && baseline[strongest] >= 0.5) {
-      parts.push(`baseline: unusual ${DIMENSION_LABEL[strongest]} (${baseline[strongest].toFixed(2)})`);
+      // What the event did, in words, for each behaviour dimension that found it unusual (strongest
+      // first); the others by name.
+      const said = new Set<keyof BaselineScores>();
+      for (const key of [strongest, ...BEHAVIOUR_KEYS]) {
+        if (said.has(key) || baseline[key] < 0.5 || !(BEHAVIOUR_KEYS as readonly string[]).includes(key))
+          continue;
+        const words = this.learner.describeBehaviour(agentId, event, key as (typeof BEHAVIOUR_KEYS)[number]);
+        if (words === undefined) continue;
+        said.add(key);
+        parts.push(`${words} (${baseline[key].toFixed(2)})`);
+      }
+      if (!said.has(strongest))
+        parts.unshift(`baseline: unusual ${DIMENSION_LABEL[strongest]} (${baseline[strongest].toFixed(2)})`);
     }
     // The forest's words only when it found something itself (not "typical for this agent").
     const mlText =
@@ -439,5 +465,9 @@ function scoresOf(tails: BaselineScores): BaselineScores {
     eventType: surprise(tails.eventType),
     rate: surprise(tails.rate),
     failure: surprise(tails.failure),
+    content: surprise(tails.content),
+    novelty: surprise(tails.novelty),
+    action: surprise(tails.action),
+    volume: surprise(tails.volume),
   };
 }

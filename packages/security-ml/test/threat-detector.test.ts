@@ -375,3 +375,39 @@ describe('ThreatDetector and BaselineLearner on hostile arguments', () => {
     expect(() => learner.recordEvent('a', event)).toThrow(/BaselineLearner clock/);
   });
 });
+
+describe('feedback scoped to what was cleared', () => {
+  // Two weeks of an hourly API call of ~50 KB to one destination.
+  const history = Array.from({ length: 336 }, (_, i) => ({
+    timestamp: new Date(now - (336 - i) * HOUR),
+    event_type: 'tool_call',
+    tool_name: 'http_get',
+    destination_domain: 'api.example.com',
+    resource_count: 1,
+    duration_ms: 150 + (i % 50),
+    resource_usage: { network_bytes: 40_000 + (i % 20) * 1000 },
+  }));
+  const call = (hours: number, domain: string, bytes: number) => ({
+    timestamp: new Date(now + hours * HOUR),
+    event_type: 'tool_call',
+    tool_name: 'http_get',
+    destination_domain: domain,
+    resource_count: 1,
+    duration_ms: 170,
+    resource_usage: { network_bytes: bytes },
+  });
+
+  it('clears that destination at that volume, not 30x the bytes to it', () => {
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 7 });
+    threats.train('agent-1', history);
+    const first = threats.assess('agent-1', call(1, 'partner.example.org', 50_000));
+    expect(first.isThreat).toBe(true);
+    expect(first.baseline!.novelty).toBeGreaterThan(0.8);
+    threats.feedback('agent-1', call(1, 'partner.example.org', 50_000), false);
+    expect(threats.assess('agent-1', call(2, 'partner.example.org', 48_000)).isThreat).toBe(false);
+    const bulk = threats.assess('agent-1', call(3, 'partner.example.org', 1_500_000));
+    expect(bulk.isThreat).toBe(true);
+    expect(bulk.baseline!.volume).toBeGreaterThanOrEqual(0.9);
+    expect(bulk.explanation).toMatch(/network_bytes 1\.5 MB \(typical for http_get \d+ KB-\d+ KB\)/);
+  });
+});

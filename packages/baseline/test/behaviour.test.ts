@@ -1,0 +1,273 @@
+import { sensitiveCatalogue } from '@harombe/models';
+import { describe, expect, it } from 'vitest';
+import { BaselineLearner } from '../src/index.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const MONDAY = Date.UTC(2026, 1, 2);
+const AGENT = 'etl-1';
+
+/** A deterministic pseudo-random stream for test data. */
+function stream(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * 28 days of an ETL agent: weekday work 9-17 (source reads in /srv/app, partitioned output, an API
+ * of small responses, a CDN of large downloads, select/insert queries) and a nightly batch at 02:00.
+ */
+function history(seed = 1, days = 28): Raw[] {
+  const random = stream(seed);
+  const events: Raw[] = [];
+  const day = (d: number) => new Date(MONDAY + d * DAY).toISOString().slice(0, 10);
+  for (let d = 0; d < days; d++) {
+    const base = MONDAY + d * DAY;
+    for (let k = 0; k < 120; k++) {
+      const at = base + 2 * HOUR + Math.floor((k / 120) * 20 * MINUTE);
+      events.push({ timestamp: at, event_type: 'tool_call', tool_name: 'batch_job', duration_ms: 40 });
+    }
+    if (d % 7 >= 5) continue;
+    for (let h = 9; h < 17; h++) {
+      for (let k = 0; k < 6; k++) {
+        const at = base + h * HOUR + Math.floor(random() * HOUR);
+        const pick = random();
+        if (pick < 0.3) {
+          const file = ['main.ts', 'util.ts', 'config.yaml', 'README.md'][Math.floor(random() * 4)];
+          events.push({
+            timestamp: at,
+            event_type: 'file_operation',
+            tool_name: 'read_file',
+            file_path: `/srv/app/${file}`,
+          });
+        } else if (pick < 0.45) {
+          const part = String(Math.floor(random() * 99_999)).padStart(5, '0');
+          events.push({
+            timestamp: at,
+            event_type: 'file_operation',
+            tool_name: 'write_output',
+            file_path: `/data/out/dt=${day(d)}/part-${part}.parquet`,
+          });
+        } else if (pick < 0.7) {
+          events.push({
+            timestamp: at,
+            event_type: 'tool_call',
+            tool_name: 'http_get',
+            destination_domain: 'api.example.com',
+            resource_usage: { network_bytes: Math.round(30_000 + random() * 40_000) },
+          });
+        } else if (pick < 0.8) {
+          events.push({
+            timestamp: at,
+            event_type: 'tool_call',
+            tool_name: 'download',
+            destination_domain: 'cdn.example.net',
+            resource_usage: { network_bytes: Math.round(10_000_000 + random() * 30_000_000) },
+          });
+        } else {
+          events.push({
+            timestamp: at,
+            event_type: 'database_query',
+            tool_name: 'db_query',
+            action: random() < 0.8 ? 'select' : 'insert',
+          });
+        }
+      }
+    }
+  }
+  return events.sort((a, b) => (a.timestamp as number) - (b.timestamp as number));
+}
+
+function trained(
+  events: readonly Raw[] = history(),
+  options: ConstructorParameters<typeof BaselineLearner>[0] = {},
+) {
+  const learner = new BaselineLearner(options);
+  for (const event of events) learner.recordEvent(AGENT, event);
+  return learner;
+}
+
+/** Tuesday of the week after history, at an hour of the working day. */
+const LIVE = MONDAY + 29 * DAY + 11 * HOUR;
+
+describe('behaviour dimensions', () => {
+  const learner = trained();
+  const scores = (event: Raw) => learner.detectAnomalies(AGENT, { timestamp: LIVE, ...event })!;
+
+  it('knows a secret read in a familiar directory for what it is, and says so', () => {
+    const env = { event_type: 'file_operation', tool_name: 'read_file', file_path: '/srv/app/.env' };
+    expect(scores(env).content).toBeGreaterThanOrEqual(0.9);
+    expect(scores(env).novelty).toBe(0);
+    expect(learner.describeBehaviour(AGENT, { timestamp: LIVE, ...env }, 'content')).toBe(
+      'file .env in a directory this agent uses, environment files holding secrets (catalogue: env-file); first read by this agent',
+    );
+    expect(
+      scores({ event_type: 'file_operation', tool_name: 'read_file', file_path: '/srv/app/main.ts' }).content,
+    ).toBe(0);
+    expect(
+      scores({ event_type: 'file_operation', tool_name: 'read_file', file_path: '/etc/shadow' }).content,
+    ).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('a user catalogue entry is an indicator too', () => {
+    const own = trained(history(), {
+      sensitiveLocations: sensitiveCatalogue({
+        add: [
+          { id: 'app-config', description: 'application configuration', patterns: ['/srv/app/secrets.yaml'] },
+        ],
+      }),
+    });
+    const event = {
+      timestamp: LIVE,
+      event_type: 'file_operation',
+      tool_name: 'read_file',
+      file_path: '/srv/app/secrets.yaml',
+    };
+    expect(own.detectAnomalies(AGENT, event)!.content).toBeGreaterThanOrEqual(0.9);
+    expect(learner.detectAnomalies(AGENT, event)!.content).toBe(0);
+  });
+
+  it('a new date partition is the same place; a new directory is new', () => {
+    const write = (path: string) =>
+      scores({ event_type: 'file_operation', tool_name: 'write_output', file_path: path });
+    expect(write('/data/out/dt=2026-03-03/part-00042.parquet').novelty).toBe(0);
+    // ~100 writes after the first week, none to a new place: about 0.5% (score 0.77).
+    expect(write('/data/staging/x.parquet').novelty).toBeGreaterThan(0.7);
+  });
+
+  it('a destructive verb this tool never ran registers; its usual verbs do not', () => {
+    expect(
+      scores({ event_type: 'database_query', tool_name: 'db_query', action: 'DROP TABLE orders' }).action,
+    ).toBeGreaterThanOrEqual(0.9);
+    expect(scores({ event_type: 'database_query', tool_name: 'db_query', action: 'select' }).action).toBe(0);
+    expect(
+      learner.describeBehaviour(
+        AGENT,
+        { timestamp: LIVE, tool_name: 'db_query', event_type: 'database_query', action: 'truncate orders' },
+        'action',
+      ),
+    ).toBe('action "truncate" never run by db_query before (destructive)');
+  });
+
+  it('judges volume per tool: 30x the http tool is unusual though downloads are larger still', () => {
+    const http = (bytes: number) =>
+      scores({
+        event_type: 'tool_call',
+        tool_name: 'http_get',
+        destination_domain: 'api.example.com',
+        resource_usage: { network_bytes: bytes },
+      });
+    expect(http(1_500_000).volume).toBeGreaterThanOrEqual(0.9);
+    expect(http(50_000).volume).toBeLessThan(0.5);
+    const download = scores({
+      event_type: 'tool_call',
+      tool_name: 'download',
+      destination_domain: 'cdn.example.net',
+      resource_usage: { network_bytes: 25_000_000 },
+    });
+    expect(download.volume).toBeLessThan(0.5);
+  });
+
+  it('sums bytes per destination within the hour: exfiltration spread over ordinary calls registers', () => {
+    const spread = trained();
+    let worst = 0;
+    for (let i = 0; i < 60; i++) {
+      const event = {
+        timestamp: LIVE + i * MINUTE,
+        event_type: 'tool_call',
+        tool_name: 'http_get',
+        destination_domain: 'api.example.com',
+        resource_usage: { network_bytes: 60_000 },
+      };
+      worst = Math.max(worst, spread.detectAnomalies(AGENT, event)!.volume);
+      spread.recordEvent(AGENT, event, { learn: false });
+    }
+    expect(worst).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('a domain seeded in the last days of training is not known (poisoning)', () => {
+    const seeded = history();
+    for (const d of [26, 27]) {
+      for (const h of [10, 14]) {
+        seeded.push({
+          timestamp: MONDAY + d * DAY + h * HOUR,
+          event_type: 'tool_call',
+          tool_name: 'http_get',
+          destination_domain: 'telemetry.attacker.example',
+          resource_usage: { network_bytes: 40_000 },
+        });
+      }
+    }
+    seeded.sort((a, b) => (a.timestamp as number) - (b.timestamp as number));
+    const poisoned = trained(seeded);
+    const call = (domain: string) => ({
+      timestamp: LIVE,
+      event_type: 'tool_call',
+      tool_name: 'http_get',
+      destination_domain: domain,
+      resource_usage: { network_bytes: 50_000 },
+    });
+    const seededScore = poisoned.detectAnomalies(AGENT, call('telemetry.attacker.example'))!.novelty;
+    expect(seededScore).toBeGreaterThan(0.6);
+    expect(seededScore).toBe(poisoned.detectAnomalies(AGENT, call('never-seen.example'))!.novelty);
+    expect(poisoned.detectAnomalies(AGENT, call('api.example.com'))!.novelty).toBe(0);
+    expect(poisoned.describeBehaviour(AGENT, call('telemetry.attacker.example'), 'novelty')).toMatch(
+      /^destination telemetry\.attacker\.example, first contacted 3 days ago \(http_get meets a new destination in [0-9.]+% of calls\)$/,
+    );
+  });
+
+  it('judges the rate against the same period of the day: a nightly batch does not hide a daytime burst', () => {
+    const burst = trained();
+    let worst = 0;
+    for (let i = 0; i < 60; i++) {
+      const event = {
+        timestamp: LIVE + i * 10_000,
+        event_type: 'tool_call',
+        tool_name: 'http_get',
+        destination_domain: 'api.example.com',
+      };
+      worst = Math.max(worst, burst.detectAnomalies(AGENT, event)!.rate);
+      burst.recordEvent(AGENT, event, { learn: false });
+    }
+    expect(worst).toBeGreaterThanOrEqual(0.9);
+    // The batch itself, at its hour, is ordinary.
+    const night = trained();
+    let batch = 0;
+    for (let k = 0; k < 120; k++) {
+      const event = {
+        timestamp: MONDAY + 29 * DAY + 2 * HOUR + k * 10_000,
+        event_type: 'tool_call',
+        tool_name: 'batch_job',
+        duration_ms: 40,
+      };
+      batch = Math.max(batch, night.detectAnomalies(AGENT, event)!.rate);
+      night.recordEvent(AGENT, event);
+    }
+    expect(batch).toBeLessThan(0.5);
+  });
+
+  it('saves and restores what it learned exactly', () => {
+    const original = trained(history(3));
+    const restored = BaselineLearner.fromJSON(JSON.parse(JSON.stringify(original.toJSON())));
+    const random = stream(9);
+    for (let i = 0; i < 400; i++) {
+      const event = {
+        timestamp: LIVE + i * 45_000,
+        event_type: 'tool_call',
+        tool_name: random() < 0.5 ? 'http_get' : 'download',
+        destination_domain: random() < 0.9 ? 'api.example.com' : `new-${i}.example`,
+        resource_usage: { network_bytes: Math.round(random() * 2_000_000) },
+        ...(random() < 0.2 ? { file_path: `/srv/app/${random() < 0.5 ? '.env' : 'main.ts'}` } : {}),
+      };
+      expect(restored.tailProbabilities(AGENT, event)).toEqual(original.tailProbabilities(AGENT, event));
+      original.recordEvent(AGENT, event);
+      restored.recordEvent(AGENT, event);
+    }
+  });
+});

@@ -1,0 +1,295 @@
+// A catalogue of credential and secret locations (SSH keys, cloud and container credentials, `.env`
+// files, shadow/passwd, service-account tokens, browser and git credential stores, key files): an
+// indicator beside what is learned per agent. Users extend it or replace it; it is versioned, so an
+// explanation can say which catalogue an entry came from.
+import { z } from 'zod';
+import { HarombeError } from './errors.js';
+
+/** One kind of sensitive location: an id (named in explanations), what it is, and path globs. */
+export interface SensitiveLocation {
+  /** Lower-case id, e.g. `ssh-key`; named in explanations (`catalogue: ssh-key`). */
+  readonly id: string;
+  readonly description: string;
+  /**
+   * Globs over `/`-separated paths (a `\` in an event's path is read as `/`), matched case-insensitively:
+   * `*` any characters within a segment, `**` any number of segments, `?` one character. A glob that
+   * starts with `/` matches whole paths; any other matches a path's trailing segments
+   * (`.ssh/id_*` matches `/home/ana/.ssh/id_rsa`). `~/` stands for any home directory.
+   */
+  readonly patterns: readonly string[];
+}
+
+export interface SensitiveCatalogue {
+  /** The catalogue's name and version, e.g. `harombe/1`. */
+  readonly version: string;
+  readonly entries: readonly SensitiveLocation[];
+}
+
+const GLOB_LIMIT = 256;
+export const SensitiveLocationSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a lower-case id such as ssh-key'),
+    description: z.string().min(1).max(500),
+    patterns: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(GLOB_LIMIT)
+          .refine((glob) => !/[\0\r\n]/.test(glob), 'a glob holds no NUL or line break'),
+      )
+      .min(1)
+      .max(100),
+  })
+  .strict();
+
+export const SensitiveCatalogueSchema = z
+  .object({
+    version: z.string().min(1).max(100),
+    entries: z.array(SensitiveLocationSchema).max(1000),
+  })
+  .strict();
+
+/** A catalogue (or an entry of one) could not be read; `entry` names the entry at fault, if one is. */
+export class SensitiveCatalogueError extends HarombeError<'CATALOGUE_INVALID'> {
+  constructor(
+    message: string,
+    readonly entry: string | undefined,
+  ) {
+    super('CATALOGUE_INVALID', message);
+  }
+}
+
+/** The catalogue shipped with harombe. Its version changes whenever an entry does. */
+export const DEFAULT_SENSITIVE_CATALOGUE: SensitiveCatalogue = Object.freeze({
+  version: 'harombe/1',
+  entries: Object.freeze([
+    {
+      id: 'ssh-key',
+      description: 'SSH private keys and authorised keys',
+      patterns: ['.ssh/id_*', '.ssh/*_key', '.ssh/authorized_keys*', '/etc/ssh/ssh_host_*key', '.ssh/*.pem'],
+    },
+    {
+      id: 'cloud-credentials',
+      description: 'cloud provider credentials',
+      patterns: [
+        '.aws/credentials',
+        '.aws/config',
+        '.aws/sso/cache/*',
+        '.config/gcloud/**',
+        'application_default_credentials.json',
+        '.azure/**',
+        '.oci/config',
+        '.config/doctl/config.yaml',
+      ],
+    },
+    {
+      id: 'container-credentials',
+      description: 'container registry and cluster credentials',
+      patterns: [
+        '.docker/config.json',
+        '.kube/config',
+        '/etc/kubernetes/admin.conf',
+        '/etc/kubernetes/pki/**',
+        '/etc/rancher/k3s/k3s.yaml',
+      ],
+    },
+    {
+      id: 'service-account-token',
+      description: 'service-account tokens and mounted secrets',
+      patterns: ['/var/run/secrets/**', '/run/secrets/**'],
+    },
+    {
+      id: 'env-file',
+      description: 'environment files holding secrets',
+      patterns: ['.env', '.env.*', '*.env'],
+    },
+    {
+      id: 'system-accounts',
+      description: 'system account and password databases',
+      patterns: [
+        '/etc/shadow',
+        '/etc/gshadow',
+        '/etc/passwd',
+        '/etc/master.passwd',
+        '/etc/sudoers',
+        '/etc/sudoers.d/*',
+        '/etc/security/opasswd',
+      ],
+    },
+    {
+      id: 'git-credentials',
+      description: 'git and netrc credential stores',
+      patterns: ['.git-credentials', '.config/git/credentials', '.netrc', '_netrc', '.config/gh/hosts.yml'],
+    },
+    {
+      id: 'browser-credentials',
+      description: 'browser password and cookie stores',
+      patterns: [
+        'Login Data',
+        'Login Data For Account',
+        'logins.json',
+        'key3.db',
+        'key4.db',
+        'Cookies',
+        'cookies.sqlite',
+        'Local State',
+      ],
+    },
+    {
+      id: 'package-tokens',
+      description: 'package registry tokens',
+      patterns: [
+        '.npmrc',
+        '.pypirc',
+        '.gem/credentials',
+        '.cargo/credentials*',
+        '.config/pip/pip.conf',
+        '.m2/settings.xml',
+      ],
+    },
+    {
+      id: 'key-file',
+      description: 'private keys, certificates with keys, keystores',
+      patterns: [
+        '*.pem',
+        '*.key',
+        '*.p12',
+        '*.pfx',
+        '*.jks',
+        '*.keystore',
+        '*.ppk',
+        '*.kdbx',
+        '.gnupg/**',
+        '.password-store/**',
+      ],
+    },
+    {
+      id: 'shell-history',
+      description: 'shell and database client histories (often hold secrets)',
+      patterns: ['.bash_history', '.zsh_history', '.psql_history', '.mysql_history', '.python_history'],
+    },
+    {
+      id: 'vault-token',
+      description: 'secret manager tokens',
+      patterns: [
+        '.vault-token',
+        '.config/op/config',
+        '.terraform.d/credentials.tfrc.json',
+        'terraform.tfstate',
+      ],
+    },
+  ] satisfies SensitiveLocation[]),
+});
+
+const HOME = '(?:/home/[^/]+|/root|/users/[^/]+|/var/lib/[^/]+|~)';
+
+function globSource(glob: string): string {
+  let text = glob.replace(/\\/g, '/').toLowerCase();
+  let anchored = text.startsWith('/');
+  let prefix = '';
+  if (text.startsWith('~/')) {
+    prefix = HOME;
+    text = text.slice(1);
+    anchored = true;
+  }
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '*' && text[i + 1] === '*') {
+      // `**/` any number of segments; a trailing `**` anything below.
+      if (text[i + 2] === '/') {
+        out += '(?:[^/]*/)*';
+        i += 2;
+      } else {
+        out += '.*';
+        i += 1;
+      }
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return anchored ? `^${prefix}${out}$` : `(?:^|/)${out}$`;
+}
+
+/** A catalogue made ready for matching. */
+export class SensitiveMatcher {
+  readonly version: string;
+  private readonly any: RegExp;
+  private readonly entries: ReadonlyArray<{
+    readonly id: string;
+    readonly description: string;
+    readonly test: RegExp;
+  }>;
+
+  /**
+   * @throws {SensitiveCatalogueError} a catalogue that does not parse (naming the entry) or ids used twice.
+   */
+  constructor(catalogue: SensitiveCatalogue = DEFAULT_SENSITIVE_CATALOGUE) {
+    const parsed = SensitiveCatalogueSchema.safeParse(catalogue);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const index = issue.path[0] === 'entries' ? issue.path[1] : undefined;
+      const entries = (catalogue as { entries?: unknown } | null)?.entries;
+      const raw =
+        typeof index === 'number' && Array.isArray(entries)
+          ? (entries[index] as { id?: unknown })
+          : undefined;
+      const entry =
+        typeof raw?.id === 'string' ? raw.id : typeof index === 'number' ? `#${index}` : undefined;
+      const where = issue.path.map(String).join('.');
+      throw new SensitiveCatalogueError(
+        `sensitive-location catalogue${entry === undefined ? '' : ` entry ${JSON.stringify(entry)}`}: ${where ? `${where}: ` : ''}${issue.message}`,
+        entry,
+      );
+    }
+    const seen = new Set<string>();
+    for (const entry of parsed.data.entries) {
+      if (seen.has(entry.id))
+        throw new SensitiveCatalogueError(
+          `sensitive-location catalogue entry "${entry.id}" appears twice`,
+          entry.id,
+        );
+      seen.add(entry.id);
+    }
+    this.version = parsed.data.version;
+    this.entries = parsed.data.entries.map((entry) => ({
+      id: entry.id,
+      description: entry.description,
+      test: new RegExp(entry.patterns.map(globSource).join('|')),
+    }));
+    this.any = this.entries.length
+      ? new RegExp(this.entries.map((entry) => entry.test.source).join('|'))
+      : /(?!)/;
+  }
+
+  /** The first entry whose globs match the path, or `undefined`. */
+  match(path: string): { readonly id: string; readonly description: string } | undefined {
+    let text = path.length > 4096 ? path.slice(-4096) : path;
+    if (text.includes('\\')) text = text.replace(/\\/g, '/');
+    text = text.toLowerCase();
+    if (!this.any.test(text)) return undefined;
+    for (const entry of this.entries) if (entry.test.test(text)) return entry;
+    return undefined;
+  }
+}
+
+/**
+ * A catalogue of one's own: the default extended with `add` entries (an id already in it is
+ * replaced), or `replace` alone.
+ * @throws {SensitiveCatalogueError} an entry that does not parse (named in the message).
+ */
+export function sensitiveCatalogue(
+  options: { add?: readonly SensitiveLocation[]; replace?: SensitiveCatalogue } = {},
+): SensitiveCatalogue {
+  const base = options.replace ?? DEFAULT_SENSITIVE_CATALOGUE;
+  const add = options.add ?? [];
+  if (add.length === 0) return base;
+  const ids = new Set(add.map((entry) => entry?.id));
+  const catalogue = {
+    version: `${base.version}+local`,
+    entries: [...base.entries.filter((entry) => !ids.has(entry.id)), ...add],
+  };
+  new SensitiveMatcher(catalogue); // validates, naming the entry at fault
+  return catalogue;
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SENSITIVE_CATALOGUE,
+  extensionOf,
+  fileNameOf,
+  SensitiveCatalogueError,
+  SensitiveMatcher,
+  sensitiveCatalogue,
+  templatePath,
+  verbOf,
+} from '../src/index.js';
+
+describe('path templates', () => {
+  it('generalises dates, numbers, hashes, ids and UUIDs, so partitions recur', () => {
+    expect(templatePath('/data/out/dt=2026-05-04/part-00017.parquet')).toBe(
+      '/data/out/dt={date}/part-{n}.parquet',
+    );
+    expect(templatePath('/data/out/dt=2026-05-05/part-00003.parquet')).toBe(
+      '/data/out/dt={date}/part-{n}.parquet',
+    );
+    expect(templatePath('/runs/20260504/log.txt')).toBe('/runs/{date}/log.txt');
+    expect(templatePath('/jobs/5f0c2a9e-3b1d-4c8e-9a7f-1b2c3d4e5f60/out.json')).toBe('/jobs/{uuid}/out.json');
+    expect(templatePath('/cache/3f9a8c1d2e7b/blob')).toBe('/cache/{hash}/blob');
+    expect(templatePath('/tmp/session-abcDEF123456ghiJKL/x')).toBe('/tmp/session-{id}/x');
+    expect(templatePath('/srv/app/src/main.ts')).toBe('/srv/app/src/main.ts');
+  });
+
+  it('reads file names and extensions', () => {
+    expect(fileNameOf('/srv/app/.env')).toBe('.env');
+    expect(extensionOf('/srv/app/.env')).toBe('');
+    expect(extensionOf('C:\\keys\\Server.PEM')).toBe('pem');
+    expect(extensionOf('a.tar.gz')).toBe('gz');
+  });
+
+  it('reads the verb of an action or of a command in the metadata', () => {
+    expect(verbOf({ action: 'DROP TABLE users', metadata: {} })).toBe('drop');
+    expect(verbOf({ action: undefined, metadata: { query: '  select * from t' } })).toBe('select');
+    expect(verbOf({ action: undefined, metadata: { command: 'git push --force origin main' } })).toBe(
+      'git push',
+    );
+    expect(verbOf({ action: undefined, metadata: { command: '/usr/bin/kubectl delete pod x' } })).toBe(
+      'kubectl delete',
+    );
+    expect(verbOf({ action: undefined, metadata: { command: 42 } })).toBeUndefined();
+    expect(verbOf({ action: '   ', metadata: {} })).toBeUndefined();
+  });
+});
+
+describe('the sensitive-location catalogue', () => {
+  const matcher = new SensitiveMatcher();
+
+  it.each([
+    ['/home/ana/.ssh/id_rsa', 'ssh-key'],
+    ['/root/.aws/credentials', 'cloud-credentials'],
+    ['/home/ci/.docker/config.json', 'container-credentials'],
+    ['/var/run/secrets/kubernetes.io/serviceaccount/token', 'service-account-token'],
+    ['/srv/app/.env', 'env-file'],
+    ['/srv/app/.env.production', 'env-file'],
+    ['/etc/shadow', 'system-accounts'],
+    ['/home/ana/.netrc', 'git-credentials'],
+    ['/home/ana/.git-credentials', 'git-credentials'],
+    ['/home/ana/.config/google-chrome/Default/Login Data', 'browser-credentials'],
+    ['/etc/nginx/tls/server.key', 'key-file'],
+    ['C:\\Users\\ana\\.ssh\\id_ed25519', 'ssh-key'],
+  ])('finds %s (%s)', (path, id) => {
+    expect(matcher.match(path)?.id).toBe(id);
+  });
+
+  it.each(['/etc/hosts', '/srv/app/src/env.ts', '/srv/app/README.md', '/data/out/keys.csv'])(
+    'leaves %s alone',
+    (path) => {
+      expect(matcher.match(path)).toBeUndefined();
+    },
+  );
+
+  it('is extended or replaced, and names the entry at fault', () => {
+    const extended = sensitiveCatalogue({
+      add: [{ id: 'payroll', description: 'payroll exports', patterns: ['/srv/payroll/**'] }],
+    });
+    expect(extended.version).toBe(`${DEFAULT_SENSITIVE_CATALOGUE.version}+local`);
+    expect(new SensitiveMatcher(extended).match('/srv/payroll/2026/may.csv')?.id).toBe('payroll');
+    expect(new SensitiveMatcher(extended).match('/etc/shadow')?.id).toBe('system-accounts');
+    const own = new SensitiveMatcher({ version: 'ours/1', entries: [] });
+    expect(own.match('/etc/shadow')).toBeUndefined();
+    const bad = () =>
+      sensitiveCatalogue({ add: [{ id: 'payroll', description: 'payroll exports', patterns: [] }] });
+    expect(bad).toThrow(SensitiveCatalogueError);
+    expect(bad).toThrow(/entry "payroll".*patterns/);
+    expect(() => new SensitiveMatcher({ version: 'x', entries: [{ id: 'Bad Id' }] } as never)).toThrow(
+      /entry "Bad Id"/,
+    );
+    expect(() => new SensitiveMatcher(null as never)).toThrow(SensitiveCatalogueError);
+    const twice = { id: 'a', description: 'a', patterns: ['x'] };
+    expect(() => new SensitiveMatcher({ version: 'x', entries: [twice, twice] })).toThrow(
+      /"a" appears twice/,
+    );
+  });
+});
