@@ -149,7 +149,11 @@ function http(method, url, body) {
 }
 
 function npmRegistry() {
-  return run('npm', ['config', 'get', 'registry'], { capture: true, cwd: scratch }).stdout.trim();
+  return run('npm', ['config', 'get', 'registry'], {
+    capture: true,
+    cwd: scratch,
+    env: userEnv(),
+  }).stdout.trim();
 }
 
 async function startRegistry() {
@@ -177,7 +181,7 @@ async function startRegistry() {
   registryProcess = spawn(
     'npx',
     ['--yes', VERDACCIO, '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
-    { cwd: dir, detached: true, stdio: ['ignore', output, output] },
+    { cwd: dir, env: userEnv(), detached: true, stdio: ['ignore', output, output] },
   );
   const deadline = Date.now() + 180_000;
   for (;;) {
@@ -225,18 +229,28 @@ async function packument(registry, name) {
 function showOutput(text, limit = SHOWN_LINES) {
   const lines = text.replace(/\n$/, '').split('\n');
   for (const line of lines.slice(0, limit))
-    console.log(`   ${line.length > 200 ? `${line.slice(0, 199)}…` : line}`);
+    console.log(`   ${line.length > 320 ? `${line.slice(0, 319)}…` : line}`);
   if (lines.length > limit) console.log(`   … (${lines.length - limit} more lines)`);
+}
+
+/**
+ * The environment of a shell a user opens: without the npm_* variables that npm and pnpm pass to
+ * the scripts they run (`npx pnpm test:release` in CI hands down npm_config_userconfig, _prefix, ...).
+ */
+function userEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
 }
 
 function consumerEnv(registry) {
   const env = {
-    ...process.env,
+    ...userEnv(),
     HOME: home,
+    npm_config_userconfig: join(consumer, '.npmrc'),
     npm_config_registry: registry,
     npm_config_update_notifier: 'false',
+    // The lockfile must say where each package came from (some machines' npmrc turns that off).
+    npm_config_omit_lockfile_registry_resolved: 'false',
   };
-  env.npm_config_userconfig = join(consumer, '.npmrc');
   for (const name of ['NODE_PATH', 'NODE_OPTIONS', 'HAROMBE_MODEL_KEY', 'TURBO_CACHE_DIR']) delete env[name];
   return env;
 }
