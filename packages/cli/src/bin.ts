@@ -135,6 +135,13 @@ program
   .option('--out <file>', 'HTML output', join(DEFAULT_HOME, 'report.html'))
   .action((o) => report({ results: o.results, out: o.out }, processIo));
 
+// A reader that stops early (`harombe-ml detect ... | head`) closes the pipe: stop quietly, as Unix
+// tools do, instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

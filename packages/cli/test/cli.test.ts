@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,5 +140,34 @@ describe('the harombe-ml executable', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('harombe-ml: cannot read /no/such/file.jsonl: no such file');
     expect(missing.stderr).not.toContain('    at ');
+  }, 60_000);
+
+  it('stops quietly, exit 0, when the reader of its output goes away (detect ... | head)', async () => {
+    const dir = temp();
+    const live = join(dir, 'live.jsonl');
+    simulate(
+      { seed: 3, agents: 8, historyDays: 3, liveDays: 3, history: join(dir, 'history.jsonl'), live },
+      capture(),
+    );
+    const store = join(dir, 'models');
+    const child = spawn(process.execPath, [
+      ...bin,
+      'detect',
+      '--events',
+      live,
+      '--store',
+      store,
+      '--format',
+      'jsonl',
+    ]);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.stdout.once('data', () => child.stdout.destroy()); // as `head` does: read a little, close the pipe
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('    at ');
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
   }, 60_000);
 });
