@@ -199,7 +199,8 @@ const ROLES: Record<string, readonly ToolProfile[]> = {
   ],
 };
 
-const ZONES = [
+/** The time zones generated personas live in. */
+export const ZONES = [
   'UTC',
   'Europe/Berlin',
   'America/New_York',

@@ -2,7 +2,7 @@
 // that differ by orders of magnitude between tools, file tools with file names, database and shell
 // tools with verbs, long-tail browsing, nightly batch jobs, bursty or steady sessions, an
 // hour-of-day profile, and weekend work at some agents.
-import type { Persona, ToolProfile } from '../personas.js';
+import { ZONES as CLASSIC_ZONES, type Persona, type ToolProfile } from '../personas.js';
 import { type SimRandom, zipfWeights } from '../random.js';
 
 export type ToolKind =
@@ -806,16 +806,8 @@ const ROLES: ReadonlyArray<[string, Role]> = [
   ['analyst', analyst],
 ];
 
-const ZONES = [
-  'UTC',
-  'Europe/Berlin',
-  'America/New_York',
-  'Asia/Tokyo',
-  'Europe/London',
-  'America/Los_Angeles',
-  'Asia/Kolkata',
-  'Australia/Sydney',
-];
+/** The classic personas' zones, and two more. */
+const ZONES = [...CLASSIC_ZONES, 'Asia/Kolkata', 'Australia/Sydney'];
 
 /** Relative rate per local hour: ramp-up, lunch dip, a peak, a tail into the evening, quiet nights. */
 function hourProfile(random: SimRandom, start: number, length: number, nightRate: number): number[] {
