@@ -13,6 +13,7 @@ import {
   parseAgentId,
   parseEvents,
   parseOrThrow,
+  readTagged,
   type ScoringSource,
   type SecurityEvent,
   type SecurityEventInput,
@@ -21,6 +22,8 @@ import {
 import type { z } from 'zod';
 import {
   AgentModel,
+  DETECTOR_FORMAT,
+  DETECTOR_FORMAT_VERSION,
   describeEvent,
   type ModelSettings,
   type Scored,
@@ -403,23 +406,24 @@ export class AnomalyDetector {
    */
   importModel(agentId: string, json: unknown): void {
     const id = parseAgentId(agentId);
-    const invalid = (issue: string) =>
-      new ModelArtifactError('detector', 'schema', `stored detector model of ${id} is invalid (${issue})`);
-    let parsed: ReturnType<typeof SerializedDetectorModelSchema.safeParse>;
-    let problem: string | undefined;
-    try {
-      // zod reads the input again while it describes an issue: both inside the guard.
-      parsed = SerializedDetectorModelSchema.safeParse(json);
-      if (!parsed.success)
-        problem = `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`;
-    } catch (error) {
-      throw invalid(`could not be read: ${messageOf(error)}`);
-    }
-    if (!parsed.success || problem !== undefined) throw invalid(problem ?? 'unreadable');
-    if (parsed.data.agentId !== id) throw invalid('agentId: belongs to another agent');
+    const data = readTagged(json, {
+      format: DETECTOR_FORMAT,
+      version: DETECTOR_FORMAT_VERSION,
+      schema: SerializedDetectorModelSchema,
+      fail: (problem, message) =>
+        new ModelArtifactError('detector', problem, `stored detector model of ${id} is invalid (${message})`),
+      describedAs: 'a detector model',
+      upgrade: '@harombe/detector',
+    });
+    if (data.agentId !== id)
+      throw new ModelArtifactError(
+        'detector',
+        'schema',
+        `stored detector model of ${id} is invalid (agentId: belongs to another agent)`,
+      );
     let model: AgentModel;
     try {
-      model = AgentModel.fromJSON(parsed.data);
+      model = AgentModel.fromJSON(data);
     } catch (error) {
       // A part (forest, features) that is unusable keeps its problem: tampered, truncated, ...
       const problem = error instanceof ModelArtifactError ? error.problem : 'schema';

@@ -28,6 +28,7 @@ import {
   parseAgentId,
   parseEvents,
   parseOrThrow,
+  readTagged,
   type SecurityEvent,
   type SecurityEventInput,
   type ThreatBands,
@@ -459,15 +460,19 @@ export class ThreatDetector {
 
 /** A stored threat model, checked to be one. @throws {ModelArtifactError} anything else. */
 function threatModelOf(agentId: string, json: unknown): z.output<typeof ThreatModelSchema> {
-  const artifact = ThreatModelSchema.safeParse(json);
-  if (!artifact.success) {
-    throw new ModelArtifactError(
-      'threat-model',
-      'foreign',
-      `stored threat model of ${agentId} is not a ${THREAT_MODEL_FORMAT} version 1 artifact`,
-    );
-  }
-  return artifact.data;
+  return readTagged(json, {
+    format: THREAT_MODEL_FORMAT,
+    version: 1,
+    schema: ThreatModelSchema,
+    fail: (problem, message) =>
+      new ModelArtifactError(
+        'threat-model',
+        problem,
+        `stored threat model of ${agentId} is invalid (${message})`,
+      ),
+    describedAs: 'a threat model',
+    upgrade: '@harombe/security-ml',
+  });
 }
 
 function scoresOf(tails: BaselineScores): BaselineScores {
