@@ -13,7 +13,7 @@ import {
   templatePath,
   verbOf,
 } from '@harombe/models';
-import { binOf, DenseHistogram, type RobustSummary, robustSummary, upperTail } from './distribution.js';
+import { binOf, type RobustSummary, robustSummary, upperTail } from './distribution.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -162,33 +162,70 @@ function count(n: NoveltyCount, novel: boolean): void {
  * bins lets a restored histogram rebuild the very summary the saved one judged with.
  */
 export class FadingHistogram {
-  readonly histogram = new DenseHistogram();
+  /**
+   * Weights of bins `base` .. `base + weights.length - 1` (values cluster: bytes of one tool span a few
+   * dozen bins, far from bin 0, so a histogram dense from 0 would hold hundreds of empty ones).
+   */
+  private base = 0;
+  private weights = new Float64Array(0);
+  total = 0;
   /** Bins added since the summary was made (only while there is one). */
   readonly pending: number[] = [];
   private summary: RobustSummary | undefined;
 
   add(value: number): void {
     const bin = binOf(value);
-    this.histogram.addBin(bin, 1);
+    this.addBin(bin, 1);
     if (this.summary !== undefined) {
       this.pending.push(bin);
       if (this.pending.length >= SUMMARY_REFRESH) this.forgetSummary();
     }
-    if (this.histogram.total > HISTOGRAM_CAP) {
-      const weights = this.histogram.weights;
+    if (this.total > HISTOGRAM_CAP) {
+      const weights = this.weights;
       for (let i = 0; i < weights.length; i++) weights[i] = weights[i]! / 2;
-      this.histogram.total /= 2;
+      this.total /= 2;
       this.forgetSummary();
     }
+  }
+
+  /** Adds weight to a bin (restoring, or a value's). */
+  addBin(bin: number, weight: number): void {
+    const weights = this.weights;
+    if (weights.length === 0) {
+      this.base = Math.max(0, bin - 4);
+      this.weights = new Float64Array(bin - this.base + 8);
+    } else if (bin < this.base || bin >= this.base + weights.length) {
+      const low = Math.max(0, Math.min(this.base, bin - 4));
+      const high = Math.max(this.base + weights.length, bin + 8);
+      const grown = new Float64Array(high - low);
+      grown.set(weights, this.base - low);
+      this.base = low;
+      this.weights = grown;
+    }
+    this.weights[bin - this.base]! += weight;
+    this.total += weight;
+  }
+
+  /** The bins with weight, ascending: [bin, weight, bin, weight, ...]. */
+  flat(): number[] {
+    const flat: number[] = [];
+    for (let i = 0; i < this.weights.length; i++)
+      if (this.weights[i]! > 0) flat.push(this.base + i, this.weights[i]!);
+    return flat;
+  }
+
+  /** The summary of this histogram less `without` (one weight each), over bins dense from 0. */
+  private summarise(without: readonly number[] = []): RobustSummary {
+    const dense = new Float64Array(this.base + this.weights.length);
+    dense.set(this.weights, this.base);
+    // (A forged pending bin that holds no weight is passed over.)
+    for (const bin of without) if (dense[bin]! >= 1) dense[bin]! -= 1;
+    return robustSummary({ weights: dense });
   }
 
   private forgetSummary(): void {
     this.summary = undefined;
     this.pending.length = 0;
-  }
-
-  get total(): number {
-    return this.histogram.total;
   }
 
   /** Whether a summary is cached (saved with the histogram). */
@@ -198,18 +235,14 @@ export class FadingHistogram {
 
   /** Restores a saved cached summary: that of the histogram without the `pending` bins. */
   restoreSummary(pending: readonly number[]): void {
-    const before = new DenseHistogram();
-    before.weights = Float64Array.from(this.histogram.weights);
-    before.total = this.histogram.total;
-    for (const bin of pending) before.addBin(bin, -1);
-    this.summary = robustSummary(before);
+    this.summary = this.summarise(pending);
     this.pending.push(...pending);
   }
 
   /** P(an ordinary value >= x); 1 until the histogram has enough samples. */
   tail(x: number, robust: boolean): number {
-    if (this.histogram.total < MIN_SAMPLES) return 1;
-    if (this.summary === undefined) this.summary = robustSummary(this.histogram);
+    if (this.total < MIN_SAMPLES) return 1;
+    this.summary ??= this.summarise();
     // At or below the median nothing is unusual (and the tail's arithmetic is the costly part).
     if (Math.log1p(x) <= this.summary.logMedian) return 1;
     return upperTail(x, this.summary, robust);
@@ -217,14 +250,15 @@ export class FadingHistogram {
 
   /** Typical range (10th-90th percentile) of the values, for explanations. */
   range(): [number, number] {
-    const weights = this.histogram.weights;
-    const total = this.histogram.total;
+    const weights = this.weights;
+    const total = this.total;
     let low = 0;
     let high = 0;
     let seen = 0;
-    for (let bin = 0; bin < weights.length; bin++) {
+    for (let i = 0; i < weights.length; i++) {
+      const bin = this.base + i;
       const before = seen;
-      seen += weights[bin]!;
+      seen += weights[i]!;
       if (before < 0.1 * total && seen >= 0.1 * total) low = Math.expm1(bin * 0.05);
       if (before < 0.9 * total && seen >= 0.9 * total) high = Math.expm1((bin + 1) * 0.05);
     }

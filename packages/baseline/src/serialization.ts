@@ -381,15 +381,12 @@ function readValues(map: Map<string, ValueStats>, values: SerializedBehaviour['p
 }
 
 function writeHistogram(histogram: FadingHistogram): z.infer<typeof FadingSchema> {
-  const flat: number[] = [];
-  const weights = histogram.histogram.weights;
-  for (let bin = 0; bin < weights.length; bin++) if (weights[bin]! > 0) flat.push(bin, weights[bin]!);
-  return [flat, histogram.summarised ? [...histogram.pending] : null];
+  return [histogram.flat(), histogram.summarised ? [...histogram.pending] : null];
 }
 
 function readHistogram([flat, pending]: z.infer<typeof FadingSchema>): FadingHistogram {
   const histogram = new FadingHistogram();
-  for (let i = 0; i < flat.length; i += 2) histogram.histogram.addBin(flat[i]!, flat[i + 1]!);
+  for (let i = 0; i < flat.length; i += 2) histogram.addBin(flat[i]!, flat[i + 1]!);
   if (pending !== null) histogram.restoreSummary(pending);
   return histogram;
 }
