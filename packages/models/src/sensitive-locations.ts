@@ -36,7 +36,12 @@ export const SensitiveLocationSchema = z
           .string()
           .min(1)
           .max(GLOB_LIMIT)
-          .refine((glob) => !/[\0\r\n]/.test(glob), 'a glob holds no NUL or line break'),
+          .refine((glob) => !/[\0\r\n]/.test(glob), 'a glob holds no NUL or line break')
+          // Each wildcard is a loop in the compiled pattern: a few keep matching linear in practice.
+          .refine(
+            (glob) => (glob.match(/\*+|\?/g)?.length ?? 0) <= 8,
+            'a glob holds at most 8 wildcards (* ** ?)',
+          ),
       )
       .min(1)
       .max(100),
@@ -185,7 +190,12 @@ export const DEFAULT_SENSITIVE_CATALOGUE: SensitiveCatalogue = Object.freeze({
 const HOME = '(?:/home/[^/]+|/root|/users/[^/]+|/var/lib/[^/]+|~)';
 
 function globSource(glob: string): string {
-  let text = glob.replace(/\\/g, '/').toLowerCase();
+  // `**/**/` is `**/` (repeated, it would make the pattern backtrack on paths it does not match).
+  let text = glob
+    .replace(/\\/g, '/')
+    .toLowerCase()
+    .replace(/(?:\*\*\/)+/g, '**/')
+    .replace(/\*{3,}/g, '**');
   let anchored = text.startsWith('/');
   let prefix = '';
   if (text.startsWith('~/')) {

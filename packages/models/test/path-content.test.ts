@@ -96,3 +96,22 @@ describe('the sensitive-location catalogue', () => {
     );
   });
 });
+
+describe('hostile catalogues', () => {
+  it('refuses globs with many wildcards and matches repeated ** in linear time', () => {
+    expect(() =>
+      sensitiveCatalogue({ add: [{ id: 'x', description: 'x', patterns: ['*a*b*c*d*e*f*g*h*i'] }] }),
+    ).toThrow(/entry "x".*at most 8 wildcards/);
+    const matcher = new SensitiveMatcher(
+      sensitiveCatalogue({
+        add: [{ id: 'deep', description: 'deep', patterns: ['/srv/**/**/**/**/**/**/secret'] }],
+      }),
+    );
+    const path = `/srv/${'a/'.repeat(2000)}nope`;
+    const started = performance.now();
+    expect(matcher.match(path)).toBeUndefined();
+    expect(matcher.match('/srv/x/y/secret')?.id).toBe('deep');
+    // Not a timing test of our speed: a backtracking pattern would take minutes here, not seconds.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
