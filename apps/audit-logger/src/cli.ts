@@ -2,6 +2,7 @@
 // harombe-audit: query alerts, give feedback, train, show stats, ingest JSONL, run the demo.
 // Exit codes: 0 success, 1 failure, 2 usage.
 import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { generateFleet } from '@harombe/agent-sim';
 import { readJsonl } from '@harombe/event-log';
@@ -32,8 +33,11 @@ function existingDb(path: string): string {
 const db = () => new Option('--db <file>', 'the audit database').default(DEFAULT_DB);
 const models = () => new Option('--models <dir>', 'where actor models are saved').default(DEFAULT_MODELS);
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('harombe-audit')
   .description('An audit log on SQLite with anomaly detection: alerts, feedback, training, stats.')
+  .version(version, '-V, --version', 'print the version')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
 
@@ -188,7 +192,8 @@ try {
     process.exit(2);
   }
   // Commander has already printed its own usage errors.
-  if (error instanceof CommanderError) process.exit(error.code === 'commander.helpDisplayed' ? 0 : 2);
+  if (error instanceof CommanderError)
+    process.exit(error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2);
   console.error(`harombe-audit: ${(error as Error).message}`);
   process.exit(1);
 }

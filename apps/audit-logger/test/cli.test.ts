@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,6 +19,15 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+describe('harombe-audit --version', () => {
+  it('prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    const result = await run('--version');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  }, 60_000);
+});
 
 describe('harombe-audit', () => {
   let dir: string;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // harombe-gateway: run the MCP gateway (from a config file, or the self-contained demo), the example
 // tool server alone, or the example client. Exit codes: 0 success, 1 failure, 2 usage.
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -35,10 +36,13 @@ function closeOnSignal(close: () => Promise<void>): void {
   process.once('SIGTERM', handler);
 }
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 const program = new Command('harombe-gateway')
   .description(
     'An MCP gateway that assesses every tool call with harombe ThreatDetector and denies risky ones.',
   )
+  .version(version, '-V, --version', 'print the version')
   .exitOverride();
 
 program
@@ -105,7 +109,8 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exit(error.code === 'commander.helpDisplayed' ? 0 : 2);
+  if (error instanceof CommanderError)
+    process.exit(error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2);
   console.error(`harombe-gateway: ${(error as Error).message}`);
   process.exit(1);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // harombe-ml: exit codes 0 success, 1 failure (bad input, missing file, unreadable store), 2 usage.
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { HarombeError } from '@harombe/security-ml';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -27,8 +28,27 @@ const strict = () =>
   new Option('--strict', 'fail on the first bad line instead of skipping it').default(false);
 const store = () => new Option('--store <dir>', 'model directory').default(join(DEFAULT_HOME, 'models'));
 
+/** This package's version (its package.json ships beside dist/). */
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** The input event format, shown under `train`, `detect` and `eval` (the CLI README says the same). */
+const EVENT_FORMAT = `
+Events: one JSON object per line, snake_case or camelCase (camelCase wins when both are given):
+  agent_id            who acted (required by train, detect, eval)
+  timestamp           ISO 8601 text (2026-03-04T09:30:00Z; UTC when it names no zone) or epoch ms (required)
+  event_type          e.g. tool_call, file_operation, network_request (required)
+  tool_name, action   the tool and its verb (action, or a command/query in metadata)
+  success | status    true/false, or a status word (error, failed, denied, timeout, ... are failures)
+  duration_ms         milliseconds, >= 0
+  resource_count      a whole number >= 0
+  destination_domain, destination_ip, file_path
+  resource_usage      counters, numbers >= 0 (bytes_sent, network_bytes, cpu_ms, rows, ...)
+  event_id, session_id, correlation_id, actor, file_hash, metadata (an object)
+Unknown fields are kept in metadata. A line that does not parse is skipped and counted (--strict: fails).`;
+
 const program = new Command('harombe-ml')
   .description('Anomaly detection for AI agents: simulate fleets, train, detect, evaluate, report.')
+  .version(version, '-V, --version', 'print the version')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText(
@@ -75,6 +95,7 @@ program
 program
   .command('train')
   .description('train and save models for every agent in a JSONL history (events need agent_id)')
+  .addHelpText('after', EVENT_FORMAT)
   .requiredOption('--events <file>', 'JSONL events, - for stdin')
   .addOption(store())
   .option('--time-zone <zone>', 'IANA time zone of the agents')
@@ -96,6 +117,7 @@ program
 program
   .command('detect')
   .description('assess JSONL events with saved models and write one result per event')
+  .addHelpText('after', EVENT_FORMAT)
   .requiredOption('--events <file>', 'JSONL events, - for stdin')
   .addOption(store())
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'))
@@ -117,6 +139,7 @@ program
 program
   .command('eval')
   .description('ROC-AUC, precision and recall at the threshold on labelled JSONL (field "label")')
+  .addHelpText('after', EVENT_FORMAT)
   .requiredOption('--events <file>', 'labelled JSONL events, - for stdin')
   .addOption(store())
   .addOption(contamination())

@@ -125,6 +125,13 @@ describe('the harombe-ml executable', () => {
       }),
     );
 
+  it('prints its version (the package version) and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8'));
+    const result = await exec(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  }, 60_000);
+
   it('prints help for every command and exits 0', async () => {
     for (const command of [[], ['demo'], ['simulate'], ['train'], ['detect'], ['eval'], ['report']]) {
       const result = await exec([...command, '--help']);
