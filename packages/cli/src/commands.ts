@@ -1,5 +1,5 @@
 // The harombe-ml commands as functions (bin.ts wires them to the command line).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { generateFleet, type LabelledEvent, toJsonl } from '@harombe/agent-sim';
 import { groupByAgent } from '@harombe/event-log';
@@ -201,6 +201,9 @@ async function loadedDetector(
   agents: Iterable<string>,
   io: Io,
 ): Promise<ThreatDetector> {
+  // A mistyped --store would make every agent a cold start, silently.
+  if (!existsSync(store))
+    throw new CliError(`model store ${store} does not exist (train first, or check --store)`);
   const threats = new ThreatDetector({ store: new FileModelStore({ directory: store }), contamination });
   for (const agentId of agents) {
     try {

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,6 +88,7 @@ describe('simulate, train, detect, eval', () => {
       `${JSON.stringify(good)}\n{not json\n${JSON.stringify({ ...good, duration_ms: -5 })}\n`,
     );
     const io = capture();
+    mkdirSync(join(dir, 'models')); // a store, empty: every agent a cold start
     await detect(
       { events: file, store: join(dir, 'models'), format: 'table', contamination: 0.01, strict: false },
       io,
@@ -147,6 +148,15 @@ describe('the harombe-ml executable', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('harombe-ml: cannot read /no/such/file.jsonl: no such file');
     expect(missing.stderr).not.toContain('    at ');
+    // A store that does not exist (a typo) is an error, not a fleet of cold starts.
+    const dir = temp();
+    const events = join(dir, 'events.jsonl');
+    writeFileSync(events, `${JSON.stringify({ agent_id: 'a', timestamp: 0, event_type: 'tool_call' })}\n`);
+    const typo = await exec(['detect', '--events', events, '--store', join(dir, 'modles')]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr.trim()).toBe(
+      `harombe-ml: model store ${join(dir, 'modles')} does not exist (train first, or check --store)`,
+    );
   }, 60_000);
 
   it('stops quietly, exit 0, when the reader of its output goes away (detect ... | head)', async () => {
@@ -157,6 +167,7 @@ describe('the harombe-ml executable', () => {
       capture(),
     );
     const store = join(dir, 'models');
+    mkdirSync(store);
     const child = spawn(process.execPath, [
       ...bin,
       'detect',
