@@ -4,6 +4,7 @@
 // explanation can say which catalogue an entry came from.
 import { z } from 'zod';
 import { HarombeError } from './errors.js';
+import { messageOf } from './validation.js';
 
 /** One kind of sensitive location: an id (named in explanations), what it is, and path globs. */
 export interface SensitiveLocation {
@@ -238,6 +239,35 @@ function splitGlob(glob: string): { base?: string; directory?: string; whole?: s
   };
 }
 
+/**
+ * The catalogue, validated, or a {@link SensitiveCatalogueError} naming the entry at fault; a
+ * catalogue whose reading throws (a getter, a proxy) is refused the same way.
+ */
+function readCatalogue(catalogue: unknown): z.output<typeof SensitiveCatalogueSchema> {
+  let failure: SensitiveCatalogueError | undefined;
+  try {
+    const parsed = SensitiveCatalogueSchema.safeParse(catalogue);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    const index = issue.path[0] === 'entries' ? issue.path[1] : undefined;
+    const entries = (catalogue as { entries?: unknown } | null)?.entries;
+    const raw =
+      typeof index === 'number' && Array.isArray(entries) ? (entries[index] as { id?: unknown }) : undefined;
+    const entry = typeof raw?.id === 'string' ? raw.id : typeof index === 'number' ? `#${index}` : undefined;
+    const where = issue.path.map(String).join('.');
+    failure = new SensitiveCatalogueError(
+      `sensitive-location catalogue${entry === undefined ? '' : ` entry ${JSON.stringify(entry)}`}: ${where ? `${where}: ` : ''}${issue.message}`,
+      entry,
+    );
+  } catch (error) {
+    failure = new SensitiveCatalogueError(
+      `sensitive-location catalogue could not be read: ${messageOf(error)}`,
+      undefined,
+    );
+  }
+  throw failure;
+}
+
 /** A catalogue made ready for matching. */
 export class SensitiveMatcher {
   readonly version: string;
@@ -258,25 +288,9 @@ export class SensitiveMatcher {
    * @throws {SensitiveCatalogueError} a catalogue that does not parse (naming the entry) or ids used twice.
    */
   constructor(catalogue: SensitiveCatalogue = DEFAULT_SENSITIVE_CATALOGUE) {
-    const parsed = SensitiveCatalogueSchema.safeParse(catalogue);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const index = issue.path[0] === 'entries' ? issue.path[1] : undefined;
-      const entries = (catalogue as { entries?: unknown } | null)?.entries;
-      const raw =
-        typeof index === 'number' && Array.isArray(entries)
-          ? (entries[index] as { id?: unknown })
-          : undefined;
-      const entry =
-        typeof raw?.id === 'string' ? raw.id : typeof index === 'number' ? `#${index}` : undefined;
-      const where = issue.path.map(String).join('.');
-      throw new SensitiveCatalogueError(
-        `sensitive-location catalogue${entry === undefined ? '' : ` entry ${JSON.stringify(entry)}`}: ${where ? `${where}: ` : ''}${issue.message}`,
-        entry,
-      );
-    }
+    const parsed = readCatalogue(catalogue);
     const seen = new Set<string>();
-    for (const entry of parsed.data.entries) {
+    for (const entry of parsed.entries) {
       if (seen.has(entry.id))
         throw new SensitiveCatalogueError(
           `sensitive-location catalogue entry "${entry.id}" appears twice`,
@@ -284,10 +298,10 @@ export class SensitiveMatcher {
         );
       seen.add(entry.id);
     }
-    this.version = parsed.data.version;
+    this.version = parsed.version;
     const others: string[] = [];
     const directories: string[] = [];
-    this.entries = parsed.data.entries.map((entry) => {
+    this.entries = parsed.entries.map((entry) => {
       const own = { base: [] as string[], whole: [] as string[] };
       for (const glob of entry.patterns) {
         const lower = glob.toLowerCase();

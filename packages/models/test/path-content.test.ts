@@ -115,3 +115,30 @@ describe('hostile catalogues', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 });
+
+describe('a catalogue whose reading throws', () => {
+  it('is a SensitiveCatalogueError, not whatever the getter threw', () => {
+    const hostile = {
+      version: 'x',
+      get entries(): never {
+        throw new RangeError('boom');
+      },
+    };
+    expect(() => new SensitiveMatcher(hostile as never)).toThrow(SensitiveCatalogueError);
+    expect(() => new SensitiveMatcher(hostile as never)).toThrow(
+      'sensitive-location catalogue could not be read: boom',
+    );
+    const trap = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+        has: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(() => new SensitiveMatcher(trap as never)).toThrow(SensitiveCatalogueError);
+  });
+});
