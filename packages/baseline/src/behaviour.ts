@@ -13,7 +13,7 @@ import {
   templatePath,
   verbOf,
 } from '@harombe/models';
-import { binOf, type RobustSummary, robustSummary, upperTail } from './distribution.js';
+import { BIN_WIDTH, binOf, type RobustSummary, robustSummary, upperTail } from './distribution.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -58,7 +58,7 @@ const HISTOGRAM_CAP = 20_000;
 /** Samples a histogram needs before it judges. */
 const MIN_SAMPLES = 20;
 /** Summaries are recomputed after this many additions. */
-const SUMMARY_REFRESH = 64;
+export const SUMMARY_REFRESH = 64;
 /** Periods of the day for rates in context (3 hours each). */
 const PERIODS = 8;
 /** Byte counters with an outbound direction in their name, and with an inbound one. */
@@ -128,10 +128,9 @@ export function judgedDimensions(event: SecurityEvent): number {
   return n;
 }
 
-/** A learned value: how often learned, seen at all, and when first and last seen (event time). */
+/** A learned value: how often learned, and when first and last seen (event time). */
 export interface ValueStats {
   learned: number;
-  seen: number;
   firstMs: number;
   lastMs: number;
 }
@@ -259,8 +258,8 @@ export class FadingHistogram {
       const bin = this.base + i;
       const before = seen;
       seen += weights[i]!;
-      if (before < 0.1 * total && seen >= 0.1 * total) low = Math.expm1(bin * 0.05);
-      if (before < 0.9 * total && seen >= 0.9 * total) high = Math.expm1((bin + 1) * 0.05);
+      if (before < 0.1 * total && seen >= 0.1 * total) low = Math.expm1(bin * BIN_WIDTH);
+      if (before < 0.9 * total && seen >= 0.9 * total) high = Math.expm1((bin + 1) * BIN_WIDTH);
     }
     return [low, high];
   }
@@ -714,11 +713,10 @@ function see(map: Map<string, ValueStats>, value: string, ms: number, weight: nu
   const stats = map.get(value);
   if (stats === undefined) {
     if (map.size >= cap + (cap >> 3)) trim(map, Number.NEGATIVE_INFINITY, cap);
-    map.set(value, { learned: weight, seen: 1, firstMs: ms, lastMs: ms });
+    map.set(value, { learned: weight, firstMs: ms, lastMs: ms });
     return;
   }
   stats.learned += weight;
-  stats.seen++;
   if (ms > stats.lastMs) stats.lastMs = ms;
   if (ms < stats.firstMs) stats.firstMs = ms;
 }

@@ -8,6 +8,7 @@ import {
   FadingHistogram,
   NOVELTY_KINDS,
   type NoveltyKind,
+  SUMMARY_REFRESH,
   type ValueStats,
 } from './behaviour.js';
 import { DayBucket } from './day-bucket.js';
@@ -87,12 +88,13 @@ const BucketSchema = z.object({
   failures: z.number().min(0),
   firstMs: z.number().nullable(),
 });
-/** [value, learned, seen, first ms, last ms] */
-const ValuesSchema = z.array(
-  z.tuple([z.string(), z.number().min(0), z.number().min(0), z.number(), z.number()]),
-);
+/** [value, learned, first ms, last ms] */
+const ValuesSchema = z.array(z.tuple([z.string(), z.number().min(0), z.number(), z.number()]));
 /** A histogram: [bin, weight, ...], and the bins added since its cached summary (null: none cached). */
-const FadingSchema = z.tuple([BinsSchema, z.array(z.number().int().min(0).max(MAX_BIN)).max(64).nullable()]);
+const FadingSchema = z.tuple([
+  BinsSchema,
+  z.array(z.number().int().min(0).max(MAX_BIN)).max(SUMMARY_REFRESH).nullable(),
+]);
 const HistogramsSchema = z.array(z.tuple([z.string(), FadingSchema]));
 const BehaviourSchema = z.object({
   startMs: z.number().nullable(),
@@ -372,12 +374,11 @@ function readHistory(agent: SerializedBaseline['agents'][number], windowDays: nu
 type SerializedBehaviour = z.infer<typeof BehaviourSchema>;
 
 function writeValues(map: ReadonlyMap<string, ValueStats>): SerializedBehaviour['places'] {
-  return [...map].map(([value, v]) => [value, v.learned, v.seen, v.firstMs, v.lastMs]);
+  return [...map].map(([value, v]) => [value, v.learned, v.firstMs, v.lastMs]);
 }
 
 function readValues(map: Map<string, ValueStats>, values: SerializedBehaviour['places']): void {
-  for (const [value, learned, seen, firstMs, lastMs] of values)
-    map.set(value, { learned, seen, firstMs, lastMs });
+  for (const [value, learned, firstMs, lastMs] of values) map.set(value, { learned, firstMs, lastMs });
 }
 
 function writeHistogram(histogram: FadingHistogram): z.infer<typeof FadingSchema> {
