@@ -16,6 +16,13 @@ import {
 } from '@harombe/agent-sim';
 import { parseOrThrow, ValidationError } from '@harombe/models';
 import { MemoryModelStore, ThreatDetector } from '@harombe/security-ml';
+import {
+  type Filed,
+  type IncidentFigures,
+  incidentFigures,
+  incidentLine,
+  pooledIncidents,
+} from './behaviour/incidents.js';
 import { figures, misses, pct, type RunFigures, type Scored, TARGETS } from './behaviour/metrics.js';
 
 const BURST_GRACE_MS = 5 * 60_000;
@@ -77,6 +84,7 @@ interface Run {
   readonly events: Scored[];
   readonly bursts: { total: number; detectedWithin5Min: number };
   readonly figures: RunFigures;
+  readonly incidents: IncidentFigures;
   readonly historyEvents: number;
   /** Realistic: ordinary-looking calls to an attacker's domain planted in history (trained on). */
   readonly poisoningSeeds: number;
@@ -111,6 +119,7 @@ function run(regime: Regime, seed: number, args: ReturnType<typeof parseArgs>): 
   }
   const earlyFlag = new Set<string>();
   const events: Scored[] = [];
+  const filed: Filed[] = [];
   const assessStart = performance.now();
   for (const { agentId, event, label } of fleet.live) {
     const assessment = threats.assess(agentId, event);
@@ -121,14 +130,23 @@ function run(regime: Regime, seed: number, args: ReturnType<typeof parseArgs>): 
       if (!judged && assessment.isThreat) earlyFlag.add(agentId);
     }
     events.push({ label, score: assessment.threatScore, flagged: assessment.isThreat, judged });
+    filed.push({ agentId, label, at: Date.parse(event.timestamp), incident: assessment.incident });
   }
   const assessMs = performance.now() - assessStart;
+  const labelOfEvent = new Map(fleet.live.map((e) => [e.event.event_id, e.label as string]));
   const bursts = { total: burstStart.size, detectedWithin5Min: earlyFlag.size };
   return {
     seed,
     events,
     bursts,
     figures: figures(events, attackClassesOf(regime), bursts),
+    incidents: incidentFigures(
+      filed,
+      'campaign',
+      threats.incidents({ campaign: true }),
+      labelOfEvent,
+      args.liveDays * 86_400_000,
+    ),
     historyEvents: fleet.history.length,
     poisoningSeeds: fleet.history.filter((e) => e.label === 'poisoning-seed').length,
     trainMs,
@@ -201,6 +219,7 @@ for (const regime of args.regimes) {
       `seed ${seed}: ${count(r.historyEvents)} history events${r.poisoningSeeds ? ` (${r.poisoningSeeds} poisoning seeds, trained on)` : ''}, ${count(r.events.length)} live; trained in ${(r.trainMs / 1000).toFixed(1)} s, assessed in ${(r.assessMs / 1000).toFixed(1)} s`,
     );
     for (const line of table(r.figures)) console.log(line);
+    console.log(`  ${incidentLine(r.incidents)}`);
   }
   const bursts = {
     total: runs.reduce((s, r) => s + r.bursts.total, 0),
@@ -213,9 +232,14 @@ for (const regime of args.regimes) {
   );
   console.log(`pooled over ${runs.length} seeds:`);
   for (const line of table(pooled)) console.log(line);
+  const incidents = pooledIncidents(
+    runs.map((r) => r.incidents),
+    runs.map(() => args.liveDays / 7),
+  );
+  console.log(`  ${incidentLine(incidents)}`);
   const missed = misses(pooled);
   console.log(missed.length ? `verdict: FAIL (${missed.join('; ')})` : 'verdict: PASS');
-  summary[regime] = pooledJson(pooled);
+  summary[regime] = { ...pooledJson(pooled), incidents };
 }
 summary.seconds = Math.round((performance.now() - started) / 100) / 10;
 console.log(JSON.stringify(summary));

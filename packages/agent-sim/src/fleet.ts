@@ -18,6 +18,7 @@ import {
 export {
   ATTACK_CLASSES,
   type AttackClass,
+  type Campaign,
   type Fleet,
   type Incident,
   type Label,
@@ -81,12 +82,17 @@ export const FleetOptionsSchema = z
     attacks: z.array(z.enum(ATTACK_CLASSES)).optional(),
     /** Realistic regime: how many daytime bursts, each at its own steady agent (default 2). */
     bursts: z.number().int().min(0).max(1_000).optional(),
+    /**
+     * Realistic regime: agents in the campaign, several agents reaching one never-seen domain with
+     * ordinary calls within an hour, labelled `campaign` (default 3; 0 for none).
+     */
+    campaignAgents: z.number().int().min(0).max(1_000).optional(),
   })
   .strict();
 
 /** Options that belong to one regime only. */
 const CLASSIC_ONLY = ['personas', 'scenarios', 'benignChange'] as const;
-const REALISTIC_ONLY = ['attacks', 'bursts'] as const;
+const REALISTIC_ONLY = ['attacks', 'bursts', 'campaignAgents'] as const;
 
 export type FleetOptions = Omit<z.input<typeof FleetOptionsSchema>, 'personas'> & {
   /** Agents of one's own instead of `agents` generated ones (their tools, hours, zones). */
@@ -198,6 +204,7 @@ export function generateFleet(options: FleetOptions = {}): Fleet {
       start: o.start,
       attacks: o.attacks ?? [...ATTACK_CLASSES],
       bursts: o.bursts ?? 2,
+      campaignAgents: o.campaignAgents ?? 3,
     });
   }
   const random = new SimRandom(o.seed);

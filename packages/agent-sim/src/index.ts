@@ -1,6 +1,7 @@
 export {
   ATTACK_CLASSES,
   type AttackClass,
+  type Campaign,
   type Fleet,
   type FleetOptions,
   FleetOptionsSchema,

@@ -15,9 +15,10 @@ export const SCENARIOS = [
 export type Scenario = (typeof SCENARIOS)[number];
 /**
  * What an event is: a classic scenario, a realistic attack class, `poisoning-seed` (ordinary-looking
- * calls to an attacker's domain planted in history, realistic regime), `benign-change` or `normal`.
+ * calls to an attacker's domain planted in history, realistic regime), `campaign` (several agents
+ * reaching one never-seen domain within an hour, realistic regime), `benign-change` or `normal`.
  */
-export type Label = Scenario | AttackClass | 'poisoning-seed' | 'benign-change' | 'normal';
+export type Label = Scenario | AttackClass | 'poisoning-seed' | 'campaign' | 'benign-change' | 'normal';
 
 /** Attack classes of the realistic regime. */
 export const ATTACK_CLASSES = [
@@ -97,4 +98,16 @@ export interface Fleet {
   readonly injected: Readonly<Partial<Record<Scenario | AttackClass | 'benign-change', string>>>;
   /** Realistic regime: every injected attack, with its agent, span, tool and destination. */
   readonly incidents?: readonly Incident[];
+  /** Realistic regime: the campaign (several agents, one never-seen domain, within an hour), if any. */
+  readonly campaign?: Campaign;
+}
+
+/** Several agents reaching the same never-seen destination within an hour, with ordinary calls. */
+export interface Campaign {
+  readonly agentIds: readonly string[];
+  readonly destination: string;
+  /** UTC epoch ms of its first and last event. */
+  readonly start: number;
+  readonly end: number;
+  readonly events: number;
 }

@@ -434,19 +434,46 @@ describe('realistic regime: options', () => {
       liveDays: 3,
       attacks: ['secret-read', 'daytime-burst'],
       bursts: 1,
+      campaignAgents: 0,
     });
     expect(new Set(small.live.map((e) => e.label))).toEqual(
       new Set(['normal', 'secret-read', 'daytime-burst']),
     );
     expect(small.incidents).toHaveLength(2);
-    const none = generateFleet({ regime: 'realistic', agents: 2, historyDays: 3, liveDays: 2, attacks: [] });
+    expect(small.campaign).toBeUndefined();
+    const none = generateFleet({
+      regime: 'realistic',
+      agents: 2,
+      historyDays: 3,
+      liveDays: 2,
+      attacks: [],
+      campaignAgents: 0,
+    });
     expect(none.live.every((e) => e.label === 'normal')).toBe(true);
+  });
+
+  it('injects a campaign: several agents reach one never-seen domain with ordinary calls within an hour', () => {
+    const fleet = generateFleet({ regime: 'realistic', seed: 4, agents: 6, historyDays: 7, liveDays: 3 });
+    const campaign = fleet.campaign!;
+    expect(campaign.agentIds).toHaveLength(3);
+    const events = fleet.live.filter((e) => e.label === 'campaign');
+    expect(events).toHaveLength(campaign.events);
+    expect(new Set(events.map((e) => e.agentId))).toEqual(new Set(campaign.agentIds));
+    expect(events.every((e) => e.event.destination_domain === campaign.destination)).toBe(true);
+    expect(campaign.end - campaign.start).toBeLessThanOrEqual(3_600_000);
+    // Never seen by any agent before.
+    expect(fleet.history.some((e) => e.event.destination_domain === campaign.destination)).toBe(false);
+    expect(
+      fleet.live.some((e) => e.label !== 'campaign' && e.event.destination_domain === campaign.destination),
+    ).toBe(false);
   });
 
   it('places every attack even on a tiny fleet, several per agent', () => {
     const tiny = generateFleet({ regime: 'realistic', seed: 9, agents: 3, historyDays: 7, liveDays: 4 });
     const steady = tiny.personas.some((p) => (p as RealisticPersona).sessionStyle === 'steady');
-    const labels = new Set(tiny.live.filter((e) => e.label !== 'normal').map((e) => e.label));
+    const labels = new Set(
+      tiny.live.filter((e) => e.label !== 'normal' && e.label !== 'campaign').map((e) => e.label),
+    );
     expect(labels).toEqual(new Set(ATTACK_CLASSES.filter((label) => steady || label !== 'daytime-burst')));
     expect(new Set(tiny.incidents!.map((i) => i.agentId)).size).toBeLessThanOrEqual(3);
   });

@@ -1,5 +1,5 @@
 export { ModelArtifactError } from '@harombe/models';
-export { judgedDimensions } from './behaviour.js';
+export { judgedDimensions, type PathFacts } from './behaviour.js';
 export { BaselineLearner } from './learner.js';
 export { type BaselineLearnerOptions, BaselineLearnerOptionsSchema } from './options.js';
 export { BASELINE_FORMAT, BASELINE_FORMAT_VERSION, type SerializedBaseline } from './serialization.js';

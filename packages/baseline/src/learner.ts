@@ -110,6 +110,19 @@ export class BaselineLearner {
     return event.filePath === undefined ? undefined : this.paths.facts(event.filePath);
   }
 
+  /** Whether the agent's baseline holds calls of the tool (false for an unknown agent). */
+  usesTool(agentId: string, tool: string): boolean {
+    return this.profile(agentId, false)?.tools.pValues.has(tool) ?? false;
+  }
+
+  /**
+   * What the learner reads in a file path: its directory's template (dates, numbers, hashes, ids
+   * generalised) and the sensitive-location catalogue's entry for it, if any.
+   */
+  pathFacts(path: string): PathFacts {
+    return this.paths.facts(path);
+  }
+
   /**
    * Sets an agent's IANA time zone (its hours and weekdays are read there); the learner's
    * `timeZone` applies otherwise. Set it before recording the agent's events.

@@ -108,6 +108,14 @@ export {
   AnomalyDetectorOptionsSchema,
   DETECTOR_KIND,
 } from './anomaly-detector.js';
+export {
+  fisherCombined,
+  type Incident,
+  type IncidentOptions,
+  IncidentOptionsSchema,
+  type IncidentQuery,
+  type IncidentRef,
+} from './incidents.js';
 export type {
   EnsureLoadedOptions,
   PrepareOptions,
@@ -117,6 +125,7 @@ export type {
 export {
   type AssessOptions,
   type DetectionMode,
+  type EventContext,
   THREAT_MODEL_FORMAT,
   THREAT_MODEL_KIND,
   type ThreatAssessment,

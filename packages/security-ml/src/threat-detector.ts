@@ -8,7 +8,13 @@
 // (P(tail <= a) <= a), so is q; the threat score maps q exactly as the forest alone is mapped
 // (q = contamination gives `threshold`, each further decade half of the rest), so `contamination`
 // keeps its meaning: about that share of normal events reaches the threshold.
-import { BaselineLearner, type BaselineLearnerOptions, judgedDimensions, surprise } from '@harombe/baseline';
+import {
+  BaselineLearner,
+  type BaselineLearnerOptions,
+  judgedDimensions,
+  type PathFacts,
+  surprise,
+} from '@harombe/baseline';
 import {
   AnomalyDetector,
   type AnomalyDetectorOptions,
@@ -35,8 +41,20 @@ import {
   type ThreatLevel,
   TimeZoneSchema,
   threatLevelFor,
+  verbOf,
 } from '@harombe/models';
 import { z } from 'zod';
+import {
+  type AlertFacts,
+  type Incident,
+  type IncidentOptions,
+  type IncidentQuery,
+  IncidentQuerySchema,
+  type IncidentRef,
+  IncidentTracker,
+  type Signal,
+  StoredIncidentsSchema,
+} from './incidents.js';
 import {
   type EnsureLoadedOptions,
   ModelLifecycle,
@@ -57,6 +75,8 @@ const ThreatModelSchema = z.object({
   version: z.literal(1),
   detector: z.unknown(),
   baseline: z.unknown(),
+  /** The agent's recent incidents (absent in models saved before incidents existed). */
+  incidents: z.unknown().optional(),
 });
 
 export interface ThreatDetectorOptions extends StoreOptions {
@@ -78,6 +98,8 @@ export interface ThreatDetectorOptions extends StoreOptions {
    * the agent's clock nor is learned until `corroboration` (default 3) such events confirm the time.
    */
   eventClock?: EventClockOptions;
+  /** How alerts are grouped into incidents and campaigns (see {@link IncidentOptions}). */
+  incidents?: IncidentOptions;
 }
 
 const TrainOptionsSchema = z.object({ timeZone: TimeZoneSchema.optional() }).strict();
@@ -116,6 +138,26 @@ export interface ThreatAssessment {
    * the agent's windows and baseline until later events confirm the time).
    */
   readonly eventTime: EventTime;
+  /** What the event was: its id, type, tool, destination, path and session, as given. */
+  readonly context: EventContext;
+  /**
+   * The incident the event joined or opened: non-null exactly when `isThreat`. Alerts of one agent
+   * close in event time or about the same thing share one.
+   */
+  readonly incident: IncidentRef | null;
+  /** The campaign (several agents, one unusual thing) the event is part of, or `null`. */
+  readonly campaign: IncidentRef | null;
+}
+
+/** The event's identifying context, carried into every assessment, alert and log line. */
+export interface EventContext {
+  readonly eventId?: string;
+  readonly eventType: string;
+  readonly tool?: string;
+  readonly action?: string;
+  readonly destination?: string;
+  readonly path?: string;
+  readonly sessionId?: string;
 }
 
 /** Options of {@link ThreatDetector.assess}. */
@@ -157,6 +199,7 @@ export class ThreatDetector {
   private readonly contamination: number;
   private readonly threshold: number;
   private readonly bands: ThreatBands;
+  private readonly tracker: IncidentTracker;
   /** Loading, saving, loading on demand, eviction and preparation of the agents' threat models. */
   private readonly lifecycle: ModelLifecycle;
   constructor(options: ThreatDetectorOptions = {}) {
@@ -178,6 +221,11 @@ export class ThreatDetector {
     });
     this.bands = this.detector.options.bands;
     this.learner = new BaselineLearner({ ...options.baseline, ...clock });
+    this.tracker = new IncidentTracker(options.incidents, (tail) => {
+      const score = calibratedScore(tail, this.contamination, this.threshold);
+      const isThreat = score >= this.threshold;
+      return { score, isThreat, level: threatLevelFor(score, isThreat, this.bands) };
+    });
     this.lifecycle = new ModelLifecycle(this.store, {
       kind: THREAT_MODEL_KIND,
       hasModel: (agentId) => this.detector.hasModel(agentId),
@@ -186,11 +234,22 @@ export class ThreatDetector {
         version: 1,
         detector: this.detector.exportModel(agentId),
         baseline: this.learner.exportAgent(agentId),
+        incidents: this.tracker.exportAgent(agentId),
       }),
       importArtifact: (agentId, json) => {
         const artifact = threatModelOf(agentId, json);
         this.detector.importModel(agentId, artifact.detector);
         this.learner.importAgent(agentId, artifact.baseline);
+        if (artifact.incidents !== undefined) {
+          const stored = StoredIncidentsSchema.safeParse(artifact.incidents);
+          if (!stored.success)
+            throw new ModelArtifactError(
+              'threat-model',
+              'schema',
+              `stored threat model of ${agentId} is invalid (incidents: ${stored.error.issues[0]?.message ?? 'invalid'})`,
+            );
+          this.tracker.importAgent(agentId, stored.data);
+        }
       },
       // After the detector's cache dropped the forest, the baseline in memory is newer than the
       // stored one (it kept learning): only the forest comes back.
@@ -262,6 +321,50 @@ export class ThreatDetector {
     const aheadBy =
       eventTime === 'ahead' ? event.timestamp.getTime() - this.learner.lastEventAt(agentId)! : 0;
     if (record) this.learner.recordEvent(agentId, event, { learn: !isThreat });
+    const explanation = this.explain(
+      agentId,
+      event,
+      ml,
+      baseline,
+      strongest,
+      baselineTail < forest.tailProbability,
+      threatScore,
+      aheadBy,
+    );
+    // 7. Incidents: a threat joins or opens its agent's incident; unusual subjects (flagged or not)
+    // count towards campaigns across agents. Costs nothing for ordinary events.
+    let incident: IncidentRef | null = null;
+    let campaign: IncidentRef | null = null;
+    const signalTail = this.tracker.options.signalTail;
+    if (
+      isThreat ||
+      (tails !== null &&
+        (tails.novelty <= signalTail || tails.content <= signalTail || tails.eventType <= signalTail))
+    ) {
+      const facts = event.filePath === undefined ? undefined : this.learner.pathFacts(event.filePath);
+      if (isThreat) {
+        incident = this.tracker.alert(
+          this.alertFacts(agentId, event, facts, ml, strongest, baselineTail < forest.tailProbability, {
+            threatScore,
+            threatLevel,
+            tail,
+          }),
+        );
+      }
+      if (tails !== null) {
+        const signals = signalsOf(event, facts, tails, signalTail, (tool) =>
+          this.learner.usesTool(agentId, tool),
+        );
+        if (signals.length)
+          campaign = this.tracker.signal(
+            agentId,
+            event.timestamp.getTime(),
+            event.eventId,
+            signals,
+            incident?.id,
+          );
+      }
+    }
     return {
       agentId,
       timestamp: event.timestamp,
@@ -271,19 +374,13 @@ export class ThreatDetector {
       ml,
       baseline,
       tailProbability: tail,
-      explanation: this.explain(
-        agentId,
-        event,
-        ml,
-        baseline,
-        strongest,
-        baselineTail < forest.tailProbability,
-        threatScore,
-        aheadBy,
-      ),
+      explanation,
       coldStart: ml.source !== 'agent',
       mode: this.mode,
       eventTime,
+      context: contextOf(event),
+      incident,
+      campaign,
     };
   }
 
@@ -376,6 +473,7 @@ export class ThreatDetector {
     return this.lifecycle.evictIdle(idle, (agentId) => {
       this.detector.evict(agentId);
       this.learner.deleteAgent(agentId);
+      this.tracker.deleteAgent(agentId);
     });
   }
 
@@ -384,6 +482,29 @@ export class ThreatDetector {
     const event = ensureSecurityEvent(input);
     if (this.detector.hasModel(agentId)) this.detector.updateFromFeedback(agentId, event, isAnomaly);
     this.learner.updateFromFeedback(agentId, event, isAnomaly);
+  }
+
+  /**
+   * Incidents (agents' and campaigns), most serious first: smallest tail probability, then the
+   * latest. Kept in memory (bounded by `incidents.maxIncidents`); each agent's recent incidents are
+   * saved with its model, so alerts after a restart join them.
+   * @throws {ValidationError} bad options.
+   */
+  incidents(options: IncidentQuery = {}): Incident[] {
+    return this.tracker.list(parseOrThrow(IncidentQuerySchema, options ?? {}, 'incidents options'));
+  }
+
+  /** One incident by id, or `undefined` when unknown (or dropped from memory). */
+  incident(id: string): Incident | undefined {
+    return this.tracker.get(id);
+  }
+
+  /**
+   * Marks an incident resolved: later alerts open a new one. Feedback on its events is separate
+   * ({@link feedback}, per event). Returns whether the incident was known.
+   */
+  resolveIncident(id: string): boolean {
+    return this.tracker.resolve(id);
   }
 
   /** Saves the agent's forest model and baseline as one artifact; resolves to where it was stored. */
@@ -412,6 +533,34 @@ export class ThreatDetector {
     let tail = Math.min(1, 2 * Math.min(forest, baselineTail));
     if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
     return tail;
+  }
+
+  /** An alert as the incident tracker sees it: when, how serious, what about, in plain words. */
+  private alertFacts(
+    agentId: string,
+    event: SecurityEvent,
+    facts: PathFacts | undefined,
+    ml: AnomalyResult,
+    strongest: keyof BaselineScores | undefined,
+    baselineLeads: boolean,
+    verdict: { threatScore: number; threatLevel: ThreatLevel; tail: number },
+  ): AlertFacts {
+    const subjects: string[] = [];
+    const destination = event.destinationDomain ?? event.destinationIp;
+    if (destination !== undefined) subjects.push(`destination ${destination}`);
+    if (facts !== undefined) subjects.push(`location ${facts.directory}`);
+    if (facts?.sensitive !== undefined) subjects.push(`catalogue ${facts.sensitive.id}`);
+    if (event.toolName !== undefined) subjects.push(`tool ${event.toolName}`);
+    return {
+      agentId,
+      at: event.timestamp.getTime(),
+      eventId: event.eventId,
+      score: verdict.threatScore,
+      level: verdict.threatLevel,
+      tail: verdict.tail,
+      reason: reasonOf(event, facts, ml, baselineLeads ? strongest : undefined),
+      subjects,
+    };
   }
 
   private explain(
@@ -488,4 +637,99 @@ function scoresOf(tails: BaselineScores): BaselineScores {
     action: surprise(tails.action),
     volume: surprise(tails.volume),
   };
+}
+
+/** The event's identifying context (references, no copies). */
+function contextOf(event: SecurityEvent): EventContext {
+  const destination = event.destinationDomain ?? event.destinationIp;
+  return {
+    ...(event.eventId !== undefined ? { eventId: event.eventId } : {}),
+    eventType: event.eventType,
+    ...(event.toolName !== undefined ? { tool: event.toolName } : {}),
+    ...(event.action !== undefined ? { action: event.action } : {}),
+    ...(destination !== undefined ? { destination } : {}),
+    ...(event.filePath !== undefined ? { path: event.filePath } : {}),
+    ...(event.sessionId !== undefined ? { sessionId: event.sessionId } : {}),
+  };
+}
+
+/** What an alert is about, in a few plain words that recur across its incident's alerts. */
+function reasonOf(
+  event: SecurityEvent,
+  facts: PathFacts | undefined,
+  ml: AnomalyResult,
+  dimension: keyof BaselineScores | undefined,
+): string {
+  const tool = event.toolName ?? event.eventType;
+  const destination = event.destinationDomain ?? event.destinationIp;
+  switch (dimension) {
+    case 'content':
+      return facts?.sensitive
+        ? `credential location read (catalogue: ${facts.sensitive.id})`
+        : `unusual file read by ${tool}`;
+    case 'novelty':
+      return destination !== undefined
+        ? `new destination ${destination}`
+        : `new location ${facts?.directory ?? ''} for ${tool}`.trim();
+    case 'action':
+      return `unusual action ${verbOf(event) ?? ''} with ${tool}`.replace('  ', ' ');
+    case 'volume':
+      return destination !== undefined
+        ? `unusual volume sent to ${destination}`
+        : `unusual volume moved by ${tool}`;
+    case undefined:
+      break;
+    default:
+      return `unusual ${DIMENSION_LABEL[dimension]}${dimension === 'rate' || dimension === 'failure' || dimension === 'temporal' ? '' : ` (${tool})`}`;
+  }
+  // The forest leads: its strongest factor.
+  let top = '';
+  let share = -1;
+  for (const [name, value] of Object.entries(ml.contributingFactors)) {
+    if (value > share) {
+      share = value;
+      top = name;
+    }
+  }
+  return top ? `unusual ${top.replaceAll('_', ' ')}` : `unusual event (${tool})`;
+}
+
+/** The agent's signals towards campaigns: what the event did that is unusual for it, by subject. */
+function signalsOf(
+  event: SecurityEvent,
+  facts: PathFacts | undefined,
+  tails: BaselineScores,
+  signalTail: number,
+  usesTool: (tool: string) => boolean,
+): Signal[] {
+  const signals: Signal[] = [];
+  const destination = event.destinationDomain ?? event.destinationIp;
+  if (tails.novelty <= signalTail) {
+    if (destination !== undefined)
+      signals.push({
+        subject: `destination ${destination}`,
+        tail: tails.novelty,
+        reason: `new destination ${destination}`,
+      });
+    else if (facts !== undefined)
+      signals.push({
+        subject: `location ${facts.directory}`,
+        tail: tails.novelty,
+        reason: `new location ${facts.directory}`,
+      });
+  }
+  if (tails.content <= signalTail && facts?.sensitive !== undefined)
+    signals.push({
+      subject: `catalogue ${facts.sensitive.id}`,
+      tail: tails.content,
+      reason: `credential location read (catalogue: ${facts.sensitive.id})`,
+    });
+  // A tool counts when it is new to the agent (a rarely used one is its own business).
+  if (tails.eventType <= signalTail && event.toolName !== undefined && !usesTool(event.toolName))
+    signals.push({
+      subject: `tool ${event.toolName}`,
+      tail: tails.eventType,
+      reason: `never-used tool ${event.toolName}`,
+    });
+  return signals;
 }

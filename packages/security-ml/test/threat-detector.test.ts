@@ -322,7 +322,11 @@ describe('ThreatDetector for integrations that assess before a call and record a
     expect(threats.assess('agent-123', probe, { record: false })).not.toEqual(stored);
     const prepared = await threats.prepare([], { agents: ['agent-123', 'nobody'] });
     expect(prepared.loaded).toEqual(['agent-123']);
-    expect(threats.assess('agent-123', probe, { record: false })).toEqual(stored);
+    // The same verdict; its incident is a new one (the stored model holds none, and the id of the
+    // incident the first assessment opened is taken).
+    const reloaded = threats.assess('agent-123', probe, { record: false });
+    expect({ ...reloaded, incident: null }).toEqual({ ...stored, incident: null });
+    expect(reloaded.incident).toMatchObject({ id: `${stored.incident!.id}#1`, opened: true });
     expect(prepared.coldStart).toEqual(['nobody']);
   });
 });

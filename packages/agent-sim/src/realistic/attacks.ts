@@ -1,7 +1,7 @@
 // The realistic regime's attacks: each made of the agent's own tools, at ordinary working hours,
 // looking ordinary on every field but the one that gives it away.
 import type { SimRandom } from '../random.js';
-import type { AttackClass, Incident, SimEvent } from '../types.js';
+import type { AttackClass, Campaign, Incident, SimEvent } from '../types.js';
 import { type Activity, expectedRate, weekdayOf } from './activity.js';
 import { DAY, type EventMaker, HOUR, localToUtc, MINUTE } from './events.js';
 import type { RealisticPersona, RealisticTool } from './personas.js';
@@ -249,4 +249,56 @@ export function injectAttack(label: AttackClass, context: AttackContext): Attack
       });
     }
   }
+}
+
+/** An agent that can take part in a campaign: its persona, event maker and activity. */
+export interface CampaignMember {
+  readonly persona: RealisticPersona;
+  readonly maker: EventMaker;
+  readonly activity: Activity;
+}
+
+/**
+ * A campaign: each member makes 2-4 ordinary-sized calls with its own http tool to one domain no
+ * agent ever used, all within one hour of a live weekday afternoon (UTC).
+ */
+export function injectCampaign(
+  members: readonly CampaignMember[],
+  random: SimRandom,
+  window: { start: number; liveFrom: number; liveTo: number },
+  destination: string,
+): { campaign: Campaign; live: SimEvent[] } {
+  const days: number[] = [];
+  for (let day = window.liveFrom + 1; day < window.liveTo; day++) {
+    if (weekdayOf(window.start + day * DAY) < 5) days.push(day);
+  }
+  const day = days.length ? random.pick(days) : window.liveFrom;
+  const from = window.start + day * DAY + random.int(12, 15) * HOUR;
+  const live: SimEvent[] = [];
+  for (const { persona, maker, activity } of members) {
+    const tool = httpTool(persona)!;
+    const sessionId = activity.sessionId(random);
+    const at = from + random.int(0, 40) * MINUTE;
+    for (const t of spread(random, at, random.int(2, 4), random.int(5, 15) * MINUTE)) {
+      live.push(
+        maker.make(random, tool, maker.momentAt(t, sessionId), {
+          destination,
+          action: 'POST',
+          bytesSent: random.logNormal(median(tool, 'bytesSent'), 0.35),
+          success: true,
+        }),
+      );
+    }
+  }
+  const times = live.map((e) => Date.parse(e.timestamp));
+  return {
+    campaign: {
+      agentIds: members.map((m) => m.persona.agentId),
+      destination,
+      start: Math.min(...times),
+      end: Math.max(...times),
+      events: live.length,
+    },
+    live,
+  };
 }

@@ -2,10 +2,10 @@
 // days, then the attack classes injected at agents able to host them (see ATTACK_CLASSES).
 
 import { SimRandom, streamSeed, zipfWeights } from '../random.js';
-import type { Fleet, Label, LabelledEvent, SimEvent } from '../types.js';
+import type { Campaign, Fleet, Label, LabelledEvent, SimEvent } from '../types.js';
 import { ATTACK_CLASSES, type AttackClass, type Incident } from '../types.js';
 import { Activity } from './activity.js';
-import { canHost, injectAttack } from './attacks.js';
+import { canHost, httpTool, injectAttack, injectCampaign } from './attacks.js';
 import { DAY, EventMaker, type Web, WeightedSampler } from './events.js';
 import { makeRealisticPersona, type RealisticPersona } from './personas.js';
 import { DomainNamer } from './vocabulary.js';
@@ -22,10 +22,12 @@ export interface RealisticFleetOptions {
   readonly attacks: readonly AttackClass[];
   /** Daytime bursts, each at its own steady agent (the first at one with a nightly batch job). */
   readonly bursts: number;
+  /** Agents in the campaign (one never-seen domain within an hour); 0: none. */
+  readonly campaignAgents: number;
 }
 
 /** Random streams of a fleet: personas, each agent's activity, assignments and attacks, the web. */
-const STREAM = { personas: 0, activity: 1, attacks: 2, web: 3 } as const;
+const STREAM = { personas: 0, activity: 1, attacks: 2, web: 3, campaign: 4 } as const;
 
 /** Chooses an agent for each attack: able to host it, least used first; bursts at distinct agents. */
 function assign(
@@ -110,6 +112,25 @@ export function generateRealisticFleet(o: RealisticFleetOptions): Fleet {
     for (const event of result.history) history.push(labelled(event, 'poisoning-seed'));
     for (const event of result.live) live.push(labelled(event, label));
   });
+  // The campaign: agents with an http tool (its own random stream: the attacks above are unchanged).
+  let campaign: Campaign | undefined;
+  if (o.campaignAgents > 0) {
+    const campaignRandom = new SimRandom(streamSeed(o.seed, STREAM.campaign));
+    const members = campaignRandom
+      .shuffled(personas.filter((p) => httpTool(p) !== undefined))
+      .slice(0, o.campaignAgents)
+      .map((persona) => ({ persona, ...agents.get(persona.agentId)! }));
+    if (members.length >= 2) {
+      const made = injectCampaign(
+        members,
+        campaignRandom,
+        { start: o.start, liveFrom, liveTo },
+        namer.fresh(),
+      );
+      campaign = made.campaign;
+      for (const event of made.live) live.push(labelled(event, 'campaign'));
+    }
+  }
   const byTime = (a: LabelledEvent, b: LabelledEvent) =>
     a.event.timestamp < b.event.timestamp ? -1 : a.event.timestamp > b.event.timestamp ? 1 : 0;
   history.sort(byTime);
@@ -131,5 +152,6 @@ export function generateRealisticFleet(o: RealisticFleetOptions): Fleet {
     live,
     injected,
     incidents: incidents.sort((a, b) => a.start - b.start),
+    ...(campaign ? { campaign } : {}),
   };
 }

@@ -1,0 +1,186 @@
+import { generateFleet } from '@harombe/agent-sim';
+import { describe, expect, it } from 'vitest';
+import {
+  fisherCombined,
+  MemoryModelStore,
+  ThreatDetector,
+  type ThreatDetectorOptions,
+  ValidationError,
+} from '../src/index.js';
+import { HOUR, now, specHistory } from './helpers.js';
+
+const MINUTE = 60_000;
+
+function trained(options: ThreatDetectorOptions = {}, store = new MemoryModelStore()) {
+  const threats = new ThreatDetector({ store, contamination: 0.01, seed: 7, ...options });
+  threats.train('agent-123', specHistory);
+  return threats;
+}
+
+/** The spec's anomalous call (3 AM, 50 resources, 5 s, failed, rare type), at `at`. */
+const odd = (at: number, extra: Record<string, unknown> = {}) => ({
+  timestamp: new Date(at),
+  event_type: 'file_operation',
+  resource_count: 50,
+  duration_ms: 5000,
+  success: false,
+  ...extra,
+});
+
+describe('incidents of one agent', () => {
+  it('files alerts close in event time into one incident, and opens another after a quiet day', () => {
+    const threats = trained();
+    const start = now + 13 * HOUR;
+    const refs = [0, 10, 25, 50].map(
+      (m, i) => threats.assess('agent-123', odd(start + m * MINUTE, { event_id: `e${i}` })).incident,
+    );
+    expect(refs.every((r) => r !== null)).toBe(true);
+    expect(new Set(refs.map((r) => r!.id)).size).toBe(1);
+    expect(refs.map((r) => r!.opened)).toEqual([true, false, false, false]);
+    const later = threats.assess('agent-123', odd(start + 3 * 24 * HOUR, { event_id: 'e9' }));
+    expect(later.incident!.opened).toBe(true);
+    expect(later.incident!.id).not.toBe(refs[0]!.id);
+    const [first] = threats.incidents({ agentId: 'agent-123' }).filter((i) => i.id === refs[0]!.id);
+    expect(first).toMatchObject({
+      agentIds: ['agent-123'],
+      alerts: 4,
+      campaign: false,
+      eventIds: ['e0', 'e1', 'e2', 'e3'],
+      firstSeen: new Date(start),
+      lastSeen: new Date(start + 50 * MINUTE),
+    });
+    expect(first!.reasons.length).toBeGreaterThan(0);
+    expect(first!.reasons.join(' ')).not.toMatch(/\(\d\.\d\d\)/);
+  });
+
+  it('gives every threat an incident and no ordinary event one', () => {
+    const threats = trained();
+    for (let i = 0; i < 40; i++) {
+      const a = threats.assess('agent-123', {
+        timestamp: new Date(now + HOUR + i * MINUTE),
+        event_type: 'tool_call',
+        resource_count: 3,
+        duration_ms: 200,
+      });
+      expect(a.incident === null).toBe(!a.isThreat);
+    }
+    expect(threats.assess('agent-123', odd(now + 13 * HOUR)).incident).not.toBeNull();
+  });
+
+  it('carries the event context in every assessment', () => {
+    const threats = trained();
+    const a = threats.assess(
+      'agent-123',
+      odd(now + 13 * HOUR, {
+        event_id: 'ev-1',
+        tool_name: 'read_file',
+        file_path: '/home/u/.ssh/id_rsa',
+        session_id: 's-9',
+      }),
+    );
+    expect(a.context).toEqual({
+      eventId: 'ev-1',
+      eventType: 'file_operation',
+      tool: 'read_file',
+      path: '/home/u/.ssh/id_rsa',
+      sessionId: 's-9',
+    });
+  });
+
+  it('keeps an open incident across save and load: a later alert joins it', async () => {
+    const store = new MemoryModelStore();
+    const threats = trained({}, store);
+    const start = now + 13 * HOUR;
+    const first = threats.assess('agent-123', odd(start)).incident!;
+    await threats.save('agent-123');
+    const restarted = new ThreatDetector({ store, contamination: 0.01, seed: 7 });
+    await restarted.load('agent-123');
+    const next = restarted.assess('agent-123', odd(start + 20 * MINUTE)).incident!;
+    expect(next).toMatchObject({ id: first.id, opened: false });
+    expect(restarted.incident(first.id)!.alerts).toBe(2);
+  });
+
+  it('resolving an incident makes the next alert open a new one', () => {
+    const threats = trained();
+    const first = threats.assess('agent-123', odd(now + 13 * HOUR)).incident!;
+    expect(threats.resolveIncident(first.id)).toBe(true);
+    expect(threats.resolveIncident('nope')).toBe(false);
+    const next = threats.assess('agent-123', odd(now + 13 * HOUR + MINUTE)).incident!;
+    expect(next.opened).toBe(true);
+    expect(threats.incident(first.id)!.status).toBe('resolved');
+  });
+
+  it('keeps at most maxIncidents in memory', () => {
+    const threats = trained({ incidents: { maxIncidents: 3, gapMs: 0, subjectWindowMs: 0 } });
+    for (let d = 0; d < 10; d++) threats.assess('agent-123', odd(now + 13 * HOUR + d * 24 * HOUR));
+    expect(threats.incidents()).toHaveLength(3);
+  });
+
+  it('rejects bad incident options and queries with a ValidationError', () => {
+    expect(() => trained({ incidents: { gapMs: -1 } })).toThrow(ValidationError);
+    expect(() => trained({ incidents: { campaignAgents: 1 } })).toThrow(ValidationError);
+    expect(() => trained().incidents({ status: 'maybe' as 'open' })).toThrow(ValidationError);
+  });
+});
+
+describe('fisherCombined', () => {
+  it('is the chi-squared tail of -2 sum ln p with 2k degrees of freedom', () => {
+    expect(fisherCombined([0.3])).toBeCloseTo(0.3, 12);
+    // k = 2: x = -2 ln(0.01 * 0.02); P = e^(-x/2) (1 + x/2).
+    const half = -Math.log(0.01 * 0.02);
+    expect(fisherCombined([0.01, 0.02])).toBeCloseTo(Math.exp(-half) * (1 + half), 12);
+    expect(fisherCombined([])).toBe(1);
+    // Several mild signals add up to strong evidence.
+    expect(fisherCombined([0.02, 0.02, 0.02, 0.02])).toBeLessThan(1e-3);
+  });
+});
+
+describe('incidents on a realistic fleet', () => {
+  const fleet = generateFleet({ regime: 'realistic', seed: 3, agents: 8, historyDays: 21, liveDays: 4 });
+  const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 3 });
+  for (const persona of fleet.personas) {
+    const history = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
+    threats.train(persona.agentId, history, { timeZone: persona.timeZone });
+  }
+  const results = fleet.live.map(({ agentId, event, label }) => ({
+    label,
+    agentId,
+    assessment: threats.assess(agentId, event),
+  }));
+
+  it('files each attack (one class at one agent) into exactly one incident', () => {
+    const byAttack = new Map<string, Set<string>>();
+    for (const { label, agentId, assessment } of results) {
+      expect(assessment.incident === null).toBe(!assessment.isThreat);
+      if (label === 'normal' || label === 'campaign' || !assessment.incident) continue;
+      const key = `${label}/${agentId}`;
+      if (!byAttack.has(key)) byAttack.set(key, new Set());
+      byAttack.get(key)!.add(assessment.incident.id);
+    }
+    expect(byAttack.size).toBeGreaterThanOrEqual(4);
+    for (const [attack, ids] of byAttack)
+      expect({ attack, incidents: ids.size }).toEqual({ attack, incidents: 1 });
+  });
+
+  it('links the agents reaching one never-seen domain within an hour into one campaign', () => {
+    const campaign = fleet.campaign!;
+    expect(campaign.agentIds.length).toBeGreaterThanOrEqual(2);
+    const found = threats
+      .incidents({ campaign: true })
+      .filter((i) => i.subjects.includes(`destination ${campaign.destination}`));
+    expect(found).toHaveLength(1);
+    expect([...found[0]!.agentIds].sort()).toEqual([...campaign.agentIds].sort());
+    expect(found[0]!.reasons[0]).toContain(campaign.destination);
+    // No campaign links only ordinary work.
+    const labels = new Map(fleet.live.map((e) => [e.event.event_id, e.label]));
+    for (const c of threats.incidents({ campaign: true }))
+      expect(c.eventIds.some((id) => labels.get(id) !== 'normal')).toBe(true);
+  });
+
+  it('lists incidents most serious first', () => {
+    const listed = threats.incidents();
+    expect(listed.length).toBeGreaterThan(0);
+    for (let i = 1; i < listed.length; i++)
+      expect(listed[i - 1]!.tailProbability).toBeLessThanOrEqual(listed[i]!.tailProbability);
+  });
+});
