@@ -151,13 +151,14 @@ export interface ThreatAssessment {
 
 /** The event's identifying context, carried into every assessment, alert and log line. */
 export interface EventContext {
-  readonly eventId?: string;
+  readonly eventId: string | undefined;
   readonly eventType: string;
-  readonly tool?: string;
-  readonly action?: string;
-  readonly destination?: string;
-  readonly path?: string;
-  readonly sessionId?: string;
+  readonly tool: string | undefined;
+  readonly action: string | undefined;
+  /** The destination domain, else IP. */
+  readonly destination: string | undefined;
+  readonly path: string | undefined;
+  readonly sessionId: string | undefined;
 }
 
 /** Options of {@link ThreatDetector.assess}. */
@@ -190,6 +191,10 @@ const BEHAVIOUR_KEYS = ['content', 'novelty', 'action', 'volume'] as const;
 /** The baseline's dimensions, in the order its scores list them. */
 const BASELINE_KEYS = Object.keys(DIMENSION_LABEL) as (keyof BaselineScores)[];
 const DAY_MS = 86_400_000;
+/** The most the second channel's evidence lowers the combined tail (orders ties, see `combine`). */
+const TIE_BREAK = 0.01;
+/** The smallest combined tail reported (evidence past 300 decades is not told apart). */
+const MIN_TAIL = 1e-300;
 
 export class ThreatDetector {
   readonly detector: AnomalyDetector;
@@ -527,12 +532,21 @@ export class ThreatDetector {
    * learned what was cleared (that destination, template, verb, volume), so an event that shares
    * the tool, destination and directory but differs where it matters (rate, volume, action, a
    * sensitive file) still counts. A confirmed anomaly overrides both.
+   *
+   * Ties: many events share the strongest channel's tail (a new value's base rate, a catalogue hit,
+   * the forest's last quantile), so the other channel orders them: up to TIE_BREAK (1%) less for an
+   * event the other channel finds unusual too. Alerts rank by their whole evidence; validity moves
+   * by at most that 1%.
    */
   private combine(mlTail: number, baselineTail: number, confirmed: ForestVerdict['confirmed']): number {
     const forest = confirmed === 'normal' ? Math.max(mlTail, Math.min(1, 2 * this.contamination)) : mlTail;
-    let tail = Math.min(1, 2 * Math.min(forest, baselineTail));
+    let tail =
+      Math.min(1, 2 * Math.min(forest, baselineTail)) *
+      (1 - TIE_BREAK * (1 - Math.max(forest, baselineTail)));
     if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
-    return tail;
+    // A tail that underflowed (a burst's Poisson tail, a value far past anything seen) keeps a
+    // rank: 0 would tie every such event at a score of exactly 1.
+    return Math.max(tail, MIN_TAIL);
   }
 
   /** An alert as the incident tracker sees it: when, how serious, what about, in plain words. */
@@ -639,17 +653,16 @@ function scoresOf(tails: BaselineScores): BaselineScores {
   };
 }
 
-/** The event's identifying context (references, no copies). */
+/** The event's identifying context: references, one fixed shape (this runs for every event). */
 function contextOf(event: SecurityEvent): EventContext {
-  const destination = event.destinationDomain ?? event.destinationIp;
   return {
-    ...(event.eventId !== undefined ? { eventId: event.eventId } : {}),
+    eventId: event.eventId,
     eventType: event.eventType,
-    ...(event.toolName !== undefined ? { tool: event.toolName } : {}),
-    ...(event.action !== undefined ? { action: event.action } : {}),
-    ...(destination !== undefined ? { destination } : {}),
-    ...(event.filePath !== undefined ? { path: event.filePath } : {}),
-    ...(event.sessionId !== undefined ? { sessionId: event.sessionId } : {}),
+    tool: event.toolName,
+    action: event.action,
+    destination: event.destinationDomain ?? event.destinationIp,
+    path: event.filePath,
+    sessionId: event.sessionId,
   };
 }
 
