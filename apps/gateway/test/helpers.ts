@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import {
   connectAsAgent,
   DECISION_META_KEY,
+  DEFAULT_DENIED_TEXT,
   DEMO_AGENTS,
   Gateway,
   type GatewayConfigInput,
@@ -97,6 +98,16 @@ export async function call(
 
 export function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+/** The demo configuration with the reasons in results' `_meta` (off by default). */
+export function withReasonsInMeta(config: GatewayConfigInput): GatewayConfigInput {
+  return { ...config, responses: { ...config.responses, reasonsInMeta: true } };
+}
+
+/** The text every denied call gets by default, for `tool`. */
+export function deniedText(tool: string): string {
+  return DEFAULT_DENIED_TEXT.replace('{tool}', tool);
 }
 
 /** The gateway's decision attached to a result; fails the test when there is none. */
