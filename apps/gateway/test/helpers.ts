@@ -39,6 +39,8 @@ export interface Harness {
   docsHost: string;
   logs: LogLine[];
   setTime(ms: number): void;
+  /** Stops the upstream tool server (the gateway keeps running). */
+  stopTools(): Promise<void>;
   connect(agentId: keyof typeof TOKENS): Promise<Client>;
   close(): Promise<void>;
 }
@@ -74,6 +76,7 @@ export async function startHarness(
     setTime: (ms) => {
       now = ms;
     },
+    stopTools: () => stack.stopTools(),
     connect: async (agentId) => {
       const client = await connectAsAgent(url, TOKENS[agentId]);
       clients.push(client);
