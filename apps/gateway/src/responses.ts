@@ -93,14 +93,16 @@ export class ResponsePolicy {
     const incidentOpen = this.incidents.openBefore(agentId, assessment, nowMs);
     const risks = this.risks.of(agentId, event, assessment, incidentOpen);
     if (risks.length > 0) return { action: 'deny', reasons: risks.map((r) => r.risk), risks };
+    const acts = assessment.isThreat && atLeast(assessment.threatLevel, this.denyAt);
+    // A threat about the call itself is denied, paused agent or not.
+    if (acts && !stateDriven(assessment)) return { action: 'deny', reasons: ['threat'], risks: [] };
     const paused = this.throttles.remainingMs(agentId, nowMs);
     if (paused > 0) return throttle(paused);
     this.throttles.noteCall(agentId, nowMs);
-    if (!(assessment.isThreat && atLeast(assessment.threatLevel, this.denyAt))) {
+    if (!acts) {
       if (!stateFlagged(assessment)) this.throttles.endEpisode(agentId);
       return ALLOW;
     }
-    if (!stateDriven(assessment)) return { action: 'deny', reasons: ['threat'], risks: [] };
     const pauseMs = this.throttles.stateAnomaly(agentId, nowMs);
     return pauseMs > 0 ? throttle(pauseMs) : { ...ALLOW, reasons: ['state'], echo: true };
   }
