@@ -11,6 +11,7 @@ import {
 } from '@harombe/security-ml';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
+import { withinDeadline } from './deadline.js';
 import type { DetectionFailure, GatewayMetrics } from './metrics.js';
 import { type Response, type ResponseAction, ResponsePolicy } from './responses.js';
 
@@ -31,15 +32,6 @@ export interface CallDecision {
 }
 
 class BudgetExceeded extends Error {}
-
-/** Resolves like `promise`, or rejects with BudgetExceeded after `ms`. */
-function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BudgetExceeded(`no verdict within the ${ms} ms budget`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 export class CallGuard {
   private readonly config: GatewayConfig['detection'];
@@ -71,7 +63,12 @@ export class CallGuard {
       // The detector shares one load per agent between concurrent calls and remembers agents the
       // store has no model for; the budget is the gateway's (a load that outlasts it still lands).
       if (!this.threats.hasModel(agentId)) {
-        await withinBudget(this.threats.ensureLoaded(agentId), this.config.latencyBudgetMs);
+        const ms = this.config.latencyBudgetMs;
+        await withinDeadline(
+          this.threats.ensureLoaded(agentId),
+          ms,
+          () => new BudgetExceeded(`no verdict within the ${ms} ms budget`),
+        );
       }
       const assessment = this.threats.assess(agentId, parsed.data, { record: false });
       const detectionMicros = micros();

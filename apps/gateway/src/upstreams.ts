@@ -7,6 +7,7 @@ import {
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type CallToolResult, ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayConfig, HealthConfig } from './config.js';
+import { withinDeadline } from './deadline.js';
 
 type UpstreamConfig = GatewayConfig['upstreams'][number];
 
@@ -52,15 +53,6 @@ export interface UpstreamHealth {
   readonly seenAt: number;
   /** Why it is down. */
   readonly error?: string;
-}
-
-/** Resolves like `promise`, or rejects after `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 export class UpstreamPool {
@@ -174,10 +166,10 @@ export class UpstreamPool {
 
   private async probe(upstream: string, timeoutMs: number): Promise<void> {
     try {
-      await within(
+      await withinDeadline(
         this.retrying(upstream, (client) => client.ping({ timeout: timeoutMs })),
         timeoutMs,
-        `upstream ${upstream}`,
+        () => new Error(`upstream ${upstream}: no answer within ${timeoutMs} ms`),
       );
       this.seen(upstream);
     } catch (error) {
