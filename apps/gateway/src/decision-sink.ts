@@ -2,8 +2,8 @@
 // deployment fills in (the audit logger's SQLite store, a queue, a file). The gateway does not depend
 // on the audit logger (apps stand on one floor: tooling/check-architecture.mjs); the README shows the
 // wiring.
-import type { SecurityEventInput, ThreatLevel } from '@harombe/security-ml';
-import type { Response, ResponseAction } from './responses.js';
+import type { DetectionMode, SecurityEventInput, ThreatLevel } from '@harombe/security-ml';
+import type { CallResponse, ResponseAction } from './responses.js';
 
 /** How a call ended: it ran (`success`, `tool-error`), the upstream failed it, or it was refused. */
 export type CallOutcomeKind = 'success' | 'tool-error' | 'upstream-error' | 'not-forwarded';
@@ -22,11 +22,11 @@ export interface DecisionRecord {
   readonly eventId: string;
   readonly tool: string;
   readonly upstream: string;
-  readonly mode: 'enforce' | 'shadow';
+  readonly mode: DetectionMode;
   /** What happened to the call (in shadow mode always `allow`). */
   readonly decision: ResponseAction;
   /** What enforce mode does and why: reasons, risks, `retryAfterSeconds`. */
-  readonly response: Response;
+  readonly response: CallResponse;
   readonly outcome: CallOutcomeKind;
   /** The detector's verdict, when there is one. */
   readonly assessment?: {

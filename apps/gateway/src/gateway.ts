@@ -26,7 +26,7 @@ import { type Logger, pino } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
 import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.js';
 import type { CallOutcomeKind, DecisionRecord, DecisionSink } from './decision-sink.js';
-import { completedEvent, toolCallEvent } from './events.js';
+import { type CallContext, completedEvent, toolCallEvent } from './events.js';
 import { type CallDecision, CallGuard } from './guard.js';
 import {
   JSON_RPC_INTERNAL_ERROR,
@@ -58,10 +58,7 @@ export interface GatewayDependencies {
 }
 
 /** Who made a call, and which call: what every log line and record about it carries. */
-interface CallContext {
-  readonly agentId: string;
-  readonly sessionId?: string;
-  readonly eventId: string;
+interface LoggedCall extends CallContext {
   readonly tool: string;
   readonly upstream: string;
 }
@@ -327,7 +324,7 @@ export class Gateway {
       this.logger.warn({ agentId, tool, ...(sessionId ? { sessionId } : {}) }, 'call of an unknown tool');
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${tool}`);
     }
-    const context: CallContext = {
+    const context: LoggedCall = {
       agentId,
       eventId: randomUUID(),
       tool,
@@ -400,7 +397,7 @@ export class Gateway {
 
   /** One log line per call decision, with the call's context and the reasons; returns its fields. */
   private logDecision(
-    context: CallContext,
+    context: LoggedCall,
     event: SecurityEventInput,
     decision: CallDecision,
   ): Record<string, unknown> {
@@ -421,7 +418,7 @@ export class Gateway {
     };
     const { action } = decision.response;
     if (decision.failure) this.logger.error(fields, 'detection failed');
-    else if (action !== decision.decision) this.logger.warn(fields, `threat let through (shadow mode)`);
+    else if (action !== decision.decision) this.logger.warn(fields, 'threat let through (shadow mode)');
     else if (action === 'deny') this.logger.warn(fields, 'call denied');
     else if (action === 'throttle') this.logger.warn(fields, 'call throttled');
     else if (decision.response.echo) this.logger.warn(fields, 'state anomaly let through (pause served)');
@@ -431,7 +428,7 @@ export class Gateway {
 
   /** Hands the call's record to the decision sink, if there is one; its failures are only logged. */
   private async report(
-    context: CallContext,
+    context: LoggedCall,
     event: SecurityEventInput,
     args: Record<string, unknown>,
     decision: CallDecision,

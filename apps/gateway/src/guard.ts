@@ -3,7 +3,6 @@
 // an accident of the code path.
 import { performance } from 'node:perf_hooks';
 import {
-  type SecurityEvent,
   type SecurityEventInput,
   safeParseSecurityEvent,
   type ThreatAssessment,
@@ -13,16 +12,14 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 import { withinDeadline } from './deadline.js';
 import type { DetectionFailure, GatewayMetrics } from './metrics.js';
-import { type Response, type ResponseAction, ResponsePolicy } from './responses.js';
+import { type CallResponse, type ResponseAction, ResponsePolicy } from './responses.js';
 
 /** The gateway's decision on one call and what it rests on. */
 export interface CallDecision {
   /** What happens to the call: in `shadow` mode always `allow`. */
   readonly decision: ResponseAction;
   /** What `enforce` mode does, and why; in `shadow` mode it is only logged. */
-  readonly response: Response;
-  /** The event as the detector read it (absent when it could not be read). */
-  readonly event?: SecurityEvent;
+  readonly response: CallResponse;
   /** The detector's verdict, when there is one. */
   readonly assessment?: ThreatAssessment;
   /** Set when detection gave no verdict and the failure policy decided. */
@@ -79,7 +76,7 @@ export class CallGuard {
       if (detectionMicros > this.config.latencyBudgetMs * 1000) this.metrics.budgetOverruns.inc();
       const response = this.policy.respond(agentId, parsed.data, assessment, nowMs);
       const decision = this.decide(response, assessment.threatLevel);
-      return { decision, response, event: parsed.data, assessment, detectionMicros };
+      return { decision, response, assessment, detectionMicros };
     } catch (error) {
       const detectionMicros = micros();
       this.metrics.detectionSeconds.observe(detectionMicros / 1e6);
@@ -117,7 +114,7 @@ export class CallGuard {
   }
 
   /** Applies the mode to what enforcement would do, and counts the decision. */
-  private decide(response: Response, level: string): ResponseAction {
+  private decide(response: CallResponse, level: string): ResponseAction {
     const decision = this.config.mode === 'enforce' ? response.action : 'allow';
     const label = response.action !== decision ? `shadow-${response.action}` : decision;
     this.metrics.decisions.inc({ level, decision: label });

@@ -43,7 +43,7 @@ export { StaticTokenVerifier, sha256Hex } from './identity.js';
 export { GatewayMetrics } from './metrics.js';
 export { type ModelSummary, prepareModels, readHistory } from './models.js';
 export {
-  type Response,
+  type CallResponse,
   type ResponseAction,
   ResponsePolicy,
   type ResponseReason,

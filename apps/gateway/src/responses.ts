@@ -27,7 +27,7 @@ export type ResponseAction = 'allow' | 'deny' | 'throttle';
  */
 export type ResponseReason = 'threat' | 'state' | RiskFinding['risk'] | `detection-${DetectionFailure}`;
 
-export interface Response {
+export interface CallResponse {
   readonly action: ResponseAction;
   readonly reasons: readonly ResponseReason[];
   /** The risks found, with what each concerns (catalogue entry, tool, destination). */
@@ -71,7 +71,7 @@ function rateShare(assessment: ThreatAssessment): number {
   return RATE_FEATURES.reduce((sum, name) => sum + (factors[name] ?? 0), 0);
 }
 
-const ALLOW: Response = { action: 'allow', reasons: [], risks: [] };
+const ALLOW: CallResponse = { action: 'allow', reasons: [], risks: [] };
 
 export class ResponsePolicy {
   private readonly risks: CallRisks;
@@ -89,7 +89,7 @@ export class ResponsePolicy {
   }
 
   /** The response to a call with a verdict, at gateway time `nowMs`. Updates pauses and incidents. */
-  respond(agentId: string, event: SecurityEvent, assessment: ThreatAssessment, nowMs: number): Response {
+  respond(agentId: string, event: SecurityEvent, assessment: ThreatAssessment, nowMs: number): CallResponse {
     const incidentOpen = this.incidents.openBefore(agentId, assessment, nowMs);
     const risks = this.risks.of(agentId, event, assessment, incidentOpen);
     if (risks.length > 0) return { action: 'deny', reasons: risks.map((r) => r.risk), risks };
@@ -108,12 +108,12 @@ export class ResponsePolicy {
   }
 
   /** The response when detection gave no verdict: deny when the failure policy (or the cause) says so. */
-  failed(reason: DetectionFailure, deny: boolean): Response {
+  failed(reason: DetectionFailure, deny: boolean): CallResponse {
     return deny ? { action: 'deny', reasons: [`detection-${reason}`], risks: [] } : ALLOW;
   }
 }
 
 /** A pause of the agent's calls, `ms` from now, for its state. */
-function throttle(ms: number): Response {
+function throttle(ms: number): CallResponse {
   return { action: 'throttle', reasons: ['state'], risks: [], retryAfterSeconds: Math.ceil(ms / 1000) };
 }

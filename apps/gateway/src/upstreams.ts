@@ -138,8 +138,9 @@ export class UpstreamPool {
       this.seen(route.upstream);
       return result;
     } catch (error) {
-      // An answer, even an error, shows the upstream is there; anything else is not known to be.
-      this.seen(route.upstream, answered(error) ? undefined : error);
+      // An answer, even an error, shows the upstream is there; anything else is not known to be
+      // (unless the agent cancelled the call, which says nothing about the upstream).
+      if (!signal?.aborted) this.seen(route.upstream, answered(error) ? undefined : error);
       throw error;
     }
   }
