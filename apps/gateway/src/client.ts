@@ -20,14 +20,18 @@ export async function connectAsAgent(
   return client;
 }
 
-/** The text of a tool result, and whether the gateway denied it. */
-export function describeResult(result: CallToolResult): { denied: boolean; text: string } {
+/** The text of a tool result, and whether the gateway denied it or paused the agent (throttled). */
+export function describeResult(result: CallToolResult): {
+  denied: boolean;
+  throttled: boolean;
+  text: string;
+} {
   const decision = result._meta?.[DECISION_META_KEY] as { decision?: string } | undefined;
   const text = result.content
     .map((c) => (c.type === 'text' ? c.text : `[${c.type}]`))
     .join(' ')
     .trim();
-  return { denied: decision?.decision === 'deny', text };
+  return { denied: decision?.decision === 'deny', throttled: decision?.decision === 'throttle', text };
 }
 
 /** The example session: ordinary calls, then off-pattern reads and a fetch to a new host. */
@@ -53,8 +57,14 @@ export async function runExampleClient(
     ];
     for (const [name, args] of calls) {
       const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
-      const { denied, text } = describeResult(result);
-      const verdict = denied ? 'DENIED ' : result.isError ? 'error  ' : 'allowed';
+      const { denied, throttled, text } = describeResult(result);
+      const verdict = denied
+        ? 'DENIED   '
+        : throttled
+          ? 'THROTTLED'
+          : result.isError
+            ? 'error    '
+            : 'allowed  ';
       print(`${verdict} ${name}(${JSON.stringify(args)}): ${text.split('\n')[0]}`);
     }
   } finally {

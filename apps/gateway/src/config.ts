@@ -1,7 +1,7 @@
 // The gateway's configuration: one zod schema, so a bad config file fails at start-up with the field
 // and the problem named, and every default is written down once.
 import { readFile } from 'node:fs/promises';
-import { parseOrThrow } from '@harombe/models';
+import { parseOrThrow, SensitiveLocationSchema } from '@harombe/models';
 import { AgentIdSchema, ThreatLevelSchema } from '@harombe/security-ml';
 import { z } from 'zod';
 
@@ -76,6 +76,55 @@ const SessionsSchema = z
     idleMinutes: s.idleMinutes,
   }));
 
+/** The text a denied call's result carries; `{tool}` is replaced by the tool's name. */
+export const DEFAULT_DENIED_TEXT =
+  'Denied by the harombe gateway: this call to {tool} is not allowed. The denial applies to this call only.';
+/** The text a throttled call's result carries; `{tool}` and `{seconds}` are replaced. */
+export const DEFAULT_THROTTLED_TEXT =
+  'Throttled by the harombe gateway: calls of this agent are paused. Retry after {seconds} seconds.';
+
+const ResponsesSchema = z
+  .object({
+    /**
+     * How long a state anomaly (calls or failures per hour unusual, nothing about the call itself)
+     * pauses the agent's calls, in seconds. Calls succeed again after it.
+     */
+    throttleSeconds: z.number().int().min(1).max(86_400).default(60),
+    /**
+     * How long after a threat verdict the agent counts as having an open incident, in minutes (the
+     * gateway's own notion until `ThreatAssessment.incident` exists). During it a new destination is
+     * denied.
+     */
+    incidentMinutes: z.number().positive().max(10_080).default(60),
+    /** Deny reads of credential and secret locations (the catalogue) the agent has not established reading. */
+    denySensitiveLocations: z.boolean().default(true),
+    /** Deny tools the agent has not used within its baseline window (agents with a baseline only). */
+    denyNewTools: z.boolean().default(true),
+    /** Deny destinations new to the agent while it has an open incident. */
+    denyNewDestinationsDuringIncident: z.boolean().default(true),
+    /** Entries added to the default sensitive-location catalogue (an id already in it is replaced). */
+    sensitiveLocations: z.array(SensitiveLocationSchema).max(1000).default([]),
+    /** What a denied call's result says (`{tool}`). Generic on purpose: it reaches a possibly hijacked agent. */
+    deniedText: z.string().min(1).max(2000).default(DEFAULT_DENIED_TEXT),
+    /** What a throttled call's result says (`{tool}`, `{seconds}`). */
+    throttledText: z.string().min(1).max(2000).default(DEFAULT_THROTTLED_TEXT),
+    /**
+     * Put the reasons (level, score, tail probability, explanation, rules) in the result's `_meta`
+     * too. Off by default: they tell an agent what to change to get through. The logs always have them.
+     */
+    reasonsInMeta: z.boolean().default(false),
+  })
+  .strict();
+
+const HealthSchema = z
+  .object({
+    /** An upstream that does not answer a ping within this many milliseconds counts as down. */
+    probeTimeoutMs: z.number().int().min(1).max(60_000).default(1000),
+    /** `/healthz` probes an upstream at most this often; in between it reports the last state seen. */
+    probeIntervalMs: z.number().int().min(0).max(3_600_000).default(5000),
+  })
+  .strict();
+
 export const GatewayConfigSchema = z
   .object({
     /** Where the gateway listens. Loopback by default, with DNS-rebinding protection. */
@@ -124,6 +173,8 @@ export const GatewayConfigSchema = z
       .strict()
       .prefault({}),
     sessions: SessionsSchema.prefault({}),
+    responses: ResponsesSchema.prefault({}),
+    health: HealthSchema.prefault({}),
   })
   .strict()
   .superRefine((config, context) => {
@@ -144,6 +195,8 @@ export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
 export type DetectionConfig = GatewayConfig['detection'];
 export type EventConfig = GatewayConfig['events'];
+export type ResponseConfig = GatewayConfig['responses'];
+export type HealthConfig = GatewayConfig['health'];
 
 /**
  * Validates a configuration and fills in the defaults.

@@ -148,6 +148,8 @@ export interface DemoStack {
   /** `host:port` of the local docs site that `web_fetch` may reach. */
   readonly docsHost: string;
   readonly toolsUrl: URL;
+  /** Stops the example tool server alone (an upstream outage, for tests and demos). */
+  stopTools(): Promise<void>;
   /** Stops the tool server and the docs site. */
   close(): Promise<void>;
 }
@@ -179,13 +181,19 @@ export async function startDemoStack(options: {
     port: options.port ?? 0,
     now: options.now,
   });
+  let toolsStopped: Promise<void> | undefined;
+  const stopTools = () => {
+    toolsStopped ??= tools.close();
+    return toolsStopped;
+  };
   return {
     config,
     sandbox,
     docsHost: docs.host,
     toolsUrl: tools.url,
+    stopTools,
     close: async () => {
-      await tools.close();
+      await stopTools();
       docs.server.closeAllConnections();
       await new Promise<void>((resolve) => docs.server.close(() => resolve()));
     },

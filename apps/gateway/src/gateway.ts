@@ -1,11 +1,12 @@
 // The MCP gateway: agents connect over Streamable HTTP with a bearer token; the gateway offers the
-// upstream servers' tools, assesses every tools/call with ThreatDetector before forwarding it, denies
-// it at the configured level (enforce mode), and records how each forwarded call went.
+// upstream servers' tools, assesses every tools/call with ThreatDetector before forwarding it,
+// responds in proportion (enforce mode: deny a risky call, pause an agent whose state is unusual),
+// and records how each call that reached its tool went.
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { ThreatDetector } from '@harombe/security-ml';
+import { type SecurityEventInput, sensitiveCatalogue, ThreatDetector } from '@harombe/security-ml';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
@@ -24,7 +25,8 @@ import type { Express, Request, Response } from 'express';
 import { type Logger, pino } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
 import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.js';
-import { toolCallEvent } from './events.js';
+import type { CallOutcomeKind, DecisionRecord, DecisionSink } from './decision-sink.js';
+import { type CallContext, completedEvent, toolCallEvent } from './events.js';
 import { type CallDecision, CallGuard } from './guard.js';
 import {
   JSON_RPC_INTERNAL_ERROR,
@@ -36,10 +38,10 @@ import { StaticTokenVerifier } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
 import { type ModelSummary, prepareModels } from './models.js';
 import { type SessionSlot, SessionTable } from './sessions.js';
-import { UpstreamPool } from './upstreams.js';
+import { agentsFault, UpstreamPool } from './upstreams.js';
 
 export const GATEWAY_VERSION: string = packageJson.version;
-/** The `_meta` key under which denied (and shadow-flagged) results carry the gateway's decision. */
+/** The `_meta` key under which refused (and shadow-flagged) results carry the gateway's decision. */
 export const DECISION_META_KEY = 'io.harombe/decision';
 
 export interface GatewayDependencies {
@@ -47,10 +49,18 @@ export interface GatewayDependencies {
   threats?: ThreatDetector;
   /** Default: pino to standard output at `info`. */
   logger?: Logger;
-  /** Where event timestamps come from. Default: the system clock. */
+  /** The gateway's time: event timestamps, pauses and incident windows. Default: the system clock. */
   clock?: () => Date;
   /** Default: a fresh registry with process metrics. */
   metrics?: GatewayMetrics;
+  /** Receives every call and decision (for example the audit logger's store). Default: none. */
+  decisions?: DecisionSink;
+}
+
+/** Who made a call, and which call: what every log line and record about it carries. */
+interface LoggedCall extends CallContext {
+  readonly tool: string;
+  readonly upstream: string;
 }
 
 interface Session {
@@ -84,13 +94,14 @@ export class Gateway {
     private readonly clock: () => Date,
     logger: Logger,
     metrics: GatewayMetrics,
+    private readonly sink: DecisionSink | undefined,
   ) {
     this.config = config;
     this.threats = threats;
     this.models = models;
     this.logger = logger;
     this.metrics = metrics;
-    this.guard = new CallGuard(threats, config.detection, metrics, logger);
+    this.guard = new CallGuard(threats, config, metrics, logger);
     this.sessions = new SessionTable(config.sessions);
     this.app = this.routes(verifier);
     const idleMs = config.sessions.idleMinutes * 60_000;
@@ -114,6 +125,8 @@ export class Gateway {
         contamination: config.detection.contamination,
         seed: config.detection.seed,
         ...(config.detection.modelDir ? { modelDir: config.detection.modelDir } : {}),
+        // The catalogue the baseline judges content by is the one the gateway denies by.
+        baseline: { sensitiveLocations: sensitiveCatalogue({ add: config.responses.sensitiveLocations }) },
       });
     // Identity is checked before anything is connected: a bad token table fails fast.
     const verifier = new StaticTokenVerifier(config.agents);
@@ -128,7 +141,17 @@ export class Gateway {
       'upstreams connected',
     );
     const clock = dependencies.clock ?? (() => new Date());
-    return new Gateway(config, verifier, upstreams, threats, models, clock, logger, metrics);
+    return new Gateway(
+      config,
+      verifier,
+      upstreams,
+      threats,
+      models,
+      clock,
+      logger,
+      metrics,
+      dependencies.decisions,
+    );
   }
 
   /** Starts listening; resolves to the MCP endpoint's URL. */
@@ -182,12 +205,14 @@ export class Gateway {
       host: this.config.host,
       ...(this.config.allowedHosts ? { allowedHosts: this.config.allowedHosts } : {}),
     });
-    app.get('/healthz', (_req, res) => {
+    // HTTP 200 either way (the gateway itself is up); `status` is `degraded` while an upstream is down.
+    app.get('/healthz', async (_req, res) => {
+      const upstreams = await this.upstreams.health(this.config.health);
       res.json({
-        status: 'ok',
+        status: upstreams.some((u) => u.state === 'down') ? 'degraded' : 'ok',
         version: GATEWAY_VERSION,
         mode: this.config.detection.mode,
-        upstreams: this.config.upstreams.map((u) => u.name),
+        upstreams: upstreams.map(({ name, state, error }) => ({ name, state, ...(error ? { error } : {}) })),
         tools: this.upstreams.tools.length,
         agentsWithModel: this.threats.agentsWithModel().length,
         sessions: this.sessions.size,
@@ -296,67 +321,148 @@ export class Gateway {
     const upstream = this.upstreams.upstreamOf(tool);
     if (upstream === undefined) {
       // Probing for tools that do not exist is worth knowing about, though there is nothing to assess.
-      this.logger.warn({ agentId, tool }, 'call of an unknown tool');
+      this.logger.warn({ agentId, tool, ...(sessionId ? { sessionId } : {}) }, 'call of an unknown tool');
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${tool}`);
     }
-    const context = { agentId, eventId: randomUUID(), ...(sessionId ? { sessionId } : {}) };
-    const event = toolCallEvent(tool, args, context, this.clock(), this.config.events);
-    const decision = await this.guard.check(agentId, event);
-    this.logDecision(agentId, tool, context.eventId, decision);
-    if (decision.decision === 'deny') return deniedResult(tool, decision);
+    const context: LoggedCall = {
+      agentId,
+      eventId: randomUUID(),
+      tool,
+      upstream,
+      ...(sessionId ? { sessionId } : {}),
+    };
+    const now = this.clock();
+    const event = toolCallEvent(tool, args, context, now, this.config.events);
+    const decision = await this.guard.check(agentId, event, now.getTime());
+    const fields = this.logDecision(context, event, decision);
+    if (decision.decision !== 'allow') {
+      await this.report(context, event, args, decision, 'not-forwarded');
+      return this.refusedResult(tool, decision);
+    }
     const started = performance.now();
     let result: CallToolResult;
-    let success: boolean;
+    let outcome: CallOutcomeKind;
     try {
       result = await this.upstreams.call(tool, args, signal);
-      success = result.isError !== true;
+      outcome = result.isError === true ? 'tool-error' : 'success';
     } catch (error) {
-      success = false;
+      // Only the tool's own verdict on the agent's input is the agent's failure: an outage, a
+      // timeout or a bug on this side is not, and is kept out of its windows and baseline.
+      outcome = agentsFault(error) ? 'tool-error' : 'upstream-error';
+      this.logger.warn({ ...fields, outcome, err: error }, 'upstream call failed');
       result = {
         isError: true,
-        content: [
-          { type: 'text', text: `upstream ${upstream} failed on ${tool}: ${(error as Error).message}` },
-        ],
+        content: [{ type: 'text', text: `upstream ${upstream} failed on ${tool}; the gateway logged why.` }],
       };
     }
     const durationMs = performance.now() - started;
-    this.metrics.toolCalls.inc({ upstream, outcome: success ? 'success' : 'failure' });
-    this.guard.recordOutcome(agentId, event, decision, { durationMs, success });
-    if (decision.wouldDeny)
-      return { ...result, _meta: { ...result._meta, [DECISION_META_KEY]: summary(decision) } };
+    this.metrics.toolCalls.inc({ upstream, outcome: outcome === 'tool-error' ? 'failure' : outcome });
+    const completed =
+      outcome === 'upstream-error'
+        ? event
+        : completedEvent(event, { durationMs, success: outcome === 'success' });
+    if (outcome !== 'upstream-error') this.guard.recordOutcome(agentId, completed, decision);
+    await this.report(context, completed, args, decision, outcome);
+    if (decision.response.action !== 'allow')
+      return { ...result, _meta: { ...result._meta, [DECISION_META_KEY]: this.metaOf(decision) } };
     return result;
   }
 
-  private logDecision(agentId: string, tool: string, eventId: string, decision: CallDecision): void {
-    const a = decision.assessment;
-    const fields = {
-      agentId,
-      tool,
-      eventId,
+  /** The tool error an agent receives for a refused call: generic text, how long it lasts, no reasons. */
+  private refusedResult(tool: string, decision: CallDecision): CallToolResult {
+    const { responses } = this.config;
+    const seconds = decision.response.retryAfterSeconds ?? 0;
+    const template = decision.decision === 'throttle' ? responses.throttledText : responses.deniedText;
+    const text = template.replaceAll('{tool}', tool).replaceAll('{seconds}', String(seconds));
+    return {
+      isError: true,
+      content: [{ type: 'text', text }],
+      _meta: { [DECISION_META_KEY]: this.metaOf(decision) },
+    };
+  }
+
+  /** The decision as a result's `_meta` carries it: the response and its duration; reasons if configured. */
+  private metaOf(decision: CallDecision): Record<string, unknown> {
+    const { response } = decision;
+    const meta: Record<string, unknown> = {
       decision: decision.decision,
-      wouldDeny: decision.wouldDeny,
+      response: response.action,
+      ...(response.action === 'throttle'
+        ? { retryAfterSeconds: response.retryAfterSeconds }
+        : { appliesTo: 'call' }),
+    };
+    if (!this.config.responses.reasonsInMeta) return meta;
+    return { ...meta, ...reasonsOf(decision) };
+  }
+
+  /** One log line per call decision, with the call's context and the reasons; returns its fields. */
+  private logDecision(
+    context: LoggedCall,
+    event: SecurityEventInput,
+    decision: CallDecision,
+  ): Record<string, unknown> {
+    const destination = event.destination_domain ?? event.destination_ip;
+    const fields = {
+      ...context,
+      ...(event.file_path === undefined ? {} : { path: event.file_path }),
+      ...(destination === undefined ? {} : { destination }),
+      decision: decision.decision,
+      response: decision.response.action,
+      ...(decision.response.retryAfterSeconds === undefined
+        ? {}
+        : { retryAfterSeconds: decision.response.retryAfterSeconds }),
       mode: this.config.detection.mode,
       detectionMicros: decision.detectionMicros,
+      ...reasonsOf(decision),
+      ...(decision.failure ? { failurePolicy: this.config.detection.failurePolicy } : {}),
+    };
+    const { action } = decision.response;
+    if (decision.failure) this.logger.error(fields, 'detection failed');
+    else if (action !== decision.decision) this.logger.warn(fields, 'threat let through (shadow mode)');
+    else if (action === 'deny') this.logger.warn(fields, 'call denied');
+    else if (action === 'throttle') this.logger.warn(fields, 'call throttled');
+    else if (decision.response.echo) this.logger.warn(fields, 'state anomaly let through (pause served)');
+    else this.logger.info(fields, 'call allowed');
+    return fields;
+  }
+
+  /** Hands the call's record to the decision sink, if there is one; its failures are only logged. */
+  private async report(
+    context: LoggedCall,
+    event: SecurityEventInput,
+    args: Record<string, unknown>,
+    decision: CallDecision,
+    outcome: CallOutcomeKind,
+  ): Promise<void> {
+    if (this.sink === undefined) return;
+    const a = decision.assessment;
+    const record: DecisionRecord = {
+      ...context,
+      event,
+      arguments: args,
+      mode: this.config.detection.mode,
+      decision: decision.decision,
+      response: decision.response,
+      outcome,
       ...(a
         ? {
-            threatLevel: a.threatLevel,
-            threatScore: Number(a.threatScore.toFixed(4)),
-            coldStart: a.coldStart,
-            explanation: a.explanation,
+            assessment: {
+              threatLevel: a.threatLevel,
+              threatScore: a.threatScore,
+              tailProbability: a.tailProbability,
+              isThreat: a.isThreat,
+              coldStart: a.coldStart,
+              explanation: a.explanation,
+            },
           }
         : {}),
-      ...(decision.failure
-        ? { failure: decision.failure.reason, failurePolicy: this.config.detection.failurePolicy }
-        : {}),
+      ...(decision.failure ? { failure: decision.failure } : {}),
     };
-    if (decision.failure)
-      this.logger.error({ ...fields, error: decision.failure.message }, 'detection failed');
-    else if (decision.wouldDeny)
-      this.logger.warn(
-        fields,
-        decision.decision === 'deny' ? 'call denied' : 'threat let through (shadow mode)',
-      );
-    else this.logger.info(fields, 'call allowed');
+    try {
+      await this.sink.onDecision(record);
+    } catch (error) {
+      this.logger.error({ ...context, err: error }, 'decision sink failed');
+    }
   }
 
   private closeIdleSessions(idleMs: number): void {
@@ -371,32 +477,23 @@ export class Gateway {
   }
 }
 
-function summary(decision: CallDecision): Record<string, unknown> {
+/** Why the gateway decided as it did: for logs, and for `_meta` when configured. Never for the agent's text. */
+function reasonsOf(decision: CallDecision): Record<string, unknown> {
   const a = decision.assessment;
+  const { response } = decision;
   return {
-    decision: decision.decision,
+    reasons: response.reasons,
+    ...(response.risks.length > 0 ? { risks: response.risks } : {}),
+    ...(response.echo ? { echo: true } : {}),
     ...(a
       ? {
           threatLevel: a.threatLevel,
-          threatScore: a.threatScore,
-          explanation: a.explanation,
+          threatScore: Number(a.threatScore.toFixed(4)),
+          tailProbability: a.tailProbability,
           coldStart: a.coldStart,
+          explanation: a.explanation,
         }
       : {}),
-    ...(decision.failure ? { failure: decision.failure.reason, message: decision.failure.message } : {}),
-  };
-}
-
-function deniedResult(tool: string, decision: CallDecision): CallToolResult {
-  const a = decision.assessment;
-  const text = a
-    ? `Denied by the harombe gateway: ${tool} was rated a ${a.threatLevel} threat (score ${a.threatScore.toFixed(2)}). Why: ${a.explanation}`
-    : decision.failure!.reason === 'invalid-event'
-      ? `Denied by the harombe gateway: the arguments of ${tool} could not be assessed (${decision.failure!.message}); such calls are always denied.`
-      : `Denied by the harombe gateway: ${tool} could not be assessed (${decision.failure!.reason}: ${decision.failure!.message}) and the failure policy is fail-closed.`;
-  return {
-    isError: true,
-    content: [{ type: 'text', text }],
-    _meta: { [DECISION_META_KEY]: summary(decision) },
+    ...(decision.failure ? { failure: decision.failure.reason, error: decision.failure.message } : {}),
   };
 }

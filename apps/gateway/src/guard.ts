@@ -1,23 +1,25 @@
-// The detection step in front of every tool call: assess, decide (allow or deny), and after the call
-// record its outcome. Failures follow the configured policy, never an accident of the code path.
+// The detection step in front of every tool call: assess, respond (allow, deny or throttle: see
+// responses.ts), and after the call record its outcome. Failures follow the configured policy, never
+// an accident of the code path.
 import { performance } from 'node:perf_hooks';
 import {
-  atLeast,
   type SecurityEventInput,
   safeParseSecurityEvent,
   type ThreatAssessment,
   type ThreatDetector,
 } from '@harombe/security-ml';
 import type { Logger } from 'pino';
-import type { DetectionConfig } from './config.js';
-import { type CallOutcome, completedEvent } from './events.js';
-import type { Decision, DetectionFailure, GatewayMetrics } from './metrics.js';
+import type { GatewayConfig } from './config.js';
+import { withinDeadline } from './deadline.js';
+import type { DetectionFailure, GatewayMetrics } from './metrics.js';
+import { type CallResponse, type ResponseAction, ResponsePolicy } from './responses.js';
 
 /** The gateway's decision on one call and what it rests on. */
 export interface CallDecision {
-  readonly decision: Decision;
-  /** What `enforce` mode decides; in `shadow` mode a call that would be denied is only logged. */
-  readonly wouldDeny: boolean;
+  /** What happens to the call: in `shadow` mode always `allow`. */
+  readonly decision: ResponseAction;
+  /** What `enforce` mode does, and why; in `shadow` mode it is only logged. */
+  readonly response: CallResponse;
   /** The detector's verdict, when there is one. */
   readonly assessment?: ThreatAssessment;
   /** Set when detection gave no verdict and the failure policy decided. */
@@ -28,25 +30,22 @@ export interface CallDecision {
 
 class BudgetExceeded extends Error {}
 
-/** Resolves like `promise`, or rejects with BudgetExceeded after `ms`. */
-function withinBudget<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BudgetExceeded(`no verdict within the ${ms} ms budget`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
 export class CallGuard {
+  private readonly config: GatewayConfig['detection'];
+  private readonly policy: ResponsePolicy;
+
   constructor(
     readonly threats: ThreatDetector,
-    private readonly config: DetectionConfig,
+    config: Pick<GatewayConfig, 'detection' | 'responses'>,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.config = config.detection;
+    this.policy = new ResponsePolicy(config.responses, config.detection.denyAt, threats);
+  }
 
-  /** Assesses a call before it is forwarded and decides. Never throws. */
-  async check(agentId: string, event: SecurityEventInput): Promise<CallDecision> {
+  /** Assesses a call before it is forwarded and responds, at gateway time `nowMs`. Never throws. */
+  async check(agentId: string, event: SecurityEventInput, nowMs: number): Promise<CallDecision> {
     const started = performance.now();
     const micros = () => Math.round((performance.now() - started) * 1000);
     // The event is built from the agent's arguments: if it is invalid, the agent's input made
@@ -61,7 +60,12 @@ export class CallGuard {
       // The detector shares one load per agent between concurrent calls and remembers agents the
       // store has no model for; the budget is the gateway's (a load that outlasts it still lands).
       if (!this.threats.hasModel(agentId)) {
-        await withinBudget(this.threats.ensureLoaded(agentId), this.config.latencyBudgetMs);
+        const ms = this.config.latencyBudgetMs;
+        await withinDeadline(
+          this.threats.ensureLoaded(agentId),
+          ms,
+          () => new BudgetExceeded(`no verdict within the ${ms} ms budget`),
+        );
       }
       const assessment = this.threats.assess(agentId, parsed.data, { record: false });
       const detectionMicros = micros();
@@ -70,9 +74,9 @@ export class CallGuard {
         return this.fail('no-model', assessment.explanation, detectionMicros);
       }
       if (detectionMicros > this.config.latencyBudgetMs * 1000) this.metrics.budgetOverruns.inc();
-      const wouldDeny = assessment.isThreat && atLeast(assessment.threatLevel, this.config.denyAt);
-      const decision = this.decide(wouldDeny, assessment.threatLevel, 'threat');
-      return { decision, wouldDeny, assessment, detectionMicros };
+      const response = this.policy.respond(agentId, parsed.data, assessment, nowMs);
+      const decision = this.decide(response, assessment.threatLevel);
+      return { decision, response, assessment, detectionMicros };
     } catch (error) {
       const detectionMicros = micros();
       this.metrics.detectionSeconds.observe(detectionMicros / 1e6);
@@ -82,18 +86,15 @@ export class CallGuard {
   }
 
   /**
-   * Records how a forwarded call went (duration, success) into the agent's windows and baseline.
-   * A call the detector called a threat (let through in shadow mode) is not learned as normal.
+   * Records a call that reached its tool, completed with its duration and success (`completedEvent`),
+   * into the agent's windows and baseline.
+   * A call the detector called a threat (let through in shadow mode) is not learned as normal. Only
+   * calls that reached the tool are recorded: an upstream outage is not the agent's doing.
    */
-  recordOutcome(
-    agentId: string,
-    event: SecurityEventInput,
-    decision: CallDecision,
-    outcome: CallOutcome,
-  ): void {
+  recordOutcome(agentId: string, completed: SecurityEventInput, decision: CallDecision): void {
     if (!decision.assessment) return;
     try {
-      this.threats.record(agentId, completedEvent(event, outcome), { learn: !decision.assessment.isThreat });
+      this.threats.record(agentId, completed, { learn: !decision.assessment.isThreat });
     } catch (error) {
       this.logger.error({ agentId, err: error }, 'recording the outcome of a tool call failed');
     }
@@ -106,17 +107,19 @@ export class CallGuard {
     options: { denyAlways?: boolean } = {},
   ): CallDecision {
     this.metrics.detectionFailures.inc({ reason });
-    const wouldDeny = options.denyAlways === true || this.config.failurePolicy === 'closed';
-    const decision = this.decide(wouldDeny, 'unknown', `detection-${reason}`);
-    return { decision, wouldDeny, failure: { reason, message }, detectionMicros };
+    const deny = options.denyAlways === true || this.config.failurePolicy === 'closed';
+    const response = this.policy.failed(reason, deny);
+    const decision = this.decide(response, 'unknown');
+    return { decision, response, failure: { reason, message }, detectionMicros };
   }
 
   /** Applies the mode to what enforcement would do, and counts the decision. */
-  private decide(wouldDeny: boolean, level: string, denialReason: string): Decision {
-    const decision: Decision = wouldDeny && this.config.mode === 'enforce' ? 'deny' : 'allow';
-    const label = wouldDeny && decision === 'allow' ? 'shadow-deny' : decision;
+  private decide(response: CallResponse, level: string): ResponseAction {
+    const decision = this.config.mode === 'enforce' ? response.action : 'allow';
+    const label = response.action !== decision ? `shadow-${response.action}` : decision;
     this.metrics.decisions.inc({ level, decision: label });
-    if (decision === 'deny') this.metrics.denials.inc({ reason: denialReason });
+    if (decision === 'deny') this.metrics.denials.inc({ reason: response.reasons[0] ?? 'threat' });
+    if (decision === 'throttle') this.metrics.throttles.inc();
     return decision;
   }
 }

@@ -1,12 +1,17 @@
 // The gateway as a library: embed it, test it, or benchmark it.
+
+export { type CallRisk, CallRisks, type RiskFinding } from './call-risks.js';
 export { connectAsAgent, describeResult, runExampleClient } from './client.js';
 export {
+  DEFAULT_DENIED_TEXT,
+  DEFAULT_THROTTLED_TEXT,
   type GatewayConfig,
   type GatewayConfigInput,
   GatewayConfigSchema,
   parseGatewayConfig,
   readGatewayConfig,
 } from './config.js';
+export type { CallOutcomeKind, DecisionRecord, DecisionSink } from './decision-sink.js';
 export {
   DEMO_AGENTS,
   type DemoStack,
@@ -37,3 +42,12 @@ export { type CallDecision, CallGuard } from './guard.js';
 export { StaticTokenVerifier, sha256Hex } from './identity.js';
 export { GatewayMetrics } from './metrics.js';
 export { type ModelSummary, prepareModels, readHistory } from './models.js';
+export {
+  type CallResponse,
+  type ResponseAction,
+  ResponsePolicy,
+  type ResponseReason,
+  stateDriven,
+  stateFlagged,
+} from './responses.js';
+export { agentsFault, type UpstreamHealth } from './upstreams.js';

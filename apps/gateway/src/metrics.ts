@@ -2,7 +2,6 @@
 // tests, do not share counters).
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-export type Decision = 'allow' | 'deny';
 /**
  * Why detection could not give a verdict. `invalid-event`: the agent's arguments made an event the
  * detector cannot take; denied whatever the failure policy.
@@ -20,13 +19,13 @@ export class GatewayMetrics {
   });
   readonly decisions = new Counter({
     name: 'harombe_gateway_decisions_total',
-    help: 'Tool-call decisions by threat level and decision',
+    help: 'Tool-call decisions by threat level and decision (allow, deny, throttle, shadow-deny, shadow-throttle)',
     labelNames: ['level', 'decision'] as const,
     registers: [this.registry],
   });
   readonly denials = new Counter({
     name: 'harombe_gateway_denied_calls_total',
-    help: 'Tool calls denied, by reason (threat or detection failure)',
+    help: 'Tool calls denied, by reason (threat, a risk of the call, or a detection failure)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -41,9 +40,14 @@ export class GatewayMetrics {
     help: 'Assessments that returned a verdict but took longer than the latency budget',
     registers: [this.registry],
   });
+  readonly throttles = new Counter({
+    name: 'harombe_gateway_throttled_calls_total',
+    help: 'Tool calls refused while the agent was paused for its state (calls or failures per hour)',
+    registers: [this.registry],
+  });
   readonly toolCalls = new Counter({
     name: 'harombe_gateway_tool_calls_total',
-    help: 'Tool calls forwarded upstream, by upstream and outcome',
+    help: 'Tool calls forwarded upstream, by upstream and outcome (success, failure, upstream-error)',
     labelNames: ['upstream', 'outcome'] as const,
     registers: [this.registry],
   });

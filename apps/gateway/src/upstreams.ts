@@ -5,8 +5,9 @@ import {
   StreamableHTTPClientTransport,
   StreamableHTTPError,
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { GatewayConfig } from './config.js';
+import { type CallToolResult, ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { GatewayConfig, HealthConfig } from './config.js';
+import { withinDeadline } from './deadline.js';
 
 type UpstreamConfig = GatewayConfig['upstreams'][number];
 
@@ -26,8 +27,38 @@ function neverRan(error: unknown): boolean {
   return error instanceof TypeError && cause?.code === 'ECONNREFUSED';
 }
 
+/**
+ * Whether a failed call failed because of the agent's own input: the upstream answered that the
+ * arguments are invalid. Everything else thrown (unreachable, transport errors, timeouts, the
+ * upstream's internal errors, the gateway's own) is not the agent's doing.
+ */
+export function agentsFault(error: unknown): boolean {
+  return error instanceof McpError && error.code === ErrorCode.InvalidParams;
+}
+
+/** Whether an error is the upstream's answer (a JSON-RPC error), not a missing one. */
+function answered(error: unknown): boolean {
+  return (
+    error instanceof McpError &&
+    error.code !== ErrorCode.ConnectionClosed &&
+    error.code !== ErrorCode.RequestTimeout
+  );
+}
+
+/** An upstream's connection as last seen: by a call or by a probe. */
+export interface UpstreamHealth {
+  readonly name: string;
+  readonly state: 'up' | 'down';
+  /** When it was last seen (epoch ms). */
+  readonly seenAt: number;
+  /** Why it is down. */
+  readonly error?: string;
+}
+
 export class UpstreamPool {
   private readonly clients = new Map<string, Client>();
+  private readonly states = new Map<string, UpstreamHealth>();
+  private probing: Promise<void> | undefined;
   private readonly reconnecting = new Map<string, Promise<Client>>();
   private readonly routes = new Map<string, Route>();
   private exposed: Tool[] = [];
@@ -103,11 +134,67 @@ export class UpstreamPool {
         signal ? { signal } : {},
       ) as Promise<CallToolResult>;
     try {
-      return await send(this.clients.get(route.upstream)!);
+      const result = await this.retrying(route.upstream, send);
+      this.seen(route.upstream);
+      return result;
+    } catch (error) {
+      // An answer, even an error, shows the upstream is there; anything else is not known to be
+      // (unless the agent cancelled the call, which says nothing about the upstream).
+      if (!signal?.aborted) this.seen(route.upstream, answered(error) ? undefined : error);
+      throw error;
+    }
+  }
+
+  /**
+   * Every upstream's connection state. Each is probed (an MCP ping, reconnecting once when the
+   * session is gone) when it was last seen longer than `probeIntervalMs` ago; concurrent callers
+   * share one round of probes, so the cost is at most one ping per upstream per interval.
+   */
+  async health(config: HealthConfig): Promise<UpstreamHealth[]> {
+    const stale = this.configs.filter(
+      (c) => Date.now() - (this.states.get(c.name)?.seenAt ?? 0) >= config.probeIntervalMs,
+    );
+    if (stale.length > 0) {
+      this.probing ??= Promise.all(stale.map((c) => this.probe(c.name, config.probeTimeoutMs)))
+        .then(() => undefined)
+        .finally(() => {
+          this.probing = undefined;
+        });
+      await this.probing;
+    }
+    return this.configs.map((c) => this.states.get(c.name) ?? { name: c.name, state: 'up', seenAt: 0 });
+  }
+
+  private async probe(upstream: string, timeoutMs: number): Promise<void> {
+    try {
+      await withinDeadline(
+        this.retrying(upstream, (client) => client.ping({ timeout: timeoutMs })),
+        timeoutMs,
+        () => new Error(`upstream ${upstream}: no answer within ${timeoutMs} ms`),
+      );
+      this.seen(upstream);
+    } catch (error) {
+      this.seen(upstream, error);
+    }
+  }
+
+  /** Sends with the upstream's client; once more on a fresh session when the request never ran. */
+  private async retrying<T>(upstream: string, send: (client: Client) => Promise<T>): Promise<T> {
+    try {
+      return await send(this.clients.get(upstream)!);
     } catch (error) {
       if (!neverRan(error)) throw error;
-      return send(await this.reconnect(route.upstream));
+      return send(await this.reconnect(upstream));
     }
+  }
+
+  private seen(upstream: string, error?: unknown): void {
+    this.states.set(upstream, {
+      name: upstream,
+      state: error === undefined ? 'up' : 'down',
+      seenAt: Date.now(),
+      ...(error === undefined ? {} : { error: (error as Error).message }),
+    });
   }
 
   /** A fresh session with the upstream; concurrent callers share one attempt. */

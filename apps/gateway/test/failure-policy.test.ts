@@ -2,7 +2,15 @@ import { MemoryModelStore, ThreatDetector } from '@harombe/security-ml';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CallGuard, type GatewayConfigInput, GatewayMetrics, parseGatewayConfig } from '../src/index.js';
-import { call, decisionOf, type Harness, startHarness, textOf } from './helpers.js';
+import {
+  call,
+  decisionOf,
+  deniedText,
+  type Harness,
+  startHarness,
+  textOf,
+  withReasonsInMeta,
+} from './helpers.js';
 
 /** A store whose look-ups can be made to hang, as a stalled disk or network store would. */
 class StallingStore extends MemoryModelStore {
@@ -14,10 +22,11 @@ class StallingStore extends MemoryModelStore {
 
 const policy =
   (failurePolicy: 'closed' | 'open', extra: Record<string, unknown> = {}) =>
-  (c: GatewayConfigInput): GatewayConfigInput => ({
-    ...c,
-    detection: { ...c.detection, failurePolicy, latencyBudgetMs: 50, ...extra },
-  });
+  (c: GatewayConfigInput): GatewayConfigInput =>
+    withReasonsInMeta({
+      ...c,
+      detection: { ...c.detection, failurePolicy, latencyBudgetMs: 50, ...extra },
+    });
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -31,15 +40,18 @@ describe('when detection throws', () => {
       throw new Error('model exploded');
     });
 
-  it('fail-closed denies the call and says why', async () => {
+  it('fail-closed denies the call with the generic text, and says why in _meta and the log', async () => {
     h = await startHarness(policy('closed'));
     breakDetector(h);
     const result = await call(await h.connect('ops-bot'), 'read_file', { path: 'logs/file-1.txt' });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe(
-      'Denied by the harombe gateway: read_file could not be assessed (error: model exploded) and the failure policy is fail-closed.',
-    );
-    expect(decisionOf(result)).toMatchObject({ decision: 'deny', failure: 'error' });
+    expect(textOf(result)).toBe(deniedText('read_file'));
+    expect(decisionOf(result)).toMatchObject({
+      decision: 'deny',
+      reasons: ['detection-error'],
+      failure: 'error',
+      error: 'model exploded',
+    });
     const logged = h.logs.find((l) => l.msg === 'detection failed');
     expect(logged).toMatchObject({
       level: 50,
@@ -79,7 +91,11 @@ describe('when loading a model exceeds the latency budget', () => {
     const started = performance.now();
     const result = await call(await h.connect('intern-bot'), 'list_dir', { path: 'logs' });
     expect(performance.now() - started).toBeLessThan(5000);
-    expect(textOf(result)).toMatch(/could not be assessed \(budget: no verdict within the 50 ms budget\)/);
+    expect(textOf(result)).toBe(deniedText('list_dir'));
+    expect(decisionOf(result)).toMatchObject({
+      failure: 'budget',
+      error: 'no verdict within the 50 ms budget',
+    });
   });
 
   it('fail-open lets the call through', async () => {
@@ -98,9 +114,9 @@ describe('when there is nothing to score with', () => {
     );
     expect(h.gateway.models.coldStart).toEqual(['research-bot', 'ops-bot', 'intern-bot']);
     const result = await call(await h.connect('ops-bot'), 'read_file', { path: 'logs/file-1.txt' });
-    expect(textOf(result)).toMatch(
-      /could not be assessed \(no-model: no model for agent ops-bot and no fleet model/,
-    );
+    expect(textOf(result)).toBe(deniedText('read_file'));
+    expect(decisionOf(result).failure).toBe('no-model');
+    expect(decisionOf(result).error).toMatch(/no model for agent ops-bot and no fleet model/);
   });
 });
 
@@ -110,10 +126,9 @@ describe('when an argument is something the event schema rejects', () => {
     const client = await h.connect('ops-bot');
     const result = await call(client, 'read_file', { path: 'secrets/id_rsa', url: 'http://x!y/' });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(
-      /^Denied by the harombe gateway: read_file was rated a (high|critical) threat/,
-    );
-    expect(decisionOf(result)).toMatchObject({ decision: 'deny' });
+    expect(textOf(result)).toBe(deniedText('read_file'));
+    expect(decisionOf(result)).toMatchObject({ decision: 'deny', reasons: ['threat'] });
+    expect(['high', 'critical']).toContain(decisionOf(result).threatLevel);
     expect(decisionOf(result).failure).toBeUndefined();
     expect(h.logs.find((l) => l.msg === 'detection failed')).toBeUndefined();
   });
@@ -122,8 +137,10 @@ describe('when an argument is something the event schema rejects', () => {
     h = await startHarness(policy('open'));
     const client = await h.connect('ops-bot');
     const result = await call(client, 'web_fetch', { url: 'http://x!y/upload' });
-    expect(textOf(result)).toMatch(/^Denied by the harombe gateway: web_fetch was rated/);
-    expect(textOf(result)).toMatch(/destination unparseable-[0-9a-f]{16}\.invalid never contacted/);
+    expect(textOf(result)).toBe(deniedText('web_fetch'));
+    expect(decisionOf(result).explanation).toMatch(
+      /destination unparseable-[0-9a-f]{16}\.invalid never contacted/,
+    );
     expect(h.logs.find((l) => l.msg === 'detection failed')).toBeUndefined();
   });
 
@@ -135,13 +152,13 @@ describe('when an argument is something the event schema rejects', () => {
     });
     const metrics = new GatewayMetrics();
     const threats = new ThreatDetector({ store: new MemoryModelStore(), seed: 7 });
-    const guard = new CallGuard(threats, config.detection, metrics, pino({ level: 'silent' }));
+    const guard = new CallGuard(threats, config, metrics, pino({ level: 'silent' }));
     // An event as a mapping that missed a case would build it from the agent's argument.
     const event = { timestamp: new Date(), event_type: 'tool_call', destination_domain: 'x!y' };
-    const decision = await guard.check('a', event);
+    const decision = await guard.check('a', event, Date.now());
     expect(decision).toMatchObject({
       decision: 'deny',
-      wouldDeny: true,
+      response: { action: 'deny', reasons: ['detection-invalid-event'] },
       failure: { reason: 'invalid-event' },
     });
     expect(decision.failure?.message).toMatch(/destination_domain/);

