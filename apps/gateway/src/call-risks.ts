@@ -45,7 +45,7 @@ export class CallRisks {
     agentId: string,
     event: SecurityEvent,
     assessment: ThreatAssessment,
-    incidentOpen: boolean,
+    incidentOpen: () => boolean,
   ): RiskFinding[] {
     const found: RiskFinding[] = [];
     const baseline = assessment.baseline;
@@ -64,9 +64,10 @@ export class CallRisks {
       }
     }
     const destination = event.destinationDomain ?? event.destinationIp;
-    if (this.config.denyNewDestinationsDuringIncident && incidentOpen && destination !== undefined) {
+    if (this.config.denyNewDestinationsDuringIncident && destination !== undefined) {
       const newToForest = (assessment.ml.contributingFactors.new_destination ?? 0) > 0;
-      if (flagged(baseline, 'novelty') || newToForest) {
+      // Asked last: whether an incident is open costs a look at the detector's incidents.
+      if ((flagged(baseline, 'novelty') || newToForest) && incidentOpen()) {
         found.push({ risk: 'new-destination-during-incident', detail: destination });
       }
     }

@@ -91,9 +91,8 @@ const ResponsesSchema = z
      */
     throttleSeconds: z.number().int().min(1).max(86_400).default(60),
     /**
-     * How long after a threat verdict the agent counts as having an open incident, in minutes (the
-     * gateway's own notion until `ThreatAssessment.incident` exists). During it a new destination is
-     * denied.
+     * An incident of the agent (the detector's) whose last alert is at most this many minutes before
+     * the call, in event time, counts as open: a new destination is then denied.
      */
     incidentMinutes: z.number().positive().max(10_080).default(60),
     /** Deny reads of credential and secret locations (the catalogue) the agent has not established reading. */

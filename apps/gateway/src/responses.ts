@@ -85,13 +85,14 @@ export class ResponsePolicy {
   ) {
     this.risks = new CallRisks(config, sensitiveCatalogue({ add: config.sensitiveLocations }), threats);
     this.throttles = new Throttles(config.throttleSeconds * 1000);
-    this.incidents = new OpenIncidents(config.incidentMinutes * 60_000);
+    this.incidents = new OpenIncidents(threats, config.incidentMinutes * 60_000);
   }
 
   /** The response to a call with a verdict, at gateway time `nowMs`. Updates pauses and incidents. */
   respond(agentId: string, event: SecurityEvent, assessment: ThreatAssessment, nowMs: number): CallResponse {
-    const incidentOpen = this.incidents.openBefore(agentId, assessment, nowMs);
-    const risks = this.risks.of(agentId, event, assessment, incidentOpen);
+    const risks = this.risks.of(agentId, event, assessment, () =>
+      this.incidents.openBefore(agentId, assessment),
+    );
     if (risks.length > 0) return { action: 'deny', reasons: risks.map((r) => r.risk), risks };
     const acts = assessment.isThreat && atLeast(assessment.threatLevel, this.denyAt);
     // A threat about the call itself is denied, paused agent or not.

@@ -1,19 +1,68 @@
-import type { ThreatAssessment } from '@harombe/security-ml';
+import { MemoryModelStore, ThreatDetector } from '@harombe/security-ml';
 import { describe, expect, it } from 'vitest';
 import { OpenIncidents } from '../src/open-incidents.js';
 
-const verdict = (isThreat: boolean) => ({ isThreat }) as ThreatAssessment;
 const MINUTE = 60_000;
+const DAY = 1_440 * MINUTE;
+const start = Date.UTC(2026, 1, 2);
 
-describe('the gateway’s stand-in for open incidents', () => {
-  it('holds an agent’s incident open for the window after its last threat verdict', () => {
-    const incidents = new OpenIncidents(60 * MINUTE);
-    expect(incidents.openBefore('a', verdict(true), 0)).toBe(false);
-    expect(incidents.openBefore('a', verdict(false), 30 * MINUTE)).toBe(true);
-    expect(incidents.openBefore('b', verdict(false), 30 * MINUTE)).toBe(false);
-    // A later threat keeps it open from its own time.
-    expect(incidents.openBefore('a', verdict(true), 50 * MINUTE)).toBe(true);
-    expect(incidents.openBefore('a', verdict(false), 100 * MINUTE)).toBe(true);
-    expect(incidents.openBefore('a', verdict(false), 111 * MINUTE)).toBe(false);
+/** A detector that knows agents `a` and `b`: four weekday weeks of ordinary reads, 09-16 UTC. */
+function trained(): ThreatDetector {
+  const threats = new ThreatDetector({ store: new MemoryModelStore(), seed: 3 });
+  const history = [];
+  for (let day = 0; day < 28; day++) {
+    if (day % 7 >= 5) continue;
+    for (let m = 9 * 60; m < 16 * 60; m += 10) {
+      history.push({
+        timestamp: start + day * DAY + m * MINUTE,
+        event_type: 'tool_call',
+        tool_name: 'read_file',
+        resource_count: 2,
+        duration_ms: 150,
+      });
+    }
+  }
+  threats.train('a', history);
+  threats.train('b', history);
+  return threats;
+}
+
+const ordinary = (at: number) => ({
+  timestamp: at,
+  event_type: 'tool_call',
+  tool_name: 'read_file',
+  resource_count: 2,
+  duration_ms: 150,
+});
+const odd = (at: number) => ({
+  timestamp: at,
+  event_type: 'command_exec',
+  tool_name: 'shell',
+  resource_count: 400,
+  duration_ms: 90_000,
+  success: false,
+});
+
+describe('open incidents, from the detector', () => {
+  it('holds an agent’s incident open for the window after its last alert, in event time', () => {
+    const threats = trained();
+    const incidents = new OpenIncidents(threats, 60 * MINUTE);
+    const t0 = start + 29 * DAY + 10 * 60 * MINUTE; // a Tuesday, 10:00
+    const first = threats.assess('a', odd(t0));
+    expect(first.incident?.opened).toBe(true);
+    // The call that opened it had none open before it.
+    expect(incidents.openBefore('a', first)).toBe(false);
+    expect(incidents.openBefore('a', threats.assess('a', ordinary(t0 + 30 * MINUTE)))).toBe(true);
+    expect(incidents.openBefore('b', threats.assess('b', ordinary(t0 + 30 * MINUTE)))).toBe(false);
+    expect(incidents.openBefore('a', threats.assess('a', ordinary(t0 + 61 * MINUTE)))).toBe(false);
+  });
+
+  it('does not count a resolved incident', () => {
+    const threats = trained();
+    const incidents = new OpenIncidents(threats, 60 * MINUTE);
+    const t0 = start + 29 * DAY + 10 * 60 * MINUTE;
+    const first = threats.assess('a', odd(t0));
+    threats.resolveIncident(first.incident!.id);
+    expect(incidents.openBefore('a', threats.assess('a', ordinary(t0 + 5 * MINUTE)))).toBe(false);
   });
 });
