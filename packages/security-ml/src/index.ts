@@ -117,6 +117,7 @@ export type {
 export {
   type AssessOptions,
   type DetectionMode,
+  FLEET_MODEL_KIND,
   THREAT_MODEL_FORMAT,
   THREAT_MODEL_KIND,
   type ThreatAssessment,
