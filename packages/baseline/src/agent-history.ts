@@ -191,6 +191,20 @@ export class AgentHistory {
     this.newestMinute = minute;
   }
 
+  /**
+   * Empties the minute ring: the last hour's activity starts afresh from the next event counted (a
+   * scan of a period before the newest event must not see the hour that ended it).
+   */
+  clearRecent(): void {
+    this.recentEvents.fill(0);
+    this.recentFailures.fill(0);
+    this.minuteOf.fill(-1);
+    this.newestMinute = Number.NEGATIVE_INFINITY;
+    this.hourEvents = 0;
+    this.hourFailures = 0;
+    this.learnedRecent = undefined;
+  }
+
   /** Recomputes the running totals from the ring (after restoring it). */
   rebuildRecent(): void {
     let newest = Number.NEGATIVE_INFINITY;

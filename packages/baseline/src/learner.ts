@@ -445,6 +445,25 @@ export class BaselineLearner {
     return history && Number.isFinite(history.newestMs) ? history.newestMs : undefined;
   }
 
+  /**
+   * Restarts the agent's short-term activity in event time: the last hour's calls and failures, the
+   * bytes per destination within the hour, and the events held ahead of its clock are forgotten; its
+   * profile (what it learned) and its clock stay. Call it before replaying a period that starts before
+   * the agent's newest event (re-scanning a training log, an overlapping file), so that the replay's
+   * rates are built from its own events, not from the hour that ended the agent's history. Does
+   * nothing for an agent without history.
+   * @example
+   * learner.resetActivity('coder-1');
+   * for (const event of olderEvents) learner.detectAnomalies('coder-1', event); // rates from these alone
+   */
+  resetActivity(agentId: string): void {
+    const history = this.agents.get(agentId);
+    this.held.delete(agentId);
+    if (!history) return;
+    history.clearRecent();
+    history.behaviour.recentBytes.clear();
+  }
+
   /** Whether the learner holds any history of the agent (enough for a baseline or not). */
   hasAgent(agentId: string): boolean {
     return this.agents.has(agentId);

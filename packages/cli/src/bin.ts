@@ -6,6 +6,7 @@ import { HarombeError } from '@harombe/security-ml';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_HOME, demo, detect, evaluate, report, simulate, train } from './commands.js';
 import { CliError, processIo } from './io.js';
+import { DEFAULT_REORDER_WINDOW, parseWindow, UNKNOWN_AGENTS, type UnknownAgents } from './scan.js';
 
 function integer(name: string, min: number) {
   return (value: string): number => {
@@ -27,6 +28,38 @@ const contamination = () =>
 const strict = () =>
   new Option('--strict', 'fail on the first bad line instead of skipping it').default(false);
 const store = () => new Option('--store <dir>', 'model directory').default(join(DEFAULT_HOME, 'models'));
+const unknownAgents = () =>
+  new Option(
+    '--unknown-agents <policy>',
+    "agents without a model are scored by the store's fleet model (cold start); where the store has none: fail (exit 1), warn (list them as not scored) or skip (leave their events out)",
+  )
+    .choices(UNKNOWN_AGENTS)
+    .default('fail');
+const reorderWindow = () =>
+  new Option(
+    '--reorder-window <duration>',
+    'with --events -: how long (event time) a result waits for earlier events of a stream (0, 30s, 5m, 1h); files are sorted whole',
+  )
+    .argParser((value: string) => {
+      const ms = parseWindow(value);
+      if (ms === undefined) throw new InvalidArgumentError('a duration such as 0, 30s, 5m or 1h');
+      return ms;
+    })
+    .default(parseWindow(DEFAULT_REORDER_WINDOW), DEFAULT_REORDER_WINDOW);
+const timeZones = (what: string) =>
+  new Option('--time-zones <file>', `JSON mapping agent ids to IANA time zones (${what})`);
+
+/** What detect and eval share. */
+function scanOptions(o: Record<string, unknown>) {
+  return {
+    events: o.events as string,
+    store: o.store as string,
+    contamination: o.contamination as number,
+    strict: o.strict as boolean,
+    unknownAgents: o.unknownAgents as UnknownAgents,
+    reorderWindowMs: o.reorderWindow as number,
+  };
+}
 
 /** This package's version (its package.json ships beside dist/). */
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -45,6 +78,15 @@ Events: one JSON object per line, snake_case or camelCase (camelCase wins when b
   resource_usage      counters, numbers >= 0 (bytes_sent, network_bytes, cpu_ms, rows, ...)
   event_id, session_id, correlation_id, actor, file_hash, metadata (an object)
 Unknown fields are kept in metadata. A line that does not parse is skipped and counted (--strict: fails).`;
+
+/** Ordering and unknown agents, shown under `detect` and `eval` (the CLI README says the same). */
+const SCAN_NOTES = `
+Order: each agent's events are assessed in event time whatever the input order. A file is sorted
+first (in runs on disk: memory stays bounded); standard input (--events -) passes through a reorder
+window (--reorder-window, default ${DEFAULT_REORDER_WINDOW}): a result is printed once the stream is that far past it,
+and events later than that are assessed out of order, counted on stderr, eventTime "late".
+Agents without a model are scored by the fleet model that train saves (coldStart true); a store
+without one follows --unknown-agents (default fail).`;
 
 const program = new Command('harombe-ml')
   .description('Anomaly detection for AI agents: simulate fleets, train, detect, evaluate, report.')
@@ -90,6 +132,7 @@ program
   .option('--live-days <n>', 'days of live traffic', integer('live-days', 1), 7)
   .option('--history <file>', 'history output', 'history.jsonl')
   .option('--live <file>', 'live output', 'live.jsonl')
+  .option('--time-zones <file>', "write the agents' time zones here as JSON (for train and report)")
   .action((o) => simulate(o, processIo));
 
 program
@@ -99,6 +142,7 @@ program
   .requiredOption('--events <file>', 'JSONL events, - for stdin')
   .addOption(store())
   .option('--time-zone <zone>', 'IANA time zone of the agents')
+  .addOption(timeZones('per agent; wins over --time-zone'))
   .addOption(contamination())
   .addOption(strict())
   .action((o) =>
@@ -108,6 +152,7 @@ program
         store: o.store,
         contamination: o.contamination,
         timeZone: o.timeZone,
+        timeZones: o.timeZones,
         strict: o.strict,
       },
       processIo,
@@ -120,21 +165,13 @@ program
   .addHelpText('after', EVENT_FORMAT)
   .requiredOption('--events <file>', 'JSONL events, - for stdin')
   .addOption(store())
+  .addHelpText('after', SCAN_NOTES)
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl']).default('table'))
+  .addOption(unknownAgents())
+  .addOption(reorderWindow())
   .addOption(contamination())
   .addOption(strict())
-  .action((o) =>
-    detect(
-      {
-        events: o.events,
-        store: o.store,
-        format: o.format,
-        contamination: o.contamination,
-        strict: o.strict,
-      },
-      processIo,
-    ),
-  );
+  .action((o) => detect({ ...scanOptions(o), format: o.format }, processIo));
 
 program
   .command('eval')
@@ -142,21 +179,31 @@ program
   .addHelpText('after', EVENT_FORMAT)
   .requiredOption('--events <file>', 'labelled JSONL events, - for stdin')
   .addOption(store())
+  .addHelpText('after', SCAN_NOTES)
+  .addOption(unknownAgents())
+  .addOption(reorderWindow())
   .addOption(contamination())
   .addOption(strict())
   .action(async (o) => {
-    await evaluate(
-      { events: o.events, store: o.store, contamination: o.contamination, strict: o.strict },
-      processIo,
-    );
+    await evaluate(scanOptions(o), processIo);
   });
 
 program
   .command('report')
-  .description('render the HTML report from a results file written by demo')
-  .option('--results <file>', 'results JSON', join(DEFAULT_HOME, 'results.json'))
+  .description(
+    'write the HTML report of detect --format jsonl output (your own data), or of a results file written by demo',
+  )
+  .option(
+    '--results <file>',
+    'detect --format jsonl output, or demo results JSON',
+    join(DEFAULT_HOME, 'results.json'),
+  )
   .option('--out <file>', 'HTML output', join(DEFAULT_HOME, 'report.html'))
-  .action((o) => report({ results: o.results, out: o.out }, processIo));
+  .addOption(timeZones("each agent's times in its own zone; default UTC"))
+  .option('--title <text>', 'page title (default: from the results file name)')
+  .action((o) =>
+    report({ results: o.results, out: o.out, timeZones: o.timeZones, title: o.title }, processIo),
+  );
 
 // A reader that stops early (`harombe-ml detect ... | head`) closes the pipe: stop quietly, as Unix
 // tools do, instead of dying on an unhandled EPIPE with a stack trace.

@@ -1,14 +1,24 @@
 // The harombe-ml commands as functions (bin.ts wires them to the command line).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { generateFleet, type LabelledEvent, toJsonl } from '@harombe/agent-sim';
-import { groupByAgent } from '@harombe/event-log';
-import { FileModelStore, HarombeError, NotFoundError, rocAuc, ThreatDetector } from '@harombe/security-ml';
-import { SingleBar } from 'cli-progress';
+import { groupByAgent, streamEvents } from '@harombe/event-log';
+import {
+  FileModelStore,
+  rocAuc,
+  type SecurityEvent,
+  ThreatDetector,
+  TimeZoneSchema,
+} from '@harombe/security-ml';
+import { z } from 'zod';
 import { formatSummary, type RunResults, runLive } from './evaluate.js';
-import { readEvents } from './events.js';
+import { reading as readingEvents, skipReporter } from './events.js';
 import { CliError, type Io } from './io.js';
+import { progress } from './progress.js';
 import { renderReport } from './report.js';
+import { resultOf } from './results.js';
+import { isDetectOutput, writeResultsReport } from './results-report.js';
+import { openDetector, type ScanOptions, scan } from './scan.js';
 
 /** The embedded default: models and reports under ./.harombe. */
 export const DEFAULT_HOME = '.harombe';
@@ -20,22 +30,6 @@ export interface DemoOptions {
   liveDays: number;
   home: string;
   contamination: number;
-}
-
-function progress(io: Io, total: number, label: string): { update(n: number): void; stop(): void } {
-  if (!io.interactive) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({
-    format: `${label} [{bar}] {percentage}% | {value}/{total} events`,
-    hideCursor: true,
-    stream: process.stderr,
-  });
-  bar.start(total, 0);
-  return {
-    update: (n) => {
-      if (n % 50 === 0 || n === total) bar.update(n);
-    },
-    stop: () => bar.stop(),
-  };
 }
 
 /** `harombe-ml demo`: simulate, train, persist, stream, apply feedback, summarise, report. */
@@ -69,7 +63,7 @@ export async function demo(options: DemoOptions, io: Io): Promise<RunResults> {
   // The saved models reload to identical assessments, as a restarted service would see them.
   await verifyReload(threats, modelDir, fleet.live.slice(0, 200), options);
   io.out(`reloaded the saved models from ${modelDir}: identical assessments`);
-  const bar = progress(io, fleet.live.length, 'assessing');
+  const bar = progress(io, 'demo: assessing', 'events', fleet.live.length);
   const results = runLive(threats, fleet.live, {
     title: `harombe security-ml demo (seed ${options.seed}, ${fleet.personas.length} agents)`,
     threshold: threats.detector.options.threshold,
@@ -124,8 +118,25 @@ export function writeReport(results: RunResults, reportPath: string, resultsPath
   if (resultsPath) writeFileSync(resultsPath, `${JSON.stringify(results)}\n`);
 }
 
-/** `harombe-ml report`: re-renders the HTML report from a results file. */
-export function report(options: { results: string; out: string }, io: Io): void {
+/** `harombe-ml report`: the HTML report of `detect --format jsonl` output, or of a demo's results file. */
+export async function report(
+  options: { results: string; out: string; timeZones?: string; title?: string },
+  io: Io,
+): Promise<void> {
+  if (!existsSync(options.results))
+    throw new CliError(`cannot read results ${options.results}: no such file`);
+  if (await isDetectOutput(options.results)) {
+    const zones = options.timeZones ? readTimeZones(options.timeZones) : new Map<string, string>();
+    const summary = await writeResultsReport(options.results, options.out, {
+      zones,
+      title: options.title ?? `harombe-ml report: ${basename(options.results)}`,
+    });
+    io.out(
+      `report: ${options.out} (${summary.events} events of ${summary.agents} agents, ${summary.alerts} alerts)`,
+    );
+    return;
+  }
+  if (options.timeZones) io.err('harombe-ml: --time-zones applies to detect results only; ignored');
   let results: RunResults;
   try {
     results = JSON.parse(readFileSync(options.results, 'utf8')) as RunResults;
@@ -133,7 +144,9 @@ export function report(options: { results: string; out: string }, io: Io): void 
     throw new CliError(`cannot read results ${options.results}: ${(error as Error).message.split('\n')[0]}`);
   }
   if (!Array.isArray(results.timelines) || !Array.isArray(results.scenarios)) {
-    throw new CliError(`${options.results} is not a harombe-ml results file`);
+    throw new CliError(
+      `${options.results} is neither detect --format jsonl output nor a harombe-ml demo results file`,
+    );
   }
   writeReport(results, options.out);
   io.out(`report: ${options.out}`);
@@ -148,6 +161,8 @@ export function simulate(
     liveDays: number;
     history: string;
     live: string;
+    /** Where to write the agents' time zones as JSON (for train and report --time-zones). */
+    timeZones?: string;
   },
   io: Io,
 ): void {
@@ -157,108 +172,108 @@ export function simulate(
     historyDays: options.historyDays,
     liveDays: options.liveDays,
   });
+  const bar = progress(io, 'simulate: writing', 'events', fleet.history.length + fleet.live.length);
+  let written = 0;
   for (const [path, events] of [
     [options.history, fleet.history],
     [options.live, fleet.live],
   ] as const) {
     mkdirSync(dirname(resolve(path)), { recursive: true });
-    writeFileSync(path, toJsonl(events));
+    writeFileSync(path, '');
+    for (let i = 0; i < events.length; i += WRITE_CHUNK) {
+      appendFileSync(path, toJsonl(events.slice(i, i + WRITE_CHUNK)));
+      written += Math.min(WRITE_CHUNK, events.length - i);
+      bar.update(written);
+    }
   }
+  bar.stop();
   const zones = Object.fromEntries(fleet.personas.map((p) => [p.agentId, p.timeZone]));
   io.out(
     `wrote ${fleet.history.length} history events to ${options.history} and ${fleet.live.length} live events to ${options.live}`,
   );
-  io.out(`agent time zones: ${JSON.stringify(zones)}`);
+  if (options.timeZones) {
+    writeFileSync(options.timeZones, `${JSON.stringify(zones, null, 2)}\n`);
+    io.out(`agent time zones: ${options.timeZones}`);
+  } else io.out(`agent time zones: ${JSON.stringify(zones)}`);
 }
 
-/** `harombe-ml train`: trains and saves every agent found in a JSONL history. */
+/** Events written at a time by simulate. */
+const WRITE_CHUNK = 10_000;
+
+/** `harombe-ml train`: trains and saves every agent found in a JSONL history, and the fleet model. */
 export async function train(
-  options: { events: string; store: string; contamination: number; timeZone?: string; strict: boolean },
-  io: Io,
-): Promise<void> {
-  const events = await readEvents(options.events, options, io);
-  if (events.length === 0) throw new CliError(`no events in ${options.events}`);
-  const threats = new ThreatDetector({
-    store: new FileModelStore({ directory: options.store }),
-    contamination: options.contamination,
-  });
-  for (const [agentId, list] of groupByAgent(events)) {
-    const result = threats.train(agentId, list, options.timeZone ? { timeZone: options.timeZone } : {});
-    if (!result.ml.trained) {
-      io.err(`harombe-ml: ${agentId}: ${result.ml.reason}`);
-      continue;
-    }
-    await threats.save(agentId);
-    io.out(
-      `${agentId}: trained on ${result.ml.events} events${result.baselineReady ? '' : ' (baseline needs more events)'}`,
-    );
-  }
-}
-
-async function loadedDetector(
-  store: string,
-  contamination: number,
-  agents: Iterable<string>,
-  io: Io,
-): Promise<ThreatDetector> {
-  // A mistyped --store would make every agent a cold start, silently.
-  if (!existsSync(store))
-    throw new CliError(`model store ${store} does not exist (train first, or check --store)`);
-  const threats = new ThreatDetector({ store: new FileModelStore({ directory: store }), contamination });
-  for (const agentId of agents) {
-    try {
-      await threats.load(agentId);
-    } catch (error) {
-      if (error instanceof NotFoundError) {
-        io.err(`harombe-ml: no model for agent ${agentId}: scoring it as a cold start`);
-        continue;
-      }
-      if (error instanceof HarombeError)
-        throw new CliError(`cannot load models of ${agentId} from ${store}: ${error.message}`);
-      throw error;
-    }
-  }
-  return threats;
-}
-
-/** `harombe-ml detect`: assesses JSONL events, writing one result per event. */
-export async function detect(
   options: {
     events: string;
     store: string;
-    format: 'table' | 'jsonl';
     contamination: number;
+    timeZone?: string;
+    timeZones?: string;
     strict: boolean;
   },
   io: Io,
 ): Promise<void> {
-  const events = await readEvents(options.events, options, io);
-  const threats = await loadedDetector(
-    options.store,
-    options.contamination,
-    new Set(events.map((e) => e.agentId)),
-    io,
-  );
+  const zones = options.timeZones ? readTimeZones(options.timeZones) : new Map<string, string>();
+  const reading = progress(io, 'train: reading', 'events');
+  const skips = skipReporter(options.events, io);
+  const histories = new Map<string, SecurityEvent[]>();
+  let read = 0;
+  await readingEvents(async () => {
+    for await (const { agentId, event } of streamEvents(options.events, {
+      strict: options.strict,
+      onSkip: skips.onSkip,
+    })) {
+      const list = histories.get(agentId);
+      if (list) list.push(event);
+      else histories.set(agentId, [event]);
+      reading.update(++read);
+    }
+  }).finally(() => reading.stop());
+  skips.finish();
+  if (read === 0) throw new CliError(`no events in ${options.events}`);
+  const threats = new ThreatDetector({
+    store: new FileModelStore({ directory: options.store }),
+    contamination: options.contamination,
+  });
+  const training = progress(io, 'train', 'agents', histories.size);
+  let done = 0;
+  try {
+    for (const [agentId, list] of histories) {
+      const timeZone = zones.get(agentId) ?? options.timeZone;
+      const result = threats.train(agentId, list, timeZone ? { timeZone } : {});
+      histories.delete(agentId); // what is trained need not stay in memory
+      training.update(++done);
+      if (!result.ml.trained) {
+        io.err(`harombe-ml: ${agentId}: ${result.ml.reason}`);
+        continue;
+      }
+      await threats.save(agentId);
+      io.out(
+        `${agentId}: trained on ${result.ml.events} events${result.baselineReady ? '' : ' (baseline needs more events)'}`,
+      );
+    }
+  } finally {
+    training.stop();
+  }
+  // Agents that appear later without a model of their own are scored by this one (cold start).
+  if (await threats.saveFleetModel())
+    io.out('fleet model saved: it scores agents without a model of their own');
+  else
+    io.err(
+      'harombe-ml: too few events for a fleet model: agents without a model will follow --unknown-agents',
+    );
+}
+
+/** `harombe-ml detect`: assesses JSONL events in event time, writing each result as soon as it is decided. */
+export async function detect(options: ScanOptions & { format: 'table' | 'jsonl' }, io: Io): Promise<void> {
   if (options.format === 'table')
     io.out('line   level     score  agent                time                      explanation');
-  for (const { agentId, event, line } of events) {
-    const a = threats.assess(agentId, event);
+  const threats = await openDetector(options);
+  for await (const { logged, assessment: a } of scan(threats, options, io, 'detect')) {
     if (options.format === 'jsonl') {
-      io.out(
-        JSON.stringify({
-          line,
-          agentId,
-          timestamp: a.timestamp.toISOString(),
-          threatScore: a.threatScore,
-          isThreat: a.isThreat,
-          threatLevel: a.threatLevel,
-          coldStart: a.coldStart,
-          explanation: a.explanation,
-        }),
-      );
+      io.out(JSON.stringify(resultOf(logged, a)));
     } else {
       io.out(
-        `${String(line).padEnd(6)} ${a.threatLevel.padEnd(9)} ${a.threatScore.toFixed(2)}   ${agentId.padEnd(20)} ${a.timestamp.toISOString()}  ${a.explanation}`,
+        `${String(logged.line).padEnd(6)} ${a.threatLevel.padEnd(9)} ${a.threatScore.toFixed(2)}   ${logged.agentId.padEnd(20)} ${a.timestamp.toISOString()}  ${a.explanation}`,
       );
     }
   }
@@ -266,28 +281,17 @@ export async function detect(
 
 /** `harombe-ml eval`: ROC-AUC, precision and recall at the threshold on labelled JSONL. */
 export async function evaluate(
-  options: { events: string; store: string; contamination: number; strict: boolean },
+  options: ScanOptions,
   io: Io,
 ): Promise<{ auc: number; precision: number; recall: number }> {
-  const events = await readEvents(options.events, options, io);
-  const labelled = events.filter((e) => e.label !== undefined && e.label !== 'benign-change');
-  if (labelled.length === 0)
-    throw new CliError(
-      `no labelled events in ${options.events} (a "label" field: "normal" or an attack name)`,
-    );
-  const threats = await loadedDetector(
-    options.store,
-    options.contamination,
-    new Set(events.map((e) => e.agentId)),
-    io,
-  );
   const scores: number[] = [];
   const labels: number[] = [];
   let tp = 0;
   let fp = 0;
   let fn = 0;
-  for (const { agentId, event, label } of events) {
-    const a = threats.assess(agentId, event);
+  const threats = await openDetector(options);
+  for await (const { logged, assessment: a } of scan(threats, options, io, 'eval')) {
+    const { label } = logged;
     if (label === undefined || label === 'benign-change') continue;
     const positive = label !== 'normal';
     scores.push(-Math.log(Math.max(a.tailProbability, 1e-300)));
@@ -296,12 +300,36 @@ export async function evaluate(
     else if (a.isThreat) fp++;
     else if (positive) fn++;
   }
+  if (labels.length === 0)
+    throw new CliError(
+      `no labelled events in ${options.events} (a "label" field: "normal" or an attack name)`,
+    );
   const auc = rocAuc(scores, labels);
   const precision = tp + fp > 0 ? tp / (tp + fp) : Number.NaN;
   const recall = tp + fn > 0 ? tp / (tp + fn) : Number.NaN;
-  io.out(`events ${labelled.length}, attacks ${tp + fn}, normal ${labelled.length - tp - fn}`);
+  io.out(`events ${labels.length}, attacks ${tp + fn}, normal ${labels.length - tp - fn}`);
   io.out(
     `ROC-AUC ${auc.toFixed(4)}, precision ${precision.toFixed(4)}, recall ${recall.toFixed(4)} at threshold ${threats.detector.options.threshold}`,
   );
   return { auc, precision, recall };
 }
+
+/** A JSON file mapping agent ids to IANA time zones (`--time-zones`), checked. */
+export function readTimeZones(path: string): Map<string, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read time zones ${path}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const parsed = TimeZonesSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CliError(
+      `time zones ${path}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message} (expected {"agent id": "Europe/Berlin", ...})`,
+    );
+  }
+  return new Map(Object.entries(parsed.data));
+}
+
+const TimeZonesSchema = z.record(z.string().min(1), TimeZoneSchema);

@@ -1,5 +1,5 @@
-// Events from JSON Lines for the commands: @harombe/event-log's reader, telling the user on standard
-// error about the lines it skips (the first five, then how many).
+// Events from JSON Lines for the commands: @harombe/event-log's readers, telling the user on standard
+// error about the lines they skip (the first five, then how many), as CliErrors when they fail.
 import { EventLogError, type LoggedEvent, readEvents as readLog } from '@harombe/event-log';
 import { CliError, type Io } from './io.js';
 
@@ -7,23 +7,38 @@ export interface ReadOptions {
   readonly strict: boolean;
 }
 
-/** Reads events with an agent id from JSONL, reporting skipped lines on `io`. */
-export async function readEvents(path: string, options: ReadOptions, io: Io): Promise<LoggedEvent[]> {
+/** Reports skipped lines of `path` on `io`: `onSkip` for the reader, `finish` for the count. */
+export function skipReporter(
+  path: string,
+  io: Io,
+): { onSkip(line: number, reason: string): void; finish(): void } {
   let skipped = 0;
-  let events: LoggedEvent[];
+  return {
+    onSkip: (line, reason) => {
+      skipped++;
+      if (skipped <= 5) io.err(`harombe-ml: skipping ${path}:${line}: ${reason}`);
+    },
+    finish: () => {
+      if (skipped > 0)
+        io.err(`harombe-ml: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${path}`);
+    },
+  };
+}
+
+/** Runs a read, turning the reader's errors into the commands' one error type (it carries the exit code). */
+export async function reading<T>(read: () => Promise<T>): Promise<T> {
   try {
-    events = await readLog(path, {
-      strict: options.strict,
-      onSkip: (line, reason) => {
-        skipped++;
-        if (skipped <= 5) io.err(`harombe-ml: skipping ${path}:${line}: ${reason}`);
-      },
-    });
+    return await read();
   } catch (error) {
-    // The commands' one error type (it carries the exit code).
     if (error instanceof EventLogError) throw new CliError(error.message);
     throw error;
   }
-  if (skipped > 0) io.err(`harombe-ml: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} in ${path}`);
+}
+
+/** Reads events with an agent id from JSONL, reporting skipped lines on `io`. */
+export async function readEvents(path: string, options: ReadOptions, io: Io): Promise<LoggedEvent[]> {
+  const skips = skipReporter(path, io);
+  const events = await reading(() => readLog(path, { strict: options.strict, onSkip: skips.onSkip }));
+  skips.finish();
   return events;
 }

@@ -4,6 +4,7 @@ export {
   demo,
   detect,
   evaluate,
+  readTimeZones,
   report,
   simulate,
   train,
@@ -12,4 +13,16 @@ export {
 export { type Alert, formatSummary, type RunResults, runLive, type ScenarioResult } from './evaluate.js';
 export { type ReadOptions, readEvents } from './events.js';
 export { CliError, type Io, processIo } from './io.js';
+export { type Progress, progress } from './progress.js';
 export { renderReport } from './report.js';
+export { type DetectResult, DetectResultSchema } from './results.js';
+export { GAP_MS, isDetectOutput, writeResultsReport } from './results-report.js';
+export {
+  DEFAULT_REORDER_WINDOW,
+  openDetector,
+  parseWindow,
+  type ScanOptions,
+  scan,
+  UNKNOWN_AGENTS,
+  type UnknownAgents,
+} from './scan.js';

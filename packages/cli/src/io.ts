@@ -6,6 +6,10 @@ export interface Io {
   err(line: string): void;
   /** Whether stderr is an interactive terminal (progress bars only then). */
   readonly interactive: boolean;
+  /** Milliseconds, for pacing progress lines only (never for results). Default `performance.now`. */
+  readonly now?: () => number;
+  /** How often a progress line is written when stderr is not a terminal. Default 10 s. */
+  readonly progressEveryMs?: number;
 }
 
 export const processIo: Io = {

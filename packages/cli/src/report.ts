@@ -6,18 +6,18 @@ import type { RunResults } from './evaluate.js';
 
 const require = createRequire(import.meta.url);
 
-function asset(path: string): string {
+export function asset(path: string): string {
   return readFileSync(require.resolve(path), 'utf8');
 }
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
 /** JSON safe inside a <script> element. */
-const scriptJson = (value: unknown) =>
+export const scriptJson = (value: unknown) =>
   JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/\u2028|\u2029/g, '');

@@ -40,7 +40,7 @@ describe('harombe-ml demo', () => {
     expect(html).toContain('uPlot');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
     // The report can be re-rendered from the results file.
-    report({ results: join(home, 'results.json'), out: join(home, 'again.html') }, io);
+    await report({ results: join(home, 'results.json'), out: join(home, 'again.html') }, io);
     expect(readFileSync(join(home, 'again.html'), 'utf8')).toBe(html);
   }, 120_000);
 });
@@ -90,7 +90,14 @@ describe('simulate, train, detect, eval', () => {
     const io = capture();
     mkdirSync(join(dir, 'models')); // a store, empty: every agent a cold start
     await detect(
-      { events: file, store: join(dir, 'models'), format: 'table', contamination: 0.01, strict: false },
+      {
+        events: file,
+        store: join(dir, 'models'),
+        format: 'table',
+        contamination: 0.01,
+        strict: false,
+        unknownAgents: 'warn',
+      },
       io,
     );
     expect(io.errors.join('\n')).toContain(`${file}:2: not valid JSON`);
@@ -98,7 +105,9 @@ describe('simulate, train, detect, eval', () => {
       `${file}:3: event.duration_ms: expected a finite number >= 0, received -5`,
     );
     expect(io.errors.join('\n')).toContain('skipped 2 bad lines');
-    expect(io.errors.join('\n')).toContain('no model for agent a: scoring it as a cold start');
+    expect(io.errors.join('\n')).toContain(
+      'no model for agent a: no fleet model either: its events are listed as not scored (--unknown-agents warn)',
+    );
     await expect(
       detect(
         { events: file, store: join(dir, 'models'), format: 'table', contamination: 0.01, strict: true },
@@ -177,6 +186,8 @@ describe('the harombe-ml executable', () => {
       store,
       '--format',
       'jsonl',
+      '--unknown-agents',
+      'warn',
     ]);
     let stderr = '';
     child.stderr.on('data', (chunk) => {

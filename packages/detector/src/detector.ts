@@ -31,7 +31,7 @@ import {
   SerializedDetectorModelSchema,
 } from './agent-model.js';
 import { calibratedScore } from './calibration.js';
-import { FleetModel } from './fleet-model.js';
+import { FLEET_ID, FleetModel } from './fleet-model.js';
 import { ModelCache } from './model-cache.js';
 import { type AnomalyDetectorOptions, AnomalyDetectorOptionsSchema, calibrationRowsFor } from './options.js';
 import { reservoirSample } from './sampling.js';
@@ -320,6 +320,17 @@ export class AnomalyDetector {
   }
 
   /**
+   * Empties the agent's activity window (the rate features' recent events, and events held ahead of
+   * its clock): the window is rebuilt from the events observed next. For replaying a period that
+   * starts before the agent's newest event (a model's window holds the end of its training data).
+   * Does nothing for an agent without a model in memory.
+   * @throws {ValidationError} an invalid agent id.
+   */
+  resetWindow(agentId: string): void {
+    this.models.get(parseAgentId(agentId))?.extractor.replaceWindow([]);
+  }
+
+  /**
    * Analyst feedback. `false` (a false positive): the event's type, tool, destination and location
    * are learned, it joins the training reservoir (weighted), the model is refit after `refitAfter`
    * such events, and near-identical events stop being flagged at once. `true`: near-identical events
@@ -406,37 +417,24 @@ export class AnomalyDetector {
    */
   importModel(agentId: string, json: unknown): void {
     const id = parseAgentId(agentId);
-    const data = readTagged(json, {
-      format: DETECTOR_FORMAT,
-      version: DETECTOR_FORMAT_VERSION,
-      schema: SerializedDetectorModelSchema,
-      fail: (problem, message) =>
-        new ModelArtifactError('detector', problem, `stored detector model of ${id} is invalid (${message})`),
-      describedAs: 'a detector model',
-      upgrade: '@harombe/detector',
-    });
-    if (data.agentId !== id)
-      throw new ModelArtifactError(
-        'detector',
-        'schema',
-        `stored detector model of ${id} is invalid (agentId: belongs to another agent)`,
-      );
-    let model: AgentModel;
-    try {
-      model = AgentModel.fromJSON(data);
-    } catch (error) {
-      // A part (forest, features) that is unusable keeps its problem: tampered, truncated, ...
-      const problem = error instanceof ModelArtifactError ? error.problem : 'schema';
-      throw new ModelArtifactError(
-        'detector',
-        problem,
-        `stored detector model of ${id} is invalid: ${messageOf(error)}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    this.models.install(id, model);
+    this.models.install(id, modelOf(id, json));
+  }
+
+  /**
+   * The fleet model (cold starts) as versioned JSON, a detector model of the agent id `(fleet)`, or
+   * `undefined` while there is none (fewer than `minEvents` events trained on).
+   */
+  exportFleetModel(): SerializedDetectorModel | undefined {
+    return this.fleet.current()?.toJSON();
+  }
+
+  /**
+   * Installs a fleet model from {@link exportFleetModel} output: agents without a model are scored
+   * by it until this detector trains agents again (then it is rebuilt from their events).
+   * @throws {ModelArtifactError} not a valid fleet model.
+   */
+  importFleetModel(json: unknown): void {
+    this.fleet.install(modelOf(FLEET_ID, json));
   }
 
   /** Drops an agent's model from memory. */
@@ -498,4 +496,42 @@ function sameEvent(a: SecurityEvent, b: SecurityEvent): boolean {
     a.toolName === b.toolName &&
     a.eventId === b.eventId
   );
+}
+
+/**
+ * A stored detector model of agent `id`, checked (tag, version, schema, owner) and rebuilt.
+ * @throws {ModelArtifactError} anything else.
+ */
+function modelOf(id: string, json: unknown): AgentModel {
+  const data = readTagged(json, {
+    format: DETECTOR_FORMAT,
+    version: DETECTOR_FORMAT_VERSION,
+    schema: SerializedDetectorModelSchema,
+    fail: (problem, message) =>
+      new ModelArtifactError('detector', problem, `stored detector model of ${id} is invalid (${message})`),
+    describedAs: 'a detector model',
+    upgrade: '@harombe/detector',
+  });
+  if (data.agentId !== id)
+    throw new ModelArtifactError(
+      'detector',
+      'schema',
+      `stored detector model of ${id} is invalid (agentId: belongs to another agent)`,
+    );
+  let model: AgentModel;
+  try {
+    model = AgentModel.fromJSON(data);
+  } catch (error) {
+    // A part (forest, features) that is unusable keeps its problem: tampered, truncated, ...
+    const problem = error instanceof ModelArtifactError ? error.problem : 'schema';
+    throw new ModelArtifactError(
+      'detector',
+      problem,
+      `stored detector model of ${id} is invalid: ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return model;
 }

@@ -5,7 +5,8 @@ import { AgentModel, type ModelSettings } from './agent-model.js';
 import { seededUnit } from './sampling.js';
 
 const FLEET_RESERVOIR = 10_000;
-const FLEET_ID = '(fleet)';
+/** The agent id the fleet model is fitted (and stored) under. */
+export const FLEET_ID = '(fleet)';
 
 export class FleetModel {
   private model: AgentModel | undefined;
@@ -37,7 +38,13 @@ export class FleetModel {
     return this.model;
   }
 
-  /** Rebuilds it now; whether there are enough events for one. */
+  /** Installs a stored fleet model; events trained on from now on rebuild it (when there are enough). */
+  install(model: AgentModel): void {
+    this.model = model;
+    this.stale = false;
+  }
+
+  /** Rebuilds it now; whether there are enough events for one (else the current model stays). */
   rebuild(): boolean {
     this.stale = false;
     if (this.events.length < this.minEvents) return false;

@@ -277,6 +277,29 @@ describe('export, import and cache', () => {
   });
 });
 
+describe('resetWindow', () => {
+  it('rebuilds the activity window from the events observed next (a replay of the history scores as the first pass)', () => {
+    const history = specHistory();
+    const replay = history.slice(0, 60);
+    const pass = (detector: AnomalyDetector) =>
+      replay.map((e) => detector.detect('agent-123', e).anomalyScore);
+    // The same model stored without its window: what a replay should be judged by.
+    const stored = trained().exportModel('agent-123');
+    const clean = new AnomalyDetector({ contamination: 0.05 });
+    const extractor = stored.extractor as Record<string, unknown>;
+    clean.importModel('agent-123', { ...stored, extractor: { ...extractor, window: [], held: [] } });
+    const expected = pass(clean);
+    const carried = trained();
+    const reset = trained();
+    reset.resetWindow('agent-123');
+    expect(pass(reset)).toEqual(expected);
+    // Without a reset the window holds the end of the training history: the first replayed events
+    // are judged against the wrong hour (or not at all), so the scores differ.
+    expect(pass(carried)).not.toEqual(expected);
+    expect(() => reset.resetWindow('')).toThrow(ValidationError);
+  });
+});
+
 describe('cold start', () => {
   it('scores unknown agents against the fleet model and says so', () => {
     const detector = trained();
@@ -285,6 +308,21 @@ describe('cold start', () => {
     expect(result.source).toBe('fleet');
     expect(result.explanation).toContain('fleet model');
     expect(result.isAnomaly).toBe(true);
+  });
+
+  it('exports the fleet model and another detector scores unknown agents with it exactly', () => {
+    const detector = trained();
+    const json = JSON.parse(JSON.stringify(detector.exportFleetModel()));
+    const fresh = new AnomalyDetector({ contamination: 0.05 });
+    expect(fresh.detect('newcomer', suspicious).source).toBe('none');
+    fresh.importFleetModel(json);
+    const restored = fresh.detect('newcomer', suspicious);
+    expect(restored).toMatchObject({ source: 'fleet', isAnomaly: true });
+    expect(restored.anomalyScore).toBe(detector.detect('newcomer', suspicious).anomalyScore);
+    expect(new AnomalyDetector().exportFleetModel()).toBeUndefined();
+    expect(() => fresh.importFleetModel(detector.exportModel('agent-123'))).toThrow(
+      /belongs to another agent/,
+    );
   });
 
   it('without any model says it did not score', () => {

@@ -24,26 +24,36 @@ export interface LoggedEvent {
  */
 export async function readEvents(path: string, options: ReadEventsOptions): Promise<LoggedEvent[]> {
   const out: LoggedEvent[] = [];
+  for await (const event of streamEvents(path, options)) out.push(event);
+  return out;
+}
+
+/**
+ * The events of {@link readEvents}, one at a time as they are read (nothing is held): for streams
+ * and files of any size.
+ * @throws {EventLogError} the file cannot be read, or, with `strict`, a bad line.
+ */
+export async function* streamEvents(path: string, options: ReadEventsOptions): AsyncGenerator<LoggedEvent> {
   const skip = (line: number, reason: string) => {
     if (options.strict)
       throw new EventLogError('EVENT_LOG_BAD_LINE', `${path}:${line}: ${reason}`, path, line);
     options.onSkip?.(line, reason);
   };
   for await (const { line, value } of readJsonl(path, { strict: options.strict, onSkip: skip })) {
-    const parsed = safeParseSecurityEvent(value);
-    if (!parsed.success) {
-      skip(line, parsed.error.message);
-      continue;
-    }
-    const agentId = parsed.data.agentId;
-    if (!agentId) {
-      skip(line, 'no agent_id (or actor)');
-      continue;
-    }
-    const label = typeof parsed.data.metadata.label === 'string' ? parsed.data.metadata.label : undefined;
-    out.push({ agentId, event: parsed.data, label, line });
+    const event = loggedEvent(line, value);
+    if (typeof event === 'string') skip(line, event);
+    else yield event;
   }
-  return out;
+}
+
+/** The logged event a JSON value of line `line` holds, or why it holds none. */
+export function loggedEvent(line: number, value: unknown): LoggedEvent | string {
+  const parsed = safeParseSecurityEvent(value);
+  if (!parsed.success) return parsed.error.message;
+  const agentId = parsed.data.agentId;
+  if (!agentId) return 'no agent_id (or actor)';
+  const label = typeof parsed.data.metadata.label === 'string' ? parsed.data.metadata.label : undefined;
+  return { agentId, event: parsed.data, label, line };
 }
 
 /** Events grouped by agent, in file order. */

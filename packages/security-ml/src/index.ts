@@ -126,6 +126,7 @@ export {
   type AssessOptions,
   type DetectionMode,
   type EventContext,
+  FLEET_MODEL_KIND,
   THREAT_MODEL_FORMAT,
   THREAT_MODEL_KIND,
   type ThreatAssessment,

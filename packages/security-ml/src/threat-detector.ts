@@ -70,6 +70,9 @@ export type DetectionMode = 'enforce' | 'shadow';
 /** The artifact kind and format under which `save` stores an agent's forest and baseline together. */
 export const THREAT_MODEL_KIND = 'threat-model';
 export const THREAT_MODEL_FORMAT = 'harombe.threat-model';
+/** The artifact kind, and the id, under which `saveFleetModel` stores the fleet model. */
+export const FLEET_MODEL_KIND = 'fleet-model';
+const FLEET_MODEL_ID = '(fleet)';
 const ThreatModelSchema = z.object({
   format: z.literal(THREAT_MODEL_FORMAT),
   version: z.literal(1),
@@ -405,6 +408,38 @@ export class ThreatDetector {
     this.learner.recordEvent(agentId, event, {
       learn: optionalFlag(options, 'learn', 'record options') !== false,
     });
+  }
+
+  /**
+   * Restarts the agent's activity windows in event time (the forest's rate window and the baseline's
+   * last-hour calls, failures and bytes per destination), keeping what it learned. Call it before
+   * replaying a period whose first event precedes the agent's newest (re-scanning a training log):
+   * the windows are then rebuilt from the replayed events instead of the hour that ended the history.
+   * @throws {ValidationError} an invalid agent id.
+   */
+  resetWindows(agentId: string): void {
+    this.detector.resetWindow(agentId);
+    this.learner.resetActivity(agentId);
+  }
+
+  /**
+   * Saves the fleet model (what scores agents without a model of their own) in the store, as kind
+   * {@link FLEET_MODEL_KIND}; resolves to where, or `undefined` while there is none (fewer than
+   * `minEvents` events trained on).
+   */
+  async saveFleetModel(): Promise<string | undefined> {
+    const model = this.detector.exportFleetModel();
+    return model && (await this.store.save(FLEET_MODEL_ID, FLEET_MODEL_KIND, model)).location;
+  }
+
+  /**
+   * Loads the stored fleet model (see {@link saveFleetModel}): resolves `false` when the store has none.
+   * @throws {CorruptError | TamperedError | UnsupportedVersionError | ModelArtifactError} one that cannot be used.
+   */
+  async loadFleetModel(): Promise<boolean> {
+    if (!(await this.store.has(FLEET_MODEL_ID, FLEET_MODEL_KIND))) return false;
+    this.detector.importFleetModel(await this.store.load(FLEET_MODEL_ID, FLEET_MODEL_KIND));
+    return true;
   }
 
   /** Whether the agent's forest is in memory (else it is scored by the fleet model). */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   atLeast,
   BaselineLearner,
+  FLEET_MODEL_KIND,
   MemoryModelStore,
   rocAuc,
   ThreatDetector,
@@ -186,6 +187,48 @@ describe('ThreatDetector on simulated fleets', () => {
       expect(benignAfterFeedback.flagged / benignAfterFeedback.n).toBeLessThanOrEqual(0.2);
     }, 60_000);
   }
+});
+
+describe('ThreatDetector re-scanning the period it was trained on', () => {
+  it('resetWindows: the training history, scanned again, flags about the contamination rate (<= 3%)', () => {
+    const fleet = generateFleet({ seed: 4, agents: 8, historyDays: 14, liveDays: 1 });
+    const scan = (reset: boolean) => {
+      const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 4 });
+      for (const persona of fleet.personas) {
+        const events = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
+        threats.train(persona.agentId, events, { timeZone: persona.timeZone });
+        if (reset) threats.resetWindows(persona.agentId);
+      }
+      let flagged = 0;
+      for (const { agentId, event } of fleet.history) if (threats.assess(agentId, event).isThreat) flagged++;
+      return flagged / fleet.history.length;
+    };
+    expect(scan(true)).toBeLessThanOrEqual(0.03);
+    // Carried over from training, the windows hold the hour that ended the history.
+    expect(scan(false)).toBeGreaterThan(0.1);
+  }, 60_000);
+});
+
+describe('ThreatDetector fleet model in the store', () => {
+  it('saveFleetModel / loadFleetModel: another detector scores unknown agents with the stored fleet model', async () => {
+    const store = new MemoryModelStore();
+    const stranger = { timestamp: now, event_type: 'shell_exec', duration_ms: 9000 };
+    const empty = new ThreatDetector({ store, contamination: 0.01, seed: 7 });
+    expect(await empty.saveFleetModel()).toBeUndefined();
+    expect(await empty.loadFleetModel()).toBe(false);
+    const trained = trainedOnSpec({ store });
+    expect(await trained.saveFleetModel()).toBeTypeOf('string');
+    const fresh = new ThreatDetector({ store, contamination: 0.01, seed: 7 });
+    expect(fresh.assess('stranger', stranger, { record: false }).ml.source).toBe('none');
+    expect(await fresh.loadFleetModel()).toBe(true);
+    const assessment = fresh.assess('stranger', stranger, { record: false });
+    expect(assessment).toMatchObject({ coldStart: true, ml: { source: 'fleet' } });
+    expect(assessment.threatScore).toBe(trained.assess('stranger', stranger, { record: false }).threatScore);
+    // Stored under a kind of its own: no agent's threat model collides with it, whatever its id.
+    expect((await store.list()).map((ref) => [ref.agentId, ref.kind])).toEqual([
+      ['(fleet)', FLEET_MODEL_KIND],
+    ]);
+  });
 });
 
 describe('ThreatDetector for integrations that assess before a call and record after it', () => {

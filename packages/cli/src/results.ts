@@ -1,0 +1,56 @@
+// One line of `detect --format jsonl`: the verdict with the event's context (what `report --results`
+// reads back, checked with the schema below).
+import type { LoggedEvent } from '@harombe/event-log';
+import { THREAT_LEVELS, type ThreatAssessment } from '@harombe/security-ml';
+import { z } from 'zod';
+
+export const DetectResultSchema = z.object({
+  /** The event's line in the input (results come in event time, not in file order). */
+  line: z.number().int().min(1),
+  agentId: z.string().min(1),
+  timestamp: z.string(),
+  eventType: z.string(),
+  eventId: z.string().optional(),
+  sessionId: z.string().optional(),
+  toolName: z.string().optional(),
+  action: z.string().optional(),
+  /** The destination domain, else IP. */
+  destination: z.string().optional(),
+  filePath: z.string().optional(),
+  threatScore: z.number().min(0).max(1),
+  tailProbability: z.number().min(0).max(1),
+  isThreat: z.boolean(),
+  threatLevel: z.enum(THREAT_LEVELS),
+  coldStart: z.boolean(),
+  /** `late`: older than events of its agent already assessed (a stream's reorder window missed it). */
+  eventTime: z.enum(['current', 'late', 'ahead']),
+  /** The input's `label`, when it had one (simulated or labelled data). */
+  label: z.string().optional(),
+  explanation: z.string(),
+});
+export type DetectResult = z.infer<typeof DetectResultSchema>;
+
+/** The result line of an assessed event. */
+export function resultOf({ line, agentId, event, label }: LoggedEvent, a: ThreatAssessment): DetectResult {
+  const destination = event.destinationDomain ?? event.destinationIp;
+  return {
+    line,
+    agentId,
+    timestamp: a.timestamp.toISOString(),
+    eventType: event.eventType,
+    ...(event.eventId === undefined ? {} : { eventId: event.eventId }),
+    ...(event.sessionId === undefined ? {} : { sessionId: event.sessionId }),
+    ...(event.toolName === undefined ? {} : { toolName: event.toolName }),
+    ...(event.action === undefined ? {} : { action: event.action }),
+    ...(destination === undefined ? {} : { destination }),
+    ...(event.filePath === undefined ? {} : { filePath: event.filePath }),
+    threatScore: a.threatScore,
+    tailProbability: a.tailProbability,
+    isThreat: a.isThreat,
+    threatLevel: a.threatLevel,
+    coldStart: a.coldStart,
+    eventTime: a.eventTime,
+    ...(label === undefined ? {} : { label }),
+    explanation: a.explanation,
+  };
+}
