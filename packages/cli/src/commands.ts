@@ -132,7 +132,7 @@ export async function report(
       title: options.title ?? `harombe-ml report: ${basename(options.results)}`,
     });
     io.out(
-      `report: ${options.out} (${summary.events} events of ${summary.agents} agents, ${summary.alerts} alerts)`,
+      `report: ${options.out} (${summary.events} events of ${summary.agents} agents, ${summary.alerts} alerts in ${summary.incidents} incidents)`,
     );
     return;
   }

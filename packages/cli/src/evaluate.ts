@@ -1,6 +1,7 @@
 // Streaming a labelled live period through a ThreatDetector and summarising what it caught.
 import type { LabelledEvent } from '@harombe/agent-sim';
 import { rocAuc, THREAT_LEVELS, type ThreatDetector, type ThreatLevel } from '@harombe/security-ml';
+import { evidenceText, type IncidentRow, incidentRows } from './incidents-view.js';
 
 export interface ScenarioResult {
   readonly label: string;
@@ -28,6 +29,8 @@ export interface RunResults {
   readonly latency: { p50Us: number; p99Us: number; perSecond: number };
   readonly levels: Record<ThreatLevel, number>;
   readonly topAlerts: Alert[];
+  /** Every incident and campaign, most serious first (absent in results written before incidents). */
+  readonly incidents?: IncidentRow[];
   /** Per agent: [epoch ms, threat score, 1 if a threat] in time order. */
   readonly timelines: Array<{ agentId: string; points: Array<[number, number, number]> }>;
 }
@@ -59,6 +62,7 @@ export function runLive(
   const alerts: Alert[] = [];
   const timelines = new Map<string, Array<[number, number, number]>>();
   const benign = { events: 0, flagged: 0, feedbackGiven: false };
+  const labelOf = new Map<string, string>();
   let totalNs = 0n;
   live.forEach(({ agentId, event, label }, i) => {
     const start = process.hrtime.bigint();
@@ -66,6 +70,7 @@ export function runLive(
     const elapsed = process.hrtime.bigint() - start;
     totalNs += elapsed;
     latencies[i] = Number(elapsed) / 1000;
+    labelOf.set(event.event_id, label);
     if (assessment.isThreat) levels[assessment.threatLevel]++;
     const points = timelines.get(agentId) ?? [];
     points.push([assessment.timestamp.getTime(), assessment.threatScore, assessment.isThreat ? 1 : 0]);
@@ -129,6 +134,7 @@ export function runLive(
     },
     levels,
     topAlerts: distinctByAgent(top, options.topAlerts ?? 5),
+    incidents: incidentRows(threats.incidents(), (id) => labelOf.get(id)),
     timelines: [...timelines]
       .map(([agentId, points]) => ({ agentId, points }))
       .sort((a, b) => a.agentId.localeCompare(b.agentId)),
@@ -175,13 +181,22 @@ export function formatSummary(results: RunResults): string[] {
   lines.push(
     `assess() latency: p50 ${results.latency.p50Us.toFixed(1)} us, p99 ${results.latency.p99Us.toFixed(1)} us (${Math.round(results.latency.perSecond)} events/s)`,
   );
-  if (results.topAlerts.length) {
-    lines.push('', 'top alerts:');
-    for (const a of results.topAlerts) {
+  const incidents = results.incidents ?? [];
+  if (incidents.length) {
+    const byNormal = incidents.filter((i) => i.labels.every((l) => l === 'normal')).length;
+    const campaigns = incidents.filter((i) => i.campaign).length;
+    lines.push(
+      '',
+      `incidents: ${incidents.length} (${campaigns} campaign${campaigns === 1 ? '' : 's'}; ${byNormal} opened by normal work only), most serious first:`,
+    );
+    for (const i of incidents.slice(0, 5)) {
+      const first = new Date(i.firstSeen).toISOString();
+      const last = new Date(i.lastSeen).toISOString();
+      const span = `${first.slice(0, 16)}..${last.slice(0, 10) === first.slice(0, 10) ? last.slice(11, 16) : last.slice(5, 16)}`;
       lines.push(
-        `  ${a.level.toUpperCase().padEnd(8)} ${a.score.toFixed(2)}  ${a.agentId}  ${a.timestamp}  [${a.label}]`,
+        `  ${i.peakLevel.toUpperCase().padEnd(8)} ${i.agentIds.join(',')}  ${span}  ${i.alerts} alert${i.alerts === 1 ? '' : 's'}  evidence ${evidenceText(i.tail)}  [${i.labels.join(',')}]`,
       );
-      lines.push(`           ${a.explanation}`);
+      lines.push(`           ${i.reasons.join('; ')}`);
     }
   }
   return lines;

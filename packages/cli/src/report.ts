@@ -1,26 +1,8 @@
 // A self-contained HTML report: the results as embedded JSON, uPlot (inlined from the package, so
 // the page needs no network) and a little script that draws the charts.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { RunResults } from './evaluate.js';
-
-const require = createRequire(import.meta.url);
-
-export function asset(path: string): string {
-  return readFileSync(require.resolve(path), 'utf8');
-}
-
-export const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-/** JSON safe inside a <script> element. */
-export const scriptJson = (value: unknown) =>
-  JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028|\u2029/g, '');
+import { asset, escapeHtml, SORT_SCRIPT, scriptJson } from './html.js';
+import { incidentTable, incidentTimeline } from './incidents-view.js';
 
 const DRAW = `
 const data = JSON.parse(document.getElementById('results').textContent);
@@ -71,6 +53,20 @@ export function renderReport(results: RunResults): string {
         `<tr><td>${escapeHtml(s.label)}</td><td>${s.events}</td><td>${s.detected}</td><td>${s.recall.toFixed(2)}</td></tr>`,
     )
     .join('');
+  const incidents = results.incidents;
+  const times = results.timelines.flatMap((t) =>
+    t.points.length ? [t.points[0]![0], t.points.at(-1)![0]] : [],
+  );
+  const incidentSection = incidents
+    ? `<h2>Incidents (${incidents.length}: alerts that belong together, most serious first; click a column to sort)</h2>
+${incidentTable(incidents, true)}
+${incidentTimeline(
+  incidents,
+  results.timelines.map((t) => t.agentId),
+  Math.min(...times),
+  Math.max(...times),
+)}`
+    : '';
   const alerts = results.topAlerts
     .map(
       (a) =>
@@ -88,6 +84,7 @@ export function renderReport(results: RunResults): string {
 body { font: 14px/1.45 system-ui, sans-serif; margin: 20px; color: #1f2933; }
 h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; } h3 { font-size: 13px; margin: 10px 0 0; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border-bottom: 1px solid #d9e2ec; padding: 4px 10px; text-align: left; vertical-align: top; }
+table.sortable th { cursor: pointer; user-select: none; white-space: nowrap; }
 .lvl.critical { color: #c0392b; font-weight: 600; } .lvl.high { color: #e8774c; font-weight: 600; } .lvl.medium { color: #b7791f; }
 .kpi { display: inline-block; margin-right: 28px; } .kpi b { font-size: 20px; display: block; }
 </style>
@@ -102,12 +99,14 @@ table { border-collapse: collapse; margin: 8px 0; } td, th { border-bottom: 1px 
 <div id="scenarios"></div>
 <h2>Alerts by threat level</h2>
 <div id="levels"></div>
+${incidentSection}
 <h2>Top alerts</h2>
 <table><tr><th>level</th><th>score</th><th>agent</th><th>time</th><th>label</th><th>explanation</th></tr>${alerts}</table>
 <h2>Threat score per agent over time (dashed: threshold; dots: alerts)</h2>
 <div id="timelines"></div>
 <script id="results" type="application/json">${scriptJson(results)}</script>
 <script>${asset('uplot/dist/uPlot.iife.min.js')}</script>
+<script>${SORT_SCRIPT}</script>
 <script>${DRAW}</script>
 </body>
 </html>

@@ -7,8 +7,14 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EventLogError, readJsonl } from '@harombe/event-log';
 import { THREAT_LEVELS, type ThreatLevel } from '@harombe/security-ml';
+import { asset, escapeHtml, SORT_SCRIPT, scriptJson } from './html.js';
+import {
+  type IncidentRow,
+  incidentRowsFromResults,
+  incidentTable,
+  incidentTimeline,
+} from './incidents-view.js';
 import { CliError } from './io.js';
-import { asset, escapeHtml, scriptJson } from './report.js';
 import { type DetectResult, DetectResultSchema } from './results.js';
 
 /** Consecutive events of an agent further apart than this are drawn with a gap between them. */
@@ -56,9 +62,11 @@ export async function writeResultsReport(
   path: string,
   out: string,
   options: ResultsReportOptions,
-): Promise<{ events: number; agents: number; alerts: number }> {
+): Promise<{ events: number; agents: number; alerts: number; incidents: number }> {
   const timelines = new Map<string, Array<[number, number, number]>>();
   const alerts: DetectResult[] = [];
+  /** Results that belong to an incident or a campaign (alerts, and campaigns' milder signals). */
+  const filed: DetectResult[] = [];
   const levels = Object.fromEntries(THREAT_LEVELS.map((l) => [l, 0])) as Record<ThreatLevel, number>;
   let events = 0;
   try {
@@ -74,6 +82,7 @@ export async function writeResultsReport(
       events++;
       levels[result.threatLevel]++;
       if (result.isThreat) alerts.push(result);
+      if (result.incidentId !== undefined || result.campaignId !== undefined) filed.push(result);
       const points = timelines.get(result.agentId) ?? [];
       points.push([Date.parse(result.timestamp), result.threatScore, result.isThreat ? 1 : 0]);
       timelines.set(result.agentId, points);
@@ -91,13 +100,23 @@ export async function writeResultsReport(
       zone: zoneOf(agentId),
       points: thinned(points.sort((a, b) => a[0] - b[0])),
     }));
-  alerts.sort((a, b) => b.threatScore - a.threatScore || a.timestamp.localeCompare(b.timestamp));
+  // Most serious first: by tail probability (scores near 1 differ only in their tails).
+  alerts.sort((a, b) => a.tailProbability - b.tailProbability || a.timestamp.localeCompare(b.timestamp));
+  const incidents = incidentRowsFromResults(filed);
   mkdirSync(dirname(resolve(out)), { recursive: true });
   writeFileSync(
     out,
-    renderResultsReport({ title: options.title, events, levels, alerts, timelines: drawn, zoneOf }),
+    renderResultsReport({
+      title: options.title,
+      events,
+      levels,
+      alerts,
+      incidents,
+      timelines: drawn,
+      zoneOf,
+    }),
   );
-  return { events, agents: timelines.size, alerts: alerts.length };
+  return { events, agents: timelines.size, alerts: alerts.length, incidents: incidents.length };
 }
 
 /**
@@ -179,24 +198,6 @@ function alertRow(a: DetectResult, zone: string): string {
   return `<tr>${cells.map(([v, html]) => `<td data-v="${escapeHtml(String(v))}">${html}</td>`).join('')}</tr>`;
 }
 
-const SORT = `
-for (const table of document.querySelectorAll('table.sortable')) {
-  const heads = [...table.querySelectorAll('th')];
-  heads.forEach((th, column) => th.addEventListener('click', () => {
-    const down = th.getAttribute('aria-sort') !== 'descending';
-    heads.forEach((h) => h.removeAttribute('aria-sort'));
-    th.setAttribute('aria-sort', down ? 'descending' : 'ascending');
-    const body = table.tBodies[0];
-    const value = (row) => row.cells[column].dataset.v;
-    const rows = [...body.rows].sort((a, b) => {
-      const x = value(a), y = value(b), nx = Number(x), ny = Number(y);
-      const order = x !== '' && y !== '' && !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y);
-      return down ? -order : order;
-    });
-    body.append(...rows);
-  }));
-}`;
-
 const DRAW = `
 const data = JSON.parse(document.getElementById('results').textContent);
 const width = Math.min(1100, document.body.clientWidth - 40);
@@ -238,10 +239,11 @@ function renderResultsReport(report: {
   events: number;
   levels: Record<ThreatLevel, number>;
   alerts: readonly DetectResult[];
+  incidents: readonly IncidentRow[];
   timelines: readonly Timeline[];
   zoneOf: (agentId: string) => string;
 }): string {
-  const { title, events, levels, alerts, timelines, zoneOf } = report;
+  const { title, events, levels, alerts, incidents, timelines, zoneOf } = report;
   const times = timelines.flatMap((t) => [t.points[0]![0], t.points.at(-1)![0]]);
   const data = {
     start: Math.min(...times),
@@ -273,6 +275,18 @@ th { cursor: pointer; user-select: none; white-space: nowrap; } th[aria-sort=asc
 <h1>${escapeHtml(title)}</h1>
 <div class="kpi"><b>${events}</b>events of ${timelines.length} agents</div>
 <div class="kpi"><b id="alert-count">${alerts.length}</b>alerts (${escapeHtml(levelText)})</div>
+<div class="kpi"><b id="incident-count">${incidents.length}</b>incidents (${incidents.filter((i) => i.campaign).length} campaigns)</div>
+<h2>Incidents (alerts that belong together; most serious first; click a column to sort)</h2>
+${incidentTable(
+  incidents,
+  incidents.some((i) => i.labels.length > 0),
+)}
+${incidentTimeline(
+  incidents,
+  timelines.map((t) => t.agentId),
+  data.start,
+  data.end,
+)}
 <h2>Alerts (every one; click a column to sort; times in each agent's own zone)</h2>
 <table class="sortable" id="alerts"><thead><tr>${COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead>
 <tbody>${alerts.map((a) => alertRow(a, zoneOf(a.agentId))).join('\n')}</tbody></table>
@@ -280,7 +294,7 @@ th { cursor: pointer; user-select: none; white-space: nowrap; } th[aria-sort=asc
 <div id="timelines"></div>
 <script id="results" type="application/json">${scriptJson(data)}</script>
 <script>${asset('uplot/dist/uPlot.iife.min.js')}</script>
-<script>${SORT}</script>
+<script>${SORT_SCRIPT}</script>
 <script>${DRAW}</script>
 </body>
 </html>

@@ -27,6 +27,10 @@ export const DetectResultSchema = z.object({
   /** The input's `label`, when it had one (simulated or labelled data). */
   label: z.string().optional(),
   explanation: z.string(),
+  /** The incident an alert joined or opened (alerts only). */
+  incidentId: z.string().optional(),
+  /** The campaign (several agents, one unusual thing) the event is part of, if any. */
+  campaignId: z.string().optional(),
 });
 export type DetectResult = z.infer<typeof DetectResultSchema>;
 
@@ -52,5 +56,7 @@ export function resultOf({ line, agentId, event, label }: LoggedEvent, a: Threat
     eventTime: a.eventTime,
     ...(label === undefined ? {} : { label }),
     explanation: a.explanation,
+    ...(a.incident === null ? {} : { incidentId: a.incident.id }),
+    ...(a.campaign === null ? {} : { campaignId: a.campaign.id }),
   };
 }

@@ -33,7 +33,15 @@ describe('harombe-ml demo', () => {
     const text = io.lines.join('\n');
     expect(text).toContain('false-positive rate');
     expect(text).toContain('recall');
-    expect(text).toContain('top alerts:');
+    // Incidents, not one line per alert: each attack scenario of the demo is one incident.
+    const incidents = text.match(/^incidents: (\d+) \((\d+) campaigns?; (\d+) opened by normal work only\)/m);
+    expect(incidents).not.toBeNull();
+    const filed = results.incidents!;
+    const alerts = Object.values(results.levels).reduce((a, b) => a + b, 0);
+    expect(Number(incidents![1])).toBe(filed.length);
+    expect(filed.length).toBeLessThan(alerts / 3);
+    for (const scenario of results.scenarios.filter((s) => s.detected > 0))
+      expect(filed.some((i) => i.labels.includes(scenario.label)), scenario.label).toBe(true);
     expect(text).toContain('identical assessments');
     expect(existsSync(join(home, 'models'))).toBe(true);
     const html = readFileSync(join(home, 'report.html'), 'utf8');

@@ -78,13 +78,34 @@ describe('harombe-ml report --results (detect output)', () => {
     const out = join(dir, 'report.html');
     const io = quiet();
     await report({ results: resultsFile, out, timeZones: zones }, io);
+    const results = detected.lines.map((l) => JSON.parse(l));
+    const incidentIds = new Set(results.flatMap((r) => [r.incidentId, r.campaignId].filter(Boolean)));
+    expect(alerts.every((a) => typeof a.incidentId === 'string')).toBe(true);
     expect(io.lines[0]).toBe(
-      `report: ${out} (${detected.lines.length} events of 2 agents, ${alerts.length} alerts)`,
+      `report: ${out} (${detected.lines.length} events of 2 agents, ${alerts.length} alerts in ${incidentIds.size} incidents)`,
     );
     const html = readFileSync(out, 'utf8');
-    // Every alert is a row of the table.
-    const body = html.slice(html.indexOf('<tbody>'), html.indexOf('</tbody>'));
+    // Every incident is a row of its table, every alert a row of the alerts table.
+    const incidentBody = html.slice(
+      html.indexOf('<tbody>', html.indexOf('id="incidents"')),
+      html.indexOf('</tbody>', html.indexOf('id="incidents"')),
+    );
+    expect(incidentBody.match(/<tr /g)).toHaveLength(incidentIds.size);
+    expect(html).toContain('<svg id="incident-timeline"');
+    const body = html.slice(
+      html.indexOf('<tbody>', html.indexOf('id="alerts"')),
+      html.indexOf('</tbody>', html.indexOf('id="alerts"')),
+    );
     expect(body.match(/<tr>/g)).toHaveLength(alerts.length);
+    // Alerts are listed most serious first: by tail probability (the 'line' column says which).
+    const listed = body
+      .split('<tr>')
+      .slice(1)
+      .map((row) => Number([...row.matchAll(/<td data-v="([^"]*)"/g)][9]![1]));
+    const bySeverity = [...alerts]
+      .sort((a, b) => a.tailProbability - b.tailProbability || a.timestamp.localeCompare(b.timestamp))
+      .map((a) => a.line);
+    expect(listed).toEqual(bySeverity);
     // Nothing of the hostile values survives unescaped, in HTML or in the embedded JSON.
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img src=x');

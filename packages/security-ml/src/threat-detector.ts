@@ -575,13 +575,14 @@ export class ThreatDetector {
    */
   private combine(mlTail: number, baselineTail: number, confirmed: ForestVerdict['confirmed']): number {
     const forest = confirmed === 'normal' ? Math.max(mlTail, Math.min(1, 2 * this.contamination)) : mlTail;
+    // A tail that underflowed (a burst's Poisson tail, a value far past anything seen) is kept at
+    // MIN_TAIL, where the other channel still orders events: 0 would tie them at a score of 1.
     let tail =
-      Math.min(1, 2 * Math.min(forest, baselineTail)) *
+      Math.max(MIN_TAIL, Math.min(1, 2 * Math.min(forest, baselineTail))) *
       (1 - TIE_BREAK * (1 - Math.max(forest, baselineTail)));
+
     if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
-    // A tail that underflowed (a burst's Poisson tail, a value far past anything seen) keeps a
-    // rank: 0 would tie every such event at a score of exactly 1.
-    return Math.max(tail, MIN_TAIL);
+    return tail;
   }
 
   /** An alert as the incident tracker sees it: when, how serious, what about, in plain words. */
@@ -739,8 +740,35 @@ function reasonOf(
       top = name;
     }
   }
-  return top ? `unusual ${top.replaceAll('_', ' ')}` : `unusual event (${tool})`;
+  if (!top) return `unusual event (${tool})`;
+  const words =
+    FEATURE_WORDS[top] ?? (top.startsWith('resource_usage.') ? top.slice(15).replaceAll('_', ' ') : top);
+  return `unusual ${words}${top.includes('per_hour') || top.startsWith('window_') ? '' : ` (${tool})`}`;
 }
+
+/** The forest's features in an analyst's words (for incident reasons). */
+const FEATURE_WORDS: Readonly<Record<string, string>> = {
+  resource_count: 'resource count',
+  duration_log: 'duration',
+  hour_sin: 'time of day',
+  hour_cos: 'time of day',
+  weekday_sin: 'day of the week',
+  weekday_cos: 'day of the week',
+  weekend: 'weekend activity',
+  event_type_rarity: 'event type',
+  tool_rarity: 'use of a rarely used tool',
+  failure: 'failure',
+  new_destination: 'new destination',
+  new_file_location: 'new file location',
+  calls_per_hour: 'calls in the last hour',
+  tool_calls_per_hour: 'tool calls in the last hour',
+  errors_per_hour: 'errors in the last hour',
+  window_avg_duration_log: 'average duration in the last hour',
+  window_max_duration_log: 'longest call in the last hour',
+  window_unique_tools: 'number of tools used in the last hour',
+  window_unique_destinations: 'number of destinations in the last hour',
+  window_file_operations: 'file operations in the last hour',
+};
 
 /** The agent's signals towards campaigns: what the event did that is unusual for it, by subject. */
 function signalsOf(
