@@ -145,6 +145,13 @@ export const GatewayConfigSchema = z
          * model within the budget): `closed` denies the call, `open` lets it through.
          */
         failurePolicy: z.enum(['closed', 'open']).default('closed'),
+        /**
+         * An agent with no model of its own is scored by the fleet model (trained from `history`, or
+         * the one `harombe-ml train` saved in the store) and marked cold start, as in the CLI and the
+         * audit logger. Where there is no fleet model either: `fail` denies its calls, `warn` lets
+         * them through with a warning in the log, `skip` lets them through silently.
+         */
+        unknownAgents: z.enum(['fail', 'warn', 'skip']).default('fail'),
         /** Budget for the detection step, including loading the agent's model on demand. */
         latencyBudgetMs: z.number().positive().max(60_000).default(50),
         contamination: z.number().gt(0).max(0.5).default(0.01),

@@ -71,7 +71,16 @@ export class CallGuard {
       const detectionMicros = micros();
       this.metrics.detectionSeconds.observe(detectionMicros / 1e6);
       if (assessment.ml.source === 'none') {
-        return this.fail('no-model', assessment.explanation, detectionMicros);
+        // No model of its own and no fleet model: the unknown-agent policy decides.
+        if (this.config.unknownAgents === 'fail')
+          return this.fail('no-model', assessment.explanation, detectionMicros, { denyAlways: true });
+        this.metrics.detectionFailures.inc({ reason: 'no-model' });
+        if (this.config.unknownAgents === 'warn')
+          this.logger.warn(
+            { agentId },
+            'no model for this agent and no fleet model: call let through unassessed',
+          );
+        return { decision: 'allow', response: this.policy.failed('no-model', false), detectionMicros };
       }
       if (detectionMicros > this.config.latencyBudgetMs * 1000) this.metrics.budgetOverruns.inc();
       const response = this.policy.respond(agentId, parsed.data, assessment, nowMs);

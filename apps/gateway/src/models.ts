@@ -14,6 +14,8 @@ export interface ModelSummary {
   readonly loaded: readonly string[];
   /** Configured agents without a model of their own: scored by the fleet model. */
   readonly coldStart: readonly string[];
+  /** Where the fleet model came from: trained from the history (and saved), the store, or none. */
+  readonly fleetModel: 'trained' | 'stored' | 'none';
 }
 
 /** Events of a JSONL history, grouped by agent; bad lines are logged (the first few) and skipped. */
@@ -47,5 +49,15 @@ export async function prepareModels(
     timeZones: new Map(config.agents.map((a) => [a.agentId, a.timeZone])),
   });
   for (const { agentId, reason } of notTrained) logger.warn({ agentId, reason }, 'agent not trained');
-  return { trained, loaded, coldStart };
+  // The fleet model scores agents without a model of their own: the one trained from the history is
+  // saved for the other entry points (CLI, audit logger); without a history, the stored one is used.
+  let fleetModel: ModelSummary['fleetModel'] = 'none';
+  if (trained.length > 0 && (await threats.saveFleetModel()) !== undefined) fleetModel = 'trained';
+  else if (trained.length === 0 && (await threats.loadFleetModel())) fleetModel = 'stored';
+  if (fleetModel === 'none' && coldStart.length > 0)
+    logger.warn(
+      { agents: coldStart, unknownAgents: config.detection.unknownAgents },
+      'no fleet model: agents without a model of their own follow detection.unknownAgents',
+    );
+  return { trained, loaded, coldStart, fleetModel };
 }

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryModelStore, ThreatDetector } from '@harombe/security-ml';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -117,6 +120,41 @@ describe('when there is nothing to score with', () => {
     expect(textOf(result)).toBe(deniedText('read_file'));
     expect(decisionOf(result).failure).toBe('no-model');
     expect(decisionOf(result).error).toMatch(/no model for agent ops-bot and no fleet model/);
+  });
+
+  it('unknownAgents warn lets such calls through unassessed, with a warning in the log', async () => {
+    h = await startHarness((c) =>
+      policy('closed')({ ...c, detection: { ...c.detection, history: undefined, unknownAgents: 'warn' } }),
+    );
+    expect(h.gateway.models.fleetModel).toBe('none');
+    const result = await call(await h.connect('ops-bot'), 'read_file', { path: 'logs/file-1.txt' });
+    expect(result.isError).toBeFalsy();
+    expect(
+      h.logs.some((l) => l.msg === 'no model for this agent and no fleet model: call let through unassessed'),
+    ).toBe(true);
+  });
+
+  it('uses the fleet model a gateway trained and saved, when started without a history', async () => {
+    const modelDir = await mkdtemp(join(tmpdir(), 'harombe-fleet-'));
+    // Trained from the history, only research-bot configured: its model and the fleet model are saved.
+    h = await startHarness((c) => ({
+      ...c,
+      agents: c.agents.filter((a) => a.agentId === 'research-bot'),
+      detection: { ...c.detection, modelDir },
+    }));
+    expect(h.gateway.models.fleetModel).toBe('trained');
+    await h.close();
+    // Restarted without a history: the stored fleet model scores the agents without a model.
+    h = await startHarness((c) => ({ ...c, detection: { ...c.detection, history: undefined, modelDir } }));
+    expect(h.gateway.models.fleetModel).toBe('stored');
+    expect(h.gateway.models.loaded).toContain('research-bot');
+    expect(h.gateway.models.coldStart).toContain('intern-bot');
+    const result = await call(await h.connect('intern-bot'), 'list_dir', { path: 'logs' });
+    // With the default unknownAgents 'fail', a call without a fleet model is denied: this one is
+    // scored by the stored fleet model instead.
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toContain('file-1.txt');
+    await rm(modelDir, { recursive: true, force: true });
   });
 });
 

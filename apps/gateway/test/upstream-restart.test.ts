@@ -72,7 +72,7 @@ describe('an upstream that restarts', () => {
         agents: [{ agentId: 'a', token: 'token-of-agent-a-123' }],
         upstreams: [{ name: 'stateful', url: `http://127.0.0.1:${port}/mcp` }],
         // No model and no fleet: let calls through, this test is about the upstream.
-        detection: { failurePolicy: 'open', saveOnClose: false },
+        detection: { failurePolicy: 'open', unknownAgents: 'skip', saveOnClose: false },
       },
       { threats, logger: pino({ level: 'silent' }), metrics: new GatewayMetrics() },
     );
