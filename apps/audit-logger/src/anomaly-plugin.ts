@@ -165,6 +165,8 @@ export class AnomalyPlugin implements AuditPlugin {
   private catchingUp = false;
   private closing = false;
   private readonly counts = { assessed: 0, skipped: 0, failed: 0, backfilled: 0, alerts: 0 };
+  /** `counts.backfilled` when the last catch-up was logged. */
+  private backfilledLogged = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly pendingReplies = new Map<string, Array<(reply: WorkerReply) => void>>();
   private feedbackInFlight = false;
@@ -493,7 +495,9 @@ export class AnomalyPlugin implements AuditPlugin {
     this.metrics?.backfilled.inc(reply.assessed);
     if ((reply.processed < limit || reply.assessed === 0) && this.overflowed === overflowed) {
       this.backlog = false;
-      this.log.info({ backfilled: this.counts.backfilled }, 'detection caught up on skipped events');
+      const backfilled = this.counts.backfilled - this.backfilledLogged;
+      if (backfilled > 0) this.log.info({ backfilled }, 'detection caught up on skipped events');
+      this.backfilledLogged = this.counts.backfilled;
     }
   }
 
