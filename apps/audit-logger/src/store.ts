@@ -128,32 +128,16 @@ export interface AlertQuery {
   readonly limit?: number;
 }
 
-export type IncidentStatus = 'open' | 'closed' | 'resolved';
+export type IncidentStatus = Incident['status'];
 /** An analyst's verdict on a whole incident: its open alerts become false positives or confirmed. */
 export type IncidentVerdict = 'normal' | 'anomaly';
 
-/** An incident (or campaign) as stored: what the detector last reported of it, and the analyst's word. */
-export interface IncidentRecord {
-  readonly id: string;
-  readonly campaign: boolean;
-  readonly agentIds: string[];
-  /** Event time of its first and last alert (a campaign: signal). */
-  readonly firstSeen: Date;
-  readonly lastSeen: Date;
-  /** Alerts the detector counted in it (those below `alertAt` included). */
-  readonly alerts: number;
-  readonly peakLevel: ThreatLevel;
-  readonly peakScore: number;
-  /** The smallest tail probability of its alerts (a campaign: the combined one): what ranks incidents. */
-  readonly tailProbability: number;
-  /** In plain words, most serious first. */
-  readonly reasons: string[];
-  /** Destinations, path templates, tools and catalogue entries it is about. */
-  readonly subjects: string[];
-  /** A campaign: the agents' incidents it links; an agent's incident: its campaigns. */
-  readonly linked: string[];
-  /** `open` while alerts may join it, `closed` after, `resolved` by an analyst. */
-  readonly status: IncidentStatus;
+/**
+ * An incident (or campaign) as stored: what the detector last reported of it (its `Incident`, without
+ * the event ids: its alerts reference it instead), and the analyst's word. `alerts` is the detector's
+ * count, alerts below `alertAt` included.
+ */
+export interface IncidentRecord extends Omit<Incident, 'eventIds'> {
   readonly resolution: IncidentVerdict | null;
   readonly resolvedAt: Date | null;
   readonly updatedAt: Date;
@@ -721,27 +705,16 @@ export class AuditStore {
 
   /** Incidents and campaigns, most serious first. */
   incidents(query: IncidentListQuery = {}): IncidentRecord[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.agentId !== undefined) {
-      where.push('EXISTS (SELECT 1 FROM json_each(agent_ids) WHERE value = ?)');
-      params.push(query.agentId);
-    }
-    if (query.status) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    if (query.campaign !== undefined) {
-      where.push('campaign = ?');
-      params.push(query.campaign ? 1 : 0);
-    }
-    if (query.since) {
-      where.push('last_seen >= ?');
-      params.push(query.since.getTime());
-    }
-    const sql = `SELECT * FROM security_incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ${INCIDENT_ORDER} LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, query.limit ?? 100) as IncidentRow[]).map(toIncident);
+    const rows = this.list<IncidentRow>('security_incidents', INCIDENT_ORDER, query.limit, [
+      query.agentId !== undefined && [
+        'EXISTS (SELECT 1 FROM json_each(agent_ids) WHERE value = ?)',
+        query.agentId,
+      ],
+      query.status !== undefined && ['status = ?', query.status],
+      query.campaign !== undefined && ['campaign = ?', query.campaign ? 1 : 0],
+      query.since !== undefined && ['last_seen >= ?', query.since.getTime()],
+    ]);
+    return rows.map(toIncident);
   }
 
   incident(id: string): IncidentRecord | undefined {
@@ -788,23 +761,27 @@ export class AuditStore {
   }
 
   alerts(query: AlertQuery = {}): Alert[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.since) {
-      where.push('event_timestamp >= ?');
-      params.push(query.since.getTime());
-    }
-    if (query.level) {
-      where.push('level_rank >= ?');
-      params.push(threatLevelRank(query.level));
-    }
-    if (query.status) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    const sql = `SELECT * FROM security_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ${ALERT_ORDER} LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, query.limit ?? 100) as AlertRow[]).map(toAlert);
+    const rows = this.list<AlertRow>('security_alerts', ALERT_ORDER, query.limit, [
+      query.since !== undefined && ['event_timestamp >= ?', query.since.getTime()],
+      query.level !== undefined && ['level_rank >= ?', threatLevelRank(query.level)],
+      query.status !== undefined && ['status = ?', query.status],
+    ]);
+    return rows.map(toAlert);
+  }
+
+  /** Rows of a table that meet every condition given (`false`: none), in this order, at most `limit` (default 100). */
+  private list<Row>(
+    table: string,
+    order: string,
+    limit: number | undefined,
+    conditions: ReadonlyArray<false | readonly [sql: string, value: string | number]>,
+  ): Row[] {
+    const given = conditions.filter((c) => c !== false);
+    const where = given.length ? `WHERE ${given.map(([sql]) => sql).join(' AND ')}` : '';
+    const values = given.map(([, value]) => value);
+    return this.db
+      .prepare(`SELECT * FROM ${table} ${where} ${order} LIMIT ?`)
+      .all(...values, limit ?? 100) as Row[];
   }
 
   /** The alert an event raised, if any. */
