@@ -10,17 +10,22 @@
 // has the worker assess the skipped and failed events in bounded batches, oldest first, until none
 // are left; events logged meanwhile wait behind them (stored as skipped too), so that every actor's
 // events are still assessed in the order they were logged.
+//
+// Alerting: every alert is stored, but `onAlert` hears only of the alert that opens an incident (or
+// a campaign) or raises its level, so an attack of a hundred events pages once or a few times.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseOrThrow } from '@harombe/models';
 import { type ThreatLevel, ThreatLevelSchema } from '@harombe/security-ml';
+import { type Logger, pino } from 'pino';
 import { z } from 'zod';
 import type { AuditLogger, AuditPlugin } from './audit-logger.js';
 import type { BatchOutcome, EngineOptions } from './engine.js';
+import { AuditMetrics } from './metrics.js';
 import type { WorkerData, WorkerReply, WorkerRequest } from './protocol.js';
-import type { Alert, LoggedEvent } from './store.js';
+import type { Alert, AlertNotice, LoggedEvent } from './store.js';
 
 /**
  * Detection options (`modelDir`, `contamination`, `seed`, `windowDays`, `timeZones`,
@@ -47,10 +52,19 @@ export interface AnomalyPluginOptions extends Omit<EngineOptions, 'dbPath'> {
   readonly retrainIntervalMs?: number;
   /** Look for analysts' verdicts (also those given by other processes) this often (ms); 0 never. Default 5000. */
   readonly feedbackPollMs?: number;
-  /** Called for each new alert, after it is stored. */
-  readonly onAlert?: (alert: Alert) => void;
-  /** Called when the worker fails or a request to it fails. Default: standard error. */
+  /**
+   * Called, after it is stored, for an alert that opened an incident or a campaign, or raised its
+   * level: once when an incident opens and once per rise of its level, never per event. The payload
+   * is the {@link Alert} with its `incident`, the `change` and the `incidentLevel` reached. Every
+   * alert is stored and listed whether announced or not.
+   */
+  readonly onAlert?: (alert: AlertNotice) => void;
+  /** Called when the worker fails or a request to it fails. Default: logged at `error`. */
   readonly onError?: (error: Error) => void;
+  /** Structured logs (pino). Default: pino named `harombe-audit`, to standard output at `info`. */
+  readonly log?: Logger;
+  /** Prometheus metrics to update (serve `metrics.registry`). Default none: nothing is measured. */
+  readonly metrics?: AuditMetrics;
 }
 
 export interface AnomalyPluginStats {
@@ -95,8 +109,15 @@ const AnomalyPluginOptionsSchema = z
       .min(0)
       .default(24 * HOUR),
     feedbackPollMs: z.number().int().min(0).default(5000),
-    onAlert: callback<(alert: Alert) => void>().optional(),
+    onAlert: callback<(alert: AlertNotice) => void>().optional(),
     onError: callback<(error: Error) => void>().optional(),
+    log: z
+      .custom<Logger>(
+        (value) => typeof (value as Logger | null)?.child === 'function',
+        'expected a pino logger',
+      )
+      .optional(),
+    metrics: z.instanceof(AuditMetrics, { message: 'expected an AuditMetrics' }).optional(),
   })
   .strict();
 
@@ -120,9 +141,12 @@ export class AnomalyPlugin implements AuditPlugin {
   private workerUp = false;
   /** Row ids of events waiting to be sent to the worker. */
   private buffer: number[] = [];
+  /** With metrics: when each buffered event was committed (`performance.now()`), for the latency. */
+  private bufferedAt: number[] = [];
   private flushScheduled = false;
   /** Row ids of the batch sent to the worker and not yet answered (one batch at a time). */
   private inFlight: number[] = [];
+  private inFlightAt: number[] = [];
   /**
    * Row ids not queued, to be stored as skipped by the worker (grouped by reason, in order); and
    * those sent, unanswered, in order.
@@ -141,18 +165,24 @@ export class AnomalyPlugin implements AuditPlugin {
   private catchingUp = false;
   private closing = false;
   private readonly counts = { assessed: 0, skipped: 0, failed: 0, backfilled: 0, alerts: 0 };
+  /** `counts.backfilled` when the last catch-up was logged. */
+  private backfilledLogged = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly pendingReplies = new Map<string, Array<(reply: WorkerReply) => void>>();
   private feedbackInFlight = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly options: Required<
-    Omit<AnomalyPluginOptions, keyof EngineOptions | 'onAlert' | 'onError'>
+    Omit<AnomalyPluginOptions, keyof EngineOptions | 'onAlert' | 'onError' | 'log' | 'metrics'>
   > &
     AnomalyPluginOptions;
+  private readonly log: Logger;
+  private readonly metrics: AuditMetrics | undefined;
 
   /** @throws {ValidationError} an option out of range, naming it. */
   constructor(options: AnomalyPluginOptions = {}) {
     this.options = parseOrThrow(AnomalyPluginOptionsSchema, options, 'AnomalyPlugin options');
+    this.log = options.log ?? pino({ name: 'harombe-audit' });
+    this.metrics = options.metrics;
   }
 
   /** Starts the worker; resolves when every actor's model is loaded or trained. */
@@ -168,6 +198,8 @@ export class AnomalyPlugin implements AuditPlugin {
       feedbackPollMs,
       onAlert: _onAlert,
       onError: _onError,
+      log: _log,
+      metrics: _metrics,
       ...engine
     } = this.options;
     const data: WorkerData = {
@@ -187,6 +219,14 @@ export class AnomalyPlugin implements AuditPlugin {
     const ready = await this.request({ type: 'ready' }, undefined);
     if (ready.type === 'error') throw new Error(`detection worker failed to start: ${ready.message}`);
     this.workerUp = true;
+    if (ready.type === 'ready') {
+      const { loaded, trained, caughtUp } = ready;
+      this.log.info({ loaded: loaded.length, trained: trained.length, caughtUp }, 'anomaly detection ready');
+    }
+    this.metrics?.watch(() => {
+      const { queued, inFlight, workerUp } = this.stats();
+      return { queueDepth: queued + inFlight, workerUp };
+    });
     await this.applyFeedback();
     if (backfillOnStart) {
       // The first batch now (a short log is caught up when the logger opens), the rest while it runs.
@@ -217,9 +257,14 @@ export class AnomalyPlugin implements AuditPlugin {
       this.spill(event.id, BEHIND_BACKLOG);
     } else if (this.buffer.length + this.inFlight.length >= this.options.queueCapacity) {
       this.backlog = true;
+      this.log.warn(
+        { queueCapacity: this.options.queueCapacity },
+        'detection queue full: events are stored as skipped and assessed once it drains',
+      );
       this.spill(event.id, QUEUE_FULL);
     } else {
       this.buffer.push(event.id);
+      if (this.metrics) this.bufferedAt.push(performance.now());
       if (this.inFlight.length === 0) this.scheduleFlush();
     }
   }
@@ -261,14 +306,21 @@ export class AnomalyPlugin implements AuditPlugin {
     return this.counts.backfilled - before;
   }
 
-  /** Applies analysts' verdicts not yet applied (from this process or another); returns how many. */
+  /**
+   * Applies analysts' verdicts not yet applied (from this process or another): on alerts, and
+   * resolutions of incidents. Returns how many (alerts and incidents).
+   */
   async applyFeedback(): Promise<number> {
     if (!this.workerUp || this.feedbackInFlight) return 0;
     this.feedbackInFlight = true;
     try {
       const reply = await this.request({ type: 'feedback-applied' }, { type: 'feedback' });
       if (reply.type !== 'feedback-applied') throw new Error(`feedback failed: ${errorText(reply)}`);
-      return reply.alertIds.length;
+      const { alertIds, incidentIds } = reply;
+      if (alertIds.length + incidentIds.length > 0) {
+        this.log.info({ alerts: alertIds.length, incidents: incidentIds }, 'analyst feedback applied');
+      }
+      return alertIds.length + incidentIds.length;
     } catch (error) {
       this.reportError(error);
       return 0;
@@ -281,6 +333,7 @@ export class AnomalyPlugin implements AuditPlugin {
   async retrain(): Promise<{ trained: string[]; skipped: Array<{ actor: string; reason: string }> }> {
     const reply = await this.request({ type: 'retrained' }, { type: 'retrain' });
     if (reply.type !== 'retrained') throw new Error(`retraining failed: ${errorText(reply)}`);
+    this.log.info({ trained: reply.trained.length, skipped: reply.skipped }, 'actors retrained from the log');
     return { trained: reply.trained, skipped: reply.skipped };
   }
 
@@ -331,6 +384,8 @@ export class AnomalyPlugin implements AuditPlugin {
     const rows = this.buffer;
     this.buffer = [];
     this.inFlight = rows;
+    this.inFlightAt = this.bufferedAt;
+    this.bufferedAt = [];
     // Row ids only: the worker reads the events from the database, off this thread.
     this.worker.postMessage({ type: 'assess', rows, now: this.logger!.clock() } satisfies WorkerRequest);
   }
@@ -338,6 +393,7 @@ export class AnomalyPlugin implements AuditPlugin {
   private receive(reply: WorkerReply): void {
     if (reply.type === 'assessed' || (reply.type === 'error' && reply.request === 'assess')) {
       if (reply.type === 'assessed') {
+        this.observeLatency();
         this.count(reply);
         // Events whose assessment failed are tried again once the queue drains.
         if (reply.failed > 0) this.backlog = true;
@@ -348,6 +404,7 @@ export class AnomalyPlugin implements AuditPlugin {
         this.backlog = true;
       }
       this.inFlight = [];
+      this.inFlightAt = [];
       this.flush();
       this.catchUpWhenDrained();
       this.settleIfIdle();
@@ -355,7 +412,7 @@ export class AnomalyPlugin implements AuditPlugin {
     }
     if (reply.type === 'skip-recorded' || (reply.type === 'error' && reply.request === 'skip')) {
       const rows = this.overflowInFlight.shift() ?? [];
-      if (reply.type === 'skip-recorded') this.counts.skipped += rows.length;
+      if (reply.type === 'skip-recorded') this.countSkipped(rows.length);
       else {
         this.reportError(new Error(`skip: ${reply.message}`));
         this.storeHere(rows, 'skipped', QUEUE_FULL);
@@ -435,8 +492,12 @@ export class AnomalyPlugin implements AuditPlugin {
     if (reply.type !== 'backfilled') throw new Error(`backfill failed: ${errorText(reply)}`);
     this.count(reply);
     this.counts.backfilled += reply.assessed;
+    this.metrics?.backfilled.inc(reply.assessed);
     if ((reply.processed < limit || reply.assessed === 0) && this.overflowed === overflowed) {
       this.backlog = false;
+      const backfilled = this.counts.backfilled - this.backfilledLogged;
+      if (backfilled > 0) this.log.info({ backfilled }, 'detection caught up on skipped events');
+      this.backfilledLogged = this.counts.backfilled;
     }
   }
 
@@ -446,13 +507,56 @@ export class AnomalyPlugin implements AuditPlugin {
     this.reportError(error);
   }
 
-  /** Counts a batch's outcome (stored by the worker) and announces its alerts. */
+  /**
+   * Counts a batch's outcome (stored by the worker), and announces the alerts that opened or raised
+   * an incident (logged at `warn`; every alert at `debug`).
+   */
   private count(outcome: BatchOutcome): void {
     this.counts.assessed += outcome.assessed;
-    this.counts.skipped += outcome.skipped;
+    this.countSkipped(outcome.skipped);
     this.counts.failed += outcome.failed;
     this.counts.alerts += outcome.alerts.length;
-    for (const alert of outcome.alerts) this.options.onAlert?.(alert);
+    const m = this.metrics;
+    if (m) {
+      m.assessed.inc(outcome.assessed);
+      m.failed.inc(outcome.failed);
+      for (const alert of outcome.alerts) m.alerts.inc({ level: alert.threatLevel });
+    }
+    if (this.log.isLevelEnabled('debug')) {
+      for (const alert of outcome.alerts) this.log.debug(alertFields(alert), 'alert stored');
+    }
+    for (const notice of outcome.notices) {
+      const kind = notice.incident.campaign ? 'campaign' : 'agent';
+      m?.incidents.inc({ change: notice.change, kind, level: notice.incidentLevel });
+      this.log.warn(
+        {
+          ...alertFields(notice),
+          incidentId: notice.incident.id,
+          campaign: notice.incident.campaign,
+          agents: notice.incident.agentIds,
+          incidentLevel: notice.incidentLevel,
+          reasons: notice.incident.reasons,
+        },
+        `${kind === 'campaign' ? 'campaign' : 'incident'} ${notice.change}`,
+      );
+      try {
+        this.options.onAlert?.(notice);
+      } catch (error) {
+        this.reportError(error);
+      }
+    }
+  }
+
+  private countSkipped(n: number): void {
+    this.counts.skipped += n;
+    this.metrics?.skipped.inc(n);
+  }
+
+  /** Each event of the answered batch: time from its commit to now (its decision is stored). */
+  private observeLatency(): void {
+    if (!this.metrics) return;
+    const now = performance.now();
+    for (const at of this.inFlightAt) this.metrics.detectionSeconds.observe((now - at) / 1000);
   }
 
   /** Stores decisions on this thread: only when there is no worker to do it (it is down). */
@@ -461,6 +565,7 @@ export class AnomalyPlugin implements AuditPlugin {
       const decisions = eventRows.map((eventRow) => ({ eventRow, outcome, reason }));
       this.logger!.store.recordDecisions(decisions, this.options.alertAt, this.logger!.clock());
       this.counts[outcome] += eventRows.length;
+      this.metrics?.[outcome].inc(eventRows.length);
     } catch (error) {
       this.reportError(error);
     }
@@ -477,7 +582,9 @@ export class AnomalyPlugin implements AuditPlugin {
       ...this.overflowInFlight.flat(),
     ];
     this.inFlight = [];
+    this.inFlightAt = [];
     this.buffer = [];
+    this.bufferedAt = [];
     this.overflow = [];
     this.overflowInFlight = [];
     if (lost.length > 0 && this.logger) this.storeHere(lost, 'failed', error.message);
@@ -515,8 +622,21 @@ export class AnomalyPlugin implements AuditPlugin {
   private reportError(error: unknown): void {
     const e = error instanceof Error ? error : new Error(String(error));
     if (this.options.onError) this.options.onError(e);
-    else process.stderr.write(`audit anomaly plugin: ${e.message}\n`);
+    else this.log.error({ err: e }, 'anomaly plugin error');
   }
+}
+
+/** An alert's fields for a log line: what, how serious, and the event's context. */
+function alertFields(alert: Alert): Record<string, unknown> {
+  return {
+    alertId: alert.id,
+    eventId: alert.eventId,
+    actor: alert.actor,
+    level: alert.threatLevel,
+    score: alert.threatScore,
+    tailProbability: alert.tailProbability,
+    ...alert.context,
+  };
 }
 
 /** Which reply an error answers, by the request that failed. */

@@ -6,11 +6,15 @@ import { parseSecurityEvent, type SecurityEvent } from '@harombe/security-ml';
 import { z } from 'zod';
 import { type JsonValue, redactText, redactValue } from './redact.js';
 import {
+  type Alert,
   type AlertQuery,
   type AlertStatus,
   AuditStore,
   type Durability,
   eventRow,
+  type IncidentListQuery,
+  type IncidentRecord,
+  type IncidentVerdict,
   type LoggedEvent,
   rowToEvent,
 } from './store.js';
@@ -123,8 +127,30 @@ export class AuditLogger {
     return logged;
   }
 
+  /** Alerts, most serious first (smallest tail probability). */
   alerts(query: AlertQuery = {}) {
     return this.store.alerts(query);
+  }
+
+  /** Incidents and campaigns, most serious first (smallest tail probability, then latest). */
+  incidents(query: IncidentListQuery = {}) {
+    return this.store.incidents(query);
+  }
+
+  /** One incident (or campaign) with its alerts, most serious first; undefined when unknown. */
+  incident(id: string): { incident: IncidentRecord; alerts: Alert[] } | undefined {
+    const incident = this.store.incident(id);
+    return incident && { incident, alerts: this.store.incidentAlerts(id) };
+  }
+
+  /**
+   * Resolves an incident: its next alerts open a new one. With a verdict, its open alerts become
+   * false positives (`normal`: the detector learns each event as normal) or confirmed (`anomaly`).
+   * Plugins apply it to their detectors, as they apply alert feedback.
+   * @returns false when there is no such incident.
+   */
+  resolveIncident(id: string, verdict?: IncidentVerdict): boolean {
+    return this.store.resolveIncident(id, verdict, this.clock());
   }
 
   /**

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// harombe-audit: query alerts, give feedback, train, show stats, ingest JSONL, run the demo.
+// harombe-audit: query alerts and incidents, give feedback, train, show stats, ingest JSONL, run the demo.
 // Exit codes: 0 success, 1 failure, 2 usage.
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,11 +8,12 @@ import { generateFleet } from '@harombe/agent-sim';
 import { readJsonl } from '@harombe/event-log';
 import { THREAT_LEVELS, type ThreatLevel } from '@harombe/security-ml';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { pino } from 'pino';
 import { AnomalyPlugin } from './anomaly-plugin.js';
 import { AuditLogger } from './audit-logger.js';
 import { DetectionEngine } from './engine.js';
-import { formatAlert, parseSince } from './format.js';
-import type { AlertStatus } from './store.js';
+import { formatAlert, formatIncident, parseSince } from './format.js';
+import type { AlertStatus, IncidentStatus } from './store.js';
 
 const DEFAULT_DB = join('.harombe', 'audit', 'audit.db');
 const DEFAULT_MODELS = join('.harombe', 'audit', 'models');
@@ -30,8 +31,24 @@ function existingDb(path: string): string {
   return path;
 }
 
+/** Opens an existing audit database (without plugins), runs `task`, closes it. */
+async function withLogger(path: string, task: (logger: AuditLogger) => void): Promise<void> {
+  const logger = await AuditLogger.open({ path: existingDb(path) });
+  try {
+    task(logger);
+  } finally {
+    await logger.close();
+  }
+}
+
 const db = () => new Option('--db <file>', 'the audit database').default(DEFAULT_DB);
 const models = () => new Option('--models <dir>', 'where actor models are saved').default(DEFAULT_MODELS);
+
+const logLevel = () =>
+  new Option('--log-level <level>', 'structured logs (pino, JSON) on standard error from this level')
+    .choices(['debug', 'info', 'warn', 'error', 'silent'])
+    .default('error');
+const cliLog = (level: string) => pino({ name: 'harombe-audit', level }, pino.destination(2));
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -43,7 +60,7 @@ const program = new Command('harombe-audit')
 
 program
   .command('alerts')
-  .description('list security alerts, newest first')
+  .description('list security alerts, most serious first (smallest tail probability)')
   .addOption(db())
   .option('--since <when>', 'events at or after: ISO date or 30m, 24h, 7d', (v) => parseSince(v))
   .addOption(new Option('--level <level>', 'at least this threat level').choices([...THREAT_LEVELS]))
@@ -65,8 +82,7 @@ program
       limit: number;
       json?: boolean;
     }) => {
-      const logger = await AuditLogger.open({ path: existingDb(o.db) });
-      try {
+      await withLogger(o.db, (logger) => {
         const alerts = logger.alerts({
           limit: o.limit,
           ...(o.since ? { since: o.since } : {}),
@@ -75,9 +91,7 @@ program
         });
         for (const a of alerts) console.log(o.json ? JSON.stringify(a) : formatAlert(a));
         if (!o.json) console.log(`${alerts.length} alert${alerts.length === 1 ? '' : 's'}`);
-      } finally {
-        await logger.close();
-      }
+      });
     },
   );
 
@@ -90,15 +104,94 @@ program
   .addOption(db())
   .action(async (alertId: number, o: { db: string; falsePositive?: boolean; confirmed?: boolean }) => {
     if (!o.falsePositive && !o.confirmed) throw new UsageError('give --false-positive or --confirmed');
-    const logger = await AuditLogger.open({ path: existingDb(o.db) });
-    try {
+    await withLogger(o.db, (logger) => {
       if (!logger.feedback(alertId, o.confirmed ? 'confirmed' : 'false_positive')) {
         throw new Error(`no alert #${alertId}`);
       }
       console.log(`alert #${alertId}: ${o.confirmed ? 'confirmed' : 'false positive'}`);
-    } finally {
-      await logger.close();
-    }
+    });
+  });
+
+const incidents = program
+  .command('incidents')
+  .description(
+    'incidents (alerts of one agent that belong together) and campaigns (one thing at several agents)',
+  );
+
+incidents
+  .command('list', { isDefault: true })
+  .description('list incidents and campaigns, most serious first (smallest tail probability)')
+  .addOption(db())
+  .option('--agent <id>', 'only incidents of (or campaigns including) this agent')
+  .addOption(
+    new Option('--status <status>', 'only incidents in this state').choices(['open', 'closed', 'resolved']),
+  )
+  .option('--campaign', 'only campaigns')
+  .option('--no-campaign', "only agents' incidents")
+  .option('--since <when>', 'last alert at or after: ISO date or 30m, 24h, 7d', (v) => parseSince(v))
+  .option('--limit <n>', 'at most this many', positiveInteger, 50)
+  .option('--json', 'one JSON object per line')
+  .action(
+    async (o: {
+      db: string;
+      agent?: string;
+      status?: IncidentStatus;
+      campaign?: boolean;
+      since?: Date;
+      limit: number;
+      json?: boolean;
+    }) => {
+      await withLogger(o.db, (logger) => {
+        const list = logger.incidents({
+          limit: o.limit,
+          ...(o.agent === undefined ? {} : { agentId: o.agent }),
+          ...(o.status ? { status: o.status } : {}),
+          ...(o.campaign === undefined ? {} : { campaign: o.campaign }),
+          ...(o.since ? { since: o.since } : {}),
+        });
+        for (const i of list) console.log(o.json ? JSON.stringify(i) : formatIncident(i));
+        if (!o.json) console.log(`${list.length} incident${list.length === 1 ? '' : 's'}`);
+      });
+    },
+  );
+
+incidents
+  .command('show')
+  .description('one incident and its alerts, most serious first')
+  .argument('<id>', 'the incident id')
+  .addOption(db())
+  .option('--json', 'one JSON object')
+  .action(async (id: string, o: { db: string; json?: boolean }) => {
+    await withLogger(o.db, (logger) => {
+      const found = logger.incident(id);
+      if (!found) throw new Error(`no incident ${id}`);
+      if (o.json) {
+        console.log(JSON.stringify(found));
+        return;
+      }
+      console.log(formatIncident(found.incident));
+      if (found.incident.subjects.length) console.log(`    about: ${found.incident.subjects.join(', ')}`);
+      if (found.incident.linked.length) console.log(`    linked: ${found.incident.linked.join(', ')}`);
+      for (const a of found.alerts) console.log(formatAlert(a));
+      console.log(`${found.alerts.length} alert${found.alerts.length === 1 ? '' : 's'} stored`);
+    });
+  });
+
+incidents
+  .command('resolve')
+  .description(
+    'resolve an incident (its next alerts open a new one); --normal or --anomaly is the verdict on its open alerts, which the detector learns',
+  )
+  .argument('<id>', 'the incident id')
+  .addOption(new Option('--normal', 'its events were normal (false positives)').conflicts('anomaly'))
+  .addOption(new Option('--anomaly', 'its events were anomalies (confirmed)'))
+  .addOption(db())
+  .action(async (id: string, o: { db: string; normal?: boolean; anomaly?: boolean }) => {
+    const verdict = o.normal ? 'normal' : o.anomaly ? 'anomaly' : undefined;
+    await withLogger(o.db, (logger) => {
+      if (!logger.resolveIncident(id, verdict)) throw new Error(`no incident ${id}`);
+      console.log(`incident ${id}: resolved${verdict ? ` (${verdict})` : ''}`);
+    });
   });
 
 program
@@ -127,17 +220,14 @@ program
   .description('counts of events, tool calls, decisions and alerts')
   .addOption(db())
   .action(async (o: { db: string }) => {
-    const logger = await AuditLogger.open({ path: existingDb(o.db) });
-    try {
-      console.log(JSON.stringify(logger.store.stats(), null, 2));
-    } finally {
-      await logger.close();
-    }
+    await withLogger(o.db, (logger) => console.log(JSON.stringify(logger.store.stats(), null, 2)));
   });
 
 program
   .command('ingest')
-  .description('log JSONL events (one per line) with anomaly detection; prints the alerts raised')
+  .description(
+    'log JSONL events (one per line) with anomaly detection; prints each incident when it opens or escalates',
+  )
   .argument('<events>', 'JSONL file, or - for standard input')
   .addOption(db())
   .addOption(models())
@@ -145,10 +235,19 @@ program
     '--no-detect',
     'log only, as history: the anomaly plugin trains on these events but never assesses them',
   )
-  .action(async (file: string, o: { db: string; models: string; detect: boolean }) => {
+  .addOption(logLevel())
+  .action(async (file: string, o: { db: string; models: string; detect: boolean; logLevel: string }) => {
     mkdirSync(dirname(o.db), { recursive: true, mode: 0o700 });
+    let opened = 0;
     const plugin = o.detect
-      ? new AnomalyPlugin({ modelDir: o.models, onAlert: (a) => console.log(formatAlert(a)) })
+      ? new AnomalyPlugin({
+          modelDir: o.models,
+          log: cliLog(o.logLevel),
+          onAlert: (a) => {
+            if (a.change === 'opened') opened++;
+            console.log(`${a.change}: ${formatIncident(a.incident)}\n  by ${formatAlert(a)}`);
+          },
+        })
       : undefined;
     const logger = await AuditLogger.open({ path: o.db, plugins: plugin ? [plugin] : [] });
     let logged = 0;
@@ -169,19 +268,28 @@ program
     } finally {
       await logger.close();
     }
-    console.log(`logged ${logged} events${plugin ? `; ${plugin.stats().alerts} alerts` : ''}`);
+    console.log(
+      `logged ${logged} events${plugin ? `; ${plugin.stats().alerts} alerts, ${opened} incidents opened` : ''}`,
+    );
   });
 
 program
   .command('demo')
   .description(
-    'simulate a fleet: log 28 days of history, train, then log 7 live days with attacks and list the alerts',
+    'simulate a fleet: log 28 days of history, train, then log 7 live days with attacks and list the incidents',
   )
   .option('--dir <dir>', 'where the database and models go', join('.harombe', 'audit-demo'))
   .option('--seed <n>', 'simulation seed', positiveInteger, 7)
-  .action(async (o: { dir: string; seed: number }) => {
+  .addOption(logLevel())
+  .action(async (o: { dir: string; seed: number; logLevel: string }) => {
     const { runDemo } = await import('./demo.js');
-    await runDemo({ dir: o.dir, seed: o.seed, fleet: generateFleet, print: (line) => console.log(line) });
+    await runDemo({
+      dir: o.dir,
+      seed: o.seed,
+      fleet: generateFleet,
+      print: (line) => console.log(line),
+      log: cliLog(o.logLevel),
+    });
   });
 
 try {

@@ -32,7 +32,7 @@ try {
       case 'backfill':
         return { type: 'backfilled', ...(await engine.backfill(request.limit, recording(request.now))) };
       case 'feedback':
-        return { type: 'feedback-applied', alertIds: await engine.applyPendingFeedback() };
+        return { type: 'feedback-applied', ...(await engine.applyPendingFeedback()) };
       case 'retrain':
         return { type: 'retrained', ...(await engine.trainAll()) };
       case 'close':

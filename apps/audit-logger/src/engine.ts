@@ -1,8 +1,21 @@
 // The detection side, without threads: a ThreatDetector whose agents are the audit log's actors,
 // trained from the database, persisted in a model directory, taught by analysts' verdicts. The
 // detection worker hosts one; `harombe-audit train` uses one directly.
-import { atLeast, type SecurityEventInput, ThreatDetector, type ThreatLevel } from '@harombe/security-ml';
-import { type Alert, type AssessItem, AuditStore, type DecisionRecord, LEARN_BELOW } from './store.js';
+import {
+  atLeast,
+  type Incident,
+  type SecurityEventInput,
+  ThreatDetector,
+  type ThreatLevel,
+} from '@harombe/security-ml';
+import {
+  type Alert,
+  type AlertNotice,
+  type AssessItem,
+  AuditStore,
+  type DecisionRecord,
+  LEARN_BELOW,
+} from './store.js';
 
 export interface EngineOptions {
   /** The audit database (read here; decisions and alerts written to its security database). */
@@ -31,12 +44,14 @@ export interface FeedbackItem {
   readonly isAnomaly: boolean;
 }
 
-/** How a batch of events was decided, as stored: counts per outcome and the alerts raised. */
+/** How a batch of events was decided, as stored: counts per outcome, the alerts raised, those to announce. */
 export interface BatchOutcome {
   readonly assessed: number;
   readonly skipped: number;
   readonly failed: number;
   readonly alerts: Alert[];
+  /** Alerts that opened an incident or campaign or raised its level: what `onAlert` hears of. */
+  readonly notices: AlertNotice[];
 }
 
 /** How decisions are stored: which decisions, alerts from which level, at what time. */
@@ -47,6 +62,12 @@ export interface RecordOptions {
   readonly alertAt: ThreatLevel;
   /** Epoch ms of the decisions. */
   readonly now: number;
+}
+
+/** The analysts' verdicts applied: on alerts, and resolutions of incidents. */
+export interface FeedbackApplied {
+  readonly alertIds: number[];
+  readonly incidentIds: string[];
 }
 
 export interface TrainSummary {
@@ -144,7 +165,12 @@ export class DetectionEngine {
         await this.threats.ensureLoaded(actor, { onFailure: 'cold-start' });
       }
       const decision = this.assessOne(item);
-      if (all || decision.outcome !== 'assessed' || atLeast(decision.threatLevel!, LEARN_BELOW)) {
+      if (
+        all ||
+        decision.outcome !== 'assessed' ||
+        atLeast(decision.threatLevel!, LEARN_BELOW) ||
+        decision.campaign
+      ) {
         decisions.push(decision);
       }
     }
@@ -223,24 +249,56 @@ export class DetectionEngine {
     };
   }
 
-  /** Stores the decisions `assess` kept (threats, failures, skips; all with `all`) and counts outcomes. */
+  /**
+   * Stores the decisions `assess` kept (threats, failures, skips; all with `all`), with the
+   * incidents they touched and the latest state of those stored as open, and counts outcomes.
+   */
   private record(
     processed: number,
     decisions: readonly DecisionRecord[],
     options: RecordOptions,
     through: number | undefined,
   ): BatchOutcome {
-    const alerts =
+    const { alerts, notices } =
       decisions.length || through !== undefined
-        ? this.store.recordDecisions(decisions, options.alertAt, options.now, through)
-        : [];
+        ? this.store.recordDecisions(
+            decisions,
+            options.alertAt,
+            options.now,
+            through,
+            this.incidentsOf(decisions, options.now),
+          )
+        : { alerts: [], notices: [] };
     let skipped = 0;
     let failed = 0;
     for (const d of decisions) {
       if (d.outcome === 'skipped') skipped++;
       else if (d.outcome === 'failed') failed++;
     }
-    return { assessed: processed - skipped - failed, skipped, failed, alerts };
+    return { assessed: processed - skipped - failed, skipped, failed, alerts, notices };
+  }
+
+  /**
+   * The detector's view of the incidents and campaigns the decisions touched and of those stored as
+   * open (an incident closes in event time, without an alert of its own). A stored open campaign
+   * the detector no longer knows (campaigns are not saved with models) is closed here.
+   */
+  private incidentsOf(decisions: readonly DecisionRecord[], now: number): Map<string, Incident> {
+    const incidents = new Map<string, Incident>();
+    const add = (id: string) => {
+      if (incidents.has(id)) return true;
+      const incident = this.threats.incident(id);
+      if (incident) incidents.set(id, incident);
+      return incident !== undefined;
+    };
+    for (const d of decisions) {
+      if (d.incident) add(d.incident.id);
+      if (d.campaign) add(d.campaign.id);
+    }
+    for (const { id, campaign } of this.store.openIncidents()) {
+      if (!add(id) && campaign) this.store.closeIncident(id, now);
+    }
+    return incidents;
   }
 
   private assessOne(item: AssessItem): DecisionRecord {
@@ -254,6 +312,9 @@ export class DetectionEngine {
         isThreat: a.isThreat,
         coldStart: a.coldStart,
         explanation: a.explanation,
+        tailProbability: a.tailProbability,
+        incident: a.incident,
+        campaign: a.campaign,
       };
     } catch (error) {
       return { eventRow: item.eventRow, outcome: 'failed', reason: (error as Error).message };
@@ -261,29 +322,46 @@ export class DetectionEngine {
   }
 
   /**
-   * Applies the analysts' verdicts not yet applied (given by any process), marks them applied and
-   * saves the models they changed. Returns the alerts applied.
+   * Applies the analysts' verdicts not yet applied (given by any process): on alerts, and incidents
+   * resolved (whose verdict, if any, is on their alerts already); marks them applied and saves the
+   * models they changed. Returns the alerts and incidents applied.
    */
-  async applyPendingFeedback(): Promise<number[]> {
-    const applied = await this.feedback(this.store.pendingFeedback());
-    this.store.markFeedbackApplied(applied);
+  async applyPendingFeedback(): Promise<FeedbackApplied> {
+    const applied = await this.feedback(this.store.pendingFeedback(), this.store.pendingResolutions());
+    this.store.markFeedbackApplied(applied.alertIds);
+    this.store.markResolutionApplied(applied.incidentIds);
     return applied;
   }
 
-  /** Applies analysts' verdicts and saves the models they changed. Returns the alerts applied. */
-  async feedback(items: readonly FeedbackItem[]): Promise<number[]> {
-    const applied: number[] = [];
+  /**
+   * Applies analysts' verdicts on alerts (`ThreatDetector.feedback` per event) and resolutions of
+   * incidents (`ThreatDetector.resolveIncident`), and saves the models they changed: an agent's
+   * resolved incident is saved with its model, so that it stays resolved after a restart.
+   */
+  async feedback(
+    items: readonly FeedbackItem[],
+    resolutions: ReadonlyArray<{ readonly id: string; readonly agentIds: readonly string[] }> = [],
+  ): Promise<FeedbackApplied> {
+    const alertIds: number[] = [];
     const changed = new Set<string>();
     for (const item of items) {
       await this.threats.ensureLoaded(item.actor);
       this.threats.feedback(item.actor, item.event, item.isAnomaly);
       changed.add(item.actor);
-      applied.push(item.alertId);
+      alertIds.push(item.alertId);
+    }
+    for (const { id, agentIds } of resolutions) {
+      // Loaded first: an evicted agent's incidents come back from its model when it loads.
+      for (const agent of agentIds) {
+        await this.threats.ensureLoaded(agent, { onFailure: 'cold-start' });
+        changed.add(agent);
+      }
+      this.threats.resolveIncident(id);
     }
     for (const actor of changed) {
       if (this.threats.hasModel(actor)) await this.threats.save(actor);
     }
-    return applied;
+    return { alertIds, incidentIds: resolutions.map((r) => r.id) };
   }
 
   close(): void {

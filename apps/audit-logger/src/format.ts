@@ -1,6 +1,6 @@
-// Command-line formats: `--since` values and alert lines.
+// Command-line formats: `--since` values, alert and incident lines.
 import { InvalidArgumentError } from 'commander';
-import type { Alert } from './store.js';
+import type { Alert, IncidentRecord } from './store.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -14,6 +14,22 @@ export function parseSince(value: string, now = Date.now()): Date {
   return date;
 }
 
+/** A tail probability, short: what ranks alerts and incidents (`-` when unknown). */
+function tail(p: number | null): string {
+  return p === null ? 'tail -' : `tail ${p.toExponential(1)}`;
+}
+
+/** An alert: level, score, tail, when, who, status, what the event was, and why. */
 export function formatAlert(a: Alert): string {
-  return `#${a.id} ${a.threatLevel.toUpperCase().padEnd(8)} ${a.threatScore.toFixed(2)} ${a.eventTimestamp.toISOString()} ${a.actor ?? '-'} [${a.status}]\n    ${a.explanation}`;
+  const { tool, destination, path, sessionId } = a.context;
+  const what = [tool, destination ?? path, sessionId && `session ${sessionId}`].filter(Boolean).join(' ');
+  return `#${a.id} ${a.threatLevel.toUpperCase().padEnd(8)} ${a.threatScore.toFixed(2)} ${tail(a.tailProbability)} ${a.eventTimestamp.toISOString()} ${a.actor ?? '-'} [${a.status}]${what ? ` ${what}` : ''}\n    ${a.explanation}`;
+}
+
+/** An incident: id, level, tail, alerts, span in event time, status, agents, then its reasons. */
+export function formatIncident(i: IncidentRecord): string {
+  const kind = i.campaign ? 'CAMPAIGN ' : '';
+  const status = i.resolution ? `${i.status}: ${i.resolution}` : i.status;
+  const agents = i.campaign ? `${i.agentIds.length} agents: ${i.agentIds.join(', ')}` : i.agentIds.join(', ');
+  return `${i.id} ${kind}${i.peakLevel.toUpperCase()} ${tail(i.tailProbability)} ${i.alerts} alert${i.alerts === 1 ? '' : 's'} ${i.firstSeen.toISOString()} .. ${i.lastSeen.toISOString()} [${status}] ${agents}\n    ${i.reasons.join('; ')}`;
 }

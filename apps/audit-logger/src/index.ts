@@ -10,10 +10,12 @@ export {
   type BatchOutcome,
   DetectionEngine,
   type EngineOptions,
+  type FeedbackApplied,
   type RecordOptions,
   type TrainSummary,
 } from './engine.js';
 export { AuditInputError, type AuditInputErrorCode } from './errors.js';
+export { AuditMetrics, type MetricsSource } from './metrics.js';
 export {
   isSecretName,
   type JsonValue,
@@ -28,12 +30,19 @@ export {
 export { migrate, SCHEMA_VERSION, securityDatabasePath } from './schema.js';
 export {
   type Alert,
+  type AlertContext,
+  type AlertNotice,
   type AlertQuery,
   type AlertStatus,
   AuditStore,
   type DecisionRecord,
   type Durability,
+  type IncidentListQuery,
+  type IncidentRecord,
+  type IncidentStatus,
+  type IncidentVerdict,
   type LoggedEvent,
+  type RecordedBatch,
   type StoreMode,
   type ToolCallRecord,
 } from './store.js';

@@ -1,7 +1,7 @@
 // Messages between the anomaly plugin and its detection worker. The worker stores decisions and
 // alerts itself (in the security database); replies carry counts and the alerts raised.
 import type { ThreatLevel } from '@harombe/security-ml';
-import type { BatchOutcome, EngineOptions } from './engine.js';
+import type { BatchOutcome, EngineOptions, FeedbackApplied } from './engine.js';
 
 export interface WorkerData {
   readonly engine: EngineOptions;
@@ -40,7 +40,7 @@ export type WorkerReply =
   /** The answer to one `skip` request, in order. */
   | { readonly type: 'skip-recorded' }
   | ({ readonly type: 'backfilled'; readonly processed: number } & BatchOutcome)
-  | { readonly type: 'feedback-applied'; readonly alertIds: number[] }
+  | ({ readonly type: 'feedback-applied' } & FeedbackApplied)
   | {
       readonly type: 'retrained';
       readonly trained: string[];

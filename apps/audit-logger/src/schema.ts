@@ -3,7 +3,7 @@
 // are stored with their rank, so "at least high" is a numeric comparison, never a string one.
 import type { Database } from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * The detector's tables (decisions, alerts) live in a database file of their own beside the log,
@@ -50,12 +50,81 @@ const SECURITY_TABLES = `
   CREATE INDEX IF NOT EXISTS security.security_alerts_rank_time ON security_alerts (level_rank, event_timestamp);
   CREATE INDEX IF NOT EXISTS security.security_alerts_pending_feedback ON security_alerts (id) WHERE status <> 'open' AND feedback_applied = 0;
 
+  -- One row per incident (an agent's alerts that belong together) or campaign (one unusual thing at
+  -- several agents), as the detector last reported it. Lists JSON arrays; ranked by tail probability.
+  CREATE TABLE IF NOT EXISTS security.security_incidents (
+    id                 TEXT PRIMARY KEY,
+    campaign           INTEGER NOT NULL,
+    agent_ids          TEXT NOT NULL,
+    first_seen         INTEGER NOT NULL,
+    last_seen          INTEGER NOT NULL,
+    alerts             INTEGER NOT NULL,
+    peak_level         TEXT NOT NULL,
+    peak_rank          INTEGER NOT NULL,
+    peak_score         REAL NOT NULL,
+    tail_probability   REAL NOT NULL,
+    reasons            TEXT NOT NULL,
+    subjects           TEXT NOT NULL,
+    linked             TEXT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('open', 'closed', 'resolved')),
+    -- The highest level onAlert announced (-1: none yet): each rise is announced once.
+    announced_rank     INTEGER NOT NULL DEFAULT -1,
+    resolution         TEXT CHECK (resolution IN ('normal', 'anomaly')),
+    resolved_at        INTEGER,
+    resolution_applied INTEGER NOT NULL DEFAULT 1,
+    updated_at         INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS security.security_incidents_rank ON security_incidents (tail_probability, last_seen);
+  CREATE INDEX IF NOT EXISTS security.security_incidents_open ON security_incidents (id) WHERE status = 'open';
+  CREATE INDEX IF NOT EXISTS security.security_incidents_pending ON security_incidents (id) WHERE resolution_applied = 0;
+
   -- 'assessed_through': every event row up to it was assessed, or has a decision saying why not.
   CREATE TABLE IF NOT EXISTS security.detection_state (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
   ) WITHOUT ROWID;
 `;
+
+/**
+ * Columns of `security_alerts` added in version 3, added when missing (the security file can be
+ * older than the log's version, or new): the incident and campaign the alert belongs to, its tail
+ * probability (what alerts are ranked by; null for alerts stored before), and the event's context.
+ */
+const ALERT_COLUMNS_V3: ReadonlyArray<readonly [name: string, type: string]> = [
+  ['incident_id', 'TEXT'],
+  ['campaign_id', 'TEXT'],
+  ['tail_probability', 'REAL'],
+  ['event_type', 'TEXT'],
+  ['tool', 'TEXT'],
+  ['destination', 'TEXT'],
+  ['path', 'TEXT'],
+  ['session_id', 'TEXT'],
+];
+
+const ALERT_INDEXES_V3 = `
+  CREATE INDEX IF NOT EXISTS security.security_alerts_tail ON security_alerts (tail_probability, event_timestamp);
+  CREATE INDEX IF NOT EXISTS security.security_alerts_incident ON security_alerts (incident_id) WHERE incident_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS security.security_alerts_campaign ON security_alerts (campaign_id) WHERE campaign_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS security.security_alerts_event ON security_alerts (event_id);
+`;
+
+/** The security file's tables and columns, created or added when missing (idempotent). */
+function ensureSecurityTables(db: Database): void {
+  db.exec(SECURITY_TABLES);
+  const present = new Set(
+    (db.prepare('PRAGMA security.table_info(security_alerts)').all() as Array<{ name: string }>).map(
+      (c) => c.name,
+    ),
+  );
+  for (const [name, type] of ALERT_COLUMNS_V3) {
+    if (!present.has(name)) db.exec(`ALTER TABLE security.security_alerts ADD COLUMN ${name} ${type}`);
+  }
+  db.exec(ALERT_INDEXES_V3);
+}
+
+/** The columns of version 1's alerts, which migration 2 copies (later versions add more). */
+const ALERT_COLUMNS_V1 = `id, event_row, event_id, actor, event_timestamp, created_at, threat_level, level_rank,
+  threat_score, explanation, status, feedback_at, feedback_applied`;
 
 const MIGRATIONS: readonly string[] = [
   // 1: events, tool calls, decisions, alerts.
@@ -130,9 +199,18 @@ const MIGRATIONS: readonly string[] = [
   // 2: decisions and alerts move to the security database (created before migrating); rows copied.
   `
   INSERT OR IGNORE INTO security.security_decisions SELECT * FROM main.security_decisions;
-  INSERT OR IGNORE INTO security.security_alerts SELECT * FROM main.security_alerts;
+  INSERT OR IGNORE INTO security.security_alerts (${ALERT_COLUMNS_V1})
+    SELECT ${ALERT_COLUMNS_V1} FROM main.security_alerts;
   DROP TABLE main.security_decisions;
   DROP TABLE main.security_alerts;
+  `,
+  // 3: incidents (the table is created with the security file's others); alerts stored before get
+  // their event's context (their incident and tail probability stay unknown: null).
+  `
+  UPDATE security.security_alerts AS a SET
+    event_type = e.event_type, tool = e.tool_name, destination = e.destination, path = e.file_path,
+    session_id = e.session_id
+  FROM main.audit_events AS e WHERE e.id = a.event_row AND a.event_type IS NULL;
   `,
 ];
 
@@ -142,7 +220,7 @@ const MIGRATIONS: readonly string[] = [
  * @throws {Error} a database written by a newer version of this logger.
  */
 export function migrate(db: Database, target = SCHEMA_VERSION): void {
-  db.exec(SECURITY_TABLES);
+  ensureSecurityTables(db);
   const current = db.pragma('main.user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(

@@ -7,6 +7,8 @@
 import { describeValue } from '@harombe/models';
 import {
   atLeast,
+  type Incident,
+  type IncidentRef,
   type SecurityEvent,
   type SecurityEventInput,
   THREAT_LEVELS,
@@ -77,9 +79,24 @@ export interface DecisionRecord {
   readonly isThreat?: boolean;
   readonly coldStart?: boolean;
   readonly explanation?: string;
+  /** The combined tail probability behind the score: what alerts are ranked by. */
+  readonly tailProbability?: number;
+  /** The incident the event joined or opened (`ThreatAssessment.incident`). */
+  readonly incident?: IncidentRef | null;
+  /** The campaign the event is part of (`ThreatAssessment.campaign`). */
+  readonly campaign?: IncidentRef | null;
 }
 
 export type AlertStatus = 'open' | 'false_positive' | 'confirmed';
+
+/** What the alerted event was, as logged (redacted): `null` where the event had no such field. */
+export interface AlertContext {
+  readonly eventType: string | null;
+  readonly tool: string | null;
+  readonly destination: string | null;
+  readonly path: string | null;
+  readonly sessionId: string | null;
+}
 
 export interface Alert {
   readonly id: number;
@@ -89,9 +106,16 @@ export interface Alert {
   readonly createdAt: Date;
   readonly threatLevel: ThreatLevel;
   readonly threatScore: number;
+  /** The event's tail probability (smaller is more serious); `null` for alerts stored before version 3. */
+  readonly tailProbability: number | null;
   readonly explanation: string;
   readonly status: AlertStatus;
   readonly feedbackAt: Date | null;
+  /** The agent's incident the alert belongs to (`null`: a campaign's event that was no threat itself, or an old alert). */
+  readonly incidentId: string | null;
+  /** The campaign the event is part of, if any. */
+  readonly campaignId: string | null;
+  readonly context: AlertContext;
 }
 
 export interface AlertQuery {
@@ -100,8 +124,54 @@ export interface AlertQuery {
   /** Alerts at or above this level. */
   readonly level?: ThreatLevel;
   readonly status?: AlertStatus;
-  /** Newest first, at most this many. Default 100. */
+  /** Most serious first (smallest tail probability, then newest), at most this many. Default 100. */
   readonly limit?: number;
+}
+
+export type IncidentStatus = Incident['status'];
+/** An analyst's verdict on a whole incident: its open alerts become false positives or confirmed. */
+export type IncidentVerdict = 'normal' | 'anomaly';
+
+/**
+ * An incident (or campaign) as stored: what the detector last reported of it (its `Incident`, without
+ * the event ids: its alerts reference it instead), and the analyst's word. `alerts` is the detector's
+ * count, alerts below `alertAt` included.
+ */
+export interface IncidentRecord extends Omit<Incident, 'eventIds'> {
+  readonly resolution: IncidentVerdict | null;
+  readonly resolvedAt: Date | null;
+  readonly updatedAt: Date;
+}
+
+export interface IncidentListQuery {
+  /** Only incidents of (or campaigns including) this agent. */
+  readonly agentId?: string;
+  readonly status?: IncidentStatus;
+  /** Only campaigns (`true`) or only agents' incidents (`false`). */
+  readonly campaign?: boolean;
+  /** Only incidents whose last alert is at or after this time. */
+  readonly since?: Date;
+  /** Most serious first (smallest tail probability, then latest), at most this many. Default 100. */
+  readonly limit?: number;
+}
+
+/**
+ * What `onAlert` receives: the alert that opened an incident or raised its level (an {@link Alert},
+ * so callers that take alerts keep working), with the incident.
+ */
+export interface AlertNotice extends Alert {
+  /** The agent's incident or the campaign, as stored after the alert's batch. */
+  readonly incident: IncidentRecord;
+  /** `opened`: the first alert of the incident announced; `escalated`: its level rose. */
+  readonly change: 'opened' | 'escalated';
+  /** The incident's level with this alert. */
+  readonly incidentLevel: ThreatLevel;
+}
+
+/** What {@link AuditStore.recordDecisions} stored: the new alerts, and those to announce. */
+export interface RecordedBatch {
+  readonly alerts: Alert[];
+  readonly notices: AlertNotice[];
 }
 
 interface EventRow {
@@ -131,10 +201,43 @@ interface AlertRow {
   created_at: number;
   threat_level: string;
   threat_score: number;
+  tail_probability: number | null;
   explanation: string;
   status: string;
   feedback_at: number | null;
+  incident_id: string | null;
+  campaign_id: string | null;
+  event_type: string | null;
+  tool: string | null;
+  destination: string | null;
+  path: string | null;
+  session_id: string | null;
 }
+
+interface IncidentRow {
+  id: string;
+  campaign: number;
+  agent_ids: string;
+  first_seen: number;
+  last_seen: number;
+  alerts: number;
+  peak_level: string;
+  peak_rank: number;
+  peak_score: number;
+  tail_probability: number;
+  reasons: string;
+  subjects: string;
+  linked: string;
+  status: string;
+  announced_rank: number;
+  resolution: string | null;
+  resolved_at: number | null;
+  updated_at: number;
+}
+
+/** Alerts and incidents, most serious first: the smallest tail probability (alerts without one last). */
+const ALERT_ORDER = 'ORDER BY tail_probability IS NULL, tail_probability, event_timestamp DESC, id DESC';
+const INCIDENT_ORDER = 'ORDER BY tail_probability, last_seen DESC, id';
 
 /** A row to insert: a parsed (and redacted) event in the table's columns. */
 export type NewEventRow = Omit<EventRow, 'id'>;
@@ -222,10 +325,74 @@ function toAlert(row: AlertRow): Alert {
     createdAt: new Date(row.created_at),
     threatLevel: row.threat_level as ThreatLevel,
     threatScore: row.threat_score,
+    tailProbability: row.tail_probability,
     explanation: row.explanation,
     status: row.status as AlertStatus,
     feedbackAt: row.feedback_at === null ? null : new Date(row.feedback_at),
+    incidentId: row.incident_id,
+    campaignId: row.campaign_id,
+    context: {
+      eventType: row.event_type,
+      tool: row.tool,
+      destination: row.destination,
+      path: row.path,
+      sessionId: row.session_id,
+    },
   };
+}
+
+function toIncident(row: IncidentRow): IncidentRecord {
+  return {
+    id: row.id,
+    campaign: row.campaign === 1,
+    agentIds: JSON.parse(row.agent_ids) as string[],
+    firstSeen: new Date(row.first_seen),
+    lastSeen: new Date(row.last_seen),
+    alerts: row.alerts,
+    peakLevel: row.peak_level as ThreatLevel,
+    peakScore: row.peak_score,
+    tailProbability: row.tail_probability,
+    reasons: JSON.parse(row.reasons) as string[],
+    subjects: JSON.parse(row.subjects) as string[],
+    linked: JSON.parse(row.linked) as string[],
+    status: row.status as IncidentStatus,
+    resolution: row.resolution as IncidentVerdict | null,
+    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+/** The incident's columns, as the detector reports it. */
+function incidentParams(incident: Incident, now: number) {
+  return {
+    id: incident.id,
+    campaign: incident.campaign ? 1 : 0,
+    agentIds: JSON.stringify(incident.agentIds),
+    firstSeen: incident.firstSeen.getTime(),
+    lastSeen: incident.lastSeen.getTime(),
+    alerts: incident.alerts,
+    peakLevel: incident.peakLevel,
+    peakRank: threatLevelRank(incident.peakLevel),
+    peakScore: incident.peakScore,
+    tail: incident.tailProbability,
+    reasons: JSON.stringify(incident.reasons),
+    subjects: JSON.stringify(incident.subjects),
+    linked: JSON.stringify(incident.linked),
+    status: incident.status,
+    now,
+  };
+}
+
+/**
+ * Whether a decision raises an alert: a threat at or above `alertAt`, or an event of a campaign at or
+ * above it (each agent's part of a campaign is worth an analyst's look, even when mild on its own).
+ */
+function isAlert(d: DecisionRecord, alertAt: ThreatLevel): boolean {
+  if (d.outcome !== 'assessed' || !d.threatLevel) return false;
+  return (
+    (d.isThreat === true && atLeast(d.threatLevel, alertAt)) ||
+    (!!d.campaign && atLeast(d.campaign.level, alertAt))
+  );
 }
 
 function prepareStatements(db: Database.Database) {
@@ -246,11 +413,57 @@ function prepareStatements(db: Database.Database) {
        VALUES (@eventRow, @outcome, @reason, @threatScore, @threatLevel, @levelRank, @isThreat, @coldStart,
          @explanation, @decidedAt)`,
     ),
+    // The alert carries its event's context, copied from the (redacted) event row.
     insertAlert: db.prepare(
       `INSERT OR IGNORE INTO security_alerts (event_row, event_id, actor, event_timestamp, created_at, threat_level,
-         level_rank, threat_score, explanation)
-       SELECT id, event_id, actor, timestamp, ?, ?, ?, ?, ? FROM audit_events WHERE id = ? RETURNING *`,
+         level_rank, threat_score, tail_probability, explanation, incident_id, campaign_id, event_type, tool,
+         destination, path, session_id)
+       SELECT id, event_id, actor, timestamp, @now, @level, @rank, @score, @tail, @explanation, @incident, @campaign,
+         event_type, tool_name, destination, file_path, session_id
+       FROM audit_events WHERE id = @eventRow RETURNING *`,
     ),
+    // An incident as the detector reports it; a resolved one stays resolved, and unchanged rows are not written.
+    upsertIncident: db.prepare(
+      `INSERT INTO security_incidents (id, campaign, agent_ids, first_seen, last_seen, alerts, peak_level, peak_rank,
+         peak_score, tail_probability, reasons, subjects, linked, status, updated_at)
+       VALUES (@id, @campaign, @agentIds, @firstSeen, @lastSeen, @alerts, @peakLevel, @peakRank, @peakScore, @tail,
+         @reasons, @subjects, @linked, @status, @now)
+       ON CONFLICT (id) DO UPDATE SET agent_ids = excluded.agent_ids, first_seen = excluded.first_seen,
+         last_seen = excluded.last_seen, alerts = excluded.alerts, peak_level = excluded.peak_level,
+         peak_rank = excluded.peak_rank, peak_score = excluded.peak_score,
+         tail_probability = excluded.tail_probability, reasons = excluded.reasons, subjects = excluded.subjects,
+         linked = excluded.linked, updated_at = excluded.updated_at,
+         status = CASE WHEN status = 'resolved' THEN 'resolved' ELSE excluded.status END
+       WHERE alerts <> excluded.alerts OR last_seen <> excluded.last_seen OR first_seen <> excluded.first_seen
+         OR status <> excluded.status OR agent_ids <> excluded.agent_ids OR linked <> excluded.linked
+         OR tail_probability <> excluded.tail_probability`,
+    ),
+    incidentById: db.prepare('SELECT * FROM security_incidents WHERE id = ?'),
+    announce: db.prepare('UPDATE security_incidents SET announced_rank = ? WHERE id = ?'),
+    openIncidents: db.prepare("SELECT id, campaign FROM security_incidents WHERE status = 'open'"),
+    closeIncident: db.prepare(
+      "UPDATE security_incidents SET status = 'closed', updated_at = ? WHERE id = ? AND status = 'open'",
+    ),
+    // A campaign's earlier events (at other agents) were alerted before the campaign existed.
+    linkCampaign: db.prepare(
+      `UPDATE security_alerts SET campaign_id = ?
+       WHERE campaign_id IS NULL AND event_id IN (SELECT value FROM json_each(?))`,
+    ),
+    incidentAlerts: db.prepare(
+      `SELECT * FROM security_alerts WHERE incident_id = @id OR campaign_id = @id ${ALERT_ORDER}`,
+    ),
+    resolveIncident: db.prepare(
+      `UPDATE security_incidents SET status = 'resolved', resolution = ?, resolved_at = ?, updated_at = ?,
+         resolution_applied = 0 WHERE id = ?`,
+    ),
+    incidentFeedback: db.prepare(
+      `UPDATE security_alerts SET status = @verdict, feedback_at = @now, feedback_applied = 0
+       WHERE (incident_id = @id OR campaign_id = @id) AND status = 'open'`,
+    ),
+    pendingResolutions: db.prepare(
+      'SELECT id, agent_ids FROM security_incidents WHERE resolution_applied = 0 ORDER BY id',
+    ),
+    markResolutionApplied: db.prepare('UPDATE security_incidents SET resolution_applied = 1 WHERE id = ?'),
     alertById: db.prepare('SELECT * FROM security_alerts WHERE id = ?'),
     alertByEvent: db.prepare(
       `SELECT a.* FROM audit_events e JOIN security_alerts a ON a.event_row = e.id WHERE e.event_id = ?`,
@@ -381,20 +594,41 @@ export class AuditStore {
   }
 
   /**
-   * Stores decisions and, for those at or above `alertAt` that are threats, alerts, in one
-   * transaction; with `through`, also that every event row up to it is now decided (see
-   * {@link assessedThrough}). Returns the alerts created.
+   * Stores decisions and, in one transaction: an alert for each threat at or above `alertAt` (and for
+   * each event of a campaign at or above it, a threat or not), carrying its incident, tail and the
+   * event's context; the incidents and campaigns of `incidents` (the detector's view after the batch)
+   * that have an alert stored; and, with `through`, that every event row up to it is now decided (see
+   * {@link assessedThrough}). Returns the alerts created and those to announce: the alert that
+   * opened an incident or raised its level above what was announced before (once per rise, across
+   * batches and restarts: the announced level is stored).
    */
   recordDecisions(
     decisions: readonly DecisionRecord[],
     alertAt: ThreatLevel,
     now: number,
     through?: number,
-  ): Alert[] {
+    incidents: ReadonlyMap<string, Incident> = new Map(),
+  ): RecordedBatch {
     const s = this.statements;
     return this.db.transaction(() => {
       if (through !== undefined) s.markAssessedThrough.run(through);
       const alerts: Alert[] = [];
+      const pending: Array<{ alert: Alert; id: string; change: AlertNotice['change']; level: ThreatLevel }> =
+        [];
+      /** Incidents written in this batch, with the level announced so far (-1 none). */
+      const announced = new Map<string, number>();
+      const writeIncident = (id: string): number | undefined => {
+        const known = announced.get(id);
+        if (known !== undefined) return known;
+        const incident = incidents.get(id);
+        if (incident === undefined) return undefined;
+        s.upsertIncident.run(incidentParams(incident, now));
+        const row = s.incidentById.get(id) as IncidentRow;
+        // A resolved incident (its resolution not yet applied by the detector) announces nothing more.
+        const rank = row.status === 'resolved' ? Number.POSITIVE_INFINITY : row.announced_rank;
+        announced.set(id, rank);
+        return rank;
+      };
       for (const d of decisions) {
         s.insertDecision.run({
           eventRow: d.eventRow,
@@ -408,41 +642,146 @@ export class AuditStore {
           explanation: d.explanation ?? null,
           decidedAt: now,
         });
-        if (d.outcome === 'assessed' && d.isThreat && d.threatLevel && atLeast(d.threatLevel, alertAt)) {
-          // The new alert row, or nothing when the event already had one.
-          const row = s.insertAlert.get(
-            now,
-            d.threatLevel,
-            threatLevelRank(d.threatLevel),
-            d.threatScore!,
-            d.explanation ?? '',
-            d.eventRow,
-          ) as AlertRow | undefined;
-          if (row) alerts.push(toAlert(row));
+        if (!isAlert(d, alertAt)) continue;
+        // The new alert row, or nothing when the event already had one.
+        const row = s.insertAlert.get({
+          now,
+          level: d.threatLevel,
+          rank: threatLevelRank(d.threatLevel!),
+          score: d.threatScore!,
+          tail: d.tailProbability ?? null,
+          explanation: d.explanation ?? '',
+          incident: d.incident?.id ?? null,
+          campaign: d.campaign?.id ?? null,
+          eventRow: d.eventRow,
+        }) as AlertRow | undefined;
+        if (!row) continue;
+        const alert = toAlert(row);
+        alerts.push(alert);
+        for (const ref of [d.incident, d.campaign]) {
+          if (!ref || !atLeast(ref.level, alertAt)) continue;
+          const before = writeIncident(ref.id);
+          const rank = threatLevelRank(ref.level);
+          if (before === undefined || rank <= before) continue;
+          pending.push({ alert, id: ref.id, change: before < 0 ? 'opened' : 'escalated', level: ref.level });
+          announced.set(ref.id, rank);
         }
       }
-      return alerts;
+      for (const [id, rank] of announced) {
+        if (Number.isFinite(rank)) s.announce.run(rank, id);
+        const incident = incidents.get(id);
+        if (incident?.campaign) s.linkCampaign.run(id, JSON.stringify(incident.eventIds));
+      }
+      // Incidents with alerts stored before (not in this batch): their latest state.
+      for (const incident of incidents.values()) {
+        if (!announced.has(incident.id) && s.incidentById.get(incident.id)) {
+          s.upsertIncident.run(incidentParams(incident, now));
+        }
+      }
+      const notices = pending.map(
+        ({ alert, id, change, level }): AlertNotice => ({
+          ...alert,
+          incident: toIncident(s.incidentById.get(id) as IncidentRow),
+          change,
+          incidentLevel: level,
+        }),
+      );
+      return { alerts, notices };
+    })();
+  }
+
+  /** Incidents whose stored status is `open` (the detection engine refreshes them after each batch). */
+  openIncidents(): Array<{ id: string; campaign: boolean }> {
+    return (this.statements.openIncidents.all() as Array<{ id: string; campaign: number }>).map((r) => ({
+      id: r.id,
+      campaign: r.campaign === 1,
+    }));
+  }
+
+  /** Marks an open incident closed (the detector no longer tracks it). */
+  closeIncident(id: string, now: number): void {
+    this.statements.closeIncident.run(now, id);
+  }
+
+  /** Incidents and campaigns, most serious first. */
+  incidents(query: IncidentListQuery = {}): IncidentRecord[] {
+    const rows = this.list<IncidentRow>('security_incidents', INCIDENT_ORDER, query.limit, [
+      query.agentId !== undefined && [
+        'EXISTS (SELECT 1 FROM json_each(agent_ids) WHERE value = ?)',
+        query.agentId,
+      ],
+      query.status !== undefined && ['status = ?', query.status],
+      query.campaign !== undefined && ['campaign = ?', query.campaign ? 1 : 0],
+      query.since !== undefined && ['last_seen >= ?', query.since.getTime()],
+    ]);
+    return rows.map(toIncident);
+  }
+
+  incident(id: string): IncidentRecord | undefined {
+    const row = this.statements.incidentById.get(id) as IncidentRow | undefined;
+    return row ? toIncident(row) : undefined;
+  }
+
+  /** The alerts of an incident (or campaign), most serious first. */
+  incidentAlerts(id: string): Alert[] {
+    return (this.statements.incidentAlerts.all({ id }) as AlertRow[]).map(toAlert);
+  }
+
+  /**
+   * Resolves an incident: later alerts open a new one. With a verdict, its open alerts become false
+   * positives (`normal`) or confirmed (`anomaly`), applied to the detector like any alert's feedback;
+   * the detector hears of the resolution with the verdicts (see {@link pendingResolutions}).
+   * Returns false when there is no such incident.
+   */
+  resolveIncident(id: string, verdict: IncidentVerdict | undefined, now: number): boolean {
+    const s = this.statements;
+    return this.db.transaction(() => {
+      if (s.resolveIncident.run(verdict ?? null, now, now, id).changes === 0) return false;
+      if (verdict !== undefined) {
+        s.incidentFeedback.run({ verdict: verdict === 'normal' ? 'false_positive' : 'confirmed', now, id });
+      }
+      return true;
+    })();
+  }
+
+  /** Resolutions the detector has not applied yet, with the incidents' agents. */
+  pendingResolutions(): Array<{ id: string; agentIds: string[] }> {
+    return (this.statements.pendingResolutions.all() as Array<{ id: string; agent_ids: string }>).map(
+      (r) => ({
+        id: r.id,
+        agentIds: JSON.parse(r.agent_ids) as string[],
+      }),
+    );
+  }
+
+  markResolutionApplied(ids: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.markResolutionApplied.run(id);
     })();
   }
 
   alerts(query: AlertQuery = {}): Alert[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (query.since) {
-      where.push('event_timestamp >= ?');
-      params.push(query.since.getTime());
-    }
-    if (query.level) {
-      where.push('level_rank >= ?');
-      params.push(threatLevelRank(query.level));
-    }
-    if (query.status) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    const sql = `SELECT * FROM security_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY event_timestamp DESC, id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, query.limit ?? 100) as AlertRow[]).map(toAlert);
+    const rows = this.list<AlertRow>('security_alerts', ALERT_ORDER, query.limit, [
+      query.since !== undefined && ['event_timestamp >= ?', query.since.getTime()],
+      query.level !== undefined && ['level_rank >= ?', threatLevelRank(query.level)],
+      query.status !== undefined && ['status = ?', query.status],
+    ]);
+    return rows.map(toAlert);
+  }
+
+  /** Rows of a table that meet every condition given (`false`: none), in this order, at most `limit` (default 100). */
+  private list<Row>(
+    table: string,
+    order: string,
+    limit: number | undefined,
+    conditions: ReadonlyArray<false | readonly [sql: string, value: string | number]>,
+  ): Row[] {
+    const given = conditions.filter((c) => c !== false);
+    const where = given.length ? `WHERE ${given.map(([sql]) => sql).join(' AND ')}` : '';
+    const values = given.map(([, value]) => value);
+    return this.db
+      .prepare(`SELECT * FROM ${table} ${where} ${order} LIMIT ?`)
+      .all(...values, limit ?? 100) as Row[];
   }
 
   /** The alert an event raised, if any. */
@@ -609,6 +948,7 @@ export class AuditStore {
     decisions: Record<string, number>;
     alerts: Record<string, number>;
     alertsByLevel: Record<string, number>;
+    incidents: Record<string, number>;
   } {
     const count = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
     const grouped = (sql: string) =>
@@ -625,6 +965,7 @@ export class AuditStore {
       decisions: grouped('SELECT outcome AS k, COUNT(*) AS n FROM security_decisions GROUP BY outcome'),
       alerts: grouped('SELECT status AS k, COUNT(*) AS n FROM security_alerts GROUP BY status'),
       alertsByLevel: Object.fromEntries(THREAT_LEVELS.filter((l) => byLevel[l]).map((l) => [l, byLevel[l]!])),
+      incidents: grouped('SELECT status AS k, COUNT(*) AS n FROM security_incidents GROUP BY status'),
     };
   }
 

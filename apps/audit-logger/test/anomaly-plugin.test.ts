@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { SCENARIOS } from '@harombe/agent-sim';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Alert, AnomalyPlugin, AuditLogger, DetectionEngine } from '../src/index.js';
+import { type AlertNotice, AnomalyPlugin, AuditLogger, AuditMetrics, DetectionEngine } from '../src/index.js';
 import { fleet, tempDir, timeZones, withHistory } from './helpers.js';
 
 const labelOf = new Map(fleet.live.map((e) => [e.event.event_id, e.label]));
@@ -13,8 +14,10 @@ describe('the anomaly plugin on a simulated fleet', () => {
   let path: string;
   let logger: AuditLogger;
   let plugin: AnomalyPlugin;
-  const announced: Alert[] = [];
+  const announced: AlertNotice[] = [];
   const labels = new Map(fleet.live.map((e) => [e.event.event_id, e.label]));
+  const metrics = new AuditMetrics();
+  const logLines: Array<{ msg: string; incidentId?: string; tool?: string }> = [];
 
   beforeAll(async () => {
     ({ dir, path } = await withHistory());
@@ -25,6 +28,8 @@ describe('the anomaly plugin on a simulated fleet', () => {
       backfillOnStart: false,
       feedbackPollMs: 0,
       onAlert: (a) => announced.push(a),
+      metrics,
+      log: pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) }),
     });
     logger = await AuditLogger.open({ path, plugins: [plugin] });
     for (const { event } of fleet.live) logger.log(event);
@@ -70,15 +75,89 @@ describe('the anomaly plugin on a simulated fleet', () => {
     expect(falseAlarms).toBeLessThanOrEqual(0.02);
   });
 
-  it('stores each alert with level, score, explanation and its event, and announces it', () => {
+  it('groups each attack into one incident, and announces incidents, not alerts', () => {
     const alerts = logger.alerts({ limit: 1_000_000 });
-    expect(announced.map((a) => a.id).sort((a, b) => a - b)).toEqual(
-      alerts.map((a) => a.id).sort((a, b) => a - b),
+    for (const scenario of SCENARIOS) {
+      const incidents = new Set(
+        alerts.filter((a) => labels.get(a.eventId) === scenario).map((a) => a.incidentId),
+      );
+      expect([...incidents], scenario).toHaveLength(1);
+      expect([...incidents][0], scenario).not.toBeNull();
+    }
+    // The call burst: over a hundred alerts, one incident, at most a few onAlert calls (it opens,
+    // then its level rises at most three times).
+    const burst = alerts.filter((a) => labels.get(a.eventId) === 'call-burst');
+    expect(burst.length).toBeGreaterThan(100);
+    const burstNotices = announced.filter((n) => n.incident.id === burst[0]!.incidentId);
+    expect(burstNotices.length).toBeGreaterThanOrEqual(1);
+    expect(burstNotices.length).toBeLessThanOrEqual(4);
+    expect(burstNotices.map((n) => n.change)).toEqual([
+      'opened',
+      ...burstNotices.slice(1).map(() => 'escalated'),
+    ]);
+    // Each incident is announced when it opens and when its level rises, never twice at a level.
+    const byIncident = new Map<string, AlertNotice[]>();
+    for (const n of announced) byIncident.set(n.incident.id, [...(byIncident.get(n.incident.id) ?? []), n]);
+    for (const [id, notices] of byIncident) {
+      const ranks = notices.map((n) =>
+        ['none', 'low', 'medium', 'high', 'critical'].indexOf(n.incidentLevel),
+      );
+      expect(ranks, id).toEqual([...new Set(ranks)].sort((a, b) => a - b));
+    }
+    expect(byIncident.size).toBe(logger.incidents({ limit: 1_000_000 }).length);
+    expect(announced.length).toBeLessThan(alerts.length / 10);
+    // Every announced payload is a stored alert of its incident.
+    for (const n of announced) expect(logger.store.alert(n.id)).toMatchObject({ eventId: n.eventId });
+  });
+
+  it('lists alerts and incidents most serious first, by tail probability', () => {
+    const alerts = logger.alerts({ limit: 1_000_000 });
+    const tails = alerts.map((a) => a.tailProbability!);
+    expect(tails.every((t) => t >= 0 && t <= 1)).toBe(true);
+    expect(tails).toEqual([...tails].sort((a, b) => a - b));
+    const incidents = logger.incidents({ limit: 1_000_000 });
+    const incidentTails = incidents.map((i) => i.tailProbability);
+    expect(incidentTails).toEqual([...incidentTails].sort((a, b) => a - b));
+    const shellAgent = fleet.injected['new-tool-shell']!;
+    expect(logger.incidents({ agentId: shellAgent }).every((i) => i.agentIds.includes(shellAgent))).toBe(
+      true,
     );
+  });
+
+  it('counts alerts and incidents by level in its metrics, and logs incidents with their context', async () => {
+    const text = await metrics.registry.metrics();
+    const sum = (name: string) =>
+      [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'gm'))].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+    expect(sum('harombe_audit_alerts_total')).toBe(logger.alerts({ limit: 1_000_000 }).length);
+    expect(sum('harombe_audit_incidents_total')).toBe(announced.length);
+    expect(sum('harombe_audit_events_assessed_total')).toBe(fleet.live.length);
+    expect(sum('harombe_audit_detection_seconds_count')).toBe(fleet.live.length);
+    expect(text).toMatch(/^harombe_audit_queue_depth 0$/m);
+    expect(text).toMatch(/^harombe_audit_worker_up 1$/m);
+    const critical = announced.filter((n) => n.change === 'opened' && n.incidentLevel === 'critical').length;
+    expect(text).toContain(
+      `harombe_audit_incidents_total{change="opened",kind="agent",level="critical"} ${critical}`,
+    );
+    const opened = logLines.filter((l) => l.msg === 'incident opened');
+    expect(opened.map((l) => l.incidentId).sort()).toEqual(
+      announced
+        .filter((n) => n.change === 'opened' && !n.incident.campaign)
+        .map((n) => n.incident.id)
+        .sort(),
+    );
+    expect(logLines.some((l) => l.msg === 'anomaly detection ready')).toBe(true);
+  });
+
+  it('stores each alert with level, score, explanation and its event', () => {
+    const alerts = logger.alerts({ limit: 1_000_000 });
     const shell = alerts.find((a) => labels.get(a.eventId) === 'new-tool-shell')!;
     expect(shell).toMatchObject({ status: 'open', actor: fleet.injected['new-tool-shell'] });
     expect(['high', 'critical']).toContain(shell.threatLevel);
     expect(shell.explanation).toContain('shell_execute');
+    expect(shell.context).toMatchObject({ tool: 'shell_execute' });
     expect(logger.store.event(shell.eventId)).toMatchObject({ tool_name: 'shell_execute' });
   });
 
@@ -109,6 +188,35 @@ describe('the anomaly plugin on a simulated fleet', () => {
     });
     await plugin.drain();
     expect(logger.store.alertOf(next.eventId)).toBeUndefined();
+  });
+
+  it('resolves an incident given by another process: the detector opens a new one for the next alert', async () => {
+    const weekend = logger
+      .alerts({ limit: 1_000_000 })
+      .filter((a) => labels.get(a.eventId) === 'weekend-activity');
+    const id = weekend[0]!.incidentId!;
+    const analyst = await AuditLogger.open({ path });
+    expect(analyst.resolveIncident(id, 'anomaly')).toBe(true);
+    await analyst.close();
+    // Its open alerts confirmed, and the resolution: all applied.
+    expect(await plugin.applyFeedback()).toBe(weekend.length + 1);
+    expect(logger.store.pendingResolutions()).toEqual([]);
+    expect(logger.incident(id)!.alerts.every((a) => a.status === 'confirmed')).toBe(true);
+    // The same weekend activity ten minutes after the incident's last alert alerts again (confirmed
+    // anomalies stay flagged), in a new incident: the resolved one takes no more alerts.
+    const last = weekend.reduce((a, b) => (a.eventTimestamp > b.eventTimestamp ? a : b));
+    const again = fleet.live.find((e) => e.event.event_id === last.eventId)!.event;
+    const next = logger.log({
+      ...again,
+      event_id: 'weekend-again',
+      timestamp: new Date(last.eventTimestamp.getTime() + 600_000).toISOString(),
+    });
+    await plugin.drain();
+    const alert = logger.store.alertOf(next.eventId)!;
+    expect(alert.incidentId).not.toBeNull();
+    expect(alert.incidentId).not.toBe(id);
+    expect(logger.store.incident(id)!.status).toBe('resolved');
+    expect(announced.at(-1)).toMatchObject({ eventId: 'weekend-again', change: 'opened' });
   });
 });
 

@@ -33,7 +33,12 @@ describe('AuditLogger storage', () => {
         }>
       ).map((t) => t.name);
     expect(tables('main')).toEqual(['audit_events', 'tool_calls']);
-    expect(tables('security')).toEqual(['detection_state', 'security_alerts', 'security_decisions']);
+    expect(tables('security')).toEqual([
+      'detection_state',
+      'security_alerts',
+      'security_decisions',
+      'security_incidents',
+    ]);
     expect(existsSync(join(dir, 'audit.security.db'))).toBe(true);
     const plan = (sql: string) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>)
@@ -51,6 +56,16 @@ describe('AuditLogger storage', () => {
         "SELECT a.* FROM audit_events e JOIN security_alerts a ON a.event_row = e.id WHERE e.event_id = 'x'",
       ),
     ).not.toMatch(/SCAN/);
+    // An incident's alerts, and incidents most serious first: through indexes, never a scan of alerts.
+    expect(plan("SELECT * FROM security_alerts WHERE incident_id = 'x' OR campaign_id = 'x'")).not.toMatch(
+      /SCAN/,
+    );
+    expect(plan('SELECT * FROM security_alerts ORDER BY tail_probability LIMIT 5')).toMatch(
+      /security_alerts_tail/,
+    );
+    expect(
+      plan('SELECT * FROM security_incidents ORDER BY tail_probability, last_seen DESC LIMIT 5'),
+    ).toMatch(/security_incidents_rank/);
     await logger.close();
     // Reopening a current database changes nothing; a newer one is refused.
     const again = await AuditLogger.open({ path: join(dir, 'audit.db') });

@@ -84,6 +84,53 @@ describe('harombe-audit', () => {
     expect(stats).toMatchObject({ events: fleet.history.length + 1500, alerts: { false_positive: 1 } });
   });
 
+  it('lists, filters, shows and resolves incidents', async () => {
+    const listed = await run('incidents', '--db', db, '--limit', '1000', '--json');
+    expect(listed.code).toBe(0);
+    const incidents = listed.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as { id: string; agentIds: string[]; tailProbability: number; campaign: boolean },
+      );
+    expect(incidents.length).toBeGreaterThan(0);
+    const tails = incidents.map((i) => i.tailProbability);
+    expect(tails).toEqual([...tails].sort((a, b) => a - b));
+    const top = incidents[0]!;
+    const agent = top.agentIds[0]!;
+    const ofAgent = await run('incidents', '--db', db, '--agent', agent, '--limit', '1000', '--json');
+    const agentIds = ofAgent.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { agentIds: string[] }).agentIds);
+    expect(agentIds.every((ids) => ids.includes(agent))).toBe(true);
+    expect(
+      (await run('incidents', '--db', db, '--campaign', '--json')).stdout.trim().split('\n').filter(Boolean)
+        .length,
+    ).toBe(incidents.filter((i) => i.campaign).length);
+    expect((await run('incidents', '--db', db, '--limit', '1')).stdout).toContain('1 incident\n');
+
+    const shown = await run('incidents', 'show', top.id, '--db', db);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.split('\n')[0]).toContain(top.id);
+    expect(shown.stdout).toMatch(/\d+ alerts? stored/);
+
+    const resolved = await run('incidents', 'resolve', top.id, '--normal', '--db', db);
+    expect(resolved.stdout).toContain(`incident ${top.id}: resolved (normal)`);
+    const detail = JSON.parse((await run('incidents', 'show', top.id, '--db', db, '--json')).stdout) as {
+      incident: { status: string; resolution: string };
+      alerts: Array<{ status: string }>;
+    };
+    expect(detail.incident).toMatchObject({ status: 'resolved', resolution: 'normal' });
+    expect(detail.alerts.every((a) => a.status !== 'open')).toBe(true);
+    expect((await run('incidents', '--db', db, '--status', 'resolved')).stdout).toContain(top.id);
+
+    const conflicting = await run('incidents', 'resolve', top.id, '--normal', '--anomaly', '--db', db);
+    expect(conflicting.code).toBe(2);
+    expect((await run('incidents', 'show', 'nope', '--db', db)).stderr).toContain('no incident nope');
+  });
+
   it('exits 2 on usage errors and 1 on failures, with a message', async () => {
     const noVerdict = await run('feedback', '1', '--db', db);
     expect(noVerdict.code).toBe(2);
