@@ -98,6 +98,7 @@ const AnomalyPluginOptionsSchema = z
     windowDays: z.number().int().min(1).max(366).optional(),
     timeZones: z.record(z.string(), z.string().min(1)).optional(),
     maxModelsInMemory: z.number().int().min(1).optional(),
+    unknownAgents: z.enum(['fail', 'warn', 'skip']).optional(),
     queueCapacity: z.number().int().min(1).default(10_000),
     alertAt: ThreatLevelSchema.default('low'),
     trainOnStart: z.boolean().default(true),

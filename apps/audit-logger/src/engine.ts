@@ -35,6 +35,14 @@ export interface EngineOptions {
    * are saved and dropped, and they reload when their next event comes. Default 1000.
    */
   readonly maxModelsInMemory?: number;
+  /**
+   * An actor with no model of its own is scored by the fleet model (trained with the others, or the
+   * one `harombe-ml train` or a gateway saved in the store) and marked cold start, as in the CLI and
+   * the gateway. Where there is no fleet model either: `fail` stores the event's decision as failed
+   * (retried by every catch-up until a model exists), `warn` (default: the log must not churn while a
+   * new deployment has no models yet) and `skip` store it as skipped, with the reason.
+   */
+  readonly unknownAgents?: 'fail' | 'warn' | 'skip';
 }
 
 export interface FeedbackItem {
@@ -83,8 +91,10 @@ export class DetectionEngine {
   /** Own keys only: an actor named `constructor` has no time zone of Object's. */
   private readonly timeZones: ReadonlyMap<string, string>;
   private readonly maxInMemory: number;
+  private readonly unknownAgents: 'fail' | 'warn' | 'skip';
 
   constructor(options: EngineOptions) {
+    this.unknownAgents = options.unknownAgents ?? 'warn';
     this.store = AuditStore.open(options.dbPath, { mode: 'detect' });
     this.windowDays = options.windowDays ?? 30;
     this.maxInMemory = options.maxModelsInMemory ?? 1000;
@@ -128,10 +138,16 @@ export class DetectionEngine {
    */
   async prepare(trainMissing: boolean): Promise<{ loaded: string[]; trained: string[] }> {
     const actors = this.store.actors();
-    const { loaded, saved } = await this.threats.prepare(trainMissing ? this.histories(actors) : [], {
-      agents: actors,
-      timeZones: this.timeZones,
-    });
+    const { loaded, saved, trained } = await this.threats.prepare(
+      trainMissing ? this.histories(actors) : [],
+      {
+        agents: actors,
+        timeZones: this.timeZones,
+      },
+    );
+    // The fleet model: saved when trained here (for the CLI and gateways), else the stored one.
+    if (trained.length > 0) await this.threats.saveFleetModel();
+    else await this.threats.loadFleetModel();
     return { loaded, trained: saved };
   }
 
@@ -304,6 +320,15 @@ export class DetectionEngine {
   private assessOne(item: AssessItem): DecisionRecord {
     try {
       const a = this.threats.assess(item.actor, item.event);
+      if (a.ml.source === 'none') {
+        // No model of its own and no fleet model: the unknown-agent policy decides.
+        const reason = `no model for actor ${item.actor} and no fleet model`;
+        return {
+          eventRow: item.eventRow,
+          outcome: this.unknownAgents === 'fail' ? 'failed' : 'skipped',
+          reason: this.unknownAgents === 'warn' ? `${reason} (unknownAgents: warn)` : reason,
+        };
+      }
       return {
         eventRow: item.eventRow,
         outcome: 'assessed',

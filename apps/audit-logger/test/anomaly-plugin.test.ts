@@ -445,12 +445,14 @@ describe('the detection engine reading events by row', () => {
     const engine = new DetectionEngine({ dbPath: path, modelDir: join(dir, 'models') });
     try {
       const decisions = await engine.assessRows([second.id, anonymous.id, first.id, 9_999], true);
+      // No model and no fleet model for a-1 and a-2: skipped, saying so (unknownAgents: warn).
       expect(decisions.map((d) => [d.eventRow, d.outcome])).toEqual([
-        [second.id, 'assessed'],
-        [first.id, 'assessed'],
+        [second.id, 'skipped'],
+        [first.id, 'skipped'],
         [anonymous.id, 'skipped'],
         [9_999, 'failed'],
       ]);
+      expect(decisions[0]!.reason).toBe('no model for actor a-2 and no fleet model (unknownAgents: warn)');
     } finally {
       engine.close();
       await logger.close();
@@ -469,7 +471,8 @@ describe('the detection engine storing a batch', () => {
       // 250,000 row ids (all but one without an event): more than `Math.max(...rows)` accepts.
       const rows = Array.from({ length: 250_000 }, (_, i) => i + 1);
       const outcome = await engine.assessAndRecord(rows, { all: false, alertAt: 'low', now: 0 });
-      expect(outcome).toMatchObject({ assessed: 1, failed: rows.length - 1, skipped: 0 });
+      // a-1 has no model and there is no fleet model: skipped (unknownAgents: warn).
+      expect(outcome).toMatchObject({ assessed: 0, failed: rows.length - 1, skipped: 1 });
       expect(logger.store.assessedThrough()).toBe(rows.length);
     } finally {
       engine.close();
