@@ -198,7 +198,8 @@ export class PostgresAgentLog {
     options: AppendOptions,
   ): Promise<AppendResult> {
     const { expectedHead } = parseOrThrow(AppendOptionsSchema, options, 'append options');
-    const [result] = await this.appendBatch([{ agentId, entries, expectedHead }]);
+    const checked = parseOrThrow(AgentAppendSchema, { agentId, entries, expectedHead }, 'append');
+    const [result] = await this.write([prepareAppend(checked, 'append', '')]);
     if (result!.status === 'conflict') throw new HeadConflictError(result!.agentId, expectedHead, result!.head);
     return result!;
   }
@@ -211,7 +212,11 @@ export class PostgresAgentLog {
    * @throws {ValidationError} for bad input, or an agent named twice (before anything is written).
    */
   async appendBatch(appends: readonly AgentAppend[]): Promise<(AppendResult | AppendConflict)[]> {
-    const prepared = prepareBatch(appends);
+    return this.write(prepareBatch(appends));
+  }
+
+  /** The transaction of an append or a batch, on validated input. */
+  private async write(prepared: PreparedAppend[]): Promise<(AppendResult | AppendConflict)[]> {
     if (prepared.length === 0) return [];
     const ids = prepared.map((append) => append.agentId);
     return inTransaction(this.pool, async (session) => {
@@ -367,35 +372,35 @@ function prepareBatch(appends: readonly AgentAppend[]): PreparedAppend[] {
   const checked = parseOrThrow(z.array(AgentAppendSchema).max(10_000), appends, 'appendBatch');
   const agents = new Set<string>();
   return checked.map((append, index) => {
-    const agentId = parseAgentId(append.agentId);
-    if (agents.has(agentId)) {
-      throw new ValidationError('appendBatch', [
-        { path: `${index}.agentId`, code: 'duplicate', message: `agent ${JSON.stringify(agentId)} appears twice` },
-      ]);
+    const prepared = prepareAppend(append, 'appendBatch', `[${index}].`);
+    if (agents.has(prepared.agentId)) {
+      invalid('appendBatch', `[${index}].agentId`, 'duplicate', `agent ${JSON.stringify(prepared.agentId)} appears twice`);
     }
-    agents.add(agentId);
-    const keys = new Set<string>();
-    const entries = append.entries.map((entry, position) => {
-      const path = `${index}.entries.${position}`;
-      if (keys.has(entry.key)) {
-        throw new ValidationError('appendBatch', [
-          { path: `${path}.key`, code: 'duplicate', message: `key ${JSON.stringify(entry.key)} appears twice` },
-        ]);
-      }
-      keys.add(entry.key);
-      let json: string | undefined;
-      try {
-        json = JSON.stringify(entry.payload);
-      } catch {
-        json = undefined;
-      }
-      if (json === undefined) {
-        throw new ValidationError('appendBatch', [
-          { path: `${path}.payload`, code: 'invalid_type', message: 'expected a JSON-serializable value' },
-        ]);
-      }
-      return { key: entry.key, at: entry.at, json };
-    });
-    return { agentId, expectedHead: append.expectedHead, entries };
+    agents.add(prepared.agentId);
+    return prepared;
   });
+}
+
+/** Checks one agent's append (already shaped by {@link AgentAppendSchema}): ids, duplicate keys, JSON text. */
+function prepareAppend(append: z.output<typeof AgentAppendSchema>, subject: string, prefix: string): PreparedAppend {
+  const agentId = parseAgentId(append.agentId);
+  const keys = new Set<string>();
+  const entries = append.entries.map((entry, position) => {
+    const path = `${prefix}entries[${position}]`;
+    if (keys.has(entry.key)) invalid(subject, `${path}.key`, 'duplicate', `key ${JSON.stringify(entry.key)} appears twice`);
+    keys.add(entry.key);
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(entry.payload);
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined) invalid(subject, `${path}.payload`, 'invalid_type', 'expected a JSON-serializable value');
+    return { key: entry.key, at: entry.at, json };
+  });
+  return { agentId, expectedHead: append.expectedHead, entries };
+}
+
+function invalid(subject: string, path: string, code: string, message: string): never {
+  throw new ValidationError(subject, [{ path, code, message }]);
 }
