@@ -104,7 +104,17 @@ export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Pr
     rmSync(directory, { recursive: true, force: true });
   };
   try {
-    run(binaries.initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
+    run(binaries.initdb, [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-locale',
+      '--no-sync',
+    ]);
     const settings = {
       listen_addresses: "'127.0.0.1'",
       port: String(port),

@@ -34,7 +34,10 @@ export interface PostgresAgentLogOptions extends ConnectionOptions {
 const OptionsSchema = z
   .object({
     ...ConnectionOptionsShape,
-    tables: z.object({ heads: IdentifierSchema.optional(), log: IdentifierSchema.optional() }).strict().optional(),
+    tables: z
+      .object({ heads: IdentifierSchema.optional(), log: IdentifierSchema.optional() })
+      .strict()
+      .optional(),
     writer: z.string().max(200).nullable().optional(),
   })
   .strict();
@@ -200,7 +203,8 @@ export class PostgresAgentLog {
     const { expectedHead } = parseOrThrow(AppendOptionsSchema, options, 'append options');
     const checked = parseOrThrow(AgentAppendSchema, { agentId, entries, expectedHead }, 'append');
     const [result] = await this.write([prepareAppend(checked, 'append', '')]);
-    if (result!.status === 'conflict') throw new HeadConflictError(result!.agentId, expectedHead, result!.head);
+    if (result!.status === 'conflict')
+      throw new HeadConflictError(result!.agentId, expectedHead, result!.head);
     return result!;
   }
 
@@ -235,13 +239,24 @@ export class PostgresAgentLog {
       const stored = await this.storedByKey(session, prepared);
 
       const results: (AppendResult | AppendConflict)[] = [];
-      const rows = { agentIds: [] as string[], seqs: [] as number[], keys: [] as string[], ats: [] as number[], payloads: [] as string[] };
+      const rows = {
+        agentIds: [] as string[],
+        seqs: [] as number[],
+        keys: [] as string[],
+        ats: [] as number[],
+        payloads: [] as string[],
+      };
       const moved = { agentIds: [] as string[], heads: [] as number[] };
       for (const append of prepared) {
         const head = heads.get(append.agentId) ?? 0;
         const fresh = append.entries.filter((entry) => !stored.has(storedKey(append.agentId, entry.key)));
         if (fresh.length > 0 && head !== append.expectedHead) {
-          results.push({ status: 'conflict', agentId: append.agentId, expectedHead: append.expectedHead, head });
+          results.push({
+            status: 'conflict',
+            agentId: append.agentId,
+            expectedHead: append.expectedHead,
+            head,
+          });
           continue;
         }
         let seq = head;
@@ -307,7 +322,9 @@ export class PostgresAgentLog {
   /** The last position written for the agent; 0 when it has no entries. */
   async head(agentId: string): Promise<number> {
     const id = parseAgentId(agentId);
-    const { rows } = await this.pool.query(`SELECT last_seq FROM ${this.headsTable} WHERE agent_id = $1`, [id]);
+    const { rows } = await this.pool.query(`SELECT last_seq FROM ${this.headsTable} WHERE agent_id = $1`, [
+      id,
+    ]);
     return rows[0] ? toSafeInteger(rows[0].last_seq, 'last_seq') : 0;
   }
 
@@ -327,7 +344,10 @@ export class PostgresAgentLog {
     if (this.ownsPool) await this.pool.end();
   }
 
-  private async storedByKey(session: SqlQueryable, prepared: PreparedAppend[]): Promise<Map<string, LogEntry>> {
+  private async storedByKey(
+    session: SqlQueryable,
+    prepared: PreparedAppend[],
+  ): Promise<Map<string, LogEntry>> {
     const agentIds: string[] = [];
     const keys: string[] = [];
     for (const append of prepared) {
@@ -374,7 +394,12 @@ function prepareBatch(appends: readonly AgentAppend[]): PreparedAppend[] {
   return checked.map((append, index) => {
     const prepared = prepareAppend(append, 'appendBatch', `[${index}].`);
     if (agents.has(prepared.agentId)) {
-      invalid('appendBatch', `[${index}].agentId`, 'duplicate', `agent ${JSON.stringify(prepared.agentId)} appears twice`);
+      invalid(
+        'appendBatch',
+        `[${index}].agentId`,
+        'duplicate',
+        `agent ${JSON.stringify(prepared.agentId)} appears twice`,
+      );
     }
     agents.add(prepared.agentId);
     return prepared;
@@ -382,12 +407,17 @@ function prepareBatch(appends: readonly AgentAppend[]): PreparedAppend[] {
 }
 
 /** Checks one agent's append (already shaped by {@link AgentAppendSchema}): ids, duplicate keys, JSON text. */
-function prepareAppend(append: z.output<typeof AgentAppendSchema>, subject: string, prefix: string): PreparedAppend {
+function prepareAppend(
+  append: z.output<typeof AgentAppendSchema>,
+  subject: string,
+  prefix: string,
+): PreparedAppend {
   const agentId = parseAgentId(append.agentId);
   const keys = new Set<string>();
   const entries = append.entries.map((entry, position) => {
     const path = `${prefix}entries[${position}]`;
-    if (keys.has(entry.key)) invalid(subject, `${path}.key`, 'duplicate', `key ${JSON.stringify(entry.key)} appears twice`);
+    if (keys.has(entry.key))
+      invalid(subject, `${path}.key`, 'duplicate', `key ${JSON.stringify(entry.key)} appears twice`);
     keys.add(entry.key);
     let json: string | undefined;
     try {
@@ -395,7 +425,8 @@ function prepareAppend(append: z.output<typeof AgentAppendSchema>, subject: stri
     } catch {
       json = undefined;
     }
-    if (json === undefined) invalid(subject, `${path}.payload`, 'invalid_type', 'expected a JSON-serializable value');
+    if (json === undefined)
+      invalid(subject, `${path}.payload`, 'invalid_type', 'expected a JSON-serializable value');
     return { key: entry.key, at: entry.at, json };
   });
   return { agentId, expectedHead: append.expectedHead, entries };

@@ -29,10 +29,10 @@ export {
   type VersionedArtifact,
   type VersionedArtifactRef,
 } from './model-store.js';
-export {
-  type ConnectionOptions,
-  type SqlPool,
-  type SqlQueryable,
-  type SqlResult,
-  type SqlSession,
+export type {
+  ConnectionOptions,
+  SqlPool,
+  SqlQueryable,
+  SqlResult,
+  SqlSession,
 } from './sql.js';

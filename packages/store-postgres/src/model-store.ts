@@ -136,7 +136,11 @@ export class PostgresModelStore implements ModelStore {
   private readonly now: () => Date;
 
   constructor(input: PostgresModelStoreOptions) {
-    const options = parseOrThrow(OptionsSchema, input, 'PostgresModelStore options') as PostgresModelStoreOptions;
+    const options = parseOrThrow(
+      OptionsSchema,
+      input,
+      'PostgresModelStore options',
+    ) as PostgresModelStoreOptions;
     ({ pool: this.pool, owned: this.ownsPool } = openPool(options, 'PostgresModelStore'));
     this.schema = options.schema;
     this.tableName = options.table ?? DEFAULT_ARTIFACT_TABLE;
@@ -209,7 +213,11 @@ export class PostgresModelStore implements ModelStore {
   ): Promise<VersionedArtifactRef> {
     const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
-    const { expectedVersion, watermark } = parseOrThrow(SaveIfVersionSchema, options, 'saveIfVersion options');
+    const { expectedVersion, watermark } = parseOrThrow(
+      SaveIfVersionSchema,
+      options,
+      'saveIfVersion options',
+    );
     return this.write(id, k, body, expectedVersion, watermark ?? null);
   }
 
@@ -288,10 +296,10 @@ export class PostgresModelStore implements ModelStore {
   async delete(agentId: string, kind: ArtifactKind): Promise<boolean> {
     const id = parseAgentId(agentId);
     const k = parseOrThrow(ArtifactKindSchema, kind, 'kind');
-    const { rowCount } = await this.pool.query(`DELETE FROM ${this.table} WHERE agent_id = $1 AND kind = $2`, [
-      id,
-      k,
-    ]);
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM ${this.table} WHERE agent_id = $1 AND kind = $2`,
+      [id, k],
+    );
     return (rowCount ?? 0) > 0;
   }
 

@@ -82,7 +82,9 @@ export function openPool(options: ConnectionOptions, subject: string): { pool: S
 /** `"schema"."table"` or `"table"`, from names already checked by {@link IdentifierSchema}. */
 export function qualifiedName(schema: string | undefined, table: string): string {
   const name = parseOrThrow(IdentifierSchema, table, 'table name');
-  return schema === undefined ? `"${name}"` : `"${parseOrThrow(IdentifierSchema, schema, 'schema')}"."${name}"`;
+  return schema === undefined
+    ? `"${name}"`
+    : `"${parseOrThrow(IdentifierSchema, schema, 'schema')}"."${name}"`;
 }
 
 /** `CREATE SCHEMA IF NOT EXISTS` for a configured schema; nothing otherwise. */

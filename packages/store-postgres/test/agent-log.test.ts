@@ -49,7 +49,12 @@ describe.skipIf(!pgUrl)('PostgresAgentLog', () => {
     await log.append('cas', [entry('a'), entry('b')], { expectedHead: 0 });
     const stale = log.append('cas', [entry('c')], { expectedHead: 1 });
     await expect(stale).rejects.toBeInstanceOf(HeadConflictError);
-    await expect(stale).rejects.toMatchObject({ code: 'LOG_HEAD_CONFLICT', agentId: 'cas', expectedHead: 1, head: 2 });
+    await expect(stale).rejects.toMatchObject({
+      code: 'LOG_HEAD_CONFLICT',
+      agentId: 'cas',
+      expectedHead: 1,
+      head: 2,
+    });
     expect(await log.find('cas', 'c')).toBeUndefined();
     // Catch up and retry.
     const caughtUp = await log.read('cas', { after: 1 });
@@ -60,7 +65,9 @@ describe.skipIf(!pgUrl)('PostgresAgentLog', () => {
   it('is idempotent by key: a retried append returns the stored entries and writes nothing', async () => {
     const original = await log.append('idem', [entry('k1'), entry('k2')], { expectedHead: 0 });
     // The retry does not know its first attempt committed: it still expects head 0.
-    const retry = await log.append('idem', [entry('k1'), { ...entry('k2'), payload: 'changed' }], { expectedHead: 0 });
+    const retry = await log.append('idem', [entry('k1'), { ...entry('k2'), payload: 'changed' }], {
+      expectedHead: 0,
+    });
     expect(retry.head).toBe(2);
     expect(retry.entries).toEqual(original.entries.map((e) => ({ ...e, duplicate: true })));
     // Stored keys plus new ones: the new ones need the head to match.

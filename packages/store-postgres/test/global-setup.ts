@@ -26,7 +26,8 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   if (!binaries) {
     const problem =
       'PostgreSQL not found (no HAROMBE_TEST_PG_URL, no initdb/pg_ctl in HAROMBE_PG_BIN, /usr/lib/postgresql/*/bin or PATH)';
-    if (inCi()) throw new Error(`@harombe/store-postgres: ${problem}; CI requires it (apt-get install postgresql)`);
+    if (inCi())
+      throw new Error(`@harombe/store-postgres: ${problem}; CI requires it (apt-get install postgresql)`);
     console.warn(
       `\n@harombe/store-postgres: ${problem}.\n  The tests that need PostgreSQL are SKIPPED. Install it (apt-get install postgresql) or set HAROMBE_TEST_PG_URL to run them.\n`,
     );

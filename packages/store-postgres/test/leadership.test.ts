@@ -50,10 +50,12 @@ describe.skipIf(!pgUrl)('advisory-lock leadership', () => {
     let ran = 0;
     expect(await withLeadership(second, 'test:job', async () => ++ran)).toEqual({ led: false });
     await held.release();
-    expect(await withLeadership(second, 'test:job', async (signal) => (signal.aborted ? -1 : ++ran))).toEqual({
-      led: true,
-      value: 1,
-    });
+    expect(await withLeadership(second, 'test:job', async (signal) => (signal.aborted ? -1 : ++ran))).toEqual(
+      {
+        led: true,
+        value: 1,
+      },
+    );
     await expect(
       withLeadership(second, 'test:job', async () => {
         throw new Error('job failed');

@@ -5,7 +5,7 @@ import { ValidationError } from '@harombe/models';
 import {
   CorruptError,
   FileModelStore,
-  NotFoundError,
+  type NotFoundError,
   StoreConfigError,
   TamperedError,
 } from '@harombe/persistence';
@@ -33,7 +33,8 @@ describe.skipIf(!pgUrl)('PostgresModelStore', () => {
       for (const target of [file, store]) {
         const steps: unknown[] = [];
         steps.push(await target.load('agent-1', 'detector').catch((error: NotFoundError) => error.code));
-        for (const [index, id] of ids.entries()) await target.save(id, 'detector', { id, trees: [index, 1.5] });
+        for (const [index, id] of ids.entries())
+          await target.save(id, 'detector', { id, trees: [index, 1.5] });
         await target.save('agent-1', 'baseline', { hours: [1, 2] });
         await target.save('agent-1', 'detector', { replaced: true });
         steps.push(await target.load('agent-1', 'detector'));
@@ -54,9 +55,19 @@ describe.skipIf(!pgUrl)('PostgresModelStore', () => {
   });
 
   it('numbers versions and carries the watermark through saveIfVersion and loadVersioned', async () => {
-    const first = await store.saveIfVersion('v-agent', 'threat-model', { n: 1 }, { expectedVersion: null, watermark: 0 });
+    const first = await store.saveIfVersion(
+      'v-agent',
+      'threat-model',
+      { n: 1 },
+      { expectedVersion: null, watermark: 0 },
+    );
     expect(first).toMatchObject({ version: 1, watermark: 0 });
-    const second = await store.saveIfVersion('v-agent', 'threat-model', { n: 2 }, { expectedVersion: 1, watermark: 17 });
+    const second = await store.saveIfVersion(
+      'v-agent',
+      'threat-model',
+      { n: 2 },
+      { expectedVersion: 1, watermark: 17 },
+    );
     expect(second).toMatchObject({ version: 2, watermark: 17 });
     await expect(store.loadVersioned('v-agent', 'threat-model')).resolves.toMatchObject({
       body: { n: 2 },
@@ -64,7 +75,10 @@ describe.skipIf(!pgUrl)('PostgresModelStore', () => {
       watermark: 17,
     });
     // An unconditional save moves the version on and forgets the watermark.
-    await expect(store.save('v-agent', 'threat-model', { n: 3 })).resolves.toMatchObject({ version: 3, watermark: null });
+    await expect(store.save('v-agent', 'threat-model', { n: 3 })).resolves.toMatchObject({
+      version: 3,
+      watermark: null,
+    });
     expect(await store.currentVersion('v-agent', 'threat-model')).toBe(3);
   });
 
@@ -89,13 +103,28 @@ describe.skipIf(!pgUrl)('PostgresModelStore', () => {
   });
 
   it('detects an older valid artifact swapped into the row with plain SQL', async () => {
-    await store.saveIfVersion('t-agent', 'threat-model', { learned: 'old' }, { expectedVersion: null, watermark: 5 });
+    await store.saveIfVersion(
+      't-agent',
+      'threat-model',
+      { learned: 'old' },
+      { expectedVersion: null, watermark: 5 },
+    );
     const old = await pool.query(`SELECT sealed FROM ${store.table} WHERE agent_id = $1`, ['t-agent']);
-    await store.saveIfVersion('t-agent', 'threat-model', { learned: 'new' }, { expectedVersion: 1, watermark: 9 });
-    await pool.query(`UPDATE ${store.table} SET sealed = $1 WHERE agent_id = $2`, [old.rows[0].sealed, 't-agent']);
+    await store.saveIfVersion(
+      't-agent',
+      'threat-model',
+      { learned: 'new' },
+      { expectedVersion: 1, watermark: 9 },
+    );
+    await pool.query(`UPDATE ${store.table} SET sealed = $1 WHERE agent_id = $2`, [
+      old.rows[0].sealed,
+      't-agent',
+    ]);
     const load = store.load('t-agent', 'threat-model');
     await expect(load).rejects.toBeInstanceOf(TamperedError);
-    await expect(load).rejects.toThrow(/row says version 2 \(watermark 9\), the sealed artifact version 1 \(watermark 5\)/);
+    await expect(load).rejects.toThrow(
+      /row says version 2 \(watermark 9\), the sealed artifact version 1 \(watermark 5\)/,
+    );
     // The watermark alone is authenticated too.
     await store.saveIfVersion('w-agent', 'threat-model', {}, { expectedVersion: null, watermark: 3 });
     await pool.query(`UPDATE ${store.table} SET watermark = 100 WHERE agent_id = $1`, ['w-agent']);
@@ -121,10 +150,19 @@ describe.skipIf(!pgUrl)('PostgresModelStore', () => {
     expect(encrypted.encrypted).toBe(true);
     const body = { secret: 'credential-path-catalogue', trees: [[1, 2, 3]] };
     await encrypted.saveIfVersion('enc', 'threat-model', body, { expectedVersion: null, watermark: 42 });
-    await expect(encrypted.loadVersioned('enc', 'threat-model')).resolves.toMatchObject({ body, version: 1, watermark: 42 });
+    await expect(encrypted.loadVersioned('enc', 'threat-model')).resolves.toMatchObject({
+      body,
+      version: 1,
+      watermark: 42,
+    });
     const { rows } = await pool.query(`SELECT sealed FROM ${encrypted.table}`);
     expect((rows[0].sealed as Buffer).includes('credential-path-catalogue')).toBe(false);
-    const wrongKey = new PostgresModelStore({ pool, schema, table: 'sealed_artifacts', key: Buffer.alloc(32, 8) });
+    const wrongKey = new PostgresModelStore({
+      pool,
+      schema,
+      table: 'sealed_artifacts',
+      key: Buffer.alloc(32, 8),
+    });
     await expect(wrongKey.load('enc', 'threat-model')).rejects.toBeInstanceOf(TamperedError);
     const noKey = new PostgresModelStore({ pool, schema, table: 'sealed_artifacts', key: null });
     await expect(noKey.load('enc', 'threat-model')).rejects.toBeInstanceOf(StoreConfigError);
@@ -133,15 +171,17 @@ describe.skipIf(!pgUrl)('PostgresModelStore', () => {
   it('answers bad input with typed errors before touching the database', async () => {
     expect(() => new PostgresModelStore({ pool, table: 'artifacts; DROP TABLE x' })).toThrow(ValidationError);
     expect(() => new PostgresModelStore({ pool, schema: 'Public"' })).toThrow(/schema/);
-    expect(() => new PostgresModelStore({ pool, connectionString: 'postgres://x' })).toThrow(StoreConfigError);
+    expect(() => new PostgresModelStore({ pool, connectionString: 'postgres://x' })).toThrow(
+      StoreConfigError,
+    );
     expect(() => new PostgresModelStore({})).toThrow(StoreConfigError);
     expect(() => new PostgresModelStore({ pool, key: 'c2hvcnQ=' })).toThrow(StoreConfigError);
     await expect(store.save('', 'detector', {})).rejects.toBeInstanceOf(ValidationError);
     await expect(store.save('a', 'Bad Kind', {})).rejects.toBeInstanceOf(ValidationError);
     await expect(store.save('a', 'detector', { n: 1n })).rejects.toBeInstanceOf(CorruptError);
-    await expect(
-      store.saveIfVersion('a', 'detector', {}, { expectedVersion: 1.5 }),
-    ).rejects.toThrow(/saveIfVersion options.expectedVersion/);
+    await expect(store.saveIfVersion('a', 'detector', {}, { expectedVersion: 1.5 })).rejects.toThrow(
+      /saveIfVersion options.expectedVersion/,
+    );
     await expect(
       store.saveIfVersion('a', 'detector', {}, { expectedVersion: null, watermark: -1 }),
     ).rejects.toBeInstanceOf(ValidationError);

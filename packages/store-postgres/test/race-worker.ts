@@ -3,9 +3,14 @@
 //   model: load -> change -> saveIfVersion on the agents in turn; on a conflict, reload and retry.
 //   log:   append one entry at a time to the first agent; on a conflict, read what it missed and retry.
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { NotFoundError } from '@harombe/persistence';
-import { HeadConflictError, PostgresAgentLog, PostgresModelStore, VersionConflictError } from '../src/index.js';
+import pg from 'pg';
+import {
+  HeadConflictError,
+  PostgresAgentLog,
+  PostgresModelStore,
+  VersionConflictError,
+} from '../src/index.js';
 
 const [url, schema, mode, writer, roundsText, ...agents] = process.argv.slice(2) as [
   string,
@@ -38,10 +43,15 @@ async function modelRounds() {
       }
       await pause();
       try {
-        const saved = await store.saveIfVersion(agentId, 'threat-model', { history: [...history, token] }, {
-          expectedVersion,
-          watermark: round,
-        });
+        const saved = await store.saveIfVersion(
+          agentId,
+          'threat-model',
+          { history: [...history, token] },
+          {
+            expectedVersion,
+            watermark: round,
+          },
+        );
         successes.push({ agentId, version: saved.version, token });
         break;
       } catch (error) {

@@ -14,12 +14,18 @@ interface Outcome<S> {
 
 async function race<S>(args: string[]): Promise<Outcome<S>[]> {
   const children: ChildProcess[] = ['w1', 'w2'].map((writer) =>
-    fork(join(import.meta.dirname, 'race-worker.ts'), [pgUrl!, ...args.slice(0, 2), writer, ...args.slice(2)], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
+    fork(
+      join(import.meta.dirname, 'race-worker.ts'),
+      [pgUrl!, ...args.slice(0, 2), writer, ...args.slice(2)],
+      {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    ),
   );
-  const ready = children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve())));
+  const ready = children.map(
+    (child) => new Promise<void>((resolve) => child.once('message', () => resolve())),
+  );
   const done = children.map(
     (child) =>
       new Promise<Outcome<S>>((resolve, reject) => {
@@ -27,7 +33,9 @@ async function race<S>(args: string[]): Promise<Outcome<S>[]> {
         child.on('message', (message) => {
           if (typeof message === 'object') outcome = message as Outcome<S>;
         });
-        child.once('exit', (code) => (code === 0 && outcome ? resolve(outcome) : reject(new Error(`worker exited ${code}`))));
+        child.once('exit', (code) =>
+          code === 0 && outcome ? resolve(outcome) : reject(new Error(`worker exited ${code}`)),
+        );
       }),
   );
   await Promise.all(ready);
