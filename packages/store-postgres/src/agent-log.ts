@@ -10,9 +10,9 @@ import { HeadConflictError } from './errors.js';
 import {
   type ConnectionOptions,
   ConnectionOptionsShape,
-  createSchemaStatement,
   IdentifierSchema,
   inTransaction,
+  migrateTables,
   openPool,
   PositionSchema,
   qualifiedName,
@@ -161,10 +161,9 @@ export class PostgresAgentLog {
     this.writer = options.writer ?? null;
   }
 
-  /** Creates the schema (when configured) and both tables if missing. Idempotent. */
+  /** Creates the schema (when configured) and both tables if missing. Idempotent; replicas may all run it at start-up. */
   async migrate(): Promise<void> {
-    for (const statement of [
-      ...createSchemaStatement(this.schema),
+    await migrateTables(this.pool, this.schema, [
       `CREATE TABLE IF NOT EXISTS ${this.headsTable} (
         agent_id text PRIMARY KEY,
         last_seq bigint NOT NULL CHECK (last_seq >= 0),
@@ -182,9 +181,7 @@ export class PostgresAgentLog {
         PRIMARY KEY (agent_id, seq),
         UNIQUE (agent_id, key)
       )`,
-    ]) {
-      await this.pool.query(statement);
-    }
+    ]);
   }
 
   /**

@@ -3,10 +3,9 @@
 // lock lives as long as the database session that took it: it is released on `release()`, and by
 // the server when the session ends, so a leader that dies (kill -9, lost network) frees it for the
 // next one without any lease to expire. Nothing is written to any table.
-import { createHash } from 'node:crypto';
 import { parseOrThrow } from '@harombe/models';
 import { z } from 'zod';
-import type { SqlPool, SqlSession } from './sql.js';
+import { advisoryKey, type SqlPool, type SqlSession } from './sql.js';
 
 /** Held leadership. Keep it while leading; `release()` when done. */
 export interface Leadership {
@@ -29,8 +28,7 @@ const NameSchema = z.string().min(1).max(200);
  * integer (decimal text). Stable across processes, versions and machines, unlike `hashtext`.
  */
 export function leadershipKey(name: string): string {
-  const checked = parseOrThrow(NameSchema, name, 'leadership name');
-  return createHash('sha256').update(checked, 'utf8').digest().readBigInt64BE(0).toString();
+  return advisoryKey(parseOrThrow(NameSchema, name, 'leadership name'));
 }
 
 /**

@@ -26,8 +26,8 @@ import { VersionConflictError } from './errors.js';
 import {
   type ConnectionOptions,
   ConnectionOptionsShape,
-  createSchemaStatement,
   IdentifierSchema,
+  migrateTables,
   openPool,
   PositionSchema,
   qualifiedName,
@@ -157,10 +157,9 @@ export class PostgresModelStore implements ModelStore {
     return this.key !== undefined;
   }
 
-  /** Creates the schema (when configured) and the table if missing. Idempotent; safe to run concurrently with itself only once per database (DDL). */
+  /** Creates the schema (when configured) and the table if missing. Idempotent; replicas may all run it at start-up. */
   async migrate(): Promise<void> {
-    for (const statement of [
-      ...createSchemaStatement(this.schema),
+    await migrateTables(this.pool, this.schema, [
       `CREATE TABLE IF NOT EXISTS ${this.table} (
         agent_id text NOT NULL,
         kind text NOT NULL,
@@ -173,9 +172,7 @@ export class PostgresModelStore implements ModelStore {
       )`,
       // Sealed bodies are compressed (or encrypted): compressing them again only costs time.
       `ALTER TABLE ${this.table} ALTER COLUMN sealed SET STORAGE EXTERNAL`,
-    ]) {
-      await this.pool.query(statement);
-    }
+    ]);
   }
 
   /**

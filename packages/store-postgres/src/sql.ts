@@ -1,6 +1,7 @@
 // The little SQL plumbing both stores share: the pool they accept (structurally, so that the public
 // types do not depend on @types/pg), identifiers checked before they are ever written into SQL,
 // transactions, and bigint columns read back as safe integers.
+import { createHash } from 'node:crypto';
 import { parseOrThrow } from '@harombe/models';
 import { StoreConfigError } from '@harombe/persistence';
 import pg from 'pg';
@@ -87,9 +88,31 @@ export function qualifiedName(schema: string | undefined, table: string): string
     : `"${parseOrThrow(IdentifierSchema, schema, 'schema')}"."${name}"`;
 }
 
-/** `CREATE SCHEMA IF NOT EXISTS` for a configured schema; nothing otherwise. */
-export function createSchemaStatement(schema: string | undefined): string[] {
-  return schema === undefined ? [] : [`CREATE SCHEMA IF NOT EXISTS "${schema}"`];
+/**
+ * The 64-bit advisory-lock key of a name: the first 8 bytes of its SHA-256 as a signed integer
+ * (decimal text). Stable across processes, versions and machines, unlike `hashtext`.
+ */
+export function advisoryKey(name: string): string {
+  return createHash('sha256').update(name, 'utf8').digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Runs a store's `CREATE ... IF NOT EXISTS` statements (after `CREATE SCHEMA IF NOT EXISTS` for a
+ * configured schema) in one transaction, under a transaction-level advisory lock: replicas that
+ * all migrate at start-up take turns instead of colliding in PostgreSQL's catalogue.
+ */
+export async function migrateTables(
+  pool: SqlPool,
+  schema: string | undefined,
+  statements: string[],
+): Promise<void> {
+  await inTransaction(pool, async (session) => {
+    await session.query('SELECT pg_advisory_xact_lock($1::bigint)', [
+      advisoryKey('harombe:store-postgres:migrate'),
+    ]);
+    if (schema !== undefined) await session.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    for (const statement of statements) await session.query(statement);
+  });
 }
 
 /**

@@ -20,8 +20,10 @@ describe.skipIf(!pgUrl)('PostgresModelStore', () => {
   const store = new PostgresModelStore({ pool, schema, key: null });
 
   beforeAll(async () => {
+    // Idempotent, and safe when several replicas migrate at once.
+    const replicas = [1, 2, 3].map(() => new PostgresModelStore({ pool, schema, key: null }));
+    await Promise.all(replicas.map((replica) => replica.migrate()));
     await store.migrate();
-    await store.migrate(); // idempotent
   });
 
   it('behaves as FileModelStore on the ModelStore port', async () => {
