@@ -18,6 +18,7 @@ const FLOORS = {
   '@harombe/agent-sim': 1,
   '@harombe/event-log': 1,
   '@harombe/detector': 2,
+  '@harombe/store-postgres': 2,
   '@harombe/security-ml': 3,
   '@harombe/cli': 4,
   '@harombe/gateway': 5,

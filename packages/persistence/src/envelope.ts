@@ -103,15 +103,22 @@ async function compress(plaintext: Buffer, compression: Compression): Promise<Bu
   return compression === 'gzip' ? gzipAsync(plaintext) : plaintext;
 }
 
+/** What {@link seal} writes into the header, and how it encodes the body. */
 export interface SealOptions {
   readonly agentId: string;
   readonly kind: string;
   readonly createdAt: Date;
+  /** 32-byte AES-256-GCM key (see `resolveKey`), or `undefined` for a plaintext, checksummed body. */
   readonly key: Buffer | undefined;
   readonly compression: Compression;
 }
 
-/** Serializes `body` (JSON-safe) into the bytes of a version 2 file. */
+/**
+ * Serializes `body` (JSON-safe) into the bytes of a version 2 file: the header line (covered by the
+ * SHA-256 and, with a key, by AES-256-GCM as associated data), then the compressed, optionally
+ * encrypted body. Exported as `sealArtifact` for stores other than files.
+ * @throws {CorruptError} when `body` is not JSON-serializable.
+ */
 export async function seal(body: unknown, options: SealOptions): Promise<Buffer> {
   let text: string;
   try {
@@ -150,10 +157,15 @@ export async function seal(body: unknown, options: SealOptions): Promise<Buffer>
   return Buffer.concat([Buffer.from(`${line}\n`, 'utf8'), payload]);
 }
 
+/** How {@link open} verifies: with which key, and what the artifact must be. */
 export interface OpenOptions {
+  /** Where the bytes came from, named in errors (a path, or a store's key). */
   readonly location: string;
+  /** The AES-256-GCM key, or `undefined` when artifacts are not encrypted. */
   readonly key: Buffer | undefined;
+  /** With a key, accept a plaintext artifact (migration) instead of refusing it as tampered. */
   readonly allowPlaintext: boolean;
+  /** The agent and kind the header must name (else `CorruptError`). */
   readonly expect?: { agentId: string; kind: string };
 }
 
@@ -272,7 +284,11 @@ export function holdsHeader(start: Buffer): boolean {
   return start.includes(NEWLINE) || start.length < HEADER_BYTES;
 }
 
-/** Verifies and decodes a file of either version into its header and body. */
+/**
+ * Verifies and decodes a file of either version into its header and body. Exported as
+ * `openArtifact` for stores other than files.
+ * @throws {CorruptError | UnsupportedVersionError | TamperedError | StoreConfigError} naming `location`.
+ */
 export async function open(file: Buffer, options: OpenOptions): Promise<{ header: Header; body: unknown }> {
   const { location } = options;
   const { header, headerText, nonce, tag, payload: stored } = parse(file, location);

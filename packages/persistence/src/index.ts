@@ -5,7 +5,11 @@ export {
   type Compression,
   type Encoding,
   type Header,
+  type OpenOptions,
+  open as openArtifact,
   READABLE_VERSIONS,
+  type SealOptions,
+  seal as sealArtifact,
 } from './envelope.js';
 export {
   CorruptError,
