@@ -213,13 +213,18 @@ export class FadingHistogram {
     return flat;
   }
 
-  /** The summary of this histogram less `without` (one weight each), over bins dense from 0. */
+  /** The summary of this histogram less `without` (one weight each). */
   private summarise(without: readonly number[] = []): RobustSummary {
-    const dense = new Float64Array(this.base + this.weights.length);
-    dense.set(this.weights, this.base);
-    // (A forged pending bin that holds no weight is passed over.)
-    for (const bin of without) if (dense[bin]! >= 1) dense[bin]! -= 1;
-    return robustSummary({ weights: dense });
+    let weights = this.weights;
+    if (without.length > 0) {
+      weights = weights.slice();
+      // (A forged pending bin that holds no weight, or one outside the range, is passed over.)
+      for (const bin of without) {
+        const i = bin - this.base;
+        if (i >= 0 && i < weights.length && weights[i]! >= 1) weights[i]! -= 1;
+      }
+    }
+    return robustSummary({ weights, base: this.base });
   }
 
   private forgetSummary(): void {
@@ -304,6 +309,8 @@ interface DirectoryFacts {
  */
 export class PathCache {
   private readonly directories = new Map<string, DirectoryFacts>();
+  /** Paths recur (an agent reads its files again and again): their facts, bounded. */
+  private readonly paths = new Map<string, PathFacts>();
   private lastPath: string | undefined;
   private lastFacts: PathFacts | undefined;
 
@@ -312,6 +319,12 @@ export class PathCache {
   facts(path: string): PathFacts {
     // One event asks up to three times (score, record, explain): the last answer first.
     if (path === this.lastPath) return this.lastFacts!;
+    const seen = this.paths.get(path);
+    if (seen !== undefined) {
+      this.lastPath = path;
+      this.lastFacts = seen;
+      return seen;
+    }
     const directory = directoryOf(path);
     let known = this.directories.get(directory);
     if (known === undefined) {
@@ -335,6 +348,8 @@ export class PathCache {
       directory: known.template,
       sensitive,
     };
+    if (this.paths.size >= 4096) this.paths.clear();
+    this.paths.set(path, facts);
     this.lastPath = path;
     this.lastFacts = facts;
     return facts;

@@ -200,16 +200,21 @@ export interface RobustSummary {
  * bins in order (profiles compute a dozen of these each time they are rebuilt). Plain arrays of
  * numbers: a typed array this size costs an allocation outside the heap, several times dearer.
  */
-export function robustSummary(distribution: { readonly weights: Float64Array }): RobustSummary {
+export function robustSummary(distribution: {
+  readonly weights: Float64Array;
+  /** The bin of `weights[0]` (a histogram that holds a range of bins only). Default 0. */
+  readonly base?: number;
+}): RobustSummary {
   const dense = distribution.weights;
+  const base = distribution.base ?? 0;
   const values: number[] = [];
   const weights: number[] = [];
   let total = 0;
-  for (let bin = 0; bin < dense.length; bin++) {
-    if (dense[bin] === 0) continue;
-    values.push(binCenter(bin));
-    weights.push(dense[bin]!);
-    total += dense[bin]!;
+  for (let i = 0; i < dense.length; i++) {
+    if (dense[i] === 0) continue;
+    values.push(binCenter(base + i));
+    weights.push(dense[i]!);
+    total += dense[i]!;
   }
   const n = values.length;
   // Summed from the top, pushed in that order and then reversed (a packed array, no holes).

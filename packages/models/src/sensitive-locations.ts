@@ -275,7 +275,8 @@ export class SensitiveMatcher {
   private readonly names = new Set<string>();
   private readonly suffixes: string[] = [];
   private readonly prefixes: string[] = [];
-  private readonly otherNames: RegExp;
+  /** Name globs that are neither exact, suffix nor prefix (undefined: none). */
+  private readonly otherNames: RegExp | undefined;
   private readonly anyDirectory: RegExp;
   private readonly entries: ReadonlyArray<{
     readonly id: string;
@@ -326,7 +327,7 @@ export class SensitiveMatcher {
         whole: own.whole.length ? new RegExp(own.whole.join('|')) : undefined,
       };
     });
-    this.otherNames = others.length ? new RegExp(others.join('|')) : /(?!)/;
+    this.otherNames = others.length ? new RegExp(others.join('|')) : undefined;
     this.anyDirectory = directories.length ? new RegExp(directories.join('|')) : /(?!)/;
   }
 
@@ -335,7 +336,7 @@ export class SensitiveMatcher {
     if (this.names.has(base)) return true;
     for (const suffix of this.suffixes) if (base.endsWith(suffix)) return true;
     for (const prefix of this.prefixes) if (base.startsWith(prefix)) return true;
-    return this.otherNames.test(base);
+    return this.otherNames !== undefined && this.otherNames.test(base);
   }
 
   /**
