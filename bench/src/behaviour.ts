@@ -21,6 +21,7 @@ import {
   type IncidentFigures,
   incidentFigures,
   incidentLine,
+  incidentMisses,
   pooledIncidents,
 } from './behaviour/incidents.js';
 import { figures, misses, pct, type RunFigures, type Scored, TARGETS } from './behaviour/metrics.js';
@@ -237,9 +238,9 @@ for (const regime of args.regimes) {
     runs.map(() => args.liveDays / 7),
   );
   console.log(`  ${incidentLine(incidents)}`);
-  const missed = misses(pooled);
+  const missed = [...misses(pooled), ...incidentMisses(incidents)];
   console.log(missed.length ? `verdict: FAIL (${missed.join('; ')})` : 'verdict: PASS');
-  summary[regime] = { ...pooledJson(pooled), incidents };
+  summary[regime] = { ...pooledJson(pooled), incidents, pass: missed.length === 0 };
 }
 summary.seconds = Math.round((performance.now() - started) / 100) / 10;
 console.log(JSON.stringify(summary));

@@ -124,3 +124,24 @@ export function incidentLine(f: IncidentFigures): string {
   const share = (n: number, d: number) => (d ? `${n}/${d} (${((100 * n) / d).toFixed(1)}%)` : '-');
   return `incidents: one per attack ${share(f.oneIncident, f.attacks)}; no new incident in the hour after ${share(f.attacks - f.echoOpened, f.attacks)}; opened by normal work ${f.normalPerAgentWeek.toFixed(2)} per agent-week; campaigns found ${share(f.campaignsFound, f.campaigns)}, false campaigns ${f.falseCampaigns}`;
 }
+
+/** The incident targets this run misses, in words (none: it passes). */
+export function incidentMisses(f: IncidentFigures): string[] {
+  const out: string[] = [];
+  const t = INCIDENT_TARGETS;
+  if (f.attacks > 0 && f.oneIncident / f.attacks < t.oneIncident)
+    out.push(
+      `attacks in one incident ${((100 * f.oneIncident) / f.attacks).toFixed(1)}% < ${t.oneIncident * 100}%`,
+    );
+  if (f.attacks > 0 && (f.attacks - f.echoOpened) / f.attacks < t.noEcho)
+    out.push(
+      `no new incident after an attack ${((100 * (f.attacks - f.echoOpened)) / f.attacks).toFixed(1)}% < ${t.noEcho * 100}%`,
+    );
+  if (f.normalPerAgentWeek > t.normalPerAgentWeek)
+    out.push(
+      `incidents opened by normal work ${f.normalPerAgentWeek.toFixed(2)} per agent-week > ${t.normalPerAgentWeek}`,
+    );
+  if (f.campaignsFound < f.campaigns) out.push(`campaigns found ${f.campaignsFound}/${f.campaigns}`);
+  if (f.falseCampaigns > 0) out.push(`${f.falseCampaigns} campaigns of normal work only`);
+  return out;
+}
