@@ -299,8 +299,15 @@ export function upperTail(x: number, summary: RobustSummary, robust: boolean): n
   const center = robust ? summary.logMedian : summary.logMean;
   const max = summary.values.length ? summary.values[summary.values.length - 1]! : center;
   const bin = binValue(x);
-  const tail = upperNormalTail((value - center) / scale);
-  if (bin <= max) return Math.max(empiricalTail(summary, bin), tail);
+  const z = (value - center) / scale;
+  if (bin <= max) {
+    const empirical = empiricalTail(summary, bin);
+    // The normal tail is at most e^(-z^2/2) / 2 for z >= 0: when the empirical tail is at least
+    // that, it is the larger of the two, and the normal tail need not be computed.
+    if (z >= 0 && empirical >= 0.5 * Math.exp(-0.5 * z * z)) return empirical;
+    return Math.max(empirical, upperNormalTail(z));
+  }
+  const tail = upperNormalTail(z);
   const atMax = upperNormalTail((max - center) / scale);
   return (1 / (summary.total + 1)) * (atMax > 0 ? Math.min(1, tail / atMax) : 0);
 }

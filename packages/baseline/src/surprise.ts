@@ -8,6 +8,7 @@ const DECADES = 3;
 
 /** Score of a tail probability p in (0, 1]. */
 export function surprise(p: number): number {
+  if (p >= 1) return 0;
   if (!(p > 0)) return 1;
   const score = -Math.log10(p) / DECADES;
   return Math.min(1, Math.max(0, score));
