@@ -152,3 +152,32 @@ describe('parseSince', () => {
     expect(() => parseSince('yesterday')).toThrow(/ISO date or a duration/);
   });
 });
+
+describe('harombe-audit ingest in any order', () => {
+  it('logs and assesses each agent’s events in event time: a reversed file gives the same alerts as the ordered one', async () => {
+    const dir = await tempDir();
+    const live = fleet.live.slice(0, 600);
+    await writeFile(join(dir, 'history.jsonl'), toJsonl(fleet.history, false));
+    await writeFile(join(dir, 'ordered.jsonl'), toJsonl(live, false));
+    await writeFile(join(dir, 'reversed.jsonl'), toJsonl([...live].reverse(), false));
+    const alertsOf = async (input: string) => {
+      const db = join(dir, `${input}.db`);
+      const models = join(dir, `${input}-models`);
+      await run('ingest', join(dir, 'history.jsonl'), '--db', db, '--no-detect');
+      expect((await run('train', '--db', db, '--models', models)).code).toBe(0);
+      const ingest = await run('ingest', join(dir, `${input}.jsonl`), '--db', db, '--models', models);
+      expect(ingest.code).toBe(0);
+      const listed = await run('alerts', '--db', db, '--limit', '100000', '--json');
+      return listed.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { eventId: string; threatLevel: string; threatScore: number })
+        .map((a) => `${a.eventId} ${a.threatLevel} ${a.threatScore.toFixed(6)}`)
+        .sort();
+    };
+    const ordered = await alertsOf('ordered');
+    expect(ordered.length).toBeGreaterThan(0);
+    expect(await alertsOf('reversed')).toEqual(ordered);
+  }, 180_000);
+});
