@@ -383,6 +383,12 @@ export class Behaviour {
   readonly counters = new Map<string, Map<string, FadingHistogram>>();
   readonly outbound = new Map<string, FadingHistogram>();
   readonly destinationHours = new Map<string, FadingHistogram>();
+  /**
+   * Per tool, bytes sent in the trailing hour to destinations still young to the agent (not
+   * established): what a tool ordinarily sends where it has barely been (a first look is light;
+   * an upload to a domain contacted a few times is not).
+   */
+  readonly youngHours = new Map<string, FadingHistogram>();
   /** Calls in the trailing hour and 5 minutes, as learned events saw them, by period of the day. */
   readonly periodCalls: FadingHistogram[] = Array.from({ length: PERIODS }, () => new FadingHistogram());
   readonly periodBurst: FadingHistogram[] = Array.from({ length: PERIODS }, () => new FadingHistogram());
@@ -486,10 +492,17 @@ export class Behaviour {
     if (!(outbound > 0)) return 1;
     let tail = this.outbound.get(tool)?.tail(outbound, robust) ?? 1;
     if (destination !== undefined) {
+      const sum = this.bytesInHour(destination, ms) + outbound;
       const hourly = this.destinationHours.get(tool);
-      if (hourly !== undefined)
-        tail = Math.min(tail, hourly.tail(this.bytesInHour(destination, ms) + outbound, robust));
-      tail = Math.min(1, 2 * tail);
+      if (hourly !== undefined) tail = Math.min(tail, hourly.tail(sum, robust));
+      // A destination still young to the agent is also judged against what the tool sends to
+      // young destinations: Bonferroni over the three then.
+      const young = established(this.destinations.get(destination), ms)
+        ? undefined
+        : this.youngHours.get(tool);
+      if (young !== undefined && young.total >= MIN_SAMPLES)
+        tail = Math.min(1, 3 * Math.min(tail, young.tail(sum, robust)));
+      else tail = Math.min(1, 2 * tail);
     }
     return tail;
   }
@@ -578,6 +591,8 @@ export class Behaviour {
         if (destination !== undefined) {
           const sum = this.addBytes(destination, ms, outbound);
           histogramFor(this.destinationHours, tool, cap).add(sum);
+          if (!established(this.destinations.get(destination), ms))
+            histogramFor(this.youngHours, tool, cap).add(sum);
         }
       }
       if (recent !== undefined) {

@@ -118,6 +118,8 @@ const BehaviourSchema = z.object({
   /** [tool, histogram of bytes sent per call] */
   outbound: HistogramsSchema,
   destinationHours: HistogramsSchema,
+  /** [tool, histogram of bytes per hour to young destinations] (absent in artifacts before it). */
+  youngHours: HistogramsSchema.default([]),
   periodCalls: z.array(FadingSchema).length(8),
   periodBurst: z.array(FadingSchema).length(8),
   /** [destination, [time ms, bytes, time ms, bytes, ...]] of the last hour. */
@@ -411,6 +413,7 @@ function writeBehaviour(b: Behaviour): SerializedBehaviour {
     ),
     outbound: [...b.outbound].map(([tool, h]) => [tool, writeHistogram(h)]),
     destinationHours: [...b.destinationHours].map(([key, h]) => [key, writeHistogram(h)]),
+    youngHours: [...b.youngHours].map(([key, h]) => [key, writeHistogram(h)]),
     periodCalls: b.periodCalls.map(writeHistogram),
     periodBurst: b.periodBurst.map(writeHistogram),
     recentBytes: [...b.recentBytes].map(([destination, w]) => {
@@ -442,6 +445,7 @@ function readBehaviour(b: Behaviour, json: SerializedBehaviour): void {
   }
   for (const [tool, histogram] of json.outbound) b.outbound.set(tool, readHistogram(histogram));
   for (const [key, flat] of json.destinationHours) b.destinationHours.set(key, readHistogram(flat));
+  for (const [key, flat] of json.youngHours) b.youngHours.set(key, readHistogram(flat));
   json.periodCalls.forEach((histogram, i) => {
     b.periodCalls[i] = readHistogram(histogram);
   });

@@ -191,6 +191,63 @@ describe('behaviour dimensions', () => {
     expect(worst).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('judges what a tool sends to destinations still young to the agent against what it sends to young ones', () => {
+    // A browser: posts of 40-80 KB to its API (after a first day of small test calls, while the API
+    // was young); a look at a new domain now and then sends a few hundred bytes.
+    const random = stream(5);
+    const learner = new BaselineLearner();
+    let domain = 0;
+    for (let d = 0; d < 28; d++) {
+      for (let k = 0; k < 60; k++) {
+        const at = MONDAY + d * DAY + 9 * HOUR + k * 7 * MINUTE;
+        const young = random() < 0.3;
+        learner.recordEvent(AGENT, {
+          timestamp: at,
+          event_type: 'tool_call',
+          tool_name: 'http_post',
+          destination_domain: young ? `site-${domain++}.example.org` : 'api.example.com',
+          resource_usage: {
+            bytes_sent:
+              young || d === 0 ? Math.round(200 + random() * 300) : Math.round(40_000 + random() * 40_000),
+          },
+        });
+      }
+    }
+    // A domain seeded twice two days ago (young: seen, not established).
+    for (const h of [10, 11])
+      learner.recordEvent(AGENT, {
+        timestamp: MONDAY + 26 * DAY + h * HOUR,
+        event_type: 'tool_call',
+        tool_name: 'http_post',
+        destination_domain: 'drop.attacker.example',
+        resource_usage: { bytes_sent: 400 },
+      });
+    const send = (destination: string) =>
+      learner.detectAnomalies(AGENT, {
+        timestamp: MONDAY + 28 * DAY + 10 * HOUR,
+        event_type: 'tool_call',
+        tool_name: 'http_post',
+        destination_domain: destination,
+        resource_usage: { bytes_sent: 60_000 },
+      })!.volume;
+    // An ordinary post to the API; the same bytes to the young domain are far beyond what young
+    // domains get.
+    expect(send('api.example.com')).toBeLessThan(0.5);
+    expect(send('drop.attacker.example')).toBeGreaterThanOrEqual(0.9);
+    // And it survives a save and load.
+    const copy = new BaselineLearner();
+    copy.importAgent(AGENT, JSON.parse(JSON.stringify(learner.exportAgent(AGENT))));
+    expect(
+      copy.detectAnomalies(AGENT, {
+        timestamp: MONDAY + 28 * DAY + 10 * HOUR,
+        event_type: 'tool_call',
+        tool_name: 'http_post',
+        destination_domain: 'drop.attacker.example',
+        resource_usage: { bytes_sent: 60_000 },
+      })!.volume,
+    ).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('a domain seeded in the last days of training is not known (poisoning)', () => {
     const seeded = history();
     for (const d of [26, 27]) {
