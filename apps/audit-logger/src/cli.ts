@@ -336,6 +336,13 @@ program
     });
   });
 
+// A reader that stops early (`harombe-audit alerts | head`) closes the pipe: stop quietly with exit 0, as Unix
+// tools do, instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

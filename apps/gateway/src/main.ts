@@ -106,6 +106,13 @@ program
     await runExampleClient(new URL(o.url), o.token, o.docsHost, (line) => console.log(line));
   });
 
+// A reader that stops early (`harombe-gateway client | head`) closes the pipe: stop quietly with exit 0, as Unix
+// tools do, instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -13,3 +13,22 @@ describe('harombe-gateway --version', () => {
     expect(stdout.trim()).toBe(version);
   }, 60_000);
 });
+
+describe('harombe-gateway client | head', () => {
+  it('stops quietly with exit 0 when its reader goes away', async () => {
+    const { startHarness, TOKENS } = await import('./helpers.js');
+    const h = await startHarness();
+    try {
+      const command = `set -o pipefail; "${process.execPath}" --import tsx "${main}" client --url ${h.url.href} --token ${TOKENS['ops-bot']} --docs-host ${h.docsHost} | head -1`;
+      const result = await promisify(execFile)('bash', ['-c', command]).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      expect(result.stdout).toMatch(/^tools: /);
+      expect(result.stderr).not.toMatch(/EPIPE|Error/);
+      expect(result.code).toBe(0);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+});
