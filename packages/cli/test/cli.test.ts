@@ -41,7 +41,10 @@ describe('harombe-ml demo', () => {
     expect(Number(incidents![1])).toBe(filed.length);
     expect(filed.length).toBeLessThan(alerts / 3);
     for (const scenario of results.scenarios.filter((s) => s.detected > 0))
-      expect(filed.some((i) => i.labels.includes(scenario.label)), scenario.label).toBe(true);
+      expect(
+        filed.some((i) => i.labels.includes(scenario.label)),
+        scenario.label,
+      ).toBe(true);
     expect(text).toContain('identical assessments');
     expect(existsSync(join(home, 'models'))).toBe(true);
     const html = readFileSync(join(home, 'report.html'), 'utf8');

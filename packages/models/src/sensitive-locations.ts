@@ -336,7 +336,7 @@ export class SensitiveMatcher {
     if (this.names.has(base)) return true;
     for (const suffix of this.suffixes) if (base.endsWith(suffix)) return true;
     for (const prefix of this.prefixes) if (base.startsWith(prefix)) return true;
-    return this.otherNames !== undefined && this.otherNames.test(base);
+    return this.otherNames?.test(base) === true;
   }
 
   /**
