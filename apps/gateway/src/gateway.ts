@@ -7,7 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ModelStore } from '@harombe/models';
-import { type SecurityEventInput, sensitiveCatalogue, ThreatDetector } from '@harombe/security-ml';
+import type { SecurityEventInput, ThreatDetector } from '@harombe/security-ml';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
@@ -42,7 +42,7 @@ import {
 } from './http-errors.js';
 import { StaticTokenVerifier } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
-import { type ModelSummary, prepareModels } from './models.js';
+import { createDetector, type ModelSummary, prepareModels } from './models.js';
 import { type SessionSlot, SessionTable } from './sessions.js';
 import { agentsFault, UpstreamPool } from './upstreams.js';
 
@@ -172,15 +172,7 @@ export class Gateway {
     const metrics = dependencies.metrics ?? new GatewayMetrics({ processMetrics: true });
     // Identity is checked before anything is connected: a bad token table fails fast.
     const verifier = new StaticTokenVerifier(config.agents);
-    const detectorOf = (store?: ModelStore) =>
-      new ThreatDetector({
-        mode: config.detection.mode,
-        contamination: config.detection.contamination,
-        seed: config.detection.seed,
-        ...(store ? { store } : config.detection.modelDir ? { modelDir: config.detection.modelDir } : {}),
-        // The catalogue the baseline judges content by is the one the gateway denies by.
-        baseline: { sensitiveLocations: sensitiveCatalogue({ add: config.responses.sensitiveLocations }) },
-      });
+    const detectorOf = (store?: ModelStore) => createDetector(config, store);
     const stores = config.cluster ? await openClusterStores(config.cluster, detectorOf) : undefined;
     let threats: ThreatDetector;
     let models: ModelSummary;

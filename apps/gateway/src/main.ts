@@ -6,10 +6,12 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { runExampleClient } from './client.js';
+import { seedClusterModels } from './cluster/seed.js';
 import { readGatewayConfig } from './config.js';
 import { DEMO_AGENTS, startDemoStack } from './demo.js';
 import { startExampleToolServer } from './example-server.js';
 import { Gateway } from './gateway.js';
+import { readHistory } from './models.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -82,6 +84,20 @@ program
       await gateway.close();
       await stack.close();
     });
+  });
+
+program
+  .command('seed')
+  .description(
+    'multi-node: train the configured agents on a history and save their models (and the fleet model) in PostgreSQL',
+  )
+  .requiredOption('--config <file>', 'gateway configuration (JSON) with cluster')
+  .requiredOption('--history <file>', 'JSONL events (with agent_id) to train on')
+  .action(async (o: { config: string; history: string }) => {
+    const logger = pino({ name: 'harombe-gateway' });
+    const config = await readGatewayConfig(o.config);
+    const result = await seedClusterModels(config, await readHistory(o.history, logger), logger);
+    console.log(JSON.stringify(result));
   });
 
 program

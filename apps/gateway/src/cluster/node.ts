@@ -25,6 +25,7 @@ import type { ClusterConfig } from '../config.js';
 import { withinDeadline } from '../deadline.js';
 import type { CallGuard } from '../guard.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { exportedModel, foldEntry } from './fold.js';
 import { GroupCommit } from './group-commit.js';
 import { type CallEntry, checkpointKey, type LogPayload, LogPayloadSchema } from './log-entries.js';
 
@@ -173,7 +174,7 @@ export class ClusterNode {
           await this.rebuild(agentId);
           return { duplicate: true, seq: appended!.seq, stored: LogPayloadSchema.parse(appended!.payload) };
         }
-        if (rebuilt) this.replayCall(agentId, payload);
+        if (rebuilt) foldEntry(this.threats, this.guard, agentId, payload);
         else if (payload.recorded)
           this.threats.record(agentId, payload.recorded.completed, { learn: payload.recorded.learn });
         state.position = result.head;
@@ -208,7 +209,7 @@ export class ClusterNode {
       return false;
     }
     if (!this.threats.hasModel(agentId)) return false;
-    const artifact = exported(this.threats, agentId);
+    const artifact = exportedModel(this.threats, agentId);
     const key = checkpointKey(state.position + 1);
     const result = await this.commits.append(
       agentId,
@@ -322,25 +323,12 @@ export class ClusterNode {
     for (;;) {
       const page: LogEntry[] = await this.log.read(agentId, { after, limit: REPLAY_PAGE });
       for (const entry of page) {
-        const payload = LogPayloadSchema.parse(entry.payload);
-        if (payload.type === 'checkpoint') {
-          if (this.threats.hasModel(agentId))
-            this.threats.importThreatModel(agentId, exported(this.threats, agentId));
-        } else this.replayCall(agentId, payload);
+        foldEntry(this.threats, this.guard, agentId, LogPayloadSchema.parse(entry.payload));
         after = entry.seq;
       }
       this.metrics.replayedEntries.inc(page.length);
       if (page.length < REPLAY_PAGE) return after;
     }
-  }
-
-  private replayCall(agentId: string, entry: CallEntry): void {
-    this.guard.replay(agentId, {
-      event: entry.event,
-      nowMs: entry.nowMs,
-      assessed: entry.assessed,
-      recorded: entry.recorded,
-    });
   }
 
   /** The agent is no longer this replica's: forget it (its next call here loads it again). */
@@ -385,11 +373,6 @@ export class ClusterNode {
       excess--;
     }
   }
-}
-
-/** The agent's model as a store holds it (a JSON copy: what a loading replica gets). */
-function exported(threats: ThreatDetector, agentId: string): unknown {
-  return JSON.parse(JSON.stringify(threats.exportThreatModel(agentId)));
 }
 
 function conflictError(result: AppendConflict | AppendResult, attempts: number): Error {
