@@ -10,6 +10,7 @@ export {
   type LogPayload,
   LogPayloadSchema,
 } from './cluster/log-entries.js';
+export { type NginxConfigOptions, type NginxRoute, nginxConfig } from './cluster/nginx.js';
 export { ClusterNode, type Committed } from './cluster/node.js';
 export { type SeedResult, seedClusterModels } from './cluster/seed.js';
 export {
