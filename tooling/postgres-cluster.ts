@@ -55,7 +55,8 @@ export interface ThrowawayOptions {
   readonly settings?: Readonly<Record<string, string>>;
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1, as the system chose it. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -8,7 +8,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +18,7 @@ import { type LogEntry, PostgresAgentLog, PostgresModelStore } from '@harombe/st
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startThrowawayPostgres } from '../../../tooling/postgres-cluster.js';
+import { freePort, startThrowawayPostgres } from '../../../tooling/postgres-cluster.js';
 import {
   CallGuard,
   connectAsAgent,
@@ -50,17 +49,6 @@ const FLEET = { seed: 7, agents: 7, historyDays: 14, liveDays: 2 } as const;
 const LOAD_FLEET = { seed: 11, agents: 6, historyDays: 14, liveDays: 7 } as const;
 const LOAD_RUN_MS = 4000;
 const REPLICAS = 3;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function findNginx(): string {
   for (const candidate of ['/usr/sbin/nginx', 'nginx']) {
