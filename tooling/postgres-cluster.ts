@@ -55,7 +55,8 @@ export interface ThrowawayOptions {
   readonly settings?: Readonly<Record<string, string>>;
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1, as the system chose it. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -135,4 +136,37 @@ export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Pr
     throw error;
   }
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, directory, stop };
+}
+
+const inCi = (env: NodeJS.ProcessEnv): boolean => {
+  const value = env.CI;
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+};
+
+/**
+ * For a vitest global setup: a PostgreSQL URL for `subject`'s tests (`HAROMBE_TEST_PG_URL` when set,
+ * else a throwaway cluster, durability off for speed), with the function that stops it; `url: null`
+ * (the tests skip, with a printed notice) when PostgreSQL cannot be found, except under CI, where
+ * that throws.
+ */
+export async function postgresForTests(
+  subject: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ url: string | null; stop: () => void }> {
+  if (env.HAROMBE_TEST_PG_URL) return { url: env.HAROMBE_TEST_PG_URL, stop: () => {} };
+  const binaries = findPostgres(env);
+  if (!binaries) {
+    const problem =
+      'PostgreSQL not found (no HAROMBE_TEST_PG_URL, no initdb/pg_ctl in HAROMBE_PG_BIN, /usr/lib/postgresql/*/bin or PATH)';
+    if (inCi(env)) throw new Error(`${subject}: ${problem}; CI requires it (apt-get install postgresql)`);
+    console.warn(
+      `\n${subject}: ${problem}.\n  The tests that need PostgreSQL are SKIPPED. Install it (apt-get install postgresql) or set HAROMBE_TEST_PG_URL to run them.\n`,
+    );
+    return { url: null, stop: () => {} };
+  }
+  const cluster = await startThrowawayPostgres({
+    binaries,
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+  });
+  return { url: cluster.url, stop: cluster.stop };
 }

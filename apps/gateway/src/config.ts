@@ -124,6 +124,59 @@ const HealthSchema = z
   })
   .strict();
 
+/** Names that may go into SQL as a schema (as `@harombe/store-postgres` checks them). */
+const SqlIdentifierSchema = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63)');
+
+/**
+ * Multi-node mode (off without it): models and a per-agent call log in PostgreSQL, each agent's
+ * state in the replica nginx routes it to, rebuilt exactly by any other replica (see the README).
+ */
+const ClusterSchema = z
+  .object({
+    postgres: z
+      .object({
+        /** `postgres://user:password@host:port/database`. */
+        connectionString: z.string().min(1),
+        /** The schema of the tables (created when missing). Default: the connection's `search_path`. */
+        schema: SqlIdentifierSchema.optional(),
+        /** Connections of this replica's pool at most. */
+        poolSize: z.number().int().min(2).max(200).default(10),
+      })
+      .strict(),
+    /** This replica's name: stored with every log entry and checkpoint it writes. Unique per replica. */
+    replicaId: z.string().min(1).max(200),
+    /** Checkpoint an agent's model once this many log entries were appended since its last one. */
+    checkpointEvery: z.number().int().min(1).max(1_000_000).default(1000),
+    /** How long a call waits for its agent's state (checkpoint loaded, log replayed) before `loadFailurePolicy` decides. */
+    loadBudgetMs: z.number().positive().max(60_000).default(50),
+    /**
+     * A call whose agent's state is not ready within `loadBudgetMs` (or failed to load):
+     * `fleet-model` decides with the fleet model (deny at `detection.denyAt`; no fleet model: deny),
+     * `closed` denies, `open` lets it through unassessed.
+     */
+    loadFailurePolicy: z.enum(['fleet-model', 'closed', 'open']).default('fleet-model'),
+    /** Group commit: appends wait at most this long (ms) for others to share their transaction. */
+    commitWindowMs: z.number().min(0).max(1000).default(2),
+    /** Group commit: a transaction takes at most this many agents' appends (then commits at once). */
+    commitBatchSize: z.number().int().min(1).max(10_000).default(64),
+    /** Agents held in memory at most; beyond it the least recently used are checkpointed and dropped. */
+    maxAgents: z.number().int().min(1).max(1_000_000).default(10_000),
+  })
+  .strict();
+
+const TestingSchema = z
+  .object({
+    /**
+     * Test harnesses only, never in production: take the call's event (time, type, tool, outcome)
+     * from the request's `_meta["io.harombe/simulated-event"]` instead of building it, so a simulated
+     * fleet can be replayed through real gateways. An agent could then choose its own event.
+     */
+    simulatedEvents: z.boolean().default(false),
+  })
+  .strict();
+
 export const GatewayConfigSchema = z
   .object({
     /** Where the gateway listens. Loopback by default, with DNS-rebinding protection. */
@@ -181,9 +234,20 @@ export const GatewayConfigSchema = z
     sessions: SessionsSchema.prefault({}),
     responses: ResponsesSchema.prefault({}),
     health: HealthSchema.prefault({}),
+    /** Multi-node mode (PostgreSQL, per-agent log, exact replay). Off when absent. */
+    cluster: ClusterSchema.optional(),
+    testing: TestingSchema.prefault({}),
   })
   .strict()
   .superRefine((config, context) => {
+    if (config.cluster && config.detection.history) {
+      context.addIssue({
+        code: 'custom',
+        path: ['detection', 'history'],
+        message:
+          'not with cluster: replicas load models from PostgreSQL; train them once with `harombe-gateway seed`',
+      });
+    }
     const seen = new Set<string>();
     config.agents.forEach((agent, index) => {
       if (seen.has(agent.agentId)) {
@@ -203,6 +267,7 @@ export type DetectionConfig = GatewayConfig['detection'];
 export type EventConfig = GatewayConfig['events'];
 export type ResponseConfig = GatewayConfig['responses'];
 export type HealthConfig = GatewayConfig['health'];
+export type ClusterConfig = NonNullable<GatewayConfig['cluster']>;
 
 /**
  * Validates a configuration and fills in the defaults.

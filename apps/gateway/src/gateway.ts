@@ -6,16 +6,19 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { type SecurityEventInput, sensitiveCatalogue, ThreatDetector } from '@harombe/security-ml';
+import type { ModelStore } from '@harombe/models';
+import type { SecurityEventInput, ThreatDetector } from '@harombe/security-ml';
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { IsomorphicHeaders } from '@modelcontextprotocol/sdk/types.js';
 import {
   type CallToolRequest,
   CallToolRequestSchema,
   type CallToolResult,
+  CallToolResultSchema,
   ErrorCode,
   isInitializeRequest,
   ListToolsRequestSchema,
@@ -24,10 +27,13 @@ import {
 import type { Express, Request, Response } from 'express';
 import { type Logger, pino } from 'pino';
 import packageJson from '../package.json' with { type: 'json' };
+import { callKey, keptAnswer, type LogPayload } from './cluster/log-entries.js';
+import { ClusterNode } from './cluster/node.js';
+import { type ClusterStores, openClusterStores, prepareClusterModels } from './cluster/stores.js';
 import { type GatewayConfig, type GatewayConfigInput, parseGatewayConfig } from './config.js';
 import type { CallOutcomeKind, DecisionRecord, DecisionSink } from './decision-sink.js';
 import { type CallContext, completedEvent, toolCallEvent } from './events.js';
-import { type CallDecision, CallGuard } from './guard.js';
+import { type CallDecision, CallGuard, type OutcomeRecord } from './guard.js';
 import {
   JSON_RPC_INTERNAL_ERROR,
   JSON_RPC_SERVER_ERROR,
@@ -36,13 +42,22 @@ import {
 } from './http-errors.js';
 import { StaticTokenVerifier } from './identity.js';
 import { GatewayMetrics } from './metrics.js';
-import { type ModelSummary, prepareModels } from './models.js';
+import { createDetector, type ModelSummary, prepareModels } from './models.js';
 import { type SessionSlot, SessionTable } from './sessions.js';
 import { agentsFault, UpstreamPool } from './upstreams.js';
 
 export const GATEWAY_VERSION: string = packageJson.version;
 /** The `_meta` key under which refused (and shadow-flagged) results carry the gateway's decision. */
 export const DECISION_META_KEY = 'io.harombe/decision';
+/**
+ * The `_meta` key (in `tools/call` params) of a call's idempotency key: a retry with the same key
+ * gets the committed call's answer without running the tool again (multi-node mode). The HTTP header
+ * {@link IDEMPOTENCY_KEY_HEADER} works too. At most 200 characters; scoped to the agent.
+ */
+export const IDEMPOTENCY_KEY_META_KEY = 'io.harombe/idempotency-key';
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** The `_meta` key of a simulated event (only with `testing.simulatedEvents`). */
+export const SIMULATED_EVENT_META_KEY = 'io.harombe/simulated-event';
 
 export interface GatewayDependencies {
   /** The detector to use; default one built from `config.detection`. */
@@ -63,6 +78,24 @@ interface LoggedCall extends CallContext {
   readonly upstream: string;
 }
 
+/** A call's event before it is decided, at gateway time `nowMs`; `completed`: its given outcome (tests). */
+interface PreparedCall {
+  readonly event: SecurityEventInput;
+  readonly nowMs: number;
+  readonly completed?: SecurityEventInput;
+}
+
+/** A decided call after it ran (or was refused). */
+interface ExecutedCall {
+  /** What the agent gets. */
+  readonly answer: CallToolResult;
+  readonly outcome: CallOutcomeKind;
+  /** The event with its outcome when it reached the tool; as assessed otherwise. */
+  readonly completed: SecurityEventInput;
+  /** Whether the tool ran (refused calls and upstream outages are not the agent's doing). */
+  readonly reachedTool: boolean;
+}
+
 interface Session {
   readonly agentId: string;
   readonly transport: StreamableHTTPServerTransport;
@@ -81,9 +114,14 @@ export class Gateway {
   readonly logger: Logger;
   readonly models: ModelSummary;
   private readonly guard: CallGuard;
+  /** Multi-node mode: this replica's part (loads, log, checkpoints). */
+  private readonly cluster: ClusterNode | undefined;
+  /** Multi-node mode: the fleet model alone, for calls whose agent is not loaded in time. */
+  private readonly fleet: ThreatDetector | undefined;
   private readonly sessions: SessionTable<Session>;
   private readonly reaper: NodeJS.Timeout;
   private http: HttpServer | undefined;
+  private readonly stores: ClusterStores | undefined;
 
   private constructor(
     config: GatewayConfig,
@@ -95,6 +133,7 @@ export class Gateway {
     logger: Logger,
     metrics: GatewayMetrics,
     private readonly sink: DecisionSink | undefined,
+    stores: ClusterStores | undefined,
   ) {
     this.config = config;
     this.threats = threats;
@@ -102,6 +141,19 @@ export class Gateway {
     this.logger = logger;
     this.metrics = metrics;
     this.guard = new CallGuard(threats, config, metrics, logger);
+    if (stores && config.cluster) {
+      this.cluster = new ClusterNode({
+        config: config.cluster,
+        threats,
+        guard: this.guard,
+        models: stores.models,
+        log: stores.log,
+        logger,
+        metrics,
+      });
+      this.fleet = stores.fleet;
+      this.stores = stores;
+    }
     this.sessions = new SessionTable(config.sessions);
     this.app = this.routes(verifier);
     const idleMs = config.sessions.idleMinutes * 60_000;
@@ -118,19 +170,20 @@ export class Gateway {
     const config = parseGatewayConfig(input);
     const logger = dependencies.logger ?? pino({ name: 'harombe-gateway' });
     const metrics = dependencies.metrics ?? new GatewayMetrics({ processMetrics: true });
-    const threats =
-      dependencies.threats ??
-      new ThreatDetector({
-        mode: config.detection.mode,
-        contamination: config.detection.contamination,
-        seed: config.detection.seed,
-        ...(config.detection.modelDir ? { modelDir: config.detection.modelDir } : {}),
-        // The catalogue the baseline judges content by is the one the gateway denies by.
-        baseline: { sensitiveLocations: sensitiveCatalogue({ add: config.responses.sensitiveLocations }) },
-      });
     // Identity is checked before anything is connected: a bad token table fails fast.
     const verifier = new StaticTokenVerifier(config.agents);
-    const models = await prepareModels(threats, config, logger);
+    const detectorOf = (store?: ModelStore) => createDetector(config, store);
+    const stores = config.cluster ? await openClusterStores(config.cluster, detectorOf) : undefined;
+    let threats: ThreatDetector;
+    let models: ModelSummary;
+    if (stores) {
+      // Agents are loaded (and replayed) on first sight by the cluster node; here only the fleet model.
+      threats = dependencies.threats ?? detectorOf(stores.fleetStore);
+      models = await prepareClusterModels(threats, stores);
+    } else {
+      threats = dependencies.threats ?? detectorOf();
+      models = await prepareModels(threats, config, logger);
+    }
     logger.info(
       { trained: models.trained.length, loaded: models.loaded, coldStart: models.coldStart },
       'models ready',
@@ -151,6 +204,7 @@ export class Gateway {
       logger,
       metrics,
       dependencies.decisions,
+      stores,
     );
   }
 
@@ -181,7 +235,11 @@ export class Gateway {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
-    if (this.config.detection.saveOnClose) await this.saveModels();
+    if (this.cluster) {
+      // Multi-node: checkpoint every agent held (with its log position), then close the pool.
+      await this.cluster.close();
+      await this.stores!.close();
+    } else if (this.config.detection.saveOnClose) await this.saveModels();
   }
 
   /** Saves the model (forest and learned baseline) of every agent that has one in memory. */
@@ -216,6 +274,9 @@ export class Gateway {
         tools: this.upstreams.tools.length,
         agentsWithModel: this.threats.agentsWithModel().length,
         sessions: this.sessions.size,
+        ...(this.cluster
+          ? { cluster: { replicaId: this.cluster.replicaId, agentsHeld: this.cluster.heldAgents().length } }
+          : {}),
       });
     });
     app.get('/metrics', async (_req, res) => {
@@ -299,7 +360,7 @@ export class Gateway {
     transport.onclose = () => slot.release();
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...this.upstreams.tools] }));
     server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      this.callTool(agentId, request, extra.sessionId, extra.signal),
+      this.callTool(agentId, request, extra.sessionId, extra.signal, extra.requestInfo?.headers),
     );
     try {
       await server.connect(transport);
@@ -315,6 +376,7 @@ export class Gateway {
     request: CallToolRequest,
     sessionId: string | undefined,
     signal: AbortSignal,
+    headers: IsomorphicHeaders | undefined,
   ): Promise<CallToolResult> {
     const tool = request.params.name;
     const args = request.params.arguments ?? {};
@@ -331,14 +393,128 @@ export class Gateway {
       upstream,
       ...(sessionId ? { sessionId } : {}),
     };
+    const call = this.callEvent(context, args, request.params._meta);
+    if (this.cluster) {
+      const key = idempotencyKeyOf(request.params._meta, headers);
+      return this.cluster.withAgent(agentId, () =>
+        this.callInCluster(this.cluster!, context, call, args, signal, key),
+      );
+    }
+    const decision = await this.guard.check(agentId, call.event, call.nowMs);
+    const done = await this.execute(context, call, args, decision, signal);
+    if (done.reachedTool) this.guard.recordOutcome(agentId, done.completed, decision);
+    await this.report(context, done.completed, args, decision, done.outcome);
+    return done.answer;
+  }
+
+  /**
+   * Multi-node mode, in the agent's turn on this replica: a retried key is answered from the log;
+   * otherwise decide (on the agent's state, or by the load policy when it is not ready), run, and
+   * commit the call's entry before answering.
+   */
+  private async callInCluster(
+    cluster: ClusterNode,
+    context: LoggedCall,
+    call: PreparedCall,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    idempotencyKey: string | undefined,
+  ): Promise<CallToolResult> {
+    const { agentId } = context;
+    const key = callKey(idempotencyKey, context.eventId);
+    if (idempotencyKey !== undefined) {
+      const stored = await cluster.stored(agentId, key);
+      if (stored) return this.answerFromLog(context, stored);
+    }
+    const decision = (await cluster.ready(agentId))
+      ? await this.guard.check(agentId, call.event, call.nowMs)
+      : this.guard.unready(agentId, call.event, this.config.cluster!.loadFailurePolicy, this.fleet);
+    const done = await this.execute(context, call, args, decision, signal);
+    const committed = await cluster.commit(agentId, key, eventTimeOf(call), {
+      type: 'call',
+      event: toJson(call.event),
+      nowMs: call.nowMs,
+      assessed: decision.assessed,
+      recorded: done.reachedTool ? jsonRecord(this.guard.outcomeRecord(done.completed, decision)) : null,
+      eventId: context.eventId,
+      tool: context.tool,
+      upstream: context.upstream,
+      decision: decision.decision,
+      response: toJson(decision.response),
+      outcome: done.outcome,
+      ...(decision.assessment
+        ? {
+            threatLevel: decision.assessment.threatLevel,
+            threatScore: decision.assessment.threatScore,
+            isThreat: decision.assessment.isThreat,
+          }
+        : {}),
+      staleBy: 0,
+      answer: keptAnswer(done.answer),
+    });
+    if (committed.duplicate) return this.answerFromLog(context, committed.stored);
+    await this.report(context, done.completed, args, decision, done.outcome);
+    return done.answer;
+  }
+
+  /** The answer a committed call got, for its retry (the tool does not run again). */
+  private answerFromLog(context: LoggedCall, stored: LogPayload): CallToolResult {
+    this.metrics.retriedCalls.inc();
+    this.logger.info({ ...context }, 'retried call answered from the log');
+    if (stored.type === 'call' && stored.answer !== null) {
+      const answer = CallToolResultSchema.safeParse(stored.answer);
+      if (answer.success) return answer.data;
+    }
+    return {
+      isError: stored.type === 'call' && stored.decision !== 'allow',
+      content: [
+        {
+          type: 'text',
+          text: 'This call was answered already (same idempotency key); its result was not kept.',
+        },
+      ],
+    };
+  }
+
+  /** The call's event: built from the arguments at the gateway's time, or (tests) the simulated one. */
+  private callEvent(
+    context: LoggedCall,
+    args: Record<string, unknown>,
+    meta: Record<string, unknown> | undefined,
+  ): PreparedCall {
+    const simulated = this.config.testing.simulatedEvents ? meta?.[SIMULATED_EVENT_META_KEY] : undefined;
+    if (simulated !== undefined) {
+      // The simulated event carries its own time and outcome; identity stays the token's.
+      const event = { ...(simulated as SecurityEventInput), agent_id: context.agentId };
+      const nowMs = new Date(event.timestamp as string | number | Date).getTime();
+      return { event, nowMs, completed: event };
+    }
     const now = this.clock();
-    const event = toolCallEvent(tool, args, context, now, this.config.events);
-    const decision = await this.guard.check(agentId, event, now.getTime());
+    return {
+      event: toolCallEvent(context.tool, args, context, now, this.config.events),
+      nowMs: now.getTime(),
+    };
+  }
+
+  /** Logs the decision, then refuses the call or forwards it; what the agent gets and how the call went. */
+  private async execute(
+    context: LoggedCall,
+    call: PreparedCall,
+    args: Record<string, unknown>,
+    decision: CallDecision,
+    signal: AbortSignal,
+  ): Promise<ExecutedCall> {
+    const { event } = call;
     const fields = this.logDecision(context, event, decision);
     if (decision.decision !== 'allow') {
-      await this.report(context, event, args, decision, 'not-forwarded');
-      return this.refusedResult(tool, decision);
+      return {
+        answer: this.refusedResult(context.tool, decision),
+        outcome: 'not-forwarded',
+        completed: event,
+        reachedTool: false,
+      };
     }
+    const { tool, upstream } = context;
     const started = performance.now();
     let result: CallToolResult;
     let outcome: CallOutcomeKind;
@@ -357,15 +533,15 @@ export class Gateway {
     }
     const durationMs = performance.now() - started;
     this.metrics.toolCalls.inc({ upstream, outcome: outcome === 'tool-error' ? 'failure' : outcome });
-    const completed =
-      outcome === 'upstream-error'
-        ? event
-        : completedEvent(event, { durationMs, success: outcome === 'success' });
-    if (outcome !== 'upstream-error') this.guard.recordOutcome(agentId, completed, decision);
-    await this.report(context, completed, args, decision, outcome);
-    if (decision.response.action !== 'allow')
-      return { ...result, _meta: { ...result._meta, [DECISION_META_KEY]: this.metaOf(decision) } };
-    return result;
+    const reachedTool = outcome !== 'upstream-error';
+    const completed = !reachedTool
+      ? event
+      : (call.completed ?? completedEvent(event, { durationMs, success: outcome === 'success' }));
+    const answer =
+      decision.response.action !== 'allow'
+        ? { ...result, _meta: { ...result._meta, [DECISION_META_KEY]: this.metaOf(decision) } }
+        : result;
+    return { answer, outcome, completed, reachedTool };
   }
 
   /** The tool error an agent receives for a refused call: generic text, how long it lasts, no reasons. */
@@ -496,4 +672,34 @@ function reasonsOf(decision: CallDecision): Record<string, unknown> {
       : {}),
     ...(decision.failure ? { failure: decision.failure.reason, error: decision.failure.message } : {}),
   };
+}
+
+/** The client's idempotency key: `_meta["io.harombe/idempotency-key"]`, else the `Idempotency-Key` header. */
+function idempotencyKeyOf(
+  meta: Record<string, unknown> | undefined,
+  headers: IsomorphicHeaders | undefined,
+): string | undefined {
+  const header = headers?.[IDEMPOTENCY_KEY_HEADER];
+  const value = meta?.[IDEMPOTENCY_KEY_META_KEY] ?? (Array.isArray(header) ? header[0] : header);
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  if (value.length > 200)
+    throw new McpError(ErrorCode.InvalidParams, 'idempotency key: at most 200 characters');
+  return value;
+}
+
+/** The call's event time (epoch ms): the log entry's time. */
+function eventTimeOf(call: PreparedCall): number {
+  const at = new Date(call.event.timestamp as string | number | Date).getTime();
+  return Number.isFinite(at) && at >= 0 ? Math.floor(at) : Math.floor(call.nowMs);
+}
+
+/** A value as the log stores it (dates as ISO text). */
+function toJson(value: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}
+
+function jsonRecord(
+  recorded: OutcomeRecord | null,
+): { completed: Record<string, unknown>; learn: boolean } | null {
+  return recorded && { completed: toJson(recorded.completed), learn: recorded.learn };
 }

@@ -2,7 +2,19 @@
 
 export { type CallRisk, CallRisks, type RiskFinding } from './call-risks.js';
 export { connectAsAgent, describeResult, runExampleClient } from './client.js';
+export { exportedModel, foldEntry } from './cluster/fold.js';
 export {
+  type CallEntry,
+  CallEntrySchema,
+  callKey,
+  type LogPayload,
+  LogPayloadSchema,
+} from './cluster/log-entries.js';
+export { type NginxConfigOptions, type NginxRoute, nginxConfig } from './cluster/nginx.js';
+export { ClusterNode, type Committed } from './cluster/node.js';
+export { type SeedResult, seedClusterModels } from './cluster/seed.js';
+export {
+  type ClusterConfig,
   DEFAULT_DENIED_TEXT,
   DEFAULT_THROTTLED_TEXT,
   type GatewayConfig,
@@ -37,11 +49,19 @@ export {
   startExampleToolServer,
   type ToolServerOptions,
 } from './example-server.js';
-export { DECISION_META_KEY, GATEWAY_VERSION, Gateway, type GatewayDependencies } from './gateway.js';
-export { type CallDecision, CallGuard } from './guard.js';
+export {
+  DECISION_META_KEY,
+  GATEWAY_VERSION,
+  Gateway,
+  type GatewayDependencies,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_META_KEY,
+  SIMULATED_EVENT_META_KEY,
+} from './gateway.js';
+export { type CallDecision, CallGuard, type OutcomeRecord, type ReplayedCall } from './guard.js';
 export { StaticTokenVerifier, sha256Hex } from './identity.js';
 export { GatewayMetrics } from './metrics.js';
-export { type ModelSummary, prepareModels, readHistory } from './models.js';
+export { createDetector, type ModelSummary, prepareModels, readHistory } from './models.js';
 export {
   type CallResponse,
   type ResponseAction,

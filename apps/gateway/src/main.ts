@@ -6,10 +6,13 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { runExampleClient } from './client.js';
+import { nginxConfig } from './cluster/nginx.js';
+import { seedClusterModels } from './cluster/seed.js';
 import { readGatewayConfig } from './config.js';
 import { DEMO_AGENTS, startDemoStack } from './demo.js';
 import { startExampleToolServer } from './example-server.js';
 import { Gateway } from './gateway.js';
+import { readHistory } from './models.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -36,6 +39,11 @@ function closeOnSignal(close: () => Promise<void>): void {
   process.once('SIGTERM', handler);
 }
 
+/** pino to standard output, at `HAROMBE_LOG_LEVEL` (default `info`; `warn` leaves out the line per call). */
+function gatewayLogger() {
+  return pino({ name: 'harombe-gateway', level: process.env.HAROMBE_LOG_LEVEL ?? 'info' });
+}
+
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const program = new Command('harombe-gateway')
@@ -54,7 +62,7 @@ program
   .option('--tools-port <n>', 'demo: example tool server port', port, 7801)
   .option('--docs-port <n>', 'demo: local docs web server port', port, 7802)
   .action(async (o: { config?: string; home: string; port: number; toolsPort: number; docsPort: number }) => {
-    const logger = pino({ name: 'harombe-gateway' });
+    const logger = gatewayLogger();
     if (o.config) {
       const gateway = await Gateway.create(await readGatewayConfig(o.config), { logger });
       await gateway.listen();
@@ -82,6 +90,37 @@ program
       await gateway.close();
       await stack.close();
     });
+  });
+
+program
+  .command('seed')
+  .description(
+    'multi-node: train the configured agents on a history and save their models (and the fleet model) in PostgreSQL',
+  )
+  .requiredOption('--config <file>', 'gateway configuration (JSON) with cluster')
+  .requiredOption('--history <file>', 'JSONL events (with agent_id) to train on')
+  .action(async (o: { config: string; history: string }) => {
+    const logger = gatewayLogger();
+    const config = await readGatewayConfig(o.config);
+    const result = await seedClusterModels(config, await readHistory(o.history, logger), logger);
+    console.log(JSON.stringify(result));
+  });
+
+program
+  .command('nginx-config')
+  .description('multi-node: print an nginx configuration routing each agent to one gateway by its token')
+  .requiredOption('--prefix <dir>', 'nginx prefix directory (pid, logs, temporary files)')
+  .option('--listen <port>', 'loopback port nginx listens on', port, 7800)
+  .option('--gateways <host:port...>', 'the gateways', ['127.0.0.1:7811', '127.0.0.1:7812', '127.0.0.1:7813'])
+  .option('--user <name>', 'user directive (when nginx starts as root)')
+  .action((o: { prefix: string; listen: number; gateways: string[]; user?: string }) => {
+    process.stdout.write(
+      nginxConfig({
+        prefix: resolve(o.prefix),
+        routes: [{ listen: o.listen, gateways: o.gateways }],
+        ...(o.user ? { user: o.user } : {}),
+      }),
+    );
   });
 
 program

@@ -57,6 +57,46 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Multi-node mode: transactions of the call log (group commits) and the appends they carried. */
+  readonly logCommits = new Counter({
+    name: 'harombe_gateway_log_commits_total',
+    help: 'Multi-node: call-log transactions (group commits)',
+    registers: [this.registry],
+  });
+  readonly logAppends = new Counter({
+    name: 'harombe_gateway_log_appends_total',
+    help: 'Multi-node: call-log entries appended (calls and checkpoint markers)',
+    registers: [this.registry],
+  });
+  /** Multi-node mode: appends that lost the compare-and-set on the agent's head (another replica appended). */
+  readonly headConflicts = new Counter({
+    name: 'harombe_gateway_log_head_conflicts_total',
+    help: 'Multi-node: appends that lost the compare-and-set on the agent head (the replica caught up)',
+    registers: [this.registry],
+  });
+  readonly agentLoads = new Counter({
+    name: 'harombe_gateway_agent_loads_total',
+    help: 'Multi-node: agent states loaded (checkpoint plus log replay), by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly replayedEntries = new Counter({
+    name: 'harombe_gateway_replayed_entries_total',
+    help: 'Multi-node: log entries replayed while loading or catching up',
+    registers: [this.registry],
+  });
+  readonly checkpoints = new Counter({
+    name: 'harombe_gateway_checkpoints_total',
+    help: 'Multi-node: checkpoints, by result (saved, stale: another replica owns the agent now, conflict)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly retriedCalls = new Counter({
+    name: 'harombe_gateway_retried_calls_total',
+    help: 'Multi-node: calls answered from the log (a retry with a committed idempotency key)',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }

@@ -3,7 +3,8 @@
 // its persisted model when the store has one (that model carries what the agent learned since); newly
 // trained models are saved. Here: reading the history file, and logging.
 import { groupByAgent, readEvents } from '@harombe/event-log';
-import type { SecurityEvent, ThreatDetector } from '@harombe/security-ml';
+import type { ModelStore } from '@harombe/models';
+import { type SecurityEvent, sensitiveCatalogue, ThreatDetector } from '@harombe/security-ml';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 
@@ -16,6 +17,20 @@ export interface ModelSummary {
   readonly coldStart: readonly string[];
   /** Where the fleet model came from: trained from the history (and saved), the store, or none. */
   readonly fleetModel: 'trained' | 'stored' | 'none';
+}
+
+/**
+ * The gateway's detector as configured: files in `detection.modelDir`, or `store` when given (the
+ * multi-node mode's). The catalogue the baseline judges content by is the one the gateway denies by.
+ */
+export function createDetector(config: GatewayConfig, store?: ModelStore): ThreatDetector {
+  return new ThreatDetector({
+    mode: config.detection.mode,
+    contamination: config.detection.contamination,
+    seed: config.detection.seed,
+    ...(store ? { store } : config.detection.modelDir ? { modelDir: config.detection.modelDir } : {}),
+    baseline: { sensitiveLocations: sensitiveCatalogue({ add: config.responses.sensitiveLocations }) },
+  });
 }
 
 /** Events of a JSONL history, grouped by agent; bad lines are logged (the first few) and skipped. */

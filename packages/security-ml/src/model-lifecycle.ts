@@ -145,6 +145,19 @@ export class ModelLifecycle {
     return this.loadOnDemand(agentId, options);
   }
 
+  /** The agent's model as the artifact {@link save} stores; throws when it has none in memory. */
+  exportArtifact(agentId: string): unknown {
+    parseAgentId(agentId);
+    return this.host.exportArtifact(agentId);
+  }
+
+  /** Installs an artifact (as {@link save} stored it), replacing what memory holds of the agent. */
+  importArtifact(agentId: string, artifact: unknown): void {
+    parseAgentId(agentId);
+    this.host.importArtifact(agentId, artifact);
+    this.changed(agentId);
+  }
+
   /** Saves the agent's model; resolves to where it was stored. */
   async save(agentId: string): Promise<string> {
     parseAgentId(agentId);

@@ -510,11 +510,39 @@ export class ThreatDetector {
       .slice(keep)
       .reverse()
       .map(({ agentId }) => agentId);
-    return this.lifecycle.evictIdle(idle, (agentId) => {
-      this.detector.evict(agentId);
-      this.learner.deleteAgent(agentId);
-      this.tracker.deleteAgent(agentId);
-    });
+    return this.lifecycle.evictIdle(idle, (agentId) => this.dropAgent(agentId));
+  }
+
+  /**
+   * The agent's threat model (forest, baseline with its windows, recent incidents) as the JSON-safe
+   * artifact {@link save} stores, for stores the lifecycle does not own (versioned stores that save
+   * it with a log position). Synchronous: it reflects exactly the events recorded so far.
+   * @throws {ValidationError} an invalid agent id. @throws {Error} the agent has no model in memory.
+   */
+  exportThreatModel(agentId: string): unknown {
+    return this.lifecycle.exportArtifact(agentId);
+  }
+
+  /**
+   * Installs an artifact of {@link exportThreatModel} (or a stored one), replacing what memory holds
+   * of the agent, as {@link load} does with the store's.
+   * @throws {ValidationError} an invalid agent id. @throws {ModelArtifactError} an invalid artifact.
+   */
+  importThreatModel(agentId: string, artifact: unknown): void {
+    this.lifecycle.importArtifact(agentId, artifact);
+  }
+
+  /**
+   * Forgets everything memory holds of the agent (forest, baseline, windows, recent incidents)
+   * without saving: a replica that lost the agent to another owner rebuilds it from the store.
+   * @throws {ValidationError} an invalid agent id.
+   */
+  dropAgent(agentId: string): void {
+    parseAgentId(agentId);
+    this.detector.evict(agentId);
+    this.learner.deleteAgent(agentId);
+    this.tracker.deleteAgent(agentId);
+    this.lifecycle.changed(agentId);
   }
 
   /** Analyst feedback for both the forest and the baseline (see their `updateFromFeedback`). */

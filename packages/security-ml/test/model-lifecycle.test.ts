@@ -200,3 +200,34 @@ describe('ThreatDetector.prepare', () => {
     await expect(threats.prepare([], { agents: 'a' } as never)).rejects.toThrow(ValidationError);
   });
 });
+
+describe('ThreatDetector: the threat model exported, imported and dropped without a store', () => {
+  it('a model that re-imports its own export continues exactly like one imported elsewhere', () => {
+    const trained = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.05 });
+    trained.train('agent-1', specHistory);
+    const exported = (from: ThreatDetector) => JSON.parse(JSON.stringify(from.exportThreatModel('agent-1')));
+    const first = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.05 });
+    first.importThreatModel('agent-1', exported(trained));
+    first.record('agent-1', typical(1));
+    // A checkpoint: the owner exports (the artifact a new owner loads) and installs that same artifact.
+    const checkpoint = exported(first);
+    first.importThreatModel('agent-1', checkpoint);
+    const second = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.05 });
+    second.importThreatModel('agent-1', checkpoint);
+    for (const threats of [first, second]) threats.record('agent-1', typical(2));
+    expect(second.assess('agent-1', suspicious, { record: false })).toEqual(
+      first.assess('agent-1', suspicious, { record: false }),
+    );
+    expect(second.exportThreatModel('agent-1')).toEqual(first.exportThreatModel('agent-1'));
+  });
+
+  it('a dropped agent is gone from memory, and nothing was saved', async () => {
+    const store = new MemoryModelStore();
+    const threats = new ThreatDetector({ store, contamination: 0.05 });
+    threats.train('agent-1', specHistory);
+    threats.dropAgent('agent-1');
+    expect(threats.hasModel('agent-1')).toBe(false);
+    expect(() => threats.exportThreatModel('agent-1')).toThrow();
+    expect(await store.has('agent-1', THREAT_MODEL_KIND)).toBe(false);
+  });
+});
