@@ -173,7 +173,13 @@ type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 export class PostgresAuditStore implements AuditStore {
   readonly engine = 'postgres';
+  /** The audit tables' pool: rows in the SQLite store's shapes (see `ROW_TYPES`). */
   readonly pool: pg.Pool;
+  /**
+   * A small pool with pg's own types, for `@harombe/store-postgres`: the models and the leader's
+   * advisory-lock session (held while a scheduled job runs).
+   */
+  readonly sharedPool: pg.Pool;
   readonly connection: PostgresConnection;
   /** The models of the actors, in this database (table {@link AUDIT_MODEL_TABLE}), shared by every process. */
   readonly models: PostgresModelStore;
@@ -182,16 +188,14 @@ export class PostgresAuditStore implements AuditStore {
   private constructor(connection: PostgresConnection) {
     this.connection = connection;
     const { connectionString, schema, poolSize } = connection;
-    this.pool = new pg.Pool({
-      connectionString,
-      max: poolSize ?? 4,
-      types: ROW_TYPES,
-      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
-    });
+    const searchPath = schema === undefined ? {} : { options: `-c search_path=${schema}` };
+    this.pool = new pg.Pool({ connectionString, max: poolSize ?? 4, types: ROW_TYPES, ...searchPath });
+    this.sharedPool = new pg.Pool({ connectionString, max: 2, ...searchPath });
     // An idle connection that fails (server restart) must not crash the process: the pool drops it.
     this.pool.on('error', () => {});
+    this.sharedPool.on('error', () => {});
     this.models = new PostgresModelStore({
-      pool: this.pool,
+      pool: this.sharedPool,
       table: AUDIT_MODEL_TABLE,
       ...(schema === undefined ? {} : { schema }),
       writer: `harombe-audit@${hostname()}:${process.pid}`,
@@ -209,7 +213,7 @@ export class PostgresAuditStore implements AuditStore {
       await store.migrate();
       return store;
     } catch (error) {
-      await store.pool.end();
+      await store.close();
       throw error;
     }
   }
@@ -585,7 +589,7 @@ export class PostgresAuditStore implements AuditStore {
    * (`pg_try_advisory_lock` on a session of this store's pool, held while the task runs).
    */
   async lead<T>(name: string, task: () => Promise<T>): Promise<LeadOutcome<T>> {
-    return withLeadership(this.pool, `${name}:${this.connection.schema ?? ''}`, () => task());
+    return withLeadership(this.sharedPool, `${name}:${this.connection.schema ?? ''}`, () => task());
   }
 
   async stats(): Promise<StoreStats> {
@@ -598,7 +602,7 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.sharedPool.end()]);
   }
 
   /** Rows of a table that meet every condition given, in this order, at most `limit` (default 100). */
