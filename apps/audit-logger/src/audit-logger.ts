@@ -17,6 +17,7 @@ import type {
   IncidentVerdict,
   InsertedEvent,
   LoggedEvent,
+  NewEventRow,
   ToolCallRecord,
 } from './audit-store.js';
 import { AuditInputError } from './errors.js';
@@ -27,7 +28,7 @@ import {
 } from './postgres-store.js';
 import { type JsonValue, redactText, redactValue } from './redact.js';
 import type { Durability, SqliteAuditStore } from './sqlite-store.js';
-import { eventRow, type NewEventRow, rowToEvent } from './store-rows.js';
+import { eventRow, rowToEvent } from './store-rows.js';
 import { openAuditStore, type StoreLocation } from './stores.js';
 
 /** Something that hears of every committed event: alerting, forwarding, metrics. */

@@ -4,7 +4,29 @@
 // database, asynchronous: `PostgresAuditStore`). A method returns its answer or a promise of it
 // (`Awaitable`): callers that serve both await it; callers that hold the SQLite store use it as is.
 import type { Incident, IncidentRef, SecurityEventInput, ThreatLevel } from '@harombe/security-ml';
-import type { NewEventRow } from './store-rows.js';
+
+/** An event in the columns of `audit_events` (both engines), with its row id. */
+export interface EventRow {
+  id: number;
+  event_id: string;
+  correlation_id: string | null;
+  session_id: string | null;
+  timestamp: number;
+  event_type: string;
+  actor: string | null;
+  tool_name: string | null;
+  action: string | null;
+  status: string;
+  success: number;
+  duration_ms: number | null;
+  resource_count: number | null;
+  destination: string | null;
+  file_path: string | null;
+  metadata: string;
+}
+
+/** A row to insert: a parsed (and redacted) event in the table's columns. */
+export type NewEventRow = Omit<EventRow, 'id'>;
 
 /** A value, or a promise of it: SQLite answers at once, PostgreSQL later. */
 export type Awaitable<T> = T | Promise<T>;

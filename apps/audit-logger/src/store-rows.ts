@@ -19,34 +19,17 @@ import {
   type AlertStatus,
   type AssessItem,
   type DecisionRecord,
+  type EventRow,
   type FeedbackItem,
   type IncidentListQuery,
   type IncidentRecord,
   type IncidentStatus,
   type IncidentVerdict,
   LEARN_BELOW,
+  type NewEventRow,
   type StoreStats,
 } from './audit-store.js';
 import { AuditInputError } from './errors.js';
-
-export interface EventRow {
-  id: number;
-  event_id: string;
-  correlation_id: string | null;
-  session_id: string | null;
-  timestamp: number;
-  event_type: string;
-  actor: string | null;
-  tool_name: string | null;
-  action: string | null;
-  status: string;
-  success: number;
-  duration_ms: number | null;
-  resource_count: number | null;
-  destination: string | null;
-  file_path: string | null;
-  metadata: string;
-}
 
 export interface AlertRow {
   id: number;
@@ -94,9 +77,6 @@ export interface IncidentRow {
 export const ALERT_ORDER =
   'ORDER BY tail_probability IS NULL, tail_probability, event_timestamp DESC, id DESC';
 export const INCIDENT_ORDER = 'ORDER BY tail_probability, last_seen DESC, id';
-
-/** A row to insert: a parsed (and redacted) event in the table's columns. */
-export type NewEventRow = Omit<EventRow, 'id'>;
 
 /** The row of a parsed event (its `eventId` must be set). */
 export function eventRow(event: SecurityEvent): NewEventRow {
