@@ -20,6 +20,7 @@ const inCi = (): boolean => {
 /** The global setup of the package `name` (named in the notices). */
 export function postgresGlobalSetup(name: string) {
   return async function setup(project: TestProject): Promise<(() => void) | undefined> {
+    // biome-ignore lint/suspicious/noUndeclaredEnvVars: each package's turbo.json declares it for its test task.
     const given = process.env.HAROMBE_TEST_PG_URL;
     if (given) {
       project.provide('pgUrl', given);

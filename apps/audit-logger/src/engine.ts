@@ -2,6 +2,7 @@
 // trained from the database, persisted in a model directory (on PostgreSQL: in the database, shared
 // by every process), taught by analysts' verdicts. The detection worker hosts one; `harombe-audit
 // train` uses one directly.
+import { parseOrThrow } from '@harombe/models';
 import {
   atLeast,
   type Incident,
@@ -9,6 +10,7 @@ import {
   ThreatDetector,
   type ThreatLevel,
 } from '@harombe/security-ml';
+import { z } from 'zod';
 import {
   type Alert,
   type AlertNotice,
@@ -20,11 +22,19 @@ import {
   type PendingResolution,
   type RetentionOutcome,
 } from './audit-store.js';
-import { PostgresAuditStore, type PostgresConnection } from './postgres-store.js';
+import { PostgresAuditStore, type PostgresConnection, PostgresConnectionSchema } from './postgres-store.js';
 import { SqliteAuditStore } from './sqlite-store.js';
 import { openAuditStore } from './stores.js';
 
 const DAY = 86_400_000;
+
+/** Where the engine's store is: exactly one of `dbPath` and `postgres` (the rest is checked by the plugin). */
+const EngineStoreSchema = z
+  .object({ dbPath: z.string().min(1).optional(), postgres: PostgresConnectionSchema.optional() })
+  .passthrough()
+  .refine((o) => (o.dbPath === undefined) !== (o.postgres === undefined), {
+    message: 'give exactly one of dbPath (SQLite) and postgres',
+  });
 
 export interface EngineOptions {
   /** The SQLite audit database (read here; decisions and alerts written to its security database). */
@@ -119,12 +129,11 @@ export class DetectionEngine {
 
   /**
    * Opens the audit store (`dbPath` or `postgres`; exactly one) for detection, and the engine on it.
-   * @throws {Error} neither or both given; the store's errors (a missing SQLite file, an unreachable server).
+   * @throws {ValidationError} neither or both given; the store's errors (a missing SQLite file, an
+   *   unreachable server).
    */
   static async open(options: EngineOptions): Promise<DetectionEngine> {
-    if ((options.dbPath === undefined) === (options.postgres === undefined)) {
-      throw new Error('DetectionEngine: give exactly one of dbPath and postgres');
-    }
+    parseOrThrow(EngineStoreSchema, options, 'DetectionEngine options');
     const store = await openAuditStore(
       options.postgres ? { postgres: options.postgres } : { path: options.dbPath! },
       { mode: 'detect' },
