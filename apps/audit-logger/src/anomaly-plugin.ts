@@ -13,6 +13,10 @@
 //
 // Alerting: every alert is stored, but `onAlert` hears only of the alert that opens an incident (or
 // a campaign) or raises its level, so an attack of a hundred events pages once or a few times.
+//
+// Scheduled jobs (retraining, retention) run in one process only: the leader elected by the store
+// (on PostgreSQL an advisory lock, so among several plugins on one database one at a time retrains;
+// on SQLite the one process).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,17 +25,24 @@ import { parseOrThrow } from '@harombe/models';
 import { type ThreatLevel, ThreatLevelSchema } from '@harombe/security-ml';
 import { type Logger, pino } from 'pino';
 import { z } from 'zod';
-import type { AuditLogger, AuditPlugin } from './audit-logger.js';
+import { type AuditLogger, type AuditPlugin, andThen } from './audit-logger.js';
+import type {
+  Alert,
+  AlertNotice,
+  AuditStore,
+  LeadOutcome,
+  LoggedEvent,
+  RetentionOutcome,
+} from './audit-store.js';
 import type { BatchOutcome, EngineOptions } from './engine.js';
 import { AuditMetrics } from './metrics.js';
 import type { WorkerData, WorkerReply, WorkerRequest } from './protocol.js';
-import type { Alert, AlertNotice, LoggedEvent } from './store.js';
 
 /**
  * Detection options (`modelDir`, `contamination`, `seed`, `windowDays`, `timeZones`,
  * `maxModelsInMemory`: see {@link EngineOptions}) and the plugin's own.
  */
-export interface AnomalyPluginOptions extends Omit<EngineOptions, 'dbPath'> {
+export interface AnomalyPluginOptions extends Omit<EngineOptions, 'dbPath' | 'postgres'> {
   /** Events waiting for detection at most; beyond, events are stored as `skipped`. Default 10,000. */
   readonly queueCapacity?: number;
   /** Lowest threat level that raises an alert. Default `low` (every threat). */
@@ -48,8 +59,19 @@ export interface AnomalyPluginOptions extends Omit<EngineOptions, 'dbPath'> {
    * when the plugin starts: the first batch before `attach` resolves, the rest while it runs. Default true.
    */
   readonly backfillOnStart?: boolean;
-  /** Retrain every actor from the log this often (ms); 0 never. Default 24 hours. */
+  /**
+   * Retrain every actor from the log this often (ms); 0 never. Default 24 hours. Only the leader
+   * among the processes on one store retrains (see {@link AnomalyPlugin.runScheduled}).
+   */
   readonly retrainIntervalMs?: number;
+  /**
+   * Retention: delete events (with their tool calls, decisions and alerts) older than this many days
+   * before the newest event, and incidents no longer open whose last alert is that old. Event time,
+   * not the wall clock. 0 (default): keep everything.
+   */
+  readonly retentionDays?: number;
+  /** How often the leader applies retention (ms), when `retentionDays` is set. Default 1 hour. */
+  readonly retentionIntervalMs?: number;
   /** Look for analysts' verdicts (also those given by other processes) this often (ms); 0 never. Default 5000. */
   readonly feedbackPollMs?: number;
   /**
@@ -110,6 +132,8 @@ const AnomalyPluginOptionsSchema = z
       .min(0)
       .default(24 * HOUR),
     feedbackPollMs: z.number().int().min(0).default(5000),
+    retentionDays: z.number().int().min(0).default(0),
+    retentionIntervalMs: z.number().int().min(1000).default(HOUR),
     onAlert: callback<(alert: AlertNotice) => void>().optional(),
     onError: callback<(error: Error) => void>().optional(),
     log: z
@@ -121,6 +145,22 @@ const AnomalyPluginOptionsSchema = z
     metrics: z.instanceof(AuditMetrics, { message: 'expected an AuditMetrics' }).optional(),
   })
   .strict();
+
+/** A job the plugin runs on a timer, as the elected leader only. */
+export type ScheduledJob = 'retrain' | 'retention';
+
+/** What a scheduled job did. */
+export type ScheduledOutcome = LeadOutcome<
+  | {
+      readonly job: 'retrain';
+      readonly trained: string[];
+      readonly skipped: Array<{ actor: string; reason: string }>;
+    }
+  | { readonly job: 'retention'; readonly outcome: RetentionOutcome | null }
+>;
+
+/** The leadership every plugin on one store competes for: the scheduler of retraining and retention. */
+export const SCHEDULER_LEADERSHIP = 'harombe:audit:scheduler';
 
 /** The detection worker: plain JavaScript from dist; from sources (tests), TypeScript through tsx. */
 function startWorker(workerData: WorkerData): Worker {
@@ -137,7 +177,7 @@ function startWorker(workerData: WorkerData): Worker {
 
 export class AnomalyPlugin implements AuditPlugin {
   readonly name = 'anomaly';
-  private logger: AuditLogger | undefined;
+  private logger: AuditLogger<AuditStore> | undefined;
   private worker: Worker | undefined;
   private workerUp = false;
   /** Row ids of events waiting to be sent to the worker. */
@@ -187,7 +227,7 @@ export class AnomalyPlugin implements AuditPlugin {
   }
 
   /** Starts the worker; resolves when every actor's model is loaded or trained. */
-  async attach(logger: AuditLogger): Promise<void> {
+  async attach(logger: AuditLogger<AuditStore>): Promise<void> {
     this.logger = logger;
     const {
       queueCapacity: _queue,
@@ -197,6 +237,8 @@ export class AnomalyPlugin implements AuditPlugin {
       backfillOnStart,
       retrainIntervalMs,
       feedbackPollMs,
+      retentionDays,
+      retentionIntervalMs,
       onAlert: _onAlert,
       onError: _onError,
       log: _log,
@@ -204,7 +246,12 @@ export class AnomalyPlugin implements AuditPlugin {
       ...engine
     } = this.options;
     const data: WorkerData = {
-      engine: { ...engine, dbPath: logger.path },
+      engine: {
+        ...engine,
+        ...('postgres' in logger.location
+          ? { postgres: logger.location.postgres }
+          : { dbPath: logger.location.path }),
+      },
       trainOnStart,
       recordAllDecisions,
       alertAt: this.options.alertAt,
@@ -243,11 +290,8 @@ export class AnomalyPlugin implements AuditPlugin {
       this.catchUpWhenDrained();
     }
     if (feedbackPollMs > 0) this.every(feedbackPollMs, () => void this.applyFeedback());
-    if (retrainIntervalMs > 0) {
-      this.every(retrainIntervalMs, () => {
-        this.retrain().catch((error: unknown) => this.reportError(error));
-      });
-    }
+    if (retrainIntervalMs > 0) this.every(retrainIntervalMs, () => void this.scheduled('retrain'));
+    if (retentionDays > 0) this.every(retentionIntervalMs, () => void this.scheduled('retention'));
   }
 
   onEvent(event: LoggedEvent): void {
@@ -336,6 +380,39 @@ export class AnomalyPlugin implements AuditPlugin {
     if (reply.type !== 'retrained') throw new Error(`retraining failed: ${errorText(reply)}`);
     this.log.info({ trained: reply.trained.length, skipped: reply.skipped }, 'actors retrained from the log');
     return { trained: reply.trained, skipped: reply.skipped };
+  }
+
+  /**
+   * Runs a scheduled job if this process is the leader among the processes on the store (see
+   * `AuditStore.lead`: on PostgreSQL, the holder of an advisory lock for the job's duration; on
+   * SQLite, always), else does nothing (`led: false`). The timers call it; so may tests and operators.
+   * `retention` needs `retentionDays` (else it deletes nothing and reports `outcome: null`).
+   */
+  async runScheduled(job: ScheduledJob): Promise<ScheduledOutcome> {
+    return this.logger!.store.lead(SCHEDULER_LEADERSHIP, async () => {
+      if (job === 'retrain') return { job, ...(await this.retrain()) };
+      return { job, outcome: await this.retention() };
+    });
+  }
+
+  /** Applies retention now (`retentionDays`), in this process, leader or not. */
+  async retention(): Promise<RetentionOutcome | null> {
+    const days = this.options.retentionDays;
+    if (days === 0) return null;
+    const reply = await this.request({ type: 'retained' }, { type: 'retention', days });
+    if (reply.type !== 'retained') throw new Error(`retention failed: ${errorText(reply)}`);
+    if (reply.outcome) this.log.info({ ...reply.outcome, retentionDays: days }, 'retention applied');
+    return reply.outcome;
+  }
+
+  /** A timer's job: run as the leader, errors reported. */
+  private async scheduled(job: ScheduledJob): Promise<void> {
+    try {
+      const outcome = await this.runScheduled(job);
+      if (!outcome.led) this.log.debug({ job }, 'another process leads the scheduled jobs');
+    } catch (error) {
+      this.reportError(error);
+    }
   }
 
   async close(): Promise<void> {
@@ -560,13 +637,22 @@ export class AnomalyPlugin implements AuditPlugin {
     for (const at of this.inFlightAt) this.metrics.detectionSeconds.observe((now - at) / 1000);
   }
 
-  /** Stores decisions on this thread: only when there is no worker to do it (it is down). */
+  /**
+   * Stores decisions on this thread: only when there is no worker to do it (it is down). At once on
+   * SQLite; on PostgreSQL the counts follow the commit.
+   */
   private storeHere(eventRows: readonly number[], outcome: 'skipped' | 'failed', reason: string): void {
-    try {
-      const decisions = eventRows.map((eventRow) => ({ eventRow, outcome, reason }));
-      this.logger!.store.recordDecisions(decisions, this.options.alertAt, this.logger!.clock());
+    const counted = () => {
       this.counts[outcome] += eventRows.length;
       this.metrics?.[outcome].inc(eventRows.length);
+    };
+    try {
+      const decisions = eventRows.map((eventRow) => ({ eventRow, outcome, reason }));
+      const stored = andThen(
+        this.logger!.store.recordDecisions(decisions, this.options.alertAt, this.logger!.clock()),
+        counted,
+      );
+      if (stored instanceof Promise) stored.catch((error: unknown) => this.reportError(error));
     } catch (error) {
       this.reportError(error);
     }
@@ -645,6 +731,7 @@ function errorKind(request: string): string {
   if (request === 'start') return 'ready';
   if (request === 'feedback') return 'feedback-applied';
   if (request === 'retrain') return 'retrained';
+  if (request === 'retention') return 'retained';
   if (request === 'backfill') return 'backfilled';
   return request;
 }

@@ -15,10 +15,10 @@ import { THREAT_LEVELS, type ThreatLevel } from '@harombe/security-ml';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { AnomalyPlugin } from './anomaly-plugin.js';
-import { AuditLogger } from './audit-logger.js';
+import { AuditLogger, type AuditLoggerOptions } from './audit-logger.js';
+import type { AlertStatus, AuditStore, IncidentStatus } from './audit-store.js';
 import { DetectionEngine } from './engine.js';
 import { formatAlert, formatIncident, parseSince } from './format.js';
-import type { AlertStatus, IncidentStatus } from './store.js';
 
 const DEFAULT_DB = join('.harombe', 'audit', 'audit.db');
 const DEFAULT_MODELS = join('.harombe', 'audit', 'models');
@@ -51,18 +51,42 @@ function progressLine(label: string): (done: number) => void {
   };
 }
 
-/** Opens an existing audit database (without plugins), runs `task`, closes it. */
-async function withLogger(path: string, task: (logger: AuditLogger) => void): Promise<void> {
-  const logger = await AuditLogger.open({ path: existingDb(path) });
+/** Where the audit store is: `--postgres` (or `HAROMBE_AUDIT_POSTGRES`), else the SQLite file `--db`. */
+interface StoreFlags {
+  readonly db: string;
+  readonly postgres?: string;
+}
+
+/** The store of the flags: PostgreSQL, or an existing SQLite file. */
+function existingStore(o: StoreFlags): AuditLoggerOptions {
+  return o.postgres ? { postgres: { connectionString: o.postgres } } : { path: existingDb(o.db) };
+}
+
+/** Opens an existing audit store (without plugins), runs `task`, closes it. */
+async function withLogger(
+  o: StoreFlags,
+  task: (logger: AuditLogger<AuditStore>) => Promise<void>,
+): Promise<void> {
+  const logger = await AuditLogger.open(existingStore(o));
   try {
-    task(logger);
+    await task(logger);
   } finally {
     await logger.close();
   }
 }
 
-const db = () => new Option('--db <file>', 'the audit database').default(DEFAULT_DB);
-const models = () => new Option('--models <dir>', 'where actor models are saved').default(DEFAULT_MODELS);
+/** `--db` and `--postgres`: every command that reads or writes the store takes both. */
+const db = () => new Option('--db <file>', 'the SQLite audit database').default(DEFAULT_DB);
+const postgres = () =>
+  new Option('--postgres <url>', 'the audit store on PostgreSQL instead of --db (models there too)').env(
+    'HAROMBE_AUDIT_POSTGRES',
+  );
+
+const models = () =>
+  new Option(
+    '--models <dir>',
+    'where actor models are saved (SQLite; on PostgreSQL they are in the database)',
+  ).default(DEFAULT_MODELS);
 
 const logLevel = () =>
   new Option('--log-level <level>', 'structured logs (pino, JSON) on standard error from this level')
@@ -73,7 +97,9 @@ const cliLog = (level: string) => pino({ name: 'harombe-audit', level }, pino.de
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const program = new Command('harombe-audit')
-  .description('An audit log on SQLite with anomaly detection: alerts, feedback, training, stats.')
+  .description(
+    'An audit log on SQLite (or PostgreSQL) with anomaly detection: alerts, feedback, training, stats.',
+  )
   .version(version, '-V, --version', 'print the version')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
@@ -82,6 +108,7 @@ program
   .command('alerts')
   .description('list security alerts, most serious first (smallest tail probability)')
   .addOption(db())
+  .addOption(postgres())
   .option('--since <when>', 'events at or after: ISO date or 30m, 24h, 7d', (v) => parseSince(v))
   .addOption(new Option('--level <level>', 'at least this threat level').choices([...THREAT_LEVELS]))
   .addOption(
@@ -96,14 +123,15 @@ program
   .action(
     async (o: {
       db: string;
+      postgres?: string;
       since?: Date;
       level?: ThreatLevel;
       status?: AlertStatus;
       limit: number;
       json?: boolean;
     }) => {
-      await withLogger(o.db, (logger) => {
-        const alerts = logger.alerts({
+      await withLogger(o, async (logger) => {
+        const alerts = await logger.alerts({
           limit: o.limit,
           ...(o.since ? { since: o.since } : {}),
           ...(o.level ? { level: o.level } : {}),
@@ -122,15 +150,21 @@ program
   .addOption(new Option('--false-positive', 'the event was normal').conflicts('confirmed'))
   .addOption(new Option('--confirmed', 'the event was an anomaly'))
   .addOption(db())
-  .action(async (alertId: number, o: { db: string; falsePositive?: boolean; confirmed?: boolean }) => {
-    if (!o.falsePositive && !o.confirmed) throw new UsageError('give --false-positive or --confirmed');
-    await withLogger(o.db, (logger) => {
-      if (!logger.feedback(alertId, o.confirmed ? 'confirmed' : 'false_positive')) {
-        throw new Error(`no alert #${alertId}`);
-      }
-      console.log(`alert #${alertId}: ${o.confirmed ? 'confirmed' : 'false positive'}`);
-    });
-  });
+  .addOption(postgres())
+  .action(
+    async (
+      alertId: number,
+      o: { db: string; postgres?: string; falsePositive?: boolean; confirmed?: boolean },
+    ) => {
+      if (!o.falsePositive && !o.confirmed) throw new UsageError('give --false-positive or --confirmed');
+      await withLogger(o, async (logger) => {
+        if (!(await logger.feedback(alertId, o.confirmed ? 'confirmed' : 'false_positive'))) {
+          throw new Error(`no alert #${alertId}`);
+        }
+        console.log(`alert #${alertId}: ${o.confirmed ? 'confirmed' : 'false positive'}`);
+      });
+    },
+  );
 
 const incidents = program
   .command('incidents')
@@ -142,6 +176,7 @@ incidents
   .command('list', { isDefault: true })
   .description('list incidents and campaigns, most serious first (smallest tail probability)')
   .addOption(db())
+  .addOption(postgres())
   .option('--agent <id>', 'only incidents of (or campaigns including) this agent')
   .addOption(
     new Option('--status <status>', 'only incidents in this state').choices(['open', 'closed', 'resolved']),
@@ -154,6 +189,7 @@ incidents
   .action(
     async (o: {
       db: string;
+      postgres?: string;
       agent?: string;
       status?: IncidentStatus;
       campaign?: boolean;
@@ -161,8 +197,8 @@ incidents
       limit: number;
       json?: boolean;
     }) => {
-      await withLogger(o.db, (logger) => {
-        const list = logger.incidents({
+      await withLogger(o, async (logger) => {
+        const list = await logger.incidents({
           limit: o.limit,
           ...(o.agent === undefined ? {} : { agentId: o.agent }),
           ...(o.status ? { status: o.status } : {}),
@@ -180,10 +216,11 @@ incidents
   .description('one incident and its alerts, most serious first')
   .argument('<id>', 'the incident id')
   .addOption(db())
+  .addOption(postgres())
   .option('--json', 'one JSON object')
-  .action(async (id: string, o: { db: string; json?: boolean }) => {
-    await withLogger(o.db, (logger) => {
-      const found = logger.incident(id);
+  .action(async (id: string, o: { db: string; postgres?: string; json?: boolean }) => {
+    await withLogger(o, async (logger) => {
+      const found = await logger.incident(id);
       if (!found) throw new Error(`no incident ${id}`);
       if (o.json) {
         console.log(JSON.stringify(found));
@@ -206,10 +243,11 @@ incidents
   .addOption(new Option('--normal', 'its events were normal (false positives)').conflicts('anomaly'))
   .addOption(new Option('--anomaly', 'its events were anomalies (confirmed)'))
   .addOption(db())
-  .action(async (id: string, o: { db: string; normal?: boolean; anomaly?: boolean }) => {
+  .addOption(postgres())
+  .action(async (id: string, o: { db: string; postgres?: string; normal?: boolean; anomaly?: boolean }) => {
     const verdict = o.normal ? 'normal' : o.anomaly ? 'anomaly' : undefined;
-    await withLogger(o.db, (logger) => {
-      if (!logger.resolveIncident(id, verdict)) throw new Error(`no incident ${id}`);
+    await withLogger(o, async (logger) => {
+      if (!(await logger.resolveIncident(id, verdict))) throw new Error(`no incident ${id}`);
       console.log(`incident ${id}: resolved${verdict ? ` (${verdict})` : ''}`);
     });
   });
@@ -218,11 +256,13 @@ program
   .command('train')
   .description('train every actor from the log (its last --window-days) and save the models')
   .addOption(db())
+  .addOption(postgres())
   .addOption(models())
   .option('--window-days <n>', 'days of history per actor', positiveInteger, 30)
-  .action(async (o: { db: string; models: string; windowDays: number }) => {
-    const engine = new DetectionEngine({
-      dbPath: existingDb(o.db),
+  .action(async (o: { db: string; postgres?: string; models: string; windowDays: number }) => {
+    const store = existingStore(o);
+    const engine = await DetectionEngine.open({
+      ...(store.postgres ? { postgres: store.postgres } : { dbPath: store.path }),
       modelDir: o.models,
       windowDays: o.windowDays,
     });
@@ -231,7 +271,7 @@ program
       for (const actor of summary.trained) console.log(`${actor}: trained`);
       for (const { actor, reason } of summary.skipped) console.log(`${actor}: not trained (${reason})`);
     } finally {
-      engine.close();
+      await engine.close();
     }
   });
 
@@ -239,8 +279,9 @@ program
   .command('stats')
   .description('counts of events, tool calls, decisions and alerts')
   .addOption(db())
-  .action(async (o: { db: string }) => {
-    await withLogger(o.db, (logger) => console.log(JSON.stringify(logger.store.stats(), null, 2)));
+  .addOption(postgres())
+  .action(async (o: { db: string; postgres?: string }) => {
+    await withLogger(o, async (logger) => console.log(JSON.stringify(await logger.store.stats(), null, 2)));
   });
 
 program
@@ -250,6 +291,7 @@ program
   )
   .argument('<events>', 'JSONL file, or - for standard input')
   .addOption(db())
+  .addOption(postgres())
   .addOption(models())
   .option(
     '--no-detect',
@@ -265,9 +307,16 @@ program
   .action(
     async (
       file: string,
-      o: { db: string; models: string; detect: boolean; logLevel: string; reorderWindow: number },
+      o: {
+        db: string;
+        postgres?: string;
+        models: string;
+        detect: boolean;
+        logLevel: string;
+        reorderWindow: number;
+      },
     ) => {
-      mkdirSync(dirname(o.db), { recursive: true, mode: 0o700 });
+      if (!o.postgres) mkdirSync(dirname(o.db), { recursive: true, mode: 0o700 });
       let opened = 0;
       const plugin = o.detect
         ? new AnomalyPlugin({
@@ -279,7 +328,10 @@ program
             },
           })
         : undefined;
-      const logger = await AuditLogger.open({ path: o.db, plugins: plugin ? [plugin] : [] });
+      const plugins = plugin ? [plugin] : [];
+      const logger = await AuditLogger.open(
+        o.postgres ? { postgres: { connectionString: o.postgres }, plugins } : { path: o.db, plugins },
+      );
       let logged = 0;
       let late = 0;
       // Each agent's events in event time, whatever the input's order: a file sorted in bounded memory,
@@ -296,7 +348,7 @@ program
       try {
         for await (const { line, event } of events) {
           try {
-            logger.log(event);
+            await logger.log(event);
             logged++;
             progress(logged);
           } catch (error) {
@@ -305,7 +357,7 @@ program
         }
         await plugin?.drain();
         // Logged on purpose without detection: history to train on, not events to assess later.
-        if (!plugin) logger.store.catchUp(undefined, logger.clock());
+        if (!plugin) await logger.store.catchUp(undefined, logger.clock());
       } finally {
         await logger.close();
       }

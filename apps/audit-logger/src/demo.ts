@@ -8,8 +8,8 @@ import type { Fleet, FleetOptions } from '@harombe/agent-sim';
 import type { Logger } from 'pino';
 import { AnomalyPlugin } from './anomaly-plugin.js';
 import { AuditLogger } from './audit-logger.js';
+import type { Alert, AlertNotice, IncidentRecord } from './audit-store.js';
 import { formatIncident } from './format.js';
-import type { Alert, AlertNotice, IncidentRecord } from './store.js';
 
 export interface DemoOptions {
   readonly dir: string;

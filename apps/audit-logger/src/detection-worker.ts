@@ -15,9 +15,9 @@ const recording = (now: number): RecordOptions => ({
 });
 
 try {
-  const engine = new DetectionEngine(data.engine);
+  const engine = await DetectionEngine.open(data.engine);
   const summary = await engine.prepare(data.trainOnStart);
-  reply({ type: 'ready', ...summary, caughtUp: engine.catchUp(data.startedAt) });
+  reply({ type: 'ready', ...summary, caughtUp: await engine.catchUp(data.startedAt) });
   // Requests run one at a time, in the order they came: windows and baselines learn in order.
   let queue = Promise.resolve();
   const handle = async (request: WorkerRequest): Promise<WorkerReply | undefined> => {
@@ -27,7 +27,7 @@ try {
         return { type: 'assessed', processed: request.rows.length, ...outcome };
       }
       case 'skip':
-        engine.recordSkipped(request.rows, request.reason, recording(request.now));
+        await engine.recordSkipped(request.rows, request.reason, recording(request.now));
         return { type: 'skip-recorded' };
       case 'backfill':
         return { type: 'backfilled', ...(await engine.backfill(request.limit, recording(request.now))) };
@@ -35,8 +35,10 @@ try {
         return { type: 'feedback-applied', ...(await engine.applyPendingFeedback()) };
       case 'retrain':
         return { type: 'retrained', ...(await engine.trainAll()) };
+      case 'retention':
+        return { type: 'retained', outcome: (await engine.applyRetention(request.days)) ?? null };
       case 'close':
-        engine.close();
+        await engine.close();
         port.close();
         return undefined;
     }

@@ -1,6 +1,8 @@
 // The detection side, without threads: a ThreatDetector whose agents are the audit log's actors,
-// trained from the database, persisted in a model directory, taught by analysts' verdicts. The
-// detection worker hosts one; `harombe-audit train` uses one directly.
+// trained from the database, persisted in a model directory (on PostgreSQL: in the database, shared
+// by every process), taught by analysts' verdicts. The detection worker hosts one; `harombe-audit
+// train` uses one directly.
+import { parseOrThrow } from '@harombe/models';
 import {
   atLeast,
   type Incident,
@@ -8,19 +10,38 @@ import {
   ThreatDetector,
   type ThreatLevel,
 } from '@harombe/security-ml';
+import { z } from 'zod';
 import {
   type Alert,
   type AlertNotice,
   type AssessItem,
-  AuditStore,
+  type AuditStore,
   type DecisionRecord,
+  type FeedbackItem,
   LEARN_BELOW,
-} from './store.js';
+  type PendingResolution,
+  type RetentionOutcome,
+} from './audit-store.js';
+import { PostgresAuditStore, type PostgresConnection, PostgresConnectionSchema } from './postgres-store.js';
+import { SqliteAuditStore } from './sqlite-store.js';
+import { openAuditStore } from './stores.js';
+
+const DAY = 86_400_000;
+
+/** Where the engine's store is: exactly one of `dbPath` and `postgres` (the rest is checked by the plugin). */
+const EngineStoreSchema = z
+  .object({ dbPath: z.string().min(1).optional(), postgres: PostgresConnectionSchema.optional() })
+  .passthrough()
+  .refine((o) => (o.dbPath === undefined) !== (o.postgres === undefined), {
+    message: 'give exactly one of dbPath (SQLite) and postgres',
+  });
 
 export interface EngineOptions {
-  /** The audit database (read here; decisions and alerts written to its security database). */
-  readonly dbPath: string;
-  /** Where actors' models are saved; default `~/.harombe/models`. */
+  /** The SQLite audit database (read here; decisions and alerts written to its security database). */
+  readonly dbPath?: string;
+  /** Instead of `dbPath`: the PostgreSQL audit store. Models are then stored there too. */
+  readonly postgres?: PostgresConnection;
+  /** Where actors' models are saved (SQLite only); default `~/.harombe/models`. */
   readonly modelDir?: string;
   /** Share of normal events expected to be flagged. Default 0.01. */
   readonly contamination?: number;
@@ -43,13 +64,6 @@ export interface EngineOptions {
    * new deployment has no models yet) and `skip` store it as skipped, with the reason.
    */
   readonly unknownAgents?: 'fail' | 'warn' | 'skip';
-}
-
-export interface FeedbackItem {
-  readonly alertId: number;
-  readonly actor: string;
-  readonly event: SecurityEventInput;
-  readonly isAnomaly: boolean;
 }
 
 /** How a batch of events was decided, as stored: counts per outcome, the alerts raised, those to announce. */
@@ -93,14 +107,18 @@ export class DetectionEngine {
   private readonly maxInMemory: number;
   private readonly unknownAgents: 'fail' | 'warn' | 'skip';
 
-  constructor(options: EngineOptions) {
+  private constructor(store: AuditStore, options: EngineOptions) {
     this.unknownAgents = options.unknownAgents ?? 'warn';
-    this.store = AuditStore.open(options.dbPath, { mode: 'detect' });
+    this.store = store;
     this.windowDays = options.windowDays ?? 30;
     this.maxInMemory = options.maxModelsInMemory ?? 1000;
     this.timeZones = new Map(Object.entries(options.timeZones ?? {}));
     this.threats = new ThreatDetector({
-      ...(options.modelDir ? { modelDir: options.modelDir } : {}),
+      ...(store instanceof PostgresAuditStore
+        ? { store: store.models }
+        : options.modelDir
+          ? { modelDir: options.modelDir }
+          : {}),
       contamination: options.contamination ?? 0.01,
       seed: options.seed ?? 42,
       ...(options.maxModelsInMemory === undefined
@@ -109,9 +127,23 @@ export class DetectionEngine {
     });
   }
 
+  /**
+   * Opens the audit store (`dbPath` or `postgres`; exactly one) for detection, and the engine on it.
+   * @throws {ValidationError} neither or both given; the store's errors (a missing SQLite file, an
+   *   unreachable server).
+   */
+  static async open(options: EngineOptions): Promise<DetectionEngine> {
+    parseOrThrow(EngineStoreSchema, options, 'DetectionEngine options');
+    const store = await openAuditStore(
+      options.postgres ? { postgres: options.postgres } : { path: options.dbPath! },
+      { mode: 'detect' },
+    );
+    return new DetectionEngine(store, options);
+  }
+
   /** Trains (and saves) one actor's model from its window of the log. */
   async trainActor(actor: string): Promise<{ trained: boolean; reason?: string }> {
-    const result = this.train(actor);
+    const result = await this.train(actor);
     if (!result.ml.trained) return { trained: false, reason: result.ml.reason ?? 'not trained' };
     await this.threats.save(actor);
     return { trained: true };
@@ -123,7 +155,7 @@ export class DetectionEngine {
     const skipped: Array<{ actor: string; reason: string }> = [];
     // Retraining is also when actors the model directory had no model for are asked about again.
     this.threats.forgetMissing();
-    for (const actor of this.store.actors()) {
+    for (const actor of await this.store.actors()) {
       const result = await this.trainActor(actor);
       if (result.trained) trained.push(actor);
       else skipped.push({ actor, reason: result.reason! });
@@ -137,9 +169,9 @@ export class DetectionEngine {
    * pools every actor. `trained` lists the actors whose newly trained model was kept (and saved).
    */
   async prepare(trainMissing: boolean): Promise<{ loaded: string[]; trained: string[] }> {
-    const actors = this.store.actors();
+    const actors = await this.store.actors();
     const { loaded, saved, trained } = await this.threats.prepare(
-      trainMissing ? this.histories(actors) : [],
+      trainMissing ? await this.histories(actors) : [],
       {
         agents: actors,
         timeZones: this.timeZones,
@@ -151,16 +183,30 @@ export class DetectionEngine {
     return { loaded, trained: saved };
   }
 
-  /** Each actor's window of the log, read as it is trained: never the whole log in memory. */
-  private *histories(actors: readonly string[]): Generator<[string, readonly SecurityEventInput[]]> {
-    for (const actor of actors) yield [actor, this.store.trainingEvents(actor, this.windowDays)];
+  /**
+   * Each actor's window of the log. From SQLite, read as it is trained: never the whole log in
+   * memory. From PostgreSQL (asynchronous, and `prepare` takes a synchronous iterable), read first:
+   * every actor's window in memory at once.
+   */
+  private async histories(
+    actors: readonly string[],
+  ): Promise<Iterable<[string, readonly SecurityEventInput[]]>> {
+    const { store, windowDays } = this;
+    if (store instanceof SqliteAuditStore) {
+      return (function* (): Generator<[string, readonly SecurityEventInput[]]> {
+        for (const actor of actors) yield [actor, store.trainingEvents(actor, windowDays)];
+      })();
+    }
+    const histories: Array<[string, readonly SecurityEventInput[]]> = [];
+    for (const actor of actors) histories.push([actor, await store.trainingEvents(actor, windowDays)]);
+    return histories;
   }
 
-  private train(actor: string) {
+  private async train(actor: string) {
     const zone = this.timeZones.get(actor);
     return this.threats.train(
       actor,
-      this.store.trainingEvents(actor, this.windowDays),
+      await this.store.trainingEvents(actor, this.windowDays),
       zone ? { timeZone: zone } : {},
     );
   }
@@ -201,7 +247,7 @@ export class DetectionEngine {
    * event as `failed`.
    */
   async assessRows(rows: readonly number[], all = false): Promise<DecisionRecord[]> {
-    const { items, withoutActor } = this.store.eventsByRows(rows);
+    const { items, withoutActor } = await this.store.eventsByRows(rows);
     const decisions = await this.assess(items, all);
     for (const eventRow of withoutActor) {
       decisions.push({ eventRow, outcome: 'skipped', reason: 'no actor to assess against' });
@@ -238,17 +284,27 @@ export class DetectionEngine {
    * logged without the plugin) are stored as skipped, for `backfill`. On a log detection never ran
    * on, nothing is marked: that log is history. Returns how many events were marked.
    */
-  catchUp(now: number): number {
-    const marked = this.store.catchUp('logged while detection was not running', now);
+  async catchUp(now: number): Promise<number> {
+    const marked = await this.store.catchUp('logged while detection was not running', now);
     // The first time: the log detection starts on is the reference retraining keeps mixing in.
-    this.store.markReference();
+    await this.store.markReference();
     return marked;
   }
 
   /** Stores the rows as `skipped` with the reason (events the plugin could not queue). */
-  recordSkipped(rows: readonly number[], reason: string, options: RecordOptions): void {
+  async recordSkipped(rows: readonly number[], reason: string, options: RecordOptions): Promise<void> {
     const skipped = rows.map((eventRow): DecisionRecord => ({ eventRow, outcome: 'skipped', reason }));
-    this.store.recordDecisions(skipped, options.alertAt, options.now);
+    await this.store.recordDecisions(skipped, options.alertAt, options.now);
+  }
+
+  /**
+   * Retention: deletes what is older than `retentionDays` before the newest event (event time, not
+   * the wall clock: replaying an old log deletes nothing of it). Undefined for an empty log.
+   */
+  async applyRetention(retentionDays: number): Promise<RetentionOutcome | undefined> {
+    const newest = await this.store.newestEventTime();
+    if (newest === undefined) return undefined;
+    return this.store.deleteBefore(newest - retentionDays * DAY);
   }
 
   /**
@@ -258,7 +314,7 @@ export class DetectionEngine {
    * only its decision tells retraining that it was assessed. Returns the outcome.
    */
   async backfill(limit: number, options: RecordOptions): Promise<BatchOutcome & { processed: number }> {
-    const rows = this.store.unassessed(limit);
+    const rows = await this.store.unassessed(limit);
     return {
       processed: rows.length,
       ...(await this.assessAndRecord(rows, { ...options, all: true }, false)),
@@ -269,20 +325,20 @@ export class DetectionEngine {
    * Stores the decisions `assess` kept (threats, failures, skips; all with `all`), with the
    * incidents they touched and the latest state of those stored as open, and counts outcomes.
    */
-  private record(
+  private async record(
     processed: number,
     decisions: readonly DecisionRecord[],
     options: RecordOptions,
     through: number | undefined,
-  ): BatchOutcome {
+  ): Promise<BatchOutcome> {
     const { alerts, notices } =
       decisions.length || through !== undefined
-        ? this.store.recordDecisions(
+        ? await this.store.recordDecisions(
             decisions,
             options.alertAt,
             options.now,
             through,
-            this.incidentsOf(decisions, options.now),
+            await this.incidentsOf(decisions, options.now),
           )
         : { alerts: [], notices: [] };
     let skipped = 0;
@@ -299,7 +355,10 @@ export class DetectionEngine {
    * open (an incident closes in event time, without an alert of its own). A stored open campaign
    * the detector no longer knows (campaigns are not saved with models) is closed here.
    */
-  private incidentsOf(decisions: readonly DecisionRecord[], now: number): Map<string, Incident> {
+  private async incidentsOf(
+    decisions: readonly DecisionRecord[],
+    now: number,
+  ): Promise<Map<string, Incident>> {
     const incidents = new Map<string, Incident>();
     const add = (id: string) => {
       if (incidents.has(id)) return true;
@@ -311,8 +370,8 @@ export class DetectionEngine {
       if (d.incident) add(d.incident.id);
       if (d.campaign) add(d.campaign.id);
     }
-    for (const { id, campaign } of this.store.openIncidents()) {
-      if (!add(id) && campaign) this.store.closeIncident(id, now);
+    for (const { id, campaign } of await this.store.openIncidents()) {
+      if (!add(id) && campaign) await this.store.closeIncident(id, now);
     }
     return incidents;
   }
@@ -352,9 +411,12 @@ export class DetectionEngine {
    * models they changed. Returns the alerts and incidents applied.
    */
   async applyPendingFeedback(): Promise<FeedbackApplied> {
-    const applied = await this.feedback(this.store.pendingFeedback(), this.store.pendingResolutions());
-    this.store.markFeedbackApplied(applied.alertIds);
-    this.store.markResolutionApplied(applied.incidentIds);
+    const applied = await this.feedback(
+      await this.store.pendingFeedback(),
+      await this.store.pendingResolutions(),
+    );
+    await this.store.markFeedbackApplied(applied.alertIds);
+    await this.store.markResolutionApplied(applied.incidentIds);
     return applied;
   }
 
@@ -365,7 +427,7 @@ export class DetectionEngine {
    */
   async feedback(
     items: readonly FeedbackItem[],
-    resolutions: ReadonlyArray<{ readonly id: string; readonly agentIds: readonly string[] }> = [],
+    resolutions: readonly PendingResolution[] = [],
   ): Promise<FeedbackApplied> {
     const alertIds: number[] = [];
     const changed = new Set<string>();
@@ -389,8 +451,8 @@ export class DetectionEngine {
     return { alertIds, incidentIds: resolutions.map((r) => r.id) };
   }
 
-  close(): void {
-    this.store.close();
+  async close(): Promise<void> {
+    await this.store.close();
   }
 }
 

@@ -1,6 +1,6 @@
 // Command-line formats: `--since` values, alert and incident lines.
 import { InvalidArgumentError } from 'commander';
-import type { Alert, IncidentRecord } from './store.js';
+import type { Alert, IncidentRecord } from './audit-store.js';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -1,11 +1,44 @@
 // The audit logger as a library: open a logger, attach the anomaly plugin, query alerts.
-export { AnomalyPlugin, type AnomalyPluginOptions, type AnomalyPluginStats } from './anomaly-plugin.js';
 export {
+  AnomalyPlugin,
+  type AnomalyPluginOptions,
+  type AnomalyPluginStats,
+  SCHEDULER_LEADERSHIP,
+  type ScheduledJob,
+  type ScheduledOutcome,
+} from './anomaly-plugin.js';
+export {
+  type Answer,
   AuditLogger,
   type AuditLoggerOptions,
   type AuditPlugin,
+  type PostgresLoggerOptions,
+  type SqliteLoggerOptions,
   type ToolCallDetails,
 } from './audit-logger.js';
+export type {
+  Alert,
+  AlertContext,
+  AlertNotice,
+  AlertQuery,
+  AlertStatus,
+  AuditStore,
+  Awaitable,
+  DecisionRecord,
+  FeedbackItem,
+  IncidentListQuery,
+  IncidentRecord,
+  IncidentStatus,
+  IncidentVerdict,
+  InsertedEvent,
+  LeadOutcome,
+  LoggedEvent,
+  PendingResolution,
+  RecordedBatch,
+  RetentionOutcome,
+  StoreStats,
+  ToolCallRecord,
+} from './audit-store.js';
 export {
   type BatchOutcome,
   DetectionEngine,
@@ -16,6 +49,11 @@ export {
 } from './engine.js';
 export { AuditInputError, type AuditInputErrorCode } from './errors.js';
 export { AuditMetrics, type MetricsSource } from './metrics.js';
+export {
+  AUDIT_MODEL_TABLE,
+  PostgresAuditStore,
+  type PostgresConnection,
+} from './postgres-store.js';
 export {
   isSecretName,
   type JsonValue,
@@ -28,21 +66,5 @@ export {
   type SecretKind,
 } from './redact.js';
 export { migrate, SCHEMA_VERSION, securityDatabasePath } from './schema.js';
-export {
-  type Alert,
-  type AlertContext,
-  type AlertNotice,
-  type AlertQuery,
-  type AlertStatus,
-  AuditStore,
-  type DecisionRecord,
-  type Durability,
-  type IncidentListQuery,
-  type IncidentRecord,
-  type IncidentStatus,
-  type IncidentVerdict,
-  type LoggedEvent,
-  type RecordedBatch,
-  type StoreMode,
-  type ToolCallRecord,
-} from './store.js';
+export { type Durability, SqliteAuditStore, type StoreMode } from './sqlite-store.js';
+export { openAuditStore, type StoreLocation } from './stores.js';

@@ -1,6 +1,7 @@
 // Messages between the anomaly plugin and its detection worker. The worker stores decisions and
 // alerts itself (in the security database); replies carry counts and the alerts raised.
 import type { ThreatLevel } from '@harombe/security-ml';
+import type { RetentionOutcome } from './audit-store.js';
 import type { BatchOutcome, EngineOptions, FeedbackApplied } from './engine.js';
 
 export interface WorkerData {
@@ -25,6 +26,8 @@ export type WorkerRequest =
   /** Apply the analysts' verdicts not yet applied. */
   | { readonly type: 'feedback' }
   | { readonly type: 'retrain' }
+  /** Delete what is older than `days` before the newest event. */
+  | { readonly type: 'retention'; readonly days: number }
   | { readonly type: 'close' };
 
 export type WorkerReply =
@@ -46,4 +49,6 @@ export type WorkerReply =
       readonly trained: string[];
       readonly skipped: Array<{ actor: string; reason: string }>;
     }
+  /** `outcome` null: the log is empty. */
+  | { readonly type: 'retained'; readonly outcome: RetentionOutcome | null }
   | { readonly type: 'error'; readonly request: string; readonly message: string };

@@ -442,7 +442,7 @@ describe('the detection engine reading events by row', () => {
     });
     const anonymous = logger.log({ timestamp: at + 1000, event_type: 'tool_call' });
     const second = logger.log({ timestamp: at + 2000, event_type: 'tool_call', actor: 'a-2' });
-    const engine = new DetectionEngine({ dbPath: path, modelDir: join(dir, 'models') });
+    const engine = await DetectionEngine.open({ dbPath: path, modelDir: join(dir, 'models') });
     try {
       const decisions = await engine.assessRows([second.id, anonymous.id, first.id, 9_999], true);
       // No model and no fleet model for a-1 and a-2: skipped, saying so (unknownAgents: warn).
@@ -454,7 +454,7 @@ describe('the detection engine reading events by row', () => {
       ]);
       expect(decisions[0]!.reason).toBe('no model for actor a-2 and no fleet model (unknownAgents: warn)');
     } finally {
-      engine.close();
+      await engine.close();
       await logger.close();
     }
   });
@@ -466,7 +466,7 @@ describe('the detection engine storing a batch', () => {
     const path = join(dir, 'audit.db');
     const logger = await AuditLogger.open({ path });
     logger.log({ timestamp: Date.UTC(2026, 2, 2, 10), event_type: 'tool_call', actor: 'a-1' });
-    const engine = new DetectionEngine({ dbPath: path, modelDir: join(dir, 'models') });
+    const engine = await DetectionEngine.open({ dbPath: path, modelDir: join(dir, 'models') });
     try {
       // 250,000 row ids (all but one without an event): more than `Math.max(...rows)` accepts.
       const rows = Array.from({ length: 250_000 }, (_, i) => i + 1);
@@ -475,7 +475,7 @@ describe('the detection engine storing a batch', () => {
       expect(outcome).toMatchObject({ assessed: 0, failed: rows.length - 1, skipped: 1 });
       expect(logger.store.assessedThrough()).toBe(rows.length);
     } finally {
-      engine.close();
+      await engine.close();
       await logger.close();
     }
   });
@@ -493,15 +493,15 @@ describe('the detection engine with a bound on actors in memory', () => {
       .slice(0, 120)
       .map(({ event }) => logger.log(event).id);
     const engine = (bound?: number) =>
-      new DetectionEngine({
+      DetectionEngine.open({
         dbPath: path,
         modelDir: join(dir, `models-${bound ?? 'all'}`),
         timeZones,
         seed: 7,
         ...(bound === undefined ? {} : { maxModelsInMemory: bound }),
       });
-    const bounded = engine(1);
-    const unbounded = engine();
+    const bounded = await engine(1);
+    const unbounded = await engine();
     try {
       await bounded.prepare(true);
       await unbounded.prepare(true);
@@ -517,8 +517,8 @@ describe('the detection engine with a bound on actors in memory', () => {
       }
       expect(unbounded.threats.learner.agentIds).toHaveLength(3);
     } finally {
-      bounded.close();
-      unbounded.close();
+      await bounded.close();
+      await unbounded.close();
       await logger.close();
     }
   });

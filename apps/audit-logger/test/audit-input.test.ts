@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuditInputError } from '../src/errors.js';
-import { AuditLogger, AuditStore } from '../src/index.js';
+import { AuditLogger, SqliteAuditStore } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const at = Date.UTC(2026, 1, 2, 10);
@@ -209,7 +209,7 @@ describe('input the logger cannot store', () => {
 
   it('gives callers of the store a typed error for arguments JSON cannot hold', async () => {
     const dir = await tempDir();
-    const store = AuditStore.open(join(dir, 'audit.db'));
+    const store = SqliteAuditStore.open(join(dir, 'audit.db'));
     const row = {
       event_id: 'e-1',
       correlation_id: null,

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import {
   AnomalyPlugin,
   AuditLogger,
-  AuditStore,
   migrate,
   SCHEMA_VERSION,
+  SqliteAuditStore,
   securityDatabasePath,
 } from '../src/index.js';
 import { tempDir } from './helpers.js';
@@ -84,14 +84,14 @@ describe('AuditLogger storage', () => {
       'low',
       at,
     );
-    const reader = AuditStore.open(path, { mode: 'read' });
+    const reader = SqliteAuditStore.open(path, { mode: 'read' });
     expect(reader.alerts()).toMatchObject([{ actor: 'a-1', threatLevel: 'critical' }]);
     expect(reader.stats().events).toBe(1);
     expect(() => reader.setFeedback(1, 'confirmed', at)).toThrow(/readonly/);
     reader.close();
     await logger.close();
-    expect(() => AuditStore.open(join(dir, 'nope.db'), { mode: 'read' })).toThrow();
-    expect(() => AuditStore.open(join(dir, 'nope.db'), { mode: 'detect' })).toThrow();
+    expect(() => SqliteAuditStore.open(join(dir, 'nope.db'), { mode: 'read' })).toThrow();
+    expect(() => SqliteAuditStore.open(join(dir, 'nope.db'), { mode: 'detect' })).toThrow();
   });
 
   it('upgrades a version 1 database: its decisions and alerts move to the security database', async () => {

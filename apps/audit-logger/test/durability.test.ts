@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { AnomalyPlugin, AuditLogger, AuditStore, securityDatabasePath } from '../src/index.js';
+import { AnomalyPlugin, AuditLogger, SqliteAuditStore, securityDatabasePath } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const writer = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
@@ -101,7 +101,7 @@ describe('durability and concurrency with a real writer process', () => {
     live.child.kill('SIGKILL');
     await live.exited;
 
-    const store = AuditStore.open(path, { mode: 'read' });
+    const store = SqliteAuditStore.open(path, { mode: 'read' });
     const through = store.assessedThrough()!;
     const events = store.stats().events;
     store.close();

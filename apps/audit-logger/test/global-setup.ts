@@ -1,0 +1,4 @@
+// Gives the tests a PostgreSQL URL (`inject('pgUrl')`): see tooling/postgres-global-setup.ts.
+import { postgresGlobalSetup } from '../../../tooling/postgres-global-setup.js';
+
+export default postgresGlobalSetup('@harombe/audit-logger');
