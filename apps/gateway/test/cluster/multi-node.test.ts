@@ -63,7 +63,14 @@ describe.skipIf(pgUrl === null)('multi-node mode (PostgreSQL)', () => {
       ...rest,
       port: 0,
       detection: withoutHistory,
-      cluster: { postgres: { connectionString: pgUrl!, schema }, replicaId, commitWindowMs: 1, ...extra },
+      // A generous load budget: a loaded machine must not turn a first call into a fleet-model verdict.
+      cluster: {
+        postgres: { connectionString: pgUrl!, schema },
+        replicaId,
+        commitWindowMs: 1,
+        loadBudgetMs: 10_000,
+        ...extra,
+      },
     } as GatewayConfigInput;
   };
 
