@@ -2,8 +2,10 @@
 //
 // An alert joins one of its agent's recent incidents when it is close to it in event time (within
 // `gapMs`, by default the activity windows' hour, so an event flagged because the windows still hold
-// an attack joins that attack's incident) or about the same thing (a destination, a path template, a
-// tool, a catalogue entry) within `subjectWindowMs` (a day). Otherwise it opens an incident.
+// an attack joins that attack's incident), or about the same thing (a destination, a path template,
+// a tool, a catalogue entry) within `subjectWindowMs` (a day), or when it is a weak alert (up to
+// `high`) and the incident is weak too (noise gathers with noise) within that day. Otherwise it
+// opens an incident.
 //
 // A campaign is the same unusual thing (a destination or location new to the agent, a never-used
 // tool, a catalogue hit) at several agents within `campaignWindowMs`. Each agent's evidence is the
@@ -19,7 +21,10 @@ import { z } from 'zod';
 export interface IncidentOptions {
   /** An alert within this much event time of an agent's incident joins it. Default 1 hour. */
   gapMs?: number;
-  /** An alert about the same subject as an agent's incident joins it within this much. Default 24 hours. */
+  /**
+   * An alert about the same subject as an agent's incident joins it within this much; so does a weak
+   * alert (up to `high`) a weak incident. Default 24 hours.
+   */
   subjectWindowMs?: number;
   /** How close in event time several agents' signals about one subject must be. Default 1 hour. */
   campaignWindowMs?: number;
@@ -135,6 +140,11 @@ export interface AlertFacts {
   readonly reason: string;
   /** What the event is about: `destination x`, `location /a/b`, `tool t`, `catalogue ssh-key`. */
   readonly subjects: readonly string[];
+  /**
+   * Whether the event's time may move the incidents' clock (`open`/`closed`, campaign windows): not
+   * for an event stamped far ahead of its agent's clock, until later events confirm that time.
+   */
+  readonly clockConfirmed: boolean;
 }
 
 /** One agent's signal about a subject, towards a campaign. */
@@ -167,8 +177,10 @@ const MAX_SUBJECTS = 16;
 const RECENT_PER_AGENT = 4;
 /** Alerts up to this level join any incident of their agent within the subject window. */
 const WEAK_LEVEL = threatLevelRank('high');
-/** Subjects with recent signals kept before old ones are swept. */
+/** Subjects with recent signals kept before old ones are swept (then dropped, oldest first). */
 const MAX_SUBJECT_SIGNALS = 4096;
+/** A campaign's agents and an incident's links kept at most (memory stays bounded). */
+const MAX_LISTED = 1000;
 
 /** A stored agent's open incidents (in its threat-model artifact). */
 const StoredIncidentSchema = z.object({
@@ -197,14 +209,22 @@ export function fisherCombined(tails: readonly number[]): number {
   if (tails.length === 0) return 1;
   let half = 0;
   for (const p of tails) half -= Math.log(Math.max(p, Number.MIN_VALUE));
-  let term = 1;
-  let sum = 1;
+  // In logs (many agents, or tiny tails, would overflow the terms or underflow e^(-x/2)):
+  // ln P = -x/2 + ln sum_j e^(j ln(x/2) - ln j!).
+  const logHalf = Math.log(Math.max(half, Number.MIN_VALUE));
+  let logTerm = 0;
+  let logSum = 0;
   for (let j = 1; j < tails.length; j++) {
-    term *= half / j;
-    sum += term;
+    logTerm += logHalf - Math.log(j);
+    const high = Math.max(logSum, logTerm);
+    logSum = high + Math.log(Math.exp(logSum - high) + Math.exp(logTerm - high));
   }
-  return Math.min(1, Math.exp(-half) * sum);
+  const p = Math.exp(logSum - half);
+  return Number.isFinite(p) ? Math.min(1, Math.max(p, MIN_COMBINED)) : MIN_COMBINED;
 }
+
+/** The smallest combined tail reported (as the detector's tails). */
+const MIN_COMBINED = 1e-300;
 
 function pushDistinct(list: string[], value: string, max: number): void {
   if (list.length < max && !list.includes(value)) list.push(value);
@@ -239,22 +259,33 @@ export class IncidentTracker {
 
   /** Files an alert into its agent's incident, opening one when none fits. */
   alert(facts: AlertFacts): IncidentRef {
-    if (facts.at > this.now) this.now = facts.at;
+    if (facts.clockConfirmed && facts.at > this.now) this.now = facts.at;
     const o = this.options;
     const recent = this.recent.get(facts.agentId) ?? [];
+    // The incident the alert belongs to, by the strongest reason: close in event time, then about
+    // the same thing, then weak with weak (the most recent first within each).
     let target: State | undefined;
-    for (let i = recent.length - 1; i >= 0 && target === undefined; i--) {
+    let rank = 0;
+    for (let i = recent.length - 1; i >= 0; i--) {
       const incident = recent[i]!;
       if (incident.resolved) continue;
       // Distance in event time to the incident's span (late events may fall inside it).
       const distance = Math.max(incident.firstSeen - facts.at, facts.at - incident.lastSeen, 0);
-      if (distance <= o.gapMs) target = incident;
-      else if (
-        distance <= o.subjectWindowMs &&
-        (threatLevelRank(facts.level) <= WEAK_LEVEL ||
-          facts.subjects.some((s) => incident.subjects.includes(s)))
-      )
+      let fit = 0;
+      if (distance <= o.gapMs) fit = 3;
+      else if (distance <= o.subjectWindowMs) {
+        if (facts.subjects.some((s) => incident.subjects.includes(s))) fit = 2;
+        // Noise gathers with noise: a serious incident takes in only what is close or related.
+        else if (
+          threatLevelRank(facts.level) <= WEAK_LEVEL &&
+          threatLevelRank(incident.peakLevel) <= WEAK_LEVEL
+        )
+          fit = 1;
+      }
+      if (fit > rank) {
+        rank = fit;
         target = incident;
+      }
     }
     const opened = target === undefined;
     if (target === undefined) {
@@ -267,6 +298,7 @@ export class IncidentTracker {
       recent.push(target);
       if (recent.length > RECENT_PER_AGENT) recent.shift();
       this.recent.set(facts.agentId, recent);
+      this.bound();
     }
     const before = target.alerts === 0 ? -1 : threatLevelRank(target.peakLevel);
     this.add(
@@ -299,14 +331,22 @@ export class IncidentTracker {
     eventId: string | undefined,
     signals: readonly Signal[],
     incidentId: string | undefined,
+    clockConfirmed = true,
   ): IncidentRef | null {
-    if (at > this.now) this.now = at;
+    if (clockConfirmed && at > this.now) this.now = at;
     const o = this.options;
     let result: IncidentRef | null = null;
     for (const { subject, tail, reason } of signals) {
       let bySubject = this.signals.get(subject);
       if (bySubject === undefined) {
-        if (this.signals.size >= MAX_SUBJECT_SIGNALS) this.sweep();
+        if (this.signals.size >= MAX_SUBJECT_SIGNALS) {
+          this.sweep();
+          // Still full (all within the window): the subjects signalled first go (insertion order).
+          for (const key of this.signals.keys()) {
+            if (this.signals.size < MAX_SUBJECT_SIGNALS) break;
+            this.signals.delete(key);
+          }
+        }
         bySubject = new Map();
         this.signals.set(subject, bySubject);
       }
@@ -326,15 +366,16 @@ export class IncidentTracker {
       if (campaign === undefined) {
         campaign = this.open(`campaign/${subject}/${new Date(at).toISOString()}`, [], at, true);
         this.campaigns.set(subject, campaign);
+        this.bound();
         // The agents that signalled before this event, with their events.
         for (const [other, s] of bySubject) {
-          pushDistinct(campaign.agentIds, other, Number.POSITIVE_INFINITY);
+          pushDistinct(campaign.agentIds, other, MAX_LISTED);
           this.linkAgentIncident(campaign, other, s.at, subject);
           if (other === agentId) continue;
           this.add(campaign, s.at, 0, 'none', 1, reason, s.eventId, [subject]);
         }
       } else {
-        pushDistinct(campaign.agentIds, agentId, Number.POSITIVE_INFINITY);
+        pushDistinct(campaign.agentIds, agentId, MAX_LISTED);
       }
       if (incidentId !== undefined) this.link(campaign, this.incidents.get(incidentId));
       this.add(campaign, at, verdict.score, verdict.level, combined, `${reason} at several agents`, eventId, [
@@ -479,7 +520,6 @@ export class IncidentTracker {
       linked: [],
     };
     this.incidents.set(id, state);
-    this.bound();
     return state;
   }
 
@@ -526,8 +566,8 @@ export class IncidentTracker {
 
   private link(campaign: State, incident: State | undefined): void {
     if (incident === undefined || incident.campaign) return;
-    pushDistinct(campaign.linked, incident.id, Number.POSITIVE_INFINITY);
-    pushDistinct(incident.linked, campaign.id, Number.POSITIVE_INFINITY);
+    pushDistinct(campaign.linked, incident.id, MAX_LISTED);
+    pushDistinct(incident.linked, campaign.id, MAX_LISTED);
   }
 
   /** Drops the oldest incidents no agent can still join once there are more than `maxIncidents`. */
@@ -543,10 +583,18 @@ export class IncidentTracker {
         continue;
       this.incidents.delete(id);
     }
-    // Still too many (every kept one is recent): drop the oldest anyway.
-    for (const id of this.incidents.keys()) {
+    // Still too many (every kept one is recent): drop the oldest anyway, and let no alert join it.
+    for (const [id, state] of this.incidents) {
       if (this.incidents.size <= this.options.maxIncidents) break;
       this.incidents.delete(id);
+      if (state.campaign) {
+        for (const [subject, campaign] of this.campaigns)
+          if (campaign === state) this.campaigns.delete(subject);
+      } else {
+        const recent = this.recent.get(state.agentIds[0]!);
+        const at = recent?.indexOf(state) ?? -1;
+        if (at >= 0) recent!.splice(at, 1);
+      }
     }
   }
 }

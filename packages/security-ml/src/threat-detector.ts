@@ -356,6 +356,7 @@ export class ThreatDetector {
             threatScore,
             threatLevel,
             tail,
+            clockConfirmed: eventTime !== 'ahead',
           }),
         );
       }
@@ -370,6 +371,7 @@ export class ThreatDetector {
             event.eventId,
             signals,
             incident?.id,
+            eventTime !== 'ahead',
           );
       }
     }
@@ -621,7 +623,7 @@ export class ThreatDetector {
     ml: AnomalyResult,
     strongest: keyof BaselineScores | undefined,
     baselineLeads: boolean,
-    verdict: { threatScore: number; threatLevel: ThreatLevel; tail: number },
+    verdict: { threatScore: number; threatLevel: ThreatLevel; tail: number; clockConfirmed: boolean },
   ): AlertFacts {
     const subjects: string[] = [];
     const destination = event.destinationDomain ?? event.destinationIp;
@@ -638,6 +640,7 @@ export class ThreatDetector {
       tail: verdict.tail,
       reason: reasonOf(event, facts, ml, baselineLeads ? strongest : undefined),
       subjects,
+      clockConfirmed: verdict.clockConfirmed,
     };
   }
 

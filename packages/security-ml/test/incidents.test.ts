@@ -53,6 +53,30 @@ describe('incidents of one agent', () => {
     expect(first!.reasons.join(' ')).not.toMatch(/\(\d\.\d\d\)/);
   });
 
+  it('keeps a second, unrelated serious attack later that day apart from the first', () => {
+    const threats = trained();
+    const morning = threats.assess('agent-123', odd(now + 13 * HOUR, { tool_name: 'shell' })).incident!;
+    const evening = threats.assess(
+      'agent-123',
+      odd(now + 21 * HOUR, {
+        event_type: 'network_request',
+        tool_name: 'http_post',
+        destination_domain: 'drop.example.net',
+      }),
+    );
+    expect(evening.isThreat).toBe(true);
+    expect(evening.incident!.opened).toBe(true);
+    expect(evening.incident!.id).not.toBe(morning.id);
+  });
+
+  it('an event stamped far ahead does not close the open incidents', () => {
+    const threats = trained();
+    const first = threats.assess('agent-123', odd(now + 13 * HOUR)).incident!;
+    const ahead = threats.assess('agent-123', odd(now + 400 * 24 * HOUR));
+    expect(ahead.eventTime).toBe('ahead');
+    expect(threats.incident(first.id)!.status).toBe('open');
+  });
+
   it('gives every threat an incident and no ordinary event one', () => {
     const threats = trained();
     for (let i = 0; i < 40; i++) {
@@ -110,9 +134,12 @@ describe('incidents of one agent', () => {
     expect(threats.incident(first.id)!.status).toBe('resolved');
   });
 
-  it('keeps at most maxIncidents in memory', () => {
+  it('keeps at most maxIncidents in memory, and every id an assessment reports can be read', () => {
     const threats = trained({ incidents: { maxIncidents: 3, gapMs: 0, subjectWindowMs: 0 } });
-    for (let d = 0; d < 10; d++) threats.assess('agent-123', odd(now + 13 * HOUR + d * 24 * HOUR));
+    for (let d = 0; d < 10; d++) {
+      const { incident } = threats.assess('agent-123', odd(now + 13 * HOUR + d * 24 * HOUR));
+      expect(threats.incident(incident!.id)).toBeDefined();
+    }
     expect(threats.incidents()).toHaveLength(3);
   });
 
@@ -132,6 +159,11 @@ describe('fisherCombined', () => {
     expect(fisherCombined([])).toBe(1);
     // Several mild signals add up to strong evidence.
     expect(fisherCombined([0.02, 0.02, 0.02, 0.02])).toBeLessThan(1e-3);
+    // Never 0 or NaN, however many or however small (computed in logs).
+    const extreme = fisherCombined(Array.from({ length: 500 }, () => 1e-200));
+    expect(extreme).toBeGreaterThan(0);
+    expect(Number.isFinite(fisherCombined(Array.from({ length: 2000 }, () => 0.5)))).toBe(true);
+    expect(fisherCombined(Array.from({ length: 2000 }, () => 0.5))).toBeGreaterThan(0.5);
   });
 });
 
