@@ -266,11 +266,14 @@ export class Gateway {
     // HTTP 200 either way (the gateway itself is up); `status` is `degraded` while an upstream is down.
     app.get('/healthz', async (_req, res) => {
       const upstreams = await this.upstreams.health(this.config.health);
+      // The endpoint is unauthenticated: the state only; why an upstream is down goes to the log.
+      for (const { name, state, error } of upstreams)
+        if (state === 'down') this.logger.warn({ upstream: name, error }, 'upstream down (health check)');
       res.json({
         status: upstreams.some((u) => u.state === 'down') ? 'degraded' : 'ok',
         version: GATEWAY_VERSION,
         mode: this.config.detection.mode,
-        upstreams: upstreams.map(({ name, state, error }) => ({ name, state, ...(error ? { error } : {}) })),
+        upstreams: upstreams.map(({ name, state }) => ({ name, state })),
         tools: this.upstreams.tools.length,
         agentsWithModel: this.threats.agentsWithModel().length,
         sessions: this.sessions.size,

@@ -18,7 +18,8 @@ export const escapeHtml = (text: string) =>
 export const scriptJson = (value: unknown) =>
   JSON.stringify(value)
     .replace(/</g, '\\u003c')
-    .replace(/\u2028|\u2029/g, '');
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 /** Click a column of a `table.sortable` to sort by its cells' `data-v` (numbers as numbers). */
 export const SORT_SCRIPT = `

@@ -8,7 +8,7 @@ export const DetectResultSchema = z.object({
   /** The event's line in the input (results come in event time, not in file order). */
   line: z.number().int().min(1),
   agentId: z.string().min(1),
-  timestamp: z.string(),
+  timestamp: z.iso.datetime({ offset: true }),
   eventType: z.string(),
   eventId: z.string().optional(),
   sessionId: z.string().optional(),
