@@ -163,6 +163,13 @@ const ClusterSchema = z
     commitBatchSize: z.number().int().min(1).max(10_000).default(64),
     /** Agents held in memory at most; beyond it the least recently used are checkpointed and dropped. */
     maxAgents: z.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * Which tool answers the log keeps (in plaintext, up to 64 KB each) for retries: `idempotent`
+     * (default) only those of calls that carry an idempotency key (the client asked for its retry to
+     * get the same answer), `never` none (a retry then gets a generic text, the tool still not run
+     * twice). Answers can hold what the tool read: keep them only where the log is protected so.
+     */
+    keepAnswers: z.enum(['idempotent', 'never']).default('idempotent'),
   })
   .strict();
 

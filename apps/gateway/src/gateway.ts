@@ -453,7 +453,11 @@ export class Gateway {
           }
         : {}),
       staleBy: 0,
-      answer: keptAnswer(done.answer),
+      // Kept for a retry only where the client asked for one (see cluster.keepAnswers).
+      answer:
+        idempotencyKey !== undefined && this.config.cluster!.keepAnswers === 'idempotent'
+          ? keptAnswer(done.answer)
+          : null,
     });
     if (committed.duplicate) return this.answerFromLog(context, committed.stored);
     await this.report(context, done.completed, args, decision, done.outcome);

@@ -148,6 +148,8 @@ describe.skipIf(pgUrl === null)('multi-node mode (PostgreSQL)', () => {
     expect(answer.isError).not.toBe(true);
     const [entry] = await log.read(AGENT);
     const payload = LogPayloadSchema.parse(entry!.payload);
+    // No idempotency key: the tool's answer (what it read) is not kept in the log.
+    expect(payload.type === 'call' && payload.answer).toBeNull();
     expect(entry).toMatchObject({ seq: 1, writer: 'replica-a' });
     expect(payload).toMatchObject({ type: 'call', tool: 'read_file', decision: 'allow', assessed: true });
     expect(payload.type === 'call' && payload.recorded?.learn).toBe(true);
