@@ -269,7 +269,7 @@ export interface AuditStore {
   /** The alerts of an incident (or campaign), most serious first. */
   incidentAlerts(id: string): Awaitable<Alert[]>;
   /** Incidents whose stored status is `open` (the detection engine refreshes them after each batch). */
-  openIncidents(): Awaitable<Array<{ id: string; campaign: boolean }>>;
+  openIncidents(): Awaitable<Array<{ id: string; campaign: boolean; lastSeen: number }>>;
   /** Marks an open incident closed (the detector no longer tracks it). */
   closeIncident(id: string, now: number): Awaitable<void>;
   /**

@@ -370,8 +370,13 @@ export class DetectionEngine {
       if (d.incident) add(d.incident.id);
       if (d.campaign) add(d.campaign.id);
     }
-    for (const { id, campaign } of await this.store.openIncidents()) {
-      if (!add(id) && campaign) await this.store.closeIncident(id, now);
+    // Open incidents the detector no longer knows: a campaign (not saved with models) is closed; an
+    // agent's incident too once alerts could no longer join it (past the subject window of the
+    // newest event), else it would stay open forever after a restart or an eviction.
+    const newest = await this.store.newestEventTime();
+    const horizon = newest === undefined ? Number.NEGATIVE_INFINITY : newest - this.threats.incidentWindowMs;
+    for (const { id, campaign, lastSeen } of await this.store.openIncidents()) {
+      if (!add(id) && (campaign || lastSeen < horizon)) await this.store.closeIncident(id, now);
     }
     return incidents;
   }

@@ -436,11 +436,11 @@ export class PostgresAuditStore implements AuditStore {
     return rows.map(toAlert);
   }
 
-  async openIncidents(): Promise<Array<{ id: string; campaign: boolean }>> {
-    const { rows } = await this.pool.query<{ id: string; campaign: number }>(
-      "SELECT id, campaign FROM security_incidents WHERE status = 'open'",
+  async openIncidents(): Promise<Array<{ id: string; campaign: boolean; lastSeen: number }>> {
+    const { rows } = await this.pool.query<{ id: string; campaign: number; last_seen: string }>(
+      "SELECT id, campaign, last_seen FROM security_incidents WHERE status = 'open'",
     );
-    return rows.map((r) => ({ id: r.id, campaign: r.campaign === 1 }));
+    return rows.map((r) => ({ id: r.id, campaign: r.campaign === 1, lastSeen: Number(r.last_seen) }));
   }
 
   async closeIncident(id: string, now: number): Promise<void> {

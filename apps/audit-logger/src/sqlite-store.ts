@@ -123,7 +123,7 @@ function prepareStatements(db: Database.Database) {
     ),
     incidentById: db.prepare('SELECT * FROM security_incidents WHERE id = ?'),
     announce: db.prepare('UPDATE security_incidents SET announced_rank = ? WHERE id = ?'),
-    openIncidents: db.prepare("SELECT id, campaign FROM security_incidents WHERE status = 'open'"),
+    openIncidents: db.prepare("SELECT id, campaign, last_seen FROM security_incidents WHERE status = 'open'"),
     closeIncident: db.prepare(
       "UPDATE security_incidents SET status = 'closed', updated_at = ? WHERE id = ? AND status = 'open'",
     ),
@@ -339,10 +339,13 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   /** Incidents whose stored status is `open` (the detection engine refreshes them after each batch). */
-  openIncidents(): Array<{ id: string; campaign: boolean }> {
-    return (this.statements.openIncidents.all() as Array<{ id: string; campaign: number }>).map((r) => ({
+  openIncidents(): Array<{ id: string; campaign: boolean; lastSeen: number }> {
+    return (
+      this.statements.openIncidents.all() as Array<{ id: string; campaign: number; last_seen: number }>
+    ).map((r) => ({
       id: r.id,
       campaign: r.campaign === 1,
+      lastSeen: r.last_seen,
     }));
   }
 

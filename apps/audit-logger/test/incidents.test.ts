@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AuditLogger,
   type DecisionRecord,
+  DetectionEngine,
   migrate,
   SCHEMA_VERSION,
   securityDatabasePath,
@@ -259,5 +260,36 @@ describe('incidents in the store', () => {
     ]);
     expect(logger.incidents()).toEqual([]);
     await logger.close();
+  });
+});
+
+describe('open incidents the detector no longer knows', () => {
+  it("are closed once alerts could no longer join them (an agent's, past the subject window)", async () => {
+    const { logger, rows } = await loggerWithEvents(2);
+    const ref: IncidentRef = { id: 'a-1/old', opened: true, escalated: true, level: 'medium' };
+    logger.store.recordDecisions(
+      [threat(rows[0]!, 'medium', 0.004, ref)],
+      'low',
+      at,
+      undefined,
+      new Map([['a-1/old', incident('a-1/old', 'medium', 0.004, ['e-0'])]]),
+    );
+    // A later event, within the day: the incident stays open.
+    const within = logger.log({ timestamp: at + 20 * 3_600_000, event_type: 'tool_call', actor: 'a-2' }).id;
+    const engine = await DetectionEngine.open({
+      dbPath: logger.path,
+      modelDir: join(await tempDir(), 'models'),
+    });
+    try {
+      await engine.assessAndRecord([within], { all: false, alertAt: 'low', now: at });
+      expect(logger.incident('a-1/old')!.incident.status).toBe('open');
+      // Two days on, nothing can join it any more: closed.
+      const later = logger.log({ timestamp: at + 50 * 3_600_000, event_type: 'tool_call', actor: 'a-2' }).id;
+      await engine.assessAndRecord([later], { all: false, alertAt: 'low', now: at });
+      expect(logger.incident('a-1/old')!.incident.status).toBe('closed');
+    } finally {
+      await engine.close();
+      await logger.close();
+    }
   });
 });

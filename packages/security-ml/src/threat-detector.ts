@@ -564,6 +564,11 @@ export class ThreatDetector {
     return this.tracker.list(parseOrThrow(IncidentQuerySchema, options ?? {}, 'incidents options'));
   }
 
+  /** How long after its last alert an agent's incident may still take alerts (then it is closed). */
+  get incidentWindowMs(): number {
+    return Math.max(this.tracker.options.gapMs, this.tracker.options.subjectWindowMs);
+  }
+
   /** One incident by id, or `undefined` when unknown (or dropped from memory). */
   incident(id: string): Incident | undefined {
     return this.tracker.get(id);
