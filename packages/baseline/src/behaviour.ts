@@ -309,8 +309,6 @@ interface DirectoryFacts {
  */
 export class PathCache {
   private readonly directories = new Map<string, DirectoryFacts>();
-  /** Paths recur (an agent reads its files again and again): their facts, bounded. */
-  private readonly paths = new Map<string, PathFacts>();
   private lastPath: string | undefined;
   private lastFacts: PathFacts | undefined;
 
@@ -319,12 +317,6 @@ export class PathCache {
   facts(path: string): PathFacts {
     // One event asks up to three times (score, record, explain): the last answer first.
     if (path === this.lastPath) return this.lastFacts!;
-    const seen = this.paths.get(path);
-    if (seen !== undefined) {
-      this.lastPath = path;
-      this.lastFacts = seen;
-      return seen;
-    }
     const directory = directoryOf(path);
     let known = this.directories.get(directory);
     if (known === undefined) {
@@ -348,8 +340,6 @@ export class PathCache {
       directory: known.template,
       sensitive,
     };
-    if (this.paths.size >= 4096) this.paths.clear();
-    this.paths.set(path, facts);
     this.lastPath = path;
     this.lastFacts = facts;
     return facts;
