@@ -276,6 +276,9 @@ export async function detect(options: ScanOptions & { format: 'table' | 'jsonl' 
         `${String(logged.line).padEnd(6)} ${a.threatLevel.padEnd(9)} ${a.threatScore.toFixed(2)}   ${logged.agentId.padEnd(20)} ${a.timestamp.toISOString()}  ${a.explanation}`,
       );
     }
+    // A slow reader: wait for the output to drain instead of buffering results in memory.
+    const drained = io.backpressure?.();
+    if (drained) await drained;
   }
 }
 
