@@ -1,20 +1,23 @@
 // `pnpm bench`: runs the benchmarks, writes bench/results/*.json and regenerates BENCHMARKS.md.
 // Needs the data sets (HAROMBE_DATASETS or ../shared/datasets); HAROMBE_ONLY=a,b limits them and
 // HAROMBE_PEER_CAP_MS (default 30000) caps ml-isolation-forest per data set. Each part (forest,
-// pipeline, gateway, audit) runs in a child process of its own; HAROMBE_BENCH=part runs one.
+// pipeline, gateway, cluster, audit) runs in a child process of its own; HAROMBE_BENCH=part runs one
+// (`pnpm --filter @harombe/bench bench:cluster` runs the multi-node part, which needs PostgreSQL and
+// nginx on the machine and is reported as skipped, with the reason, where they are missing).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchAuditLogger } from './audit-bench.js';
+import { benchCluster } from './cluster-bench.js';
 import { datasetNames, datasetsDirectory, loadReference, repoRoot } from './datasets.js';
 import { benchDataset, type ForestDatasetResult, singleRowLatencies } from './forest-bench.js';
 import { benchGateway } from './gateway-bench.js';
 import { benchPipeline } from './pipeline-bench.js';
 import { type BenchResults, renderBenchmarks } from './report.js';
 
-const PARTS = ['forest', 'pipeline', 'gateway', 'audit'] as const;
-const only = process.env.HAROMBE_BENCH; // 'forest', 'pipeline', 'gateway' or 'audit' to run one part
+const PARTS = ['forest', 'pipeline', 'gateway', 'cluster', 'audit'] as const;
+const only = process.env.HAROMBE_BENCH; // one of PARTS to run that part only
 if (only === undefined) {
   // Each part in a process of its own: a part's heap and compiled code do not slow the next one.
   for (const part of PARTS) {
@@ -74,6 +77,19 @@ if (gateway && runs('gateway')) {
     `gateway: detection step p50 ${g.detection.p50Us.toFixed(0)} us p99 ${g.detection.p99Us.toFixed(0)} us (${g.detection.target}); ${Math.round(g.throughGateway.perSecond)} calls/s through the gateway (p99 ${g.throughGateway.p99Ms.toFixed(2)} ms), ${Math.round(g.direct.perSecond)} calls/s direct (p99 ${g.direct.p99Ms.toFixed(2)} ms)`,
   );
 }
+const cluster = runs('cluster') ? { ...(await benchCluster()), measuredOn } : previous.cluster;
+if (cluster && runs('cluster')) {
+  if (cluster.status === 'skipped') console.log(`multi-node gateway: skipped (${cluster.reason})`);
+  for (const r of cluster.status === 'done' ? cluster.runs : []) {
+    const cpu =
+      r.cpuMsPerCall === undefined
+        ? 'CPU not measured (no /proc)'
+        : `CPU ${r.cpuMsPerCall.toFixed(2)} ms per call (replicas + nginx), PostgreSQL ${r.postgresCpuMsPerCall!.toFixed(2)} ms`;
+    console.log(
+      `multi-node gateway, ${r.replicas} replica(s) behind nginx: ${Math.round(r.perSecond)} calls/s (p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms), ${cpu}; ${r.calls} calls, ${r.retries} retries`,
+    );
+  }
+}
 for (const t of runs('pipeline') ? (pipeline?.throughput ?? []) : []) {
   console.log(
     `${t.name}: ${Math.round(t.perSecond)}/s${t.p99Us === undefined ? '' : ` p50 ${t.p50Us!.toFixed(1)} us p99 ${t.p99Us.toFixed(1)} us`} (target ${t.target})`,
@@ -110,6 +126,7 @@ const results = {
   latencies,
   pipeline,
   gateway,
+  cluster,
   audit,
 };
 mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });

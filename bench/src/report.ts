@@ -1,6 +1,7 @@
 import type { AuditBenchResults } from './audit-bench.js';
+import type { ClusterBenchResults } from './cluster-bench.js';
 import type { ForestDatasetResult, LatencyResult } from './forest-bench.js';
-import type { GatewayBenchResults } from './gateway-bench.js';
+import type { GatewayBenchResults, LoadResult } from './gateway-bench.js';
 import type { PipelineResults } from './pipeline-bench.js';
 
 export interface BenchResults {
@@ -10,10 +11,14 @@ export interface BenchResults {
   latencies: { score: LatencyResult; explain: LatencyResult };
   pipeline: (PipelineResults & { measuredOn?: string }) | undefined;
   gateway?: GatewayBenchResults | undefined;
+  cluster?: ClusterBenchResults | undefined;
   audit?: (AuditBenchResults & { measuredOn?: string }) | undefined;
 }
 
 const ms = (x: number | undefined): string => (x === undefined ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(0));
+/** The cells clients, calls, calls/s, p50 ms and p99 ms of a load run. */
+const loadCells = (r: LoadResult): string =>
+  `${r.clients} | ${r.calls} | ${Math.round(r.perSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)}`;
 const ratio = (theirs: number | undefined, ours: number): string =>
   theirs === undefined ? '-' : `${(theirs / ours).toFixed(1)}x`;
 
@@ -97,8 +102,7 @@ export function renderBenchmarks(results: BenchResults): string {
   }
   const g = results.gateway;
   if (g) {
-    const row = (what: string, r: GatewayBenchResults['direct']) =>
-      `| ${what} | ${r.clients} | ${r.calls} | ${Math.round(r.perSecond)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} |`;
+    const row = (what: string, r: LoadResult) => `| ${what} | ${loadCells(r)} |`;
     lines.push(
       '## MCP gateway on loopback (apps/gateway)',
       '',
@@ -111,6 +115,32 @@ export function renderBenchmarks(results: BenchResults): string {
       row('through the gateway', g.throughGateway),
       row('straight to the tool server', g.direct),
       '',
+    );
+  }
+  const c = results.cluster;
+  if (c) {
+    const cpu = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
+    lines.push(
+      '## Multi-node gateway: PostgreSQL, nginx, 1-3 replicas (apps/gateway)',
+      '',
+      `The local cluster of \`pnpm test:cluster\` (apps/gateway/cluster-test/local-cluster.ts): a PostgreSQL with durable commits (fsync, synchronous_commit), three gateway replicas in multi-node mode (shadow mode, so every call is assessed, committed to the agent's log in PostgreSQL before the answer, and forwarded) and nginx routing each agent to one replica by consistent hashing of its token; nginx's route n is in front of the first n replicas. Eight simulated agents, one MCP session each, call \`read_file\` with their live events; each configuration is warmed up (agents moved to their replica) before it is measured. CPU per call: the user and system time of the replicas' and nginx's processes during the run (from /proc), divided by the calls; PostgreSQL's (postmaster and backends) apart. Everything, the clients included, shares the machine's cores, so more replicas cannot add CPU here: the rows show what the routing and the durable log cost${c.measuredOn ? ` (${c.measuredOn})` : ''}. The single-process row is the one of the table above (one agent, one process, no nginx, no PostgreSQL; its CPU is not measured apart from the tool server's).`,
+      '',
+      '| deployment | clients | calls | calls/s | p50 ms | p99 ms | CPU ms per call, replicas + nginx | PostgreSQL CPU ms per call |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|',
+      ...(g ? [`| single process (above) | ${loadCells(g.throughGateway)} | - | - |`] : []),
+      ...(c.status === 'done'
+        ? c.runs.map(
+            (r) =>
+              `| ${r.replicas} replica${r.replicas === 1 ? '' : 's'} behind nginx | ${loadCells(r)} | ${cpu(r.cpuMsPerCall)} | ${cpu(r.postgresCpuMsPerCall)} |`,
+          )
+        : [`| 1-3 replicas behind nginx | skipped: ${c.reason} | | | | | | |`]),
+      '',
+      ...(c.status === 'done' && c.runs.some((r) => r.retries > 0)
+        ? [
+            `Calls sent again after a failure: ${c.runs.map((r) => `${r.retries} (${r.replicas})`).join(', ')}.`,
+            '',
+          ]
+        : []),
     );
   }
   const a = results.audit;

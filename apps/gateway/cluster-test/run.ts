@@ -5,116 +5,38 @@
 // per agent, via nginx), SIGKILLs a gateway that owns agents at 40% of the stream and restarts it at
 // 70%, stops the gateways (they checkpoint), and checks the log and the states in PostgreSQL. The last
 // line printed is one JSON object; the exit code is 1 when a check fails.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { generateFleet, type LabelledEvent } from '@harombe/agent-sim';
-import { parseSecurityEvent } from '@harombe/security-ml';
 import { type LogEntry, PostgresAgentLog, PostgresModelStore } from '@harombe/store-postgres';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import pg from 'pg';
 import { pino } from 'pino';
-import { freePort, startThrowawayPostgres } from '../../../tooling/postgres-cluster.js';
 import {
   CallGuard,
-  connectAsAgent,
   createDetector,
   exportedModel,
   foldEntry,
-  type GatewayConfigInput,
   GatewayMetrics,
-  IDEMPOTENCY_KEY_META_KEY,
   LogPayloadSchema,
-  nginxConfig,
-  parseGatewayConfig,
-  SIMULATED_EVENT_META_KEY,
-  seedClusterModels,
 } from '../src/index.js';
+import {
+  type AgentDriver,
+  agentStreams,
+  callWithRetry,
+  driveLoad,
+  type LocalCluster,
+  startLocalCluster,
+} from './local-cluster.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const gatewayBin = resolve(here, '../dist/main.js');
 const quiet = pino({ level: 'silent' });
 const started = Date.now();
 const note = (text: string) =>
   process.stderr.write(`[cluster-test ${((Date.now() - started) / 1000).toFixed(1)}s] ${text}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The simulated fleet: the classic regime's seven scenarios, one per agent, two live days. */
 const FLEET = { seed: 7, agents: 7, historyDays: 14, liveDays: 2 } as const;
 /** Other agents, for the calls/s runs. */
 const LOAD_FLEET = { seed: 11, agents: 6, historyDays: 14, liveDays: 7 } as const;
 const LOAD_RUN_MS = 4000;
-const REPLICAS = 3;
-
-function findNginx(): string {
-  for (const candidate of ['/usr/sbin/nginx', 'nginx']) {
-    if (spawnSync(candidate, ['-v']).status === 0) return candidate;
-  }
-  throw new Error('nginx not found (apt-get install -y nginx)');
-}
-
-async function waitForHttp(url: string, child?: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child && child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode})`);
-    try {
-      const response = await fetch(url);
-      if (response.status < 500) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((r) => child.once('exit', () => r()));
-}
-
-interface Agent {
-  readonly agentId: string;
-  readonly token: string;
-}
-
-interface AgentDriver extends Agent {
-  client: Client | undefined;
-}
-
-/** One call with its key; retried (new session) on any failure. Resolves the answer, or undefined. */
-async function callWithRetry(
-  driver: AgentDriver,
-  url: URL,
-  event: LabelledEvent['event'],
-  key: string,
-  counters: { retries: number },
-): Promise<Record<string, unknown> | undefined> {
-  for (let attempt = 1; attempt <= 8; attempt++) {
-    try {
-      driver.client ??= await connectAsAgent(url, driver.token, `sim-${driver.agentId}`);
-      return (await driver.client.callTool(
-        {
-          name: 'read_file',
-          arguments: { path: 'f.txt' },
-          _meta: { [IDEMPOTENCY_KEY_META_KEY]: key, [SIMULATED_EVENT_META_KEY]: event },
-        },
-        undefined,
-        { timeout: 30_000 },
-      )) as Record<string, unknown>;
-    } catch {
-      counters.retries++;
-      await driver.client?.close().catch(() => undefined);
-      driver.client = undefined;
-      await sleep(Math.min(1000, 50 * attempt));
-    }
-  }
-  return undefined;
-}
 
 const relabel = (events: readonly LabelledEvent[], prefix: string): LabelledEvent[] =>
   events.map((e) => ({
@@ -124,145 +46,43 @@ const relabel = (events: readonly LabelledEvent[], prefix: string): LabelledEven
   }));
 
 async function main(): Promise<number> {
-  const nginxBin = findNginx();
-  const work = mkdtempSync(join(tmpdir(), 'harombe-cluster-test-'));
-  const children: ChildProcess[] = [];
-  let database: Awaited<ReturnType<typeof startThrowawayPostgres>> | undefined;
-  const cleanup = () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    database?.stop();
-    rmSync(work, { recursive: true, force: true });
-  };
+  let running: LocalCluster | undefined;
   process.once('SIGINT', () => {
-    cleanup();
+    running?.cleanup();
     process.exit(130);
   });
   try {
-    // --- PostgreSQL (durable commits, as in production), fleets, configuration.
-    database = await startThrowawayPostgres({ settings: { fsync: 'on', synchronous_commit: 'on' } });
-    note(`PostgreSQL at ${database.url}`);
+    // --- Fleets; PostgreSQL, models, tool server, three gateways and nginx (local-cluster.ts).
     const fleet = generateFleet(FLEET);
     const loadFleet = generateFleet(LOAD_FLEET);
     const loadHistory = relabel(loadFleet.history, 'load-');
     const loadLive = relabel(loadFleet.live, 'load-').filter((e) => e.label === 'normal');
-    const agentIds = [...new Set([...fleet.history, ...loadHistory].map((e) => e.agentId))];
-    const agents: Agent[] = agentIds.map((agentId) => ({
-      agentId,
-      token: `tok-${agentId}-${randomBytes(12).toString('hex')}`,
-    }));
-    const tokenOf = new Map(agents.map((a) => [a.agentId, a.token]));
     const timeZones = new Map([
       ...fleet.personas.map((p) => [p.agentId, p.timeZone] as const),
       ...loadFleet.personas.map((p) => [`load-${p.agentId}`, p.timeZone] as const),
     ]);
-    const sandbox = join(work, 'sandbox');
-    mkdirSync(sandbox);
-    writeFileSync(join(sandbox, 'f.txt'), 'simulated tool output\n');
-    const toolsPort = await freePort();
-    const gatewayPorts = await Promise.all(Array.from({ length: REPLICAS }, freePort));
-    const routePorts = await Promise.all(Array.from({ length: REPLICAS }, freePort));
-    const configOf = (replica: number): GatewayConfigInput => ({
-      port: gatewayPorts[replica - 1] ?? 0,
-      agents: agents.map((a) => ({ agentId: a.agentId, token: a.token, timeZone: timeZones.get(a.agentId) })),
-      upstreams: [{ name: 'tools', url: `http://127.0.0.1:${toolsPort}/mcp` }],
-      detection: { mode: 'enforce', contamination: 0.01, seed: 42 },
-      cluster: { postgres: { connectionString: database!.url }, replicaId: `gateway-${replica}` },
-      testing: { simulatedEvents: true },
-    });
-    const config = parseGatewayConfig(configOf(1));
-
-    // --- Models: trained once, stored as version 1 (watermark 0). The first models are kept for the references.
-    const histories = new Map<string, LabelledEvent['event'][]>();
-    for (const { agentId, event } of [...fleet.history, ...loadHistory]) {
-      const list = histories.get(agentId) ?? [];
-      list.push(event);
-      histories.set(agentId, list);
-    }
-    const parsedHistories = new Map(
-      [...histories].map(([id, events]) => [id, events.map((e) => parseSecurityEvent(e))]),
-    );
-    const seeded = await seedClusterModels(config, parsedHistories, quiet);
-    note(`seeded ${seeded.saved.length} agents (fleet model: ${seeded.fleetModel})`);
-    const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    const cluster = await startLocalCluster({ history: [...fleet.history, ...loadHistory], timeZones, note });
+    running = cluster;
+    const agentIds = cluster.agents.map((a) => a.agentId);
+    const { config, replicas: gateways } = cluster;
+    const tokenOf = new Map(cluster.agents.map((a) => [a.agentId, a.token]));
+    // The first models are kept for the references.
+    const pool = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
     const store = new PostgresModelStore({ pool });
     const log = new PostgresAgentLog({ pool });
     const firstModels = new Map<string, unknown>();
     for (const agentId of agentIds)
       firstModels.set(agentId, (await store.loadVersioned(agentId, 'threat-model')).body);
 
-    // --- Processes: tool server, three gateways, nginx.
-    const logFile = (name: string) => openSync(join(work, `${name}.log`), 'a');
-    const tools = spawn(
-      process.execPath,
-      [gatewayBin, 'tools', '--sandbox', sandbox, '--port', String(toolsPort)],
-      {
-        stdio: ['ignore', logFile('tools'), logFile('tools')],
-      },
-    );
-    children.push(tools);
-    await waitForHttp(`http://127.0.0.1:${toolsPort}/mcp`, tools);
-    const gateways = new Map<number, ChildProcess>();
-    const startGateway = async (replica: number) => {
-      const file = join(work, `gateway-${replica}.json`);
-      writeFileSync(file, JSON.stringify(configOf(replica)));
-      const child = spawn(process.execPath, [gatewayBin, 'start', '--config', file], {
-        stdio: ['ignore', logFile(`gateway-${replica}`), logFile(`gateway-${replica}`)],
-        env: { ...process.env, HAROMBE_LOG_LEVEL: 'warn' },
-      });
-      children.push(child);
-      gateways.set(replica, child);
-      await waitForHttp(`http://127.0.0.1:${gatewayPorts[replica - 1]}/healthz`, child);
-    };
-    await Promise.all([1, 2, 3].map(startGateway));
-    const prefix = join(work, 'nginx');
-    mkdirSync(prefix);
-    const gatewayAddresses = gatewayPorts.map((p) => `127.0.0.1:${p}`);
-    writeFileSync(
-      join(prefix, 'nginx.conf'),
-      nginxConfig({
-        prefix,
-        // Route n: the first n gateways (the calls/s runs); route 3 serves the failover scenario.
-        routes: routePorts.map((listen, index) => ({
-          listen,
-          gateways: gatewayAddresses.slice(0, index + 1),
-        })),
-        ...(process.getuid?.() === 0 ? { user: 'root' } : {}),
-      }),
-    );
-    const nginx = spawn(nginxBin, ['-p', prefix, '-c', 'nginx.conf', '-g', 'daemon off;'], {
-      stdio: ['ignore', logFile('nginx'), logFile('nginx')],
-    });
-    children.push(nginx);
-    const routeUrl = (n: number) => new URL(`http://127.0.0.1:${routePorts[n - 1]}/mcp`);
-    await waitForHttp(`http://127.0.0.1:${routePorts[2]}/healthz`, nginx);
-    note(`3 gateways, nginx on ${routePorts.join(', ')}`);
-
     // --- Calls per second through 1, 2 and 3 replicas (the load agents, consecutive slices of their live days).
     const counters = { retries: 0 };
     const callsPerSecond: Record<string, number> = {};
-    const loadByAgent = new Map<string, LabelledEvent[]>();
-    for (const e of loadLive) loadByAgent.set(e.agentId, [...(loadByAgent.get(e.agentId) ?? []), e]);
-    const cursor = new Map<string, number>();
+    const streams = agentStreams(loadLive);
     for (const n of [1, 2, 3]) {
-      const deadline = Date.now() + LOAD_RUN_MS;
-      let done = 0;
-      const t0 = Date.now();
-      await Promise.all(
-        [...loadByAgent].map(async ([agentId, events]) => {
-          const driver: AgentDriver = { agentId, token: tokenOf.get(agentId)!, client: undefined };
-          while (Date.now() < deadline) {
-            const index = cursor.get(agentId) ?? 0;
-            const labelled = events[index];
-            if (labelled === undefined) break;
-            cursor.set(agentId, index + 1);
-            if (await callWithRetry(driver, routeUrl(n), labelled.event, labelled.event.event_id, counters))
-              done++;
-          }
-          await driver.client?.close().catch(() => undefined);
-        }),
-      );
-      callsPerSecond[String(n)] = Math.round((done / ((Date.now() - t0) / 1000)) * 10) / 10;
-      note(`${n} replica(s): ${done} calls, ${callsPerSecond[String(n)]} calls/s`);
+      const run = await driveLoad(cluster.routeUrl(n), cluster.agents, streams, Date.now() + LOAD_RUN_MS);
+      counters.retries += run.retries;
+      callsPerSecond[String(n)] = Math.round((run.calls / run.seconds) * 10) / 10;
+      note(`${n} replica(s): ${run.calls} calls, ${callsPerSecond[String(n)]} calls/s`);
     }
 
     // --- The failover scenario: the fleet's live stream, one client per agent, via route 3.
@@ -291,7 +111,7 @@ async function main(): Promise<number> {
       } else if (phase === 'down' && acknowledged.size >= 0.7 * total && killed !== undefined) {
         phase = 'restarted';
         note(`70%: restarting gateway-${killed}`);
-        await startGateway(killed);
+        await cluster.startReplica(killed);
         note(`gateway-${killed} is back`);
       }
     };
@@ -302,7 +122,7 @@ async function main(): Promise<number> {
         for (const labelled of events) {
           const answer = await callWithRetry(
             driver,
-            routeUrl(3),
+            cluster.routeUrl(3),
             labelled.event,
             labelled.event.event_id,
             counters,
@@ -320,15 +140,7 @@ async function main(): Promise<number> {
     );
 
     // --- Stop: each gateway checkpoints what it holds (SIGTERM), then nginx and the tool server.
-    await Promise.all(
-      [...gateways.values()].map((child) => {
-        child.kill('SIGTERM');
-        return exited(child);
-      }),
-    );
-    nginx.kill('SIGQUIT');
-    tools.kill('SIGTERM');
-    await Promise.all([exited(nginx), exited(tools)]);
+    await cluster.stop();
 
     // --- Checks, from the log and the checkpoints in PostgreSQL.
     const logs = new Map<string, LogEntry[]>();
@@ -443,7 +255,7 @@ async function main(): Promise<number> {
     console.log(JSON.stringify(result));
     return ok ? 0 : 1;
   } finally {
-    cleanup();
+    running?.cleanup();
   }
 }
 
