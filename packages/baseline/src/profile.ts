@@ -226,16 +226,7 @@ function temporalPValues(weights: Float64Array, marginal: Marginals): number[] {
     }
   }
   for (let s = 0; s < SLOTS; s++) probability[s]! /= sum;
-  const pValues = massAtOrBelow(probability);
-  // A slot the history never saw is as likely as unseen slots are together, which the history
-  // cannot tell directly: Good-Turing's estimate of the missing mass (the share of events alone in
-  // their slot) bounds it from below, so an agent that now and then works at odd hours is not
-  // surprised by each new odd hour.
-  let singles = 0;
-  for (let s = 0; s < SLOTS; s++) if (weights[s]! > 0 && weights[s]! <= 1) singles++;
-  const missing = (singles + 1) / (total + 1);
-  for (let s = 0; s < SLOTS; s++) if (weights[s] === 0 && pValues[s]! < missing) pValues[s] = missing;
-  return pValues;
+  return massAtOrBelow(probability);
 }
 
 /**

@@ -135,27 +135,6 @@ describe('detectAnomalies: the spec scenarios', () => {
     ).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('an agent that now and then works at odd hours is less surprised by a new odd hour (missing mass)', () => {
-    const occasional = trained();
-    // Six single calls at six different night hours over the four weeks.
-    for (const [d, h] of [
-      [1, 1],
-      [5, 22],
-      [9, 3],
-      [15, 23],
-      [19, 2],
-      [24, 0],
-    ] as const)
-      occasional.recordEvent('agent-1', { ...typical, timestamp: MONDAY + d * DAY + h * HOUR + 7 * 60_000 });
-    // A night hour neither has seen.
-    const at = { ...typical, timestamp: tuesday + 4 * HOUR };
-    const steady = learner.tailProbabilities('agent-1', at)!.temporal;
-    const odd = occasional.tailProbabilities('agent-1', at)!.temporal;
-    expect(odd).toBeGreaterThan(steady);
-    // At least the share of events alone in their slot (Good-Turing), not the smoothing's floor.
-    expect(odd).toBeGreaterThanOrEqual(6 / 1000);
-  });
-
   it('resource_count 100 against a typical 1-5 is resource >= 0.9', () => {
     const scores = learner.detectAnomalies('agent-1', {
       ...typical,
