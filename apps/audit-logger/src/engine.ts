@@ -383,7 +383,13 @@ export class DetectionEngine {
 
   private assessOne(item: AssessItem): DecisionRecord {
     try {
-      const a = this.threats.assess(item.actor, item.event);
+      // An actor without a model of its own is assessed first and recorded only once a model (its
+      // fleet's) judged it: an event the unknown-agent policy turns away is not recorded (a catch-up
+      // that retries it would record it again).
+      const known = this.threats.hasModel(item.actor);
+      const a = this.threats.assess(item.actor, item.event, { record: known });
+      if (!known && a.ml.source !== 'none')
+        this.threats.record(item.actor, item.event, { learn: !a.isThreat });
       if (a.ml.source === 'none') {
         // No model of its own and no fleet model: the unknown-agent policy decides.
         const reason = `no model for actor ${item.actor} and no fleet model`;

@@ -453,6 +453,9 @@ describe('the detection engine reading events by row', () => {
         [9_999, 'failed'],
       ]);
       expect(decisions[0]!.reason).toBe('no model for actor a-2 and no fleet model (unknownAgents: warn)');
+      // Turned away by the policy, so not recorded: a retry (a catch-up) does not count it twice.
+      expect(engine.threats.learner.lastEventAt('a-1')).toBeUndefined();
+      expect(engine.threats.learner.lastEventAt('a-2')).toBeUndefined();
     } finally {
       await engine.close();
       await logger.close();
