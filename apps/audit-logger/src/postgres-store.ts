@@ -37,6 +37,7 @@ import {
   ALERT_ORDER,
   type AlertRow,
   alertConditions,
+  alertLevel,
   announcedRank,
   announcedRefs,
   type FeedbackRow,
@@ -307,8 +308,8 @@ export class PostgresAuditStore implements AuditStore {
       if (alerting.length > 0) {
         const rows = alerting.map((d) => ({
           event_row: d.eventRow,
-          level: d.threatLevel,
-          rank: threatLevelRank(d.threatLevel!),
+          level: alertLevel(d),
+          rank: threatLevelRank(alertLevel(d)),
           score: d.threatScore,
           tail: d.tailProbability ?? null,
           explanation: d.explanation ?? '',

@@ -38,6 +38,7 @@ import {
   ALERT_ORDER,
   type AlertRow,
   alertConditions,
+  alertLevel,
   announcedRank,
   announcedRefs,
   type FeedbackRow,
@@ -299,8 +300,8 @@ export class SqliteAuditStore implements AuditStore {
         // The new alert row, or nothing when the event already had one.
         const row = s.insertAlert.get({
           now,
-          level: d.threatLevel,
-          rank: threatLevelRank(d.threatLevel!),
+          level: alertLevel(d),
+          rank: threatLevelRank(alertLevel(d)),
           score: d.threatScore!,
           tail: d.tailProbability ?? null,
           explanation: d.explanation ?? '',

@@ -6,6 +6,7 @@ import {
   atLeast,
   type Incident,
   type IncidentRef,
+  maxThreatLevel,
   type SecurityEvent,
   type SecurityEventInput,
   THREAT_LEVELS,
@@ -218,6 +219,15 @@ export function isAlert(d: DecisionRecord, alertAt: ThreatLevel): boolean {
     (d.isThreat === true && atLeast(d.threatLevel, alertAt)) ||
     (!!d.campaign && atLeast(d.campaign.level, alertAt))
   );
+}
+
+/**
+ * The level an alert is stored at: the event's own, or, for a campaign's event that is no threat
+ * itself, the campaign's (so `alerts --level` and the metrics see it at the level that raised it).
+ */
+export function alertLevel(d: DecisionRecord): ThreatLevel {
+  const own = d.threatLevel ?? 'none';
+  return d.isThreat === true || !d.campaign ? own : maxThreatLevel(own, d.campaign.level);
 }
 
 /** An alert that opens an incident or raises its level: announced once its incident is stored. */

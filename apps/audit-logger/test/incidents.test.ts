@@ -179,7 +179,11 @@ describe('incidents in the store', () => {
       undefined,
       new Map([['campaign/x', incident('campaign/x', 'high', 0.0005, ['e-0', 'e-4'], true)]]),
     );
-    expect(alerts).toMatchObject([{ eventId: 'e-4', incidentId: null, campaignId: 'campaign/x' }]);
+    // Stored at the campaign's level, not the event's own `none`: a level filter finds it.
+    expect(alerts).toMatchObject([
+      { eventId: 'e-4', incidentId: null, campaignId: 'campaign/x', threatLevel: 'high' },
+    ]);
+    expect(logger.alerts({ level: 'high' }).map((a) => a.eventId)).toContain('e-4');
     expect(notices.map((n) => [n.change, n.incident.campaign, n.incident.agentIds])).toEqual([
       ['opened', true, ['a-1', 'a-2']],
     ]);
