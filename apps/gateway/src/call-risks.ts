@@ -1,7 +1,7 @@
 // What makes a call risky in itself, whatever the agent's state: a credential or secret location
 // the agent has not established reading, a tool it has never used, a destination new to it while it
 // has an open incident. Such a call is denied (a state anomaly only throttles).
-import { type SecurityEvent, SensitiveMatcher } from '@harombe/models';
+import { destinationOf, type SecurityEvent, SensitiveMatcher } from '@harombe/models';
 import type {
   BaselineScores,
   SensitiveCatalogue,
@@ -63,7 +63,7 @@ export class CallRisks {
         found.push({ risk: 'never-used-tool', detail: event.toolName });
       }
     }
-    const destination = event.destinationDomain ?? event.destinationIp;
+    const destination = destinationOf(event);
     if (this.config.denyNewDestinationsDuringIncident && destination !== undefined) {
       const newToForest = (assessment.ml.contributingFactors.new_destination ?? 0) > 0;
       // Asked last: whether an incident is open costs a look at the detector's incidents.

@@ -35,19 +35,20 @@ export const DetectResultSchema = z.object({
 export type DetectResult = z.infer<typeof DetectResultSchema>;
 
 /** The result line of an assessed event. */
-export function resultOf({ line, agentId, event, label }: LoggedEvent, a: ThreatAssessment): DetectResult {
-  const destination = event.destinationDomain ?? event.destinationIp;
+export function resultOf({ line, agentId, label }: LoggedEvent, a: ThreatAssessment): DetectResult {
+  // The event's context as the assessment carries it (fields absent from the event left out).
+  const { eventId, eventType, sessionId, tool, action, destination, path } = a.context;
   return {
     line,
     agentId,
     timestamp: a.timestamp.toISOString(),
-    eventType: event.eventType,
-    ...(event.eventId === undefined ? {} : { eventId: event.eventId }),
-    ...(event.sessionId === undefined ? {} : { sessionId: event.sessionId }),
-    ...(event.toolName === undefined ? {} : { toolName: event.toolName }),
-    ...(event.action === undefined ? {} : { action: event.action }),
+    eventType,
+    ...(eventId === undefined ? {} : { eventId }),
+    ...(sessionId === undefined ? {} : { sessionId }),
+    ...(tool === undefined ? {} : { toolName: tool }),
+    ...(action === undefined ? {} : { action }),
     ...(destination === undefined ? {} : { destination }),
-    ...(event.filePath === undefined ? {} : { filePath: event.filePath }),
+    ...(path === undefined ? {} : { filePath: path }),
     threatScore: a.threatScore,
     tailProbability: a.tailProbability,
     isThreat: a.isThreat,

@@ -25,6 +25,7 @@ import {
 import {
   type AnomalyResult,
   type BaselineScores,
+  destinationOf,
   type EventClockOptions,
   type EventTime,
   ensureSecurityEvent,
@@ -631,7 +632,7 @@ export class ThreatDetector {
     verdict: { threatScore: number; threatLevel: ThreatLevel; tail: number; clockConfirmed: boolean },
   ): AlertFacts {
     const subjects: string[] = [];
-    const destination = event.destinationDomain ?? event.destinationIp;
+    const destination = destinationOf(event);
     if (destination !== undefined) subjects.push(`destination ${destination}`);
     if (facts !== undefined) subjects.push(`location ${facts.directory}`);
     if (facts?.sensitive !== undefined) subjects.push(`catalogue ${facts.sensitive.id}`);
@@ -732,7 +733,7 @@ function contextOf(event: SecurityEvent): EventContext {
     eventType: event.eventType,
     tool: event.toolName,
     action: event.action,
-    destination: event.destinationDomain ?? event.destinationIp,
+    destination: destinationOf(event),
     path: event.filePath,
     sessionId: event.sessionId,
   };
@@ -746,7 +747,7 @@ function reasonOf(
   dimension: keyof BaselineScores | undefined,
 ): string {
   const tool = event.toolName ?? event.eventType;
-  const destination = event.destinationDomain ?? event.destinationIp;
+  const destination = destinationOf(event);
   switch (dimension) {
     case 'content':
       return facts?.sensitive
@@ -815,7 +816,7 @@ function signalsOf(
   usesTool: (tool: string) => boolean,
 ): Signal[] {
   const signals: Signal[] = [];
-  const destination = event.destinationDomain ?? event.destinationIp;
+  const destination = destinationOf(event);
   if (tails.novelty <= signalTail) {
     if (destination !== undefined)
       signals.push({
