@@ -108,9 +108,13 @@ function isVolumeKey(key: string): boolean {
   return directionOf(key) !== 0;
 }
 
-/** What novelty is counted of. */
-export type NoveltyKind = 'destination' | 'place' | 'verb' | 'sensitive';
-export const NOVELTY_KINDS: readonly NoveltyKind[] = ['destination', 'place', 'verb', 'sensitive'];
+/**
+ * What novelty is counted of. `young`: calls that send bytes to a destination, counting those whose
+ * destination is still young to the agent (counted once the agent is past its first YOUNG_MS, when
+ * every destination is young).
+ */
+export type NoveltyKind = 'destination' | 'place' | 'verb' | 'sensitive' | 'young';
+export const NOVELTY_KINDS: readonly NoveltyKind[] = ['destination', 'place', 'verb', 'sensitive', 'young'];
 
 /**
  * How many baseline dimensions can find an event unusual at all (the multiplicity a combination
@@ -362,12 +366,14 @@ export class Behaviour {
     place: new Map(),
     verb: new Map(),
     sensitive: new Map(),
+    young: new Map(),
   };
   readonly pooled: Record<NoveltyKind, NoveltyCount> = {
     destination: { events: 0, novel: 0 },
     place: { events: 0, novel: 0 },
     verb: { events: 0, novel: 0 },
     sensitive: { events: 0, novel: 0 },
+    young: { events: 0, novel: 0 },
   };
   /** Per tool: each other counter per call; bytes sent per call; bytes per destination per hour. */
   readonly counters = new Map<string, Map<string, FadingHistogram>>();
@@ -399,7 +405,7 @@ export class Behaviour {
   }
 
   private countNovelty(kind: NoveltyKind, tool: string, novel: boolean, ms: number): void {
-    if (ms - this.startMs < WARM_UP_MS) return;
+    if (ms - this.startMs < (kind === 'young' ? YOUNG_MS : WARM_UP_MS)) return;
     const tools = this.novelty[kind];
     let own = tools.get(tool);
     if (own === undefined) {
@@ -485,13 +491,15 @@ export class Behaviour {
       const sum = this.bytesInHour(destination, ms) + outbound;
       const hourly = this.destinationHours.get(tool);
       if (hourly !== undefined) tail = Math.min(tail, hourly.tail(sum, robust));
-      // A destination still young to the agent is also judged against what the tool sends to
-      // young destinations: Bonferroni over the three then.
+      // A destination still young to the agent is also judged jointly: P(a call of this tool sends
+      // bytes to a young destination) x P(this much within the hour | a young destination), the chance
+      // that an ordinary call is both (the chain rule, no independence assumed). A first look at a new
+      // domain is light; an upload to one is rare twice over. Bonferroni over the three then.
       const young = established(this.destinations.get(destination), ms)
         ? undefined
         : this.youngHours.get(tool);
       if (young !== undefined && young.total >= MIN_SAMPLES)
-        tail = Math.min(1, 3 * Math.min(tail, young.tail(sum, robust)));
+        tail = Math.min(1, 3 * Math.min(tail, this.rate('young', tool) * young.tail(sum, robust)));
       else tail = Math.min(1, 2 * tail);
     }
     return tail;
@@ -581,8 +589,9 @@ export class Behaviour {
         if (destination !== undefined) {
           const sum = this.addBytes(destination, ms, outbound);
           histogramFor(this.destinationHours, tool, cap).add(sum);
-          if (!established(this.destinations.get(destination), ms))
-            histogramFor(this.youngHours, tool, cap).add(sum);
+          const young = !established(this.destinations.get(destination), ms);
+          if (young) histogramFor(this.youngHours, tool, cap).add(sum);
+          this.countNovelty('young', tool, young, ms);
         }
       }
       if (recent !== undefined) {
@@ -693,9 +702,12 @@ export class Behaviour {
         }
         if (destination !== undefined && outbound > 0) {
           const sum = this.bytesInHour(destination, ms) + outbound;
-          if (sum > outbound)
+          const stats = this.destinations.get(destination);
+          const young = !established(stats, ms);
+          const share = young ? this.rate('young', tool) : 1;
+          if (sum > outbound || young)
             parts.push(
-              `sent ${formatBytes(sum)} to ${destination} within the hour, ${firstUse('contacted', this.destinations.get(destination), ms)}`,
+              `sent ${formatBytes(sum)} to ${destination} within the hour, ${firstUse('contacted', stats, ms)}${share < 1 ? ` (${tool} sends to a destination it barely knows on ${formatShare(share)} of its calls)` : ''}`,
             );
         }
         return parts.length ? parts.join('; ') : undefined;

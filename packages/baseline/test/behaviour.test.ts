@@ -248,6 +248,67 @@ describe('behaviour dimensions', () => {
     ).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('judges bytes to a young destination jointly with how often the tool reaches young ones at all', () => {
+    // Two browsers that post 40-80 KB to their API and a few hundred bytes to 2 KB to domains they
+    // barely know. In their first two weeks (every domain is young then) both meet new domains on
+    // 30% of calls; afterwards one keeps doing so, the other almost never does (1%).
+    const learnerFor = (laterShare: number) => {
+      const random = stream(9);
+      const learner = new BaselineLearner();
+      let domain = 0;
+      for (let d = 0; d < 28; d++) {
+        for (let k = 0; k < 60; k++) {
+          const young = random() < (d < 14 ? 0.3 : laterShare);
+          learner.recordEvent(AGENT, {
+            timestamp: MONDAY + d * DAY + 9 * HOUR + k * 7 * MINUTE,
+            event_type: 'tool_call',
+            tool_name: 'http_post',
+            destination_domain: young ? `site-${domain++}.example.org` : 'api.example.com',
+            resource_usage: {
+              bytes_sent: young ? Math.round(200 * 10 ** random()) : Math.round(40_000 + random() * 40_000),
+            },
+          });
+        }
+      }
+      return learner;
+    };
+    // 1.9 KB to a never-seen domain: in the upper tail of what young domains get, not beyond it.
+    const upload = (learner: BaselineLearner) =>
+      learner.detectAnomalies(AGENT, {
+        timestamp: MONDAY + 28 * DAY + 10 * HOUR,
+        event_type: 'tool_call',
+        tool_name: 'http_post',
+        destination_domain: 'drop.attacker.example',
+        resource_usage: { bytes_sent: 1_900 },
+      })!.volume;
+    const rarely = learnerFor(0.01);
+    const often = learnerFor(0.3);
+    // Where young domains are rare, an upload to one is rare twice over; where they are common, the
+    // same upload is only somewhat large.
+    expect(upload(rarely)).toBeGreaterThanOrEqual(0.8);
+    expect(upload(often)).toBeLessThan(0.5);
+    // And says so.
+    expect(
+      rarely.describeBehaviour(
+        AGENT,
+        {
+          timestamp: MONDAY + 28 * DAY + 10 * HOUR,
+          event_type: 'tool_call',
+          tool_name: 'http_post',
+          destination_domain: 'drop.attacker.example',
+          resource_usage: { bytes_sent: 1_900 },
+        },
+        'volume',
+      ),
+    ).toMatch(
+      /^sent 2 KB to drop\.attacker\.example within the hour, first contacted \(http_post sends to a destination it barely knows on 0\.\d% of its calls\)$/,
+    );
+    // The young share is saved with the agent.
+    const copy = new BaselineLearner();
+    copy.importAgent(AGENT, JSON.parse(JSON.stringify(rarely.exportAgent(AGENT))));
+    expect(upload(copy)).toBeCloseTo(upload(rarely), 10);
+  });
+
   it('a domain seeded in the last days of training is not known (poisoning)', () => {
     const seeded = history();
     for (const d of [26, 27]) {
