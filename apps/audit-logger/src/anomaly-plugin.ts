@@ -12,7 +12,8 @@
 // events are still assessed in the order they were logged.
 //
 // Alerting: every alert is stored, but `onAlert` hears only of the alert that opens an incident (or
-// a campaign) or raises its level, so an attack of a hundred events pages once or a few times.
+// a campaign), raises its level or brings it a new finding about what the agent touched, so an
+// attack of a hundred events pages once or a few times.
 //
 // Scheduled jobs (retraining, retention) run in one process only: the leader elected by the store
 // (on PostgreSQL an advisory lock, so among several plugins on one database one at a time retrains;
@@ -75,8 +76,9 @@ export interface AnomalyPluginOptions extends Omit<EngineOptions, 'dbPath' | 'po
   /** Look for analysts' verdicts (also those given by other processes) this often (ms); 0 never. Default 5000. */
   readonly feedbackPollMs?: number;
   /**
-   * Called, after it is stored, for an alert that opened an incident or a campaign, or raised its
-   * level: once when an incident opens and once per rise of its level, never per event. The payload
+   * Called, after it is stored, for an alert that opened an incident or a campaign, raised its level
+   * or brought it a new finding: once when an incident opens, once per rise of its level, and once
+   * per new finding about what the agent touched (`change: 'finding'`), never per event. The payload
    * is the {@link Alert} with its `incident`, the `change` and the `incidentLevel` reached. Every
    * alert is stored and listed whether announced or not.
    */

@@ -155,14 +155,19 @@ export interface IncidentListQuery {
 }
 
 /**
- * What `onAlert` receives: the alert that opened an incident or raised its level (an {@link Alert},
+ * What `onAlert` receives: the alert that opened an incident, raised its level or brought it a new
+ * finding (an {@link Alert},
  * so callers that take alerts keep working), with the incident.
  */
 export interface AlertNotice extends Alert {
   /** The agent's incident or the campaign, as stored after the alert's batch. */
   readonly incident: IncidentRecord;
-  /** `opened`: the first alert of the incident announced; `escalated`: its level rose. */
-  readonly change: 'opened' | 'escalated';
+  /**
+   * `opened`: the first alert of the incident announced; `escalated`: its level rose; `finding`: it
+   * brought the announced incident something new about what the agent touched (a credential
+   * location, a file, an action, what was sent to a destination) at the same level.
+   */
+  readonly change: 'opened' | 'escalated' | 'finding';
   /** The incident's level with this alert. */
   readonly incidentLevel: ThreatLevel;
 }

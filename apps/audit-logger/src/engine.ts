@@ -371,8 +371,9 @@ export class DetectionEngine {
       if (d.campaign) add(d.campaign.id);
     }
     // Open incidents the detector no longer knows: a campaign (not saved with models) is closed; an
-    // agent's incident too once alerts could no longer join it (past the subject window of the
-    // newest event), else it would stay open forever after a restart or an eviction.
+    // agent's incident too once alerts could no longer join it (past the detector's longest incident
+    // window, a week for weak alerts, before the newest event), else it would stay open forever after
+    // a restart or an eviction.
     const newest = await this.store.newestEventTime();
     const horizon = newest === undefined ? Number.NEGATIVE_INFINITY : newest - this.threats.incidentWindowMs;
     for (const { id, campaign, lastSeen } of await this.store.openIncidents()) {

@@ -48,7 +48,7 @@ export class AuditMetrics {
   });
   readonly incidents = new Counter({
     name: 'harombe_audit_incidents_total',
-    help: 'Incidents announced (onAlert), by change (opened, escalated), kind (agent, campaign) and level reached',
+    help: 'Incidents announced (onAlert), by change (opened, escalated, finding), kind (agent, campaign) and level reached',
     labelNames: ['change', 'kind', 'level'] as const,
     registers: [this.registry],
   });

@@ -230,7 +230,7 @@ export function alertLevel(d: DecisionRecord): ThreatLevel {
   return d.isThreat === true || !d.campaign ? own : maxThreatLevel(own, d.campaign.level);
 }
 
-/** An alert that opens an incident or raises its level: announced once its incident is stored. */
+/** An alert that opens an incident, raises its level or brings a finding: announced once its incident is stored. */
 export interface PendingNotice {
   readonly alert: Alert;
   /** The incident's (or campaign's) id. */
@@ -248,8 +248,8 @@ export function announcedRefs(decision: DecisionRecord, alertAt: ThreatLevel): I
 
 /**
  * Which of a batch's new alerts announce their incident: the first alert of an incident not
- * announced before (`opened`), and each alert that raises its level above the level announced so
- * far (`escalated`). `stored` holds the level announced before the batch of each incident written
+ * announced before (`opened`), each alert that raises its level above the level announced so far
+ * (`escalated`), and each that brings an announced incident a new finding at its level (`finding`). `stored` holds the level announced before the batch of each incident written
  * in it (its rank, -1 none, infinite for a resolved incident, which announces nothing more);
  * incidents not in it (unknown to the detector) announce nothing. Returns the notices in the
  * alerts' order and each incident's announced rank afterwards.
@@ -265,9 +265,13 @@ export function planAnnouncements(
     for (const ref of announcedRefs(decision, alertAt)) {
       const before = announced.get(ref.id);
       const rank = threatLevelRank(ref.level);
-      if (before === undefined || rank <= before) continue;
-      pending.push({ alert, id: ref.id, change: before < 0 ? 'opened' : 'escalated', level: ref.level });
-      announced.set(ref.id, rank);
+      if (before === undefined) continue;
+      if (rank > before) {
+        pending.push({ alert, id: ref.id, change: before < 0 ? 'opened' : 'escalated', level: ref.level });
+        announced.set(ref.id, rank);
+      } else if (ref.finding && before >= 0 && Number.isFinite(before)) {
+        pending.push({ alert, id: ref.id, change: 'finding', level: ref.level });
+      }
     }
   }
   return { pending, announced };

@@ -95,14 +95,16 @@ describe('the anomaly plugin on a simulated fleet', () => {
       'opened',
       ...burstNotices.slice(1).map(() => 'escalated'),
     ]);
-    // Each incident is announced when it opens and when its level rises, never twice at a level.
+    // Each incident is announced when it opens and when its level rises, never twice at a level;
+    // besides, at most once per new finding (an incident keeps eight reasons at most).
     const byIncident = new Map<string, AlertNotice[]>();
     for (const n of announced) byIncident.set(n.incident.id, [...(byIncident.get(n.incident.id) ?? []), n]);
     for (const [id, notices] of byIncident) {
-      const ranks = notices.map((n) =>
-        ['none', 'low', 'medium', 'high', 'critical'].indexOf(n.incidentLevel),
-      );
+      const levels = notices.filter((n) => n.change !== 'finding');
+      expect(levels[0]?.change, id).toBe('opened');
+      const ranks = levels.map((n) => ['none', 'low', 'medium', 'high', 'critical'].indexOf(n.incidentLevel));
       expect(ranks, id).toEqual([...new Set(ranks)].sort((a, b) => a - b));
+      expect(notices.length - levels.length, id).toBeLessThanOrEqual(8);
     }
     expect(byIncident.size).toBe(logger.incidents({ limit: 1_000_000 }).length);
     expect(announced.length).toBeLessThan(alerts.length / 10);

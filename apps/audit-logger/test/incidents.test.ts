@@ -81,6 +81,7 @@ describe('incidents in the store', () => {
       opened,
       escalated: opened,
       level: 'medium',
+      finding: false,
     });
     const { alerts, notices } = logger.store.recordDecisions(
       [threat(rows[0]!, 'medium', 0.004, ref(true)), threat(rows[1]!, 'medium', 0.002, ref(false))],
@@ -117,7 +118,7 @@ describe('incidents in the store', () => {
     const path = logger.path;
     const record = (row: number, level: ThreatLevel, ids: string[]) =>
       logger.store.recordDecisions(
-        [threat(row, level, 0.001, { id: 'a-1/y', opened: false, escalated: true, level })],
+        [threat(row, level, 0.001, { id: 'a-1/y', opened: false, escalated: true, level, finding: false })],
         'low',
         at,
         undefined,
@@ -137,6 +138,7 @@ describe('incidents in the store', () => {
           opened: false,
           escalated: true,
           level: 'critical',
+          finding: false,
         }),
       ],
       'low',
@@ -149,17 +151,53 @@ describe('incidents in the store', () => {
     await again.close();
   });
 
+  it('announces a new finding about what the agent touched at the same level, and no repeat of it', async () => {
+    const { logger, rows } = await loggerWithEvents(4);
+    const record = (row: number, ref: Omit<IncidentRef, 'id' | 'level'>, ids: string[]) =>
+      logger.store.recordDecisions(
+        [threat(row, 'high', 0.001, { id: 'a-1/f', level: 'high', ...ref })],
+        'low',
+        at,
+        undefined,
+        new Map([['a-1/f', incident('a-1/f', 'high', 0.001, ids)]]),
+      ).notices;
+    const plain = { opened: false, escalated: false, finding: false };
+    expect(
+      record(rows[0]!, { ...plain, opened: true, escalated: true }, ['e-0']).map((n) => n.change),
+    ).toEqual(['opened']);
+    expect(record(rows[1]!, plain, ['e-0', 'e-1'])).toEqual([]);
+    // A secret read joining the burst's incident at its level: heard of, once.
+    const finding = record(rows[2]!, { ...plain, finding: true }, ['e-0', 'e-1', 'e-2']);
+    expect(finding.map((n) => [n.eventId, n.change, n.incidentLevel])).toEqual([['e-2', 'finding', 'high']]);
+    expect(record(rows[3]!, plain, ['e-0', 'e-1', 'e-2', 'e-3'])).toEqual([]);
+    await logger.close();
+  });
+
   it("stores a campaign's event as an alert even when it is no threat itself, and links earlier alerts", async () => {
     const { logger, rows } = await loggerWithEvents(6);
     // a-1's event alerted on its own first; a-2's mild event then made it a campaign.
     logger.store.recordDecisions(
-      [threat(rows[0]!, 'high', 0.001, { id: 'a-1/z', opened: true, escalated: true, level: 'high' })],
+      [
+        threat(rows[0]!, 'high', 0.001, {
+          id: 'a-1/z',
+          opened: true,
+          escalated: true,
+          level: 'high',
+          finding: false,
+        }),
+      ],
       'low',
       at,
       undefined,
       new Map([['a-1/z', incident('a-1/z', 'high', 0.001, ['e-0'])]]),
     );
-    const campaignRef: IncidentRef = { id: 'campaign/x', opened: true, escalated: true, level: 'high' };
+    const campaignRef: IncidentRef = {
+      id: 'campaign/x',
+      opened: true,
+      escalated: true,
+      level: 'high',
+      finding: false,
+    };
     const { alerts, notices } = logger.store.recordDecisions(
       [
         {
@@ -202,7 +240,7 @@ describe('incidents in the store', () => {
 
   it('resolves an incident with a verdict on its open alerts, pending for the detector until applied', async () => {
     const { logger, rows } = await loggerWithEvents(3);
-    const ref: IncidentRef = { id: 'a-1/r', opened: true, escalated: true, level: 'high' };
+    const ref: IncidentRef = { id: 'a-1/r', opened: true, escalated: true, level: 'high', finding: false };
     const { alerts } = logger.store.recordDecisions(
       rows.map((row) => threat(row, 'high', 0.001, ref)),
       'low',
@@ -268,9 +306,15 @@ describe('incidents in the store', () => {
 });
 
 describe('open incidents the detector no longer knows', () => {
-  it("are closed once alerts could no longer join them (an agent's, past the subject window)", async () => {
+  it("are closed once alerts could no longer join them (an agent's weak one, past the week)", async () => {
     const { logger, rows } = await loggerWithEvents(2);
-    const ref: IncidentRef = { id: 'a-1/old', opened: true, escalated: true, level: 'medium' };
+    const ref: IncidentRef = {
+      id: 'a-1/old',
+      opened: true,
+      escalated: true,
+      level: 'medium',
+      finding: false,
+    };
     logger.store.recordDecisions(
       [threat(rows[0]!, 'medium', 0.004, ref)],
       'low',
@@ -287,8 +331,16 @@ describe('open incidents the detector no longer knows', () => {
     try {
       await engine.assessAndRecord([within], { all: false, alertAt: 'low', now: at });
       expect(logger.incident('a-1/old')!.incident.status).toBe('open');
-      // Two days on, nothing can join it any more: closed.
-      const later = logger.log({ timestamp: at + 50 * 3_600_000, event_type: 'tool_call', actor: 'a-2' }).id;
+      // Two days on, a weak alert may still join it (noise gathers for a week): still open.
+      const days = logger.log({ timestamp: at + 50 * 3_600_000, event_type: 'tool_call', actor: 'a-2' }).id;
+      await engine.assessAndRecord([days], { all: false, alertAt: 'low', now: at });
+      expect(logger.incident('a-1/old')!.incident.status).toBe('open');
+      // Eight days on, nothing can join it any more: closed.
+      const later = logger.log({
+        timestamp: at + 8 * 24 * 3_600_000,
+        event_type: 'tool_call',
+        actor: 'a-2',
+      }).id;
       await engine.assessAndRecord([later], { all: false, alertAt: 'low', now: at });
       expect(logger.incident('a-1/old')!.incident.status).toBe('closed');
     } finally {

@@ -99,7 +99,7 @@ function threat(
     isThreat: true,
     tailProbability: tail,
     explanation: `event ${eventRow}`,
-    incident: incidentId ? { id: incidentId, opened: false, escalated: false, level } : null,
+    incident: incidentId ? { id: incidentId, opened: false, escalated: false, level, finding: false } : null,
     campaign: null,
   };
 }

@@ -1,7 +1,8 @@
 // What the behaviour bench measures of incidents: whether each injected attack (one class at one
 // agent) makes exactly one incident holding all its flagged events; whether normal events in the
 // hour after an attack open a new incident; how many incidents normal work opens per agent-week;
-// and whether a campaign (one unusual thing at several agents) becomes one campaign incident.
+// whether each attack is announced (one of its events opened its incident, raised its level or
+// brought it a new finding: what an audit logger's `onAlert` hears of); and whether a campaign (one unusual thing at several agents) becomes one campaign incident.
 
 const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 24 * HOUR_MS;
@@ -11,7 +12,12 @@ export interface Filed {
   readonly agentId: string;
   readonly label: string;
   readonly at: number;
-  readonly incident: { readonly id: string; readonly opened: boolean } | null;
+  readonly incident: {
+    readonly id: string;
+    readonly opened: boolean;
+    readonly escalated: boolean;
+    readonly finding: boolean;
+  } | null;
 }
 
 export interface IncidentFigures {
@@ -19,6 +25,8 @@ export interface IncidentFigures {
   readonly attacks: number;
   /** ... whose flagged events are all in one incident. */
   readonly oneIncident: number;
+  /** ... one of whose events opened its incident, raised its level or brought it a new finding. */
+  readonly announced: number;
   /** Attacks after which some normal event of the agent opened an incident within the hour. */
   readonly echoOpened: number;
   /** Incidents opened by normal events, per agent per week. */
@@ -45,7 +53,10 @@ export function incidentFigures(
   labelOfEvent: ReadonlyMap<string, string>,
   liveMs: number,
 ): IncidentFigures {
-  const attacks = new Map<string, { agentId: string; end: number; incidents: Set<string> }>();
+  const attacks = new Map<
+    string,
+    { agentId: string; end: number; incidents: Set<string>; announced: boolean }
+  >();
   const agents = new Set<string>();
   let normalOpened = 0;
   for (const e of filed) {
@@ -58,19 +69,23 @@ export function incidentFigures(
     const key = `${e.label}\u0000${e.agentId}`;
     let attack = attacks.get(key);
     if (attack === undefined) {
-      attack = { agentId: e.agentId, end: e.at, incidents: new Set() };
+      attack = { agentId: e.agentId, end: e.at, incidents: new Set(), announced: false };
       attacks.set(key, attack);
     }
     attack.end = Math.max(attack.end, e.at);
     if (e.incident) attack.incidents.add(e.incident.id);
+    if (e.incident && (e.incident.opened || e.incident.escalated || e.incident.finding))
+      attack.announced = true;
   }
   let flaggedAttacks = 0;
   let oneIncident = 0;
+  let announced = 0;
   let echoOpened = 0;
   for (const attack of attacks.values()) {
     if (attack.incidents.size === 0) continue;
     flaggedAttacks++;
     if (attack.incidents.size === 1) oneIncident++;
+    if (attack.announced) announced++;
     const echo = filed.some(
       (e) =>
         e.agentId === attack.agentId &&
@@ -92,6 +107,7 @@ export function incidentFigures(
   return {
     attacks: flaggedAttacks,
     oneIncident,
+    announced,
     echoOpened,
     normalPerAgentWeek: agents.size ? normalOpened / agents.size / (liveMs / WEEK_MS) : 0,
     campaigns: campaignAgents.size > 0 ? 1 : 0,
@@ -110,6 +126,7 @@ export function pooledIncidents(
   return {
     attacks: sum((r) => r.attacks),
     oneIncident: sum((r) => r.oneIncident),
+    announced: sum((r) => r.announced),
     echoOpened: sum((r) => r.echoOpened),
     normalPerAgentWeek: weight
       ? runs.reduce((s, r, i) => s + r.normalPerAgentWeek * weeksPerRun[i]!, 0) / weight
@@ -122,7 +139,7 @@ export function pooledIncidents(
 
 export function incidentLine(f: IncidentFigures): string {
   const share = (n: number, d: number) => (d ? `${n}/${d} (${((100 * n) / d).toFixed(1)}%)` : '-');
-  return `incidents: one per attack ${share(f.oneIncident, f.attacks)}; no new incident in the hour after ${share(f.attacks - f.echoOpened, f.attacks)}; opened by normal work ${f.normalPerAgentWeek.toFixed(2)} per agent-week; campaigns found ${share(f.campaignsFound, f.campaigns)}, false campaigns ${f.falseCampaigns}`;
+  return `incidents: one per attack ${share(f.oneIncident, f.attacks)}; announced ${share(f.announced, f.attacks)}; no new incident in the hour after ${share(f.attacks - f.echoOpened, f.attacks)}; opened by normal work ${f.normalPerAgentWeek.toFixed(2)} per agent-week; campaigns found ${share(f.campaignsFound, f.campaigns)}, false campaigns ${f.falseCampaigns}`;
 }
 
 /** The incident targets this run misses, in words (none: it passes). */

@@ -4,8 +4,12 @@
 // `gapMs`, by default the activity windows' hour, so an event flagged because the windows still hold
 // an attack joins that attack's incident), or about the same thing (a destination, a path template,
 // a tool, a catalogue entry) within `subjectWindowMs` (a day), or when it is a weak alert (up to
-// `high`) and the incident is weak too (noise gathers with noise) within that day. Otherwise it
-// opens an incident.
+// `high`) and the incident is weak too (noise gathers with noise) within `weakWindowMs` (a week: an
+// agent's stray statistical outliers make one incident a week, not one a day). An alert about what
+// the event touched (a credential location, a file, an action, what was sent to a destination) never
+// gathers into stray noise, and joins by subject only through what it touched, not its tool: it
+// opens an incident of its own unless close in time, or brings its incident a new finding, which
+// the incident reference reports. Otherwise it opens an incident.
 //
 // A campaign is the same unusual thing (a destination or location new to the agent, a never-used
 // tool, a catalogue hit) at several agents within `campaignWindowMs`. Each agent's evidence is the
@@ -26,6 +30,11 @@ export interface IncidentOptions {
    * alert (up to `high`) a weak incident. Default 24 hours.
    */
   subjectWindowMs?: number;
+  /**
+   * A weak alert (up to `high`) joins its agent's weak incident within this much event time of it;
+   * a weak incident stays open this long after its last alert. Default 7 days.
+   */
+  weakWindowMs?: number;
   /** How close in event time several agents' signals about one subject must be. Default 1 hour. */
   campaignWindowMs?: number;
   /** Agents needed for a campaign. Default 2. */
@@ -52,6 +61,12 @@ export const IncidentOptionsSchema = z
       .min(0)
       .max(30 * 86_400_000)
       .default(86_400_000),
+    weakWindowMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400_000)
+      .default(7 * 86_400_000),
     campaignWindowMs: z
       .number()
       .int()
@@ -103,6 +118,12 @@ export interface IncidentRef {
   readonly escalated: boolean;
   /** The incident's peak level after the event. */
   readonly level: ThreatLevel;
+  /**
+   * The event joined an incident it did not open with a new finding about what it touched (a
+   * credential location, a file, an action, what was sent to a destination, in words the incident
+   * did not have yet): worth telling the analyst even when the level does not rise.
+   */
+  readonly finding: boolean;
 }
 
 /** Options of {@link IncidentTracker.list}. */
@@ -141,6 +162,12 @@ export interface AlertFacts {
   /** What the event is about: `destination x`, `location /a/b`, `tool t`, `catalogue ssh-key`. */
   readonly subjects: readonly string[];
   /**
+   * The alert is about what the event touched (a credential location, a file, an action, what was
+   * sent to a destination), not a statistical outlier: it never gathers into stray noise, its tool
+   * alone does not relate it to an incident, and it tells its incident when it adds a finding.
+   */
+  readonly aboutContent?: boolean;
+  /**
    * Whether the event's time may move the incidents' clock (`open`/`closed`, campaign windows): not
    * for an event stamped far ahead of its agent's clock, until later events confirm that time.
    */
@@ -175,7 +202,7 @@ const MAX_REASONS = 8;
 const MAX_SUBJECTS = 16;
 /** An agent's incidents that alerts may still join (the most recent). */
 const RECENT_PER_AGENT = 4;
-/** Alerts up to this level join any incident of their agent within the subject window. */
+/** Alerts up to this level join any weak incident of their agent within the weak window. */
 const WEAK_LEVEL = threatLevelRank('high');
 /** Subjects with recent signals kept before old ones are swept (then dropped, oldest first). */
 const MAX_SUBJECT_SIGNALS = 4096;
@@ -266,6 +293,10 @@ export class IncidentTracker {
     // the same thing, then weak with weak (the most recent first within each).
     let target: State | undefined;
     let rank = 0;
+    const weak = !facts.aboutContent && threatLevelRank(facts.level) <= WEAK_LEVEL;
+    const related = facts.aboutContent
+      ? facts.subjects.filter((s) => !s.startsWith('tool '))
+      : facts.subjects;
     for (let i = recent.length - 1; i >= 0; i--) {
       const incident = recent[i]!;
       if (incident.resolved) continue;
@@ -273,15 +304,10 @@ export class IncidentTracker {
       const distance = Math.max(incident.firstSeen - facts.at, facts.at - incident.lastSeen, 0);
       let fit = 0;
       if (distance <= o.gapMs) fit = 3;
-      else if (distance <= o.subjectWindowMs) {
-        if (facts.subjects.some((s) => incident.subjects.includes(s))) fit = 2;
-        // Noise gathers with noise: a serious incident takes in only what is close or related.
-        else if (
-          threatLevelRank(facts.level) <= WEAK_LEVEL &&
-          threatLevelRank(incident.peakLevel) <= WEAK_LEVEL
-        )
-          fit = 1;
-      }
+      else if (distance <= o.subjectWindowMs && related.some((s) => incident.subjects.includes(s))) fit = 2;
+      // Noise gathers with noise: a serious incident takes in only what is close or related.
+      else if (weak && distance <= o.weakWindowMs && threatLevelRank(incident.peakLevel) <= WEAK_LEVEL)
+        fit = 1;
       if (fit > rank) {
         rank = fit;
         target = incident;
@@ -301,6 +327,13 @@ export class IncidentTracker {
       this.bound();
     }
     const before = target.alerts === 0 ? -1 : threatLevelRank(target.peakLevel);
+    // A finding: words about what the event touched that the incident did not have (a full list of
+    // reasons takes no more, so it announces none either).
+    const finding =
+      !opened &&
+      facts.aboutContent === true &&
+      target.reasons.length < MAX_REASONS &&
+      !target.reasons.includes(facts.reason);
     this.add(
       target,
       facts.at,
@@ -316,6 +349,7 @@ export class IncidentTracker {
       opened,
       escalated: threatLevelRank(target.peakLevel) > before,
       level: target.peakLevel,
+      finding,
     };
   }
 
@@ -383,7 +417,7 @@ export class IncidentTracker {
       ]);
       const escalated = threatLevelRank(campaign.peakLevel) > before;
       if (result === null || escalated)
-        result = { id: campaign.id, opened, escalated, level: campaign.peakLevel };
+        result = { id: campaign.id, opened, escalated, level: campaign.peakLevel, finding: false };
     }
     return result;
   }
@@ -473,11 +507,22 @@ export class IncidentTracker {
     this.recent.delete(agentId);
   }
 
+  /** How long after its last alert an agent's incident may still take alerts (the longest case). */
+  get windowMs(): number {
+    const o = this.options;
+    return Math.max(o.gapMs, o.subjectWindowMs, o.weakWindowMs);
+  }
+
   private statusOf(state: State): Incident['status'] {
     if (state.resolved) return 'resolved';
+    const o = this.options;
     const window = state.campaign
-      ? this.options.campaignWindowMs
-      : Math.max(this.options.gapMs, this.options.subjectWindowMs);
+      ? o.campaignWindowMs
+      : Math.max(
+          o.gapMs,
+          o.subjectWindowMs,
+          threatLevelRank(state.peakLevel) <= WEAK_LEVEL ? o.weakWindowMs : 0,
+        );
     return this.now - state.lastSeen <= window ? 'open' : 'closed';
   }
 

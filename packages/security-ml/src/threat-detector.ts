@@ -567,7 +567,7 @@ export class ThreatDetector {
 
   /** How long after its last alert an agent's incident may still take alerts (then it is closed). */
   get incidentWindowMs(): number {
-    return Math.max(this.tracker.options.gapMs, this.tracker.options.subjectWindowMs);
+    return this.tracker.windowMs;
   }
 
   /** One incident by id, or `undefined` when unknown (or dropped from memory). */
@@ -637,6 +637,7 @@ export class ThreatDetector {
     if (facts !== undefined) subjects.push(`location ${facts.directory}`);
     if (facts?.sensitive !== undefined) subjects.push(`catalogue ${facts.sensitive.id}`);
     if (event.toolName !== undefined) subjects.push(`tool ${event.toolName}`);
+    const lead = baselineLeads ? strongest : undefined;
     return {
       agentId,
       at: event.timestamp.getTime(),
@@ -644,8 +645,13 @@ export class ThreatDetector {
       score: verdict.threatScore,
       level: verdict.threatLevel,
       tail: verdict.tail,
-      reason: reasonOf(event, facts, ml, baselineLeads ? strongest : undefined),
+      reason: reasonOf(event, facts, ml, lead),
       subjects,
+      aboutContent:
+        facts?.sensitive !== undefined ||
+        lead === 'content' ||
+        lead === 'action' ||
+        (destination !== undefined && (lead === 'volume' || lead === 'novelty')),
       clockConfirmed: verdict.clockConfirmed,
     };
   }

@@ -1,5 +1,6 @@
 import { generateFleet } from '@harombe/agent-sim';
 import { describe, expect, it } from 'vitest';
+import { type AlertFacts, IncidentTracker } from '../src/incidents.js';
 import {
   fisherCombined,
   MemoryModelStore,
@@ -147,6 +148,92 @@ describe('incidents of one agent', () => {
     expect(() => trained({ incidents: { gapMs: -1 } })).toThrow(ValidationError);
     expect(() => trained({ incidents: { campaignAgents: 1 } })).toThrow(ValidationError);
     expect(() => trained().incidents({ status: 'maybe' as 'open' })).toThrow(ValidationError);
+  });
+});
+
+describe('weak alerts and findings', () => {
+  const DAY = 24 * HOUR;
+  const tracker = () =>
+    new IncidentTracker(undefined, () => ({ score: 0.5, level: 'medium', isThreat: false }));
+  const alert = (at: number, extra: Partial<AlertFacts> = {}): AlertFacts => ({
+    agentId: 'a',
+    at,
+    eventId: `e${at}`,
+    score: 0.8,
+    level: 'medium',
+    tail: 0.001,
+    reason: 'unusual duration (http_get)',
+    subjects: ['tool http_get'],
+    clockConfirmed: true,
+    ...extra,
+  });
+
+  it("gathers an agent's stray weak alerts of a week into one incident, open for that week", () => {
+    const t = tracker();
+    const first = t.alert(alert(now));
+    // Unrelated weak alerts days apart: one incident, not one a day.
+    const third = t.alert(
+      alert(now + 3 * DAY, { subjects: ['tool db_query'], reason: 'unusual time of day' }),
+    );
+    const sixth = t.alert(alert(now + 6 * DAY, { subjects: ['tool shell'] }));
+    expect(first.opened).toBe(true);
+    expect([third.id, sixth.id]).toEqual([first.id, first.id]);
+    expect(third.opened || sixth.opened).toBe(false);
+    expect(t.get(first.id)!.status).toBe('open');
+    // More than a week after its last alert: closed, and the next weak alert opens another.
+    const later = t.alert(alert(now + 13.5 * DAY, { subjects: ['tool shell'] }));
+    expect(later.opened).toBe(true);
+    expect(t.get(first.id)!.status).toBe('closed');
+    expect(t.windowMs).toBe(7 * DAY);
+  });
+
+  it('keeps a serious incident to its day: a weak alert days later opens its own', () => {
+    const t = tracker();
+    const serious = t.alert(alert(now, { level: 'critical' }));
+    const weak = t.alert(alert(now + 2 * DAY, { subjects: ['tool shell'] }));
+    expect(weak.opened).toBe(true);
+    expect(weak.id).not.toBe(serious.id);
+    expect(t.get(serious.id)!.status).toBe('closed');
+  });
+
+  it('never gathers an alert about content into stray noise; its tool alone does not relate it', () => {
+    const t = tracker();
+    const noise = t.alert(alert(now));
+    const secret = t.alert(
+      alert(now + 5 * HOUR, {
+        aboutContent: true,
+        reason: 'credential location read (catalogue: env-file)',
+        subjects: ['location /srv/app', 'catalogue env-file', 'tool http_get'],
+      }),
+    );
+    expect(secret.opened).toBe(true);
+    expect(secret.id).not.toBe(noise.id);
+    // The same subject later that day joins it, as a finding only when the words are new.
+    const again = t.alert(
+      alert(now + 9 * HOUR, {
+        aboutContent: true,
+        reason: 'credential location read (catalogue: env-file)',
+        subjects: ['catalogue env-file', 'tool http_get'],
+      }),
+    );
+    expect(again).toMatchObject({ id: secret.id, opened: false, finding: false });
+  });
+
+  it('reports a finding when an alert about content joins an incident with words it did not have', () => {
+    const t = tracker();
+    const burst = t.alert(alert(now, { level: 'high', reason: 'unusual calls in the last hour' }));
+    expect(burst.finding).toBe(false);
+    const read = t.alert(
+      alert(now + 10 * 60_000, {
+        aboutContent: true,
+        reason: 'credential location read (catalogue: ssh-key)',
+        subjects: ['catalogue ssh-key', 'tool read_file'],
+      }),
+    );
+    expect(read).toMatchObject({ id: burst.id, opened: false, escalated: false, finding: true });
+    // A statistical outlier with new words is no finding.
+    const odd = t.alert(alert(now + 20 * 60_000, { reason: 'unusual duration (shell)' }));
+    expect(odd).toMatchObject({ id: burst.id, finding: false });
   });
 });
 
