@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { parseOrThrow } from '@harombe/models';
 import type { Incident, SecurityEventInput, ThreatLevel } from '@harombe/security-ml';
 import { threatLevelRank } from '@harombe/security-ml';
-import { leadershipKey, PostgresModelStore, withLeadership } from '@harombe/store-postgres';
+import { inTransaction, leadershipKey, PostgresModelStore, withLeadership } from '@harombe/store-postgres';
 import pg from 'pg';
 import { z } from 'zod';
 import type {
@@ -643,21 +643,7 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   /** Runs `work` in one transaction on a session of its own; rolls back and rethrows on failure. */
-  private async transaction<T>(work: (session: pg.PoolClient) => Promise<T>): Promise<T> {
-    const session = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await session.query('BEGIN');
-      const result = await work(session);
-      await session.query('COMMIT');
-      return result;
-    } catch (error) {
-      await session.query('ROLLBACK').catch((rollback: Error) => {
-        broken = rollback;
-      });
-      throw error;
-    } finally {
-      session.release(broken);
-    }
+  private transaction<T>(work: (session: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 }

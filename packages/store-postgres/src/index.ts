@@ -29,10 +29,11 @@ export {
   type VersionedArtifact,
   type VersionedArtifactRef,
 } from './model-store.js';
-export type {
-  ConnectionOptions,
-  SqlPool,
-  SqlQueryable,
-  SqlResult,
-  SqlSession,
+export {
+  type ConnectionOptions,
+  inTransaction,
+  type SqlPool,
+  type SqlQueryable,
+  type SqlResult,
+  type SqlSession,
 } from './sql.js';

@@ -117,9 +117,13 @@ export async function migrateTables(
 
 /**
  * Runs `work` in one transaction on a session of its own: commits when it resolves, rolls back
- * (and rethrows) when it throws. A session that failed mid-transaction is closed, not reused.
+ * (and rethrows) when it throws. A session whose rollback failed is closed, not reused. Takes any
+ * pool whose sessions are {@link SqlSession}s (a `pg.Pool` gives `work` its `pg.PoolClient`).
  */
-export async function inTransaction<T>(pool: SqlPool, work: (session: SqlSession) => Promise<T>): Promise<T> {
+export async function inTransaction<T, S extends SqlSession = SqlSession>(
+  pool: { connect(): Promise<S> },
+  work: (session: S) => Promise<T>,
+): Promise<T> {
   const session = await pool.connect();
   let broken: Error | undefined;
   try {
