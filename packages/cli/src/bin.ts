@@ -2,6 +2,7 @@
 // harombe-ml: exit codes 0 success, 1 failure (bad input, missing file, unreadable store), 2 usage.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { REGIMES } from '@harombe/agent-sim';
 import { HarombeError } from '@harombe/security-ml';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_HOME, demo, detect, evaluate, report, simulate, train } from './commands.js';
@@ -130,6 +131,14 @@ program
   .option('--agents <n>', 'agents', integer('agents', 1), 12)
   .option('--history-days <n>', 'days of history', integer('history-days', 1), 28)
   .option('--live-days <n>', 'days of live traffic', integer('live-days', 1), 7)
+  .addOption(
+    new Option(
+      '--regime <regime>',
+      "classic (the scenarios of the demo) or realistic (many tools, batch jobs, long-tail browsing, attacks with the agent's own tools at ordinary hours, a campaign across agents)",
+    )
+      .choices(REGIMES)
+      .default('classic'),
+  )
   .option('--history <file>', 'history output', 'history.jsonl')
   .option('--live <file>', 'live output', 'live.jsonl')
   .option('--time-zones <file>', "write the agents' time zones here as JSON (for train and report)")

@@ -1,7 +1,7 @@
 // The harombe-ml commands as functions (bin.ts wires them to the command line).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { generateFleet, type LabelledEvent, toJsonl } from '@harombe/agent-sim';
+import { generateFleet, type LabelledEvent, type Regime, toJsonl } from '@harombe/agent-sim';
 import { groupByAgent, streamEvents } from '@harombe/event-log';
 import {
   FileModelStore,
@@ -159,6 +159,8 @@ export function simulate(
     agents: number;
     historyDays: number;
     liveDays: number;
+    /** `classic` (default) or `realistic` (see @harombe/agent-sim's `generateFleet`). */
+    regime?: Regime;
     history: string;
     live: string;
     /** Where to write the agents' time zones as JSON (for train and report --time-zones). */
@@ -171,6 +173,7 @@ export function simulate(
     agents: options.agents,
     historyDays: options.historyDays,
     liveDays: options.liveDays,
+    regime: options.regime ?? 'classic',
   });
   const bar = progress(io, 'simulate: writing', 'events', fleet.history.length + fleet.live.length);
   let written = 0;
@@ -286,9 +289,16 @@ export async function detect(options: ScanOptions & { format: 'table' | 'jsonl' 
 export async function evaluate(
   options: ScanOptions,
   io: Io,
-): Promise<{ auc: number; precision: number; recall: number }> {
+): Promise<{
+  auc: number;
+  precision: number;
+  recall: number;
+  /** Per label ("normal" and each attack name): its events, and how many were flagged. */
+  byLabel: Record<string, { events: number; flagged: number }>;
+}> {
   const scores: number[] = [];
   const labels: number[] = [];
+  const byLabel = new Map<string, { events: number; flagged: number }>();
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -299,6 +309,13 @@ export async function evaluate(
     const positive = label !== 'normal';
     scores.push(-Math.log(Math.max(a.tailProbability, 1e-300)));
     labels.push(positive ? 1 : 0);
+    let counts = byLabel.get(label);
+    if (counts === undefined) {
+      counts = { events: 0, flagged: 0 };
+      byLabel.set(label, counts);
+    }
+    counts.events++;
+    if (a.isThreat) counts.flagged++;
     if (a.isThreat && positive) tp++;
     else if (a.isThreat) fp++;
     else if (positive) fn++;
@@ -314,7 +331,20 @@ export async function evaluate(
   io.out(
     `ROC-AUC ${auc.toFixed(4)}, precision ${precision.toFixed(4)}, recall ${recall.toFixed(4)} at threshold ${threats.detector.options.threshold}`,
   );
-  return { auc, precision, recall };
+  // Each label's share flagged: recall of an attack, the false-positive rate of normal work.
+  const names = [...byLabel.keys()].sort((a, b) =>
+    a === 'normal' ? 1 : b === 'normal' ? -1 : a < b ? -1 : 1,
+  );
+  // Labels come from the input: control characters are shown as "?", never sent to the terminal.
+  const shown = (name: string) => name.replace(/\p{Cc}/gu, '?');
+  const width = Math.max(...names.map((n) => n.length));
+  for (const name of names) {
+    const { events, flagged } = byLabel.get(name)!;
+    io.out(
+      `  ${shown(name).padEnd(width)}  ${String(flagged).padStart(6)} of ${String(events).padEnd(6)} flagged (${((100 * flagged) / events).toFixed(1)}%)`,
+    );
+  }
+  return { auc, precision, recall, byLabel: Object.fromEntries(byLabel) };
 }
 
 /** A JSON file mapping agent ids to IANA time zones (`--time-zones`), checked. */

@@ -90,6 +90,37 @@ describe('simulate, train, detect, eval', () => {
     expect(metrics.recall).toBeGreaterThan(0.8);
   }, 120_000);
 
+  it('simulates the realistic regime, and eval reports each label apart (recall per attack, normal flagged)', async () => {
+    const dir = temp();
+    const [history, live] = [join(dir, 'history.jsonl'), join(dir, 'live.jsonl')];
+    simulate(
+      { seed: 2, agents: 6, historyDays: 14, liveDays: 4, regime: 'realistic', history, live },
+      capture(),
+    );
+    const labels = new Set(
+      readFileSync(live, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { label: string }).label),
+    );
+    // The realistic attack classes, not the classic scenarios.
+    expect(labels).toContain('spread-exfil');
+    expect(labels).toContain('secret-read');
+    expect(labels).not.toContain('call-burst');
+    const store = join(dir, 'models');
+    await train({ events: history, store, contamination: 0.01, strict: false }, capture());
+    const io = capture();
+    const metrics = await evaluate({ events: live, store, contamination: 0.01, strict: false }, io);
+    expect(Object.keys(metrics.byLabel).sort()).toEqual([...labels].sort());
+    const { events, flagged } = metrics.byLabel['secret-read']!;
+    expect(io.lines).toContain(
+      `  ${'secret-read'.padEnd(Math.max(...[...labels].map((l) => l.length)))}  ${String(flagged).padStart(6)} of ${String(events).padEnd(6)} flagged (${((100 * flagged) / events).toFixed(1)}%)`,
+    );
+    const normal = metrics.byLabel.normal!;
+    expect(normal.flagged / normal.events).toBeLessThan(0.05);
+    expect(io.lines.at(-1)).toMatch(/^ {2}normal +\d+ of \d+ +flagged/);
+  }, 120_000);
+
   it('skips bad lines with their line numbers, or fails on them with --strict', async () => {
     const dir = temp();
     const file = join(dir, 'events.jsonl');
