@@ -248,12 +248,12 @@ export class FadingHistogram {
   }
 
   /** P(an ordinary value >= x); 1 until the histogram has enough samples. */
-  tail(x: number, robust: boolean): number {
+  tail(x: number, robust: boolean, heavy = false): number {
     if (this.total < MIN_SAMPLES) return 1;
     this.summary ??= this.summarise();
     // At or below the median nothing is unusual (and the tail's arithmetic is the costly part).
     if (Math.log1p(x) <= this.summary.logMedian) return 1;
-    return upperTail(x, this.summary, robust);
+    return upperTail(x, this.summary, robust, heavy);
   }
 
   /** Typical range (10th-90th percentile) of the values, for explanations. */
@@ -516,7 +516,7 @@ export class Behaviour {
       const histogram = histograms.get(key);
       if (histogram === undefined) continue;
       judged++;
-      const t = histogram.tail(usage[key]!, robust);
+      const t = histogram.tail(usage[key]!, robust, true);
       if (t < tail) tail = t;
     }
     return Math.min(1, tail * Math.max(1, judged));

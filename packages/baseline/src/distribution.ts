@@ -193,6 +193,11 @@ export interface RobustSummary {
   /** Mean and standard deviation of ln(1 + x), from the histogram. */
   readonly logMean: number;
   readonly logStd: number;
+  /**
+   * How heavy the upper tail is: the Hill estimate (mean excess in ln(1 + x) over the top 5% of the
+   * weight, at least 10) of 1/alpha, were the values Pareto above there; 0 when too few to tell.
+   */
+  readonly tailIndex: number;
 }
 
 /**
@@ -225,7 +230,8 @@ export function robustSummary(distribution: {
     atOrAbove.push(running);
   }
   atOrAbove.reverse();
-  if (total === 0) return { values, atOrAbove, total, logMedian: 0, logMad: 0, logMean: 0, logStd: 0 };
+  if (total === 0)
+    return { values, atOrAbove, total, logMedian: 0, logMad: 0, logMean: 0, logStd: 0, tailIndex: 0 };
   const half = total / 2;
   // Weighted median: the first value at which the cumulative weight reaches half.
   let m = n - 1;
@@ -263,7 +269,42 @@ export function robustSummary(distribution: {
   const logMean = sum / total;
   let squares = 0;
   for (let i = 0; i < n; i++) squares += (values[i]! - logMean) ** 2 * weights[i]!;
-  return { values, atOrAbove, total, logMedian, logMad, logMean, logStd: Math.sqrt(squares / total) };
+  return {
+    values,
+    atOrAbove,
+    total,
+    logMedian,
+    logMad,
+    logMean,
+    logStd: Math.sqrt(squares / total),
+    tailIndex: hillIndex(values, weights, atOrAbove, total),
+  };
+}
+
+/** Fewest values for a tail index. */
+const MIN_TAIL_VALUES = 20;
+
+/**
+ * The Hill estimate of a tail's 1/alpha in ln(1 + x) space: the weighted mean excess over the
+ * threshold below the top 5% of the weight (at least 10), 0 when there are too few values or the
+ * top is a single bin.
+ */
+function hillIndex(
+  values: readonly number[],
+  weights: readonly number[],
+  atOrAbove: readonly number[],
+  total: number,
+): number {
+  if (total < MIN_TAIL_VALUES) return 0;
+  const k = Math.max(10, 0.05 * total);
+  // The threshold: the highest value with at least k of the weight at or above it.
+  let j = values.length - 1;
+  while (j > 0 && atOrAbove[j]! < k) j--;
+  const above = j + 1 < values.length ? atOrAbove[j + 1]! : 0;
+  if (above === 0) return 0;
+  let excess = 0;
+  for (let i = j + 1; i < values.length; i++) excess += weights[i]! * (values[i]! - values[j]!);
+  return excess / above;
 }
 
 /** (weight at or above `value` + 1) / (total + 1): the smoothed empirical upper tail. */
@@ -289,9 +330,12 @@ const MAD_TO_SIGMA = 1.4826;
  * P(an ordinary value >= x), judged in ln(1 + x) space against median/MAD (`robust`) or mean/std.
  * Inside the observed range the smoothed empirical tail is used (exact for discrete data), or the
  * normal tail of the z-score if that is larger; past the largest value seen, 1/(n + 1) times how
- * fast the normal tail decays from there, so far-out values get far smaller probabilities.
+ * fast the normal tail decays from there, so far-out values get far smaller probabilities. With
+ * `heavy` (durations, rows, cpu: quantities whose tails are heavy), past the largest value the tail
+ * decays no faster than the values' own top did (a Pareto of their Hill index), so an ordinary
+ * long call beyond what the history happened to hold is not called all but impossible.
  */
-export function upperTail(x: number, summary: RobustSummary, robust: boolean): number {
+export function upperTail(x: number, summary: RobustSummary, robust: boolean, heavy = false): number {
   const value = Math.log1p(x);
   const scale = robust
     ? Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
@@ -309,5 +353,9 @@ export function upperTail(x: number, summary: RobustSummary, robust: boolean): n
   }
   const tail = upperNormalTail(z);
   const atMax = upperNormalTail((max - center) / scale);
-  return (1 / (summary.total + 1)) * (atMax > 0 ? Math.min(1, tail / atMax) : 0);
+  const normal = atMax > 0 ? Math.min(1, tail / atMax) : 0;
+  // A quantity whose tail is heavy (durations, work done) decays past its largest value as its own
+  // top values did (Pareto, by their Hill index), when that is slower than the normal's decay.
+  const fitted = heavy && summary.tailIndex > 0 ? Math.exp(-(value - max) / summary.tailIndex) : 0;
+  return (1 / (summary.total + 1)) * Math.max(normal, fitted);
 }

@@ -262,7 +262,8 @@ export class BaselineLearner {
    * of it has left the window; call `computeBaseline` to force it.
    *
    * - temporal: mass of hour-of-week slots no more likely than the event's (smoothed profile);
-   * - resource, duration: upper tail of ln(1 + x) against median/MAD (or mean/std);
+   * - resource, duration: upper tail of ln(1 + x) against median/MAD (or mean/std), past the
+   *   largest value seen no lighter than the values' own top (heavy-tailed durations);
    * - eventType: rarity of the event type and of the tool, whichever is rarer;
    * - rate: events in the last hour against the agent's events per active hour;
    * - failure: failures in the last hour against the agent's error rate (binomial tail).
@@ -309,11 +310,11 @@ export class BaselineLearner {
     const resource =
       event.resourceCount === undefined || (young && ownResource === undefined)
         ? 1
-        : this.upperTail(event.resourceCount, ownResource ?? profile.resourceCount);
+        : upperTail(event.resourceCount, ownResource ?? profile.resourceCount, this.options.robust, true);
     const duration =
       event.durationMs === undefined || (young && ownDuration === undefined)
         ? 1
-        : this.upperTail(event.durationMs, ownDuration ?? profile.duration);
+        : upperTail(event.durationMs, ownDuration ?? profile.duration, this.options.robust, true);
     const typeP = profile.eventTypes.pValues.get(event.eventType) ?? profile.eventTypes.unseen;
     const toolP = profile.tools.pValues.get(event.toolName ?? NO_TOOL) ?? profile.tools.unseen;
     // Rate and failure at the event's own time: a late event is judged against its own hour, never
