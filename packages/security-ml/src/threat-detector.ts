@@ -329,7 +329,8 @@ export class ThreatDetector {
     // Measured before recording: recording may confirm the time and move the agent's clock.
     const aheadBy =
       eventTime === 'ahead' ? event.timestamp.getTime() - this.learner.lastEventAt(agentId)! : 0;
-    if (record) this.learner.recordEvent(agentId, event, { learn: !isThreat });
+    // Explained before recording: the words describe the event as it was judged (a first call to a
+    // destination is "never contacted", its bytes counted once), not the state it leaves behind.
     const explanation = this.explain(
       agentId,
       event,
@@ -340,6 +341,7 @@ export class ThreatDetector {
       threatScore,
       aheadBy,
     );
+    if (record) this.learner.recordEvent(agentId, event, { learn: !isThreat });
     // 7. Incidents: a threat joins or opens its agent's incident; unusual subjects (flagged or not)
     // count towards campaigns across agents. Costs nothing for ordinary events.
     let incident: IncidentRef | null = null;

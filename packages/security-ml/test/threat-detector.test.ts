@@ -231,6 +231,35 @@ describe('ThreatDetector fleet model in the store', () => {
   });
 });
 
+describe('ThreatDetector explanations', () => {
+  it('describe the event as it was judged, not the state recording it left (a first contact is no "0 min ago")', () => {
+    const fleet = generateFleet({ regime: 'realistic', seed: 5, agents: 10, historyDays: 28, liveDays: 7 });
+    const agent = 'support-05';
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 5 });
+    const history = fleet.history.filter((e) => e.agentId === agent).map((e) => e.event);
+    threats.train(agent, history, { timeZone: fleet.personas.find((p) => p.agentId === agent)!.timeZone });
+    const seen = new Set(history.map((e) => e.destination_domain));
+    let firstContacts = 0;
+    for (const { agentId, event } of fleet.live) {
+      if (agentId !== agent) continue;
+      const assessment = threats.assess(agent, event);
+      const destination = event.destination_domain;
+      if (destination === undefined || seen.has(destination)) continue;
+      seen.add(destination);
+      const said = new RegExp(
+        `sent ([0-9.]+ [KM]?B) to ${destination.replaceAll('.', '\\.')} within the hour, ([^;(]*)`,
+      ).exec(assessment.explanation);
+      if (!said) continue;
+      // Not yet recorded when explained: never contacted before, and these bytes counted once.
+      firstContacts++;
+      expect(said[2]!.trim()).toBe('first contacted');
+      const sent = event.resource_usage?.bytes_sent ?? 0;
+      expect(said[1]).toBe(sent < 1000 ? `${sent} B` : `${(sent / 1000).toFixed(0)} KB`);
+    }
+    expect(firstContacts).toBeGreaterThan(0);
+  });
+});
+
 describe('ThreatDetector for integrations that assess before a call and record after it', () => {
   const call = (minutes: number, extra: Record<string, unknown> = {}) => ({
     timestamp: new Date(now + HOUR + minutes * 60_000),
