@@ -390,7 +390,7 @@ export class DetectionEngine {
       const known = this.threats.hasModel(item.actor);
       const a = this.threats.assess(item.actor, item.event, { record: known });
       if (!known && a.ml.source !== 'none')
-        this.threats.record(item.actor, item.event, { learn: !a.isThreat });
+        this.threats.record(item.actor, item.event, { learn: this.threats.shouldLearn(a) });
       if (a.ml.source === 'none') {
         // No model of its own and no fleet model: the unknown-agent policy decides.
         const reason = `no model for actor ${item.actor} and no fleet model`;

@@ -168,10 +168,11 @@ export class CallGuard {
   /**
    * What a call records into the agent's state once it reached its tool (`completed`: the event with
    * its outcome), or `null` when it records nothing: a call without a verdict. A call the detector
-   * called a threat (let through in shadow mode) is recorded but not learned as normal.
+   * found worth a look (LOW and above; a threat let through in shadow mode) is recorded but not
+   * learned as normal.
    */
   outcomeRecord(completed: SecurityEventInput, decision: CallDecision): OutcomeRecord | null {
-    return decision.assessment ? { completed, learn: !decision.assessment.isThreat } : null;
+    return decision.assessment ? { completed, learn: this.threats.shouldLearn(decision.assessment) } : null;
   }
 
   /**

@@ -36,6 +36,7 @@ describe('the gateway in enforce mode', () => {
     h.setTime(MONDAY_MORNING);
     const client = await h.connect('research-bot');
     const before = h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount;
+    const logged = h.logs.length;
     const listing = await call(client, 'list_dir', { path: 'papers' });
     expect(listing.isError).toBeFalsy();
     expect(textOf(listing)).toContain('file-3.txt');
@@ -45,10 +46,15 @@ describe('the gateway in enforce mode', () => {
     expect(textOf(page)).toContain('docs page /guide');
     const note = await call(client, 'write_note', { name: 'summary', text: 'forests isolate' });
     expect(textOf(note)).toContain('wrote notes/summary.md');
-    // Each forwarded call entered the baseline with its outcome.
-    expect(h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount).toBe(before + 4);
-    const allowed = h.logs.filter((l) => l.msg === 'call allowed' && l.agentId === 'research-bot');
-    expect(allowed.length).toBeGreaterThanOrEqual(4);
+    const allowed = h.logs
+      .slice(logged)
+      .filter((l) => l.msg === 'call allowed' && l.agentId === 'research-bot');
+    expect(allowed.length).toBe(4);
+    // Each forwarded call the detector found ordinary (below LOW) entered the baseline with its
+    // outcome; one worth a look is recorded as activity but not learned.
+    const ordinary = allowed.filter((l) => l.threatLevel === 'none').length;
+    expect(ordinary).toBeGreaterThanOrEqual(3);
+    expect(h.gateway.threats.learner.computeBaseline('research-bot')!.eventCount).toBe(before + ordinary);
     expect(allowed.every((l) => l.decision === 'allow' && typeof l.detectionMicros === 'number')).toBe(true);
   });
 

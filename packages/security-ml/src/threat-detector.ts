@@ -341,7 +341,9 @@ export class ThreatDetector {
       threatScore,
       aheadBy,
     );
-    if (record) this.learner.recordEvent(agentId, event, { learn: !isThreat });
+    // Learned only when ordinary (below LOW): what was worth a look, an exfiltration's first calls
+    // among it, does not teach the baseline that it is normal (it still counts as activity).
+    if (record) this.learner.recordEvent(agentId, event, { learn: this.learns(threatScore) });
     // 7. Incidents: a threat joins or opens its agent's incident; unusual subjects (flagged or not)
     // count towards campaigns across agents. Costs nothing for ordinary events.
     let incident: IncidentRef | null = null;
@@ -398,9 +400,23 @@ export class ThreatDetector {
   }
 
   /**
+   * Whether recording the assessed event should teach the agent's baseline: only an ordinary one,
+   * scored below the LOW band (what `assess` itself does when it records). Pass it to
+   * {@link record} as `learn` when assessing before a call and recording after it.
+   */
+  shouldLearn(assessment: Pick<ThreatAssessment, 'threatScore'>): boolean {
+    return this.learns(assessment.threatScore);
+  }
+
+  private learns(threatScore: number): boolean {
+    return threatScore < this.bands.low;
+  }
+
+  /**
    * Records a completed event (its outcome known: duration, success) without assessing it: into the
    * agent's activity windows, and into its baseline profile unless `learn` is false (pass
-   * `learn: !assessment.isThreat`, so that a threat let through in shadow mode does not become normal).
+   * `learn: threats.shouldLearn(assessment)`, so that a threat let through in shadow mode, or an
+   * event worth a look, does not become normal).
    * @throws {ValidationError} an invalid agent id or event.
    */
   record(

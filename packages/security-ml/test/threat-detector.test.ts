@@ -260,6 +260,38 @@ describe('ThreatDetector explanations', () => {
   });
 });
 
+describe('ThreatDetector learning', () => {
+  it('learns ordinary events, not those it found worth a look (LOW and above): an exfiltration does not teach itself', () => {
+    const fleet = generateFleet({ regime: 'realistic', seed: 5, agents: 10, historyDays: 28, liveDays: 3 });
+    const agent = 'support-05';
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 5 });
+    const history = fleet.history.filter((e) => e.agentId === agent).map((e) => e.event);
+    threats.train(agent, history, { timeZone: fleet.personas.find((p) => p.agentId === agent)!.timeZone });
+    const learned = () => threats.learner.computeBaseline(agent)!.eventCount;
+    const seen = { none: 0, noneLearned: 0, low: 0, lowLearned: 0 };
+    for (const { agentId, event } of fleet.live) {
+      if (agentId !== agent) continue;
+      const before = learned();
+      const { threatLevel, eventTime } = threats.assess(agent, event);
+      // An event ahead of the agent's clock is held, and confirming the time releases those held
+      // before it: counted only at the agent's current time.
+      if (eventTime !== 'current') continue;
+      // One more when learned (a day leaving the window may take some away meanwhile).
+      const grew = learned() > before;
+      if (threatLevel === 'none') {
+        seen.none++;
+        if (grew) seen.noneLearned++;
+      } else if (threatLevel === 'low') {
+        seen.low++;
+        if (grew) seen.lowLearned++;
+      }
+    }
+    expect(seen.low).toBeGreaterThan(0);
+    expect(seen.lowLearned).toBe(0);
+    expect(seen.noneLearned).toBeGreaterThan(0.9 * seen.none);
+  });
+});
+
 describe('ThreatDetector for integrations that assess before a call and record after it', () => {
   const call = (minutes: number, extra: Record<string, unknown> = {}) => ({
     timestamp: new Date(now + HOUR + minutes * 60_000),
