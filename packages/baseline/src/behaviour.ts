@@ -13,7 +13,15 @@ import {
   templatePath,
   verbOf,
 } from '@harombe/models';
-import { BIN_WIDTH, binOf, type RobustSummary, robustSummary, upperTail } from './distribution.js';
+import {
+  BIN_WIDTH,
+  binOf,
+  MAD_TO_SIGMA,
+  MIN_LOG_SCALE,
+  type RobustSummary,
+  robustSummary,
+  upperTail,
+} from './distribution.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -57,6 +65,13 @@ const DESTRUCTIVE_VERBS = new Set([
 const HISTOGRAM_CAP = 20_000;
 /** Samples a histogram needs before it judges. */
 const MIN_SAMPLES = 20;
+/**
+ * A destination's own hourly sums count for n / (n + OWN_PRIOR) of its location and scale (n of
+ * them), the tool's (all its destinations pooled) for the rest: a few hours say little of its own.
+ */
+const OWN_PRIOR = 80;
+/** Destinations with a window of bytes in the last hour, at most (those idle for the hour go first). */
+const MAX_WINDOWS = 256;
 /** Summaries are recomputed after this many additions. */
 export const SUMMARY_REFRESH = 64;
 /** Periods of the day for rates in context (3 hours each). */
@@ -256,6 +271,22 @@ export class FadingHistogram {
     return upperTail(x, this.summary, robust, heavy);
   }
 
+  /**
+   * Median of ln(1 + value) and its robust scale (1.4826 MAD, or the standard deviation; at least
+   * 0.1), as {@link tail} judges by; NaN until the histogram has enough samples.
+   */
+  logMedian(): number {
+    if (this.total < MIN_SAMPLES) return Number.NaN;
+    this.summary ??= this.summarise();
+    return this.summary.logMedian;
+  }
+
+  logScale(robust: boolean): number {
+    if (this.total < MIN_SAMPLES) return Number.NaN;
+    this.summary ??= this.summarise();
+    return Math.max(MIN_LOG_SCALE, robust ? MAD_TO_SIGMA * this.summary.logMad : this.summary.logStd);
+  }
+
   /** Typical range (10th-90th percentile) of the values, for explanations. */
   range(): [number, number] {
     const weights = this.weights;
@@ -380,6 +411,13 @@ export class Behaviour {
   readonly outbound = new Map<string, FadingHistogram>();
   readonly destinationHours = new Map<string, FadingHistogram>();
   /**
+   * Per tool, per destination: bytes sent to that destination in the trailing hour (its own scale;
+   * a destination the tool uses now and then is judged by its own hours once it has enough of them).
+   */
+  readonly ownHours = new Map<string, Map<string, FadingHistogram>>();
+  /** Histograms in {@link ownHours}, all tools together (at most the vocabulary cap). */
+  ownEntries = 0;
+  /**
    * Per tool, bytes sent in the trailing hour to destinations still young to the agent (not
    * established): what a tool ordinarily sends where it has barely been (a first look is light;
    * an upload to a domain contacted a few times is not).
@@ -427,15 +465,23 @@ export class Behaviour {
     return established(map.get(value), ms) ? 1 : this.rate(kind, tool);
   }
 
-  /** Bytes sent to the destination in the hour before `ms` (not counting an event at `ms`). */
+  /**
+   * Bytes sent to the destination in the hour before `ms` (not counting an event at `ms`); the calls
+   * that sent them (learned or not) are left in {@link hourCalls}.
+   */
   private bytesInHour(destination: string, ms: number): number {
     const window = this.recentBytes.get(destination);
+    this.hourCalls = 0;
     if (window === undefined) return 0;
     let sum = window.sum;
-    for (let i = window.head; i < window.times.length && window.times[i]! <= ms - HOUR_MS; i++)
-      sum -= window.bytes[i]!;
+    let i = window.head;
+    for (; i < window.times.length && window.times[i]! <= ms - HOUR_MS; i++) sum -= window.bytes[i]!;
+    this.hourCalls = window.times.length - i;
     return sum;
   }
+
+  /** Calls to the destination within the hour that the last {@link bytesInHour} summed. */
+  private hourCalls = 0;
 
   /**
    * The event's tails. `tool` is its tool's name (or the no-tool category); `facts` its path's.
@@ -477,6 +523,31 @@ export class Behaviour {
     return DESTRUCTIVE_VERBS.has(verb) ? rate * DESTRUCTIVE_FACTOR : rate;
   }
 
+  /**
+   * The destination's hourly sum as a sum of the tool's pooled distribution: at the same distance
+   * from the centre, in units of scale, as from the destination's own centre and scale (shrunk
+   * toward the tool's by its number of hours, n / (n + OWN_PRIOR)). A destination the tool uses now
+   * and then, with hours far lighter than the tool's busiest destination's, is judged on its own
+   * terms, but with the pooled distribution's many samples for the tail; the sum as it is while the
+   * destination has fewer than MIN_SAMPLES hours.
+   */
+  private onToolScale(
+    tool: string,
+    destination: string,
+    sum: number,
+    hourly: FadingHistogram,
+    robust: boolean,
+  ): number {
+    const own = this.ownHours.get(tool)?.get(destination);
+    if (own === undefined || own.total < MIN_SAMPLES || hourly.total < MIN_SAMPLES) return sum;
+    const w = own.total / (own.total + OWN_PRIOR);
+    const toolCentre = hourly.logMedian();
+    const toolScale = hourly.logScale(robust);
+    const centre = w * own.logMedian() + (1 - w) * toolCentre;
+    const scale = w * own.logScale(robust) + (1 - w) * toolScale;
+    return Math.expm1(toolCentre + ((Math.log1p(sum) - centre) / scale) * toolScale);
+  }
+
   /** Outbound bytes per call for the tool, and per destination within the hour (twice the smaller). */
   private volumeTail(
     tool: string,
@@ -490,14 +561,15 @@ export class Behaviour {
     if (destination !== undefined) {
       const sum = this.bytesInHour(destination, ms) + outbound;
       const hourly = this.destinationHours.get(tool);
-      if (hourly !== undefined) tail = Math.min(tail, hourly.tail(sum, robust));
+      if (hourly !== undefined)
+        tail = Math.min(tail, hourly.tail(this.onToolScale(tool, destination, sum, hourly, robust), robust));
       // A destination still young to the agent is also judged jointly: P(a call of this tool sends
       // bytes to a young destination) x P(this much within the hour | a young destination), the chance
       // that an ordinary call is both (the chain rule, no independence assumed). A first look at a new
       // domain is light; an upload to one is rare twice over. Bonferroni over the three then.
-      const young = established(this.destinations.get(destination), ms)
-        ? undefined
-        : this.youngHours.get(tool);
+      const young = youngForVolume(this.destinations.get(destination), ms, this.hourCalls)
+        ? this.youngHours.get(tool)
+        : undefined;
       if (young !== undefined && young.total >= MIN_SAMPLES)
         tail = Math.min(1, 3 * Math.min(tail, this.rate('young', tool) * young.tail(sum, robust)));
       else tail = Math.min(1, 2 * tail);
@@ -589,6 +661,7 @@ export class Behaviour {
         if (destination !== undefined) {
           const sum = this.addBytes(destination, ms, outbound);
           histogramFor(this.destinationHours, tool, cap).add(sum);
+          this.ownHistogram(tool, destination, cap)?.add(sum);
           const young = !established(this.destinations.get(destination), ms);
           if (young) histogramFor(this.youngHours, tool, cap).add(sum);
           this.countNovelty('young', tool, young, ms);
@@ -616,11 +689,30 @@ export class Behaviour {
     if (outbound > 0) this.addBytes(destination, ms, outbound);
   }
 
+  /**
+   * The tool's histogram of hourly sums to the destination, made if there is room: `cap` of them in
+   * all tools together (a tool per destination is the usual case; many tools times many
+   * destinations is not, and must not grow the agent's memory by their product).
+   */
+  ownHistogram(tool: string, destination: string, cap: number): FadingHistogram | undefined {
+    let own = this.ownHours.get(tool);
+    const histogram = own?.get(destination);
+    if (histogram !== undefined || this.ownEntries >= cap) return histogram;
+    if (own === undefined) {
+      own = new Map();
+      this.ownHours.set(tool, own);
+    }
+    const made = new FadingHistogram();
+    own.set(destination, made);
+    this.ownEntries++;
+    return made;
+  }
+
   /** Adds bytes sent to a destination; returns the destination's sum over the last hour. */
   private addBytes(destination: string, ms: number, bytes: number): number {
     let window = this.recentBytes.get(destination);
     if (window === undefined) {
-      if (this.recentBytes.size >= 256) this.recentBytes.clear();
+      if (this.recentBytes.size >= MAX_WINDOWS) this.evictWindows(ms);
       window = { times: [], bytes: [], head: 0, sum: 0 };
       this.recentBytes.set(destination, window);
     }
@@ -641,11 +733,42 @@ export class Behaviour {
     return window.sum;
   }
 
-  /** Forgets values not seen for the window's span, and trims vocabularies to `cap` (oldest first). */
+  /**
+   * Makes room for a destination's window: drops those with nothing in the hour before `ms` (a
+   * destination met once in passing), then, while still full, those idle longest (half an hour, a
+   * quarter, ...; rare: as many destinations within the hour), then the oldest made. Clearing them
+   * all would forget, mid-transfer, what the hour sent.
+   */
+  private evictWindows(ms: number): void {
+    const room = MAX_WINDOWS - (MAX_WINDOWS >> 3);
+    for (let idle = HOUR_MS; this.recentBytes.size >= room && idle >= 1000; idle /= 2) {
+      for (const [destination, window] of this.recentBytes) {
+        const newest = window.times[window.times.length - 1];
+        if (newest === undefined || newest <= ms - idle) this.recentBytes.delete(destination);
+      }
+    }
+    for (const destination of this.recentBytes.keys()) {
+      if (this.recentBytes.size < room) break;
+      this.recentBytes.delete(destination);
+    }
+  }
+
+  /**
+   * Forgets values not seen for the window's span, and trims vocabularies to `cap` (oldest first);
+   * a destination forgotten takes its own hourly sums along.
+   */
   private sweep(ms: number, cap: number): void {
     this.learnedSinceSweep = 0;
     for (const map of [this.destinations, this.places, this.sensitiveFiles, this.verbs])
       trim(map, ms - this.windowMs, cap);
+    for (const [tool, own] of this.ownHours) {
+      for (const destination of own.keys()) {
+        if (this.destinations.has(destination)) continue;
+        own.delete(destination);
+        this.ownEntries--;
+      }
+      if (own.size === 0) this.ownHours.delete(tool);
+    }
   }
 
   /** A short account of the strongest finding, for explanations. */
@@ -703,7 +826,7 @@ export class Behaviour {
         if (destination !== undefined && outbound > 0) {
           const sum = this.bytesInHour(destination, ms) + outbound;
           const stats = this.destinations.get(destination);
-          const young = !established(stats, ms);
+          const young = youngForVolume(stats, ms, this.hourCalls);
           const share = young ? this.rate('young', tool) : 1;
           if (sum > outbound || young)
             parts.push(
@@ -714,6 +837,17 @@ export class Behaviour {
       }
     }
   }
+}
+
+/**
+ * Whether bytes to a destination are judged as bytes to a young one: it is not established, or it
+ * is only by the calls of the trailing hour (`callsInHour`, learned or not). A domain contacted a few
+ * times days ago does not become routine within the hour of an upload to it, however many calls
+ * that upload takes. (Judging only: what is learned as young is what {@link established} says.)
+ */
+function youngForVolume(stats: ValueStats | undefined, ms: number, callsInHour: number): boolean {
+  if (!established(stats, ms)) return true;
+  return ms - stats!.firstMs < YOUNG_MS && stats!.learned - callsInHour < ESTABLISHED_USES;
 }
 
 /** "first X 3 days ago" / "first X by this agent" (never before) / "known for 20 days". */

@@ -322,9 +322,9 @@ export function empiricalTail(summary: RobustSummary, value: number): number {
 }
 
 /** Scale floor in ln(1 + x) units (about 10%), so constant histories do not make every change infinite. */
-const MIN_LOG_SCALE = 0.1;
+export const MIN_LOG_SCALE = 0.1;
 /** 1.4826 * MAD estimates a normal standard deviation. */
-const MAD_TO_SIGMA = 1.4826;
+export const MAD_TO_SIGMA = 1.4826;
 
 /**
  * P(an ordinary value >= x), judged in ln(1 + x) space against median/MAD (`robust`) or mean/std.

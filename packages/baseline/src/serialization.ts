@@ -120,6 +120,8 @@ const BehaviourSchema = z.object({
   destinationHours: HistogramsSchema,
   /** [tool, histogram of bytes per hour to young destinations] (absent in artifacts before it). */
   youngHours: HistogramsSchema.default([]),
+  /** [tool, destination, histogram of bytes per hour to it] (absent in artifacts before it). */
+  ownHours: z.array(z.tuple([z.string(), z.string(), FadingSchema])).default([]),
   periodCalls: z.array(FadingSchema).length(8),
   periodBurst: z.array(FadingSchema).length(8),
   /** [destination, [time ms, bytes, time ms, bytes, ...]] of the last hour. */
@@ -414,6 +416,12 @@ function writeBehaviour(b: Behaviour): SerializedBehaviour {
     outbound: [...b.outbound].map(([tool, h]) => [tool, writeHistogram(h)]),
     destinationHours: [...b.destinationHours].map(([key, h]) => [key, writeHistogram(h)]),
     youngHours: [...b.youngHours].map(([key, h]) => [key, writeHistogram(h)]),
+    ownHours: [...b.ownHours].flatMap(([tool, histograms]) =>
+      [...histograms].map(
+        ([destination, h]) =>
+          [tool, destination, writeHistogram(h)] as [string, string, ReturnType<typeof writeHistogram>],
+      ),
+    ),
     periodCalls: b.periodCalls.map(writeHistogram),
     periodBurst: b.periodBurst.map(writeHistogram),
     recentBytes: [...b.recentBytes].map(([destination, w]) => {
@@ -446,6 +454,15 @@ function readBehaviour(b: Behaviour, json: SerializedBehaviour): void {
   for (const [tool, histogram] of json.outbound) b.outbound.set(tool, readHistogram(histogram));
   for (const [key, flat] of json.destinationHours) b.destinationHours.set(key, readHistogram(flat));
   for (const [key, flat] of json.youngHours) b.youngHours.set(key, readHistogram(flat));
+  for (const [tool, destination, histogram] of json.ownHours) {
+    let histograms = b.ownHours.get(tool);
+    if (histograms === undefined) {
+      histograms = new Map();
+      b.ownHours.set(tool, histograms);
+    }
+    if (!histograms.has(destination)) b.ownEntries++;
+    histograms.set(destination, readHistogram(histogram));
+  }
   json.periodCalls.forEach((histogram, i) => {
     b.periodCalls[i] = readHistogram(histogram);
   });

@@ -340,6 +340,46 @@ describe('behaviour dimensions', () => {
     );
   });
 
+  it('a seeded domain does not become routine within the hour of an upload to it', () => {
+    // A poster that sends 40-80 KB to its API and rarely meets a new domain (1% of calls, a few
+    // hundred bytes); a domain seeded with three light calls in its last days of training.
+    const random = stream(9);
+    const learner = new BaselineLearner();
+    let domain = 0;
+    const post = (timestamp: number, destination: string, bytes: number) => ({
+      timestamp,
+      event_type: 'tool_call',
+      tool_name: 'http_post',
+      destination_domain: destination,
+      resource_usage: { bytes_sent: bytes },
+    });
+    for (let d = 0; d < 28; d++) {
+      for (let k = 0; k < 60; k++) {
+        const young = random() < (d < 14 ? 0.3 : 0.01);
+        const at = MONDAY + d * DAY + 9 * HOUR + k * 7 * MINUTE;
+        learner.recordEvent(
+          AGENT,
+          young
+            ? post(at, `site-${domain++}.example.org`, Math.round(200 * 10 ** random()))
+            : post(at, 'api.example.com', Math.round(40_000 + random() * 40_000)),
+        );
+      }
+      if (d >= 25)
+        learner.recordEvent(AGENT, post(MONDAY + d * DAY + 18 * HOUR, 'drop.attacker.example', 300));
+    }
+    // Then twelve uploads of 1.2 KB within the hour, each learned as it goes (none flagged): by the
+    // eighth the domain has ten uses, all but three of them this hour's.
+    const volumes: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const event = post(MONDAY + 28 * DAY + 10 * HOUR + i * 4 * MINUTE, 'drop.attacker.example', 1_200);
+      volumes.push(learner.tailProbabilities(AGENT, event)!.volume);
+      learner.recordEvent(AGENT, event);
+    }
+    // Still judged as bytes to a domain the poster barely knows (routine, they would be nothing).
+    for (const volume of volumes) expect(volume).toBeLessThanOrEqual(volumes[0]!);
+    expect(volumes[11]).toBeLessThan(0.01);
+  });
+
   it('judges the rate against the same period of the day: a nightly batch does not hide a daytime burst', () => {
     const burst = trained();
     let worst = 0;
@@ -395,6 +435,139 @@ describe('behaviour dimensions', () => {
     pass(reset);
     reset.resetActivity(AGENT);
     expect(pass(reset)).toEqual(first);
+  });
+
+  it('judges a destination the tool uses now and then by its own hours, not by the busiest one', () => {
+    // A poster: its busy destination takes 4-8 calls of 20-40 KB an hour; its webhook one call of
+    // 2-4 KB every other hour. Twenty webhook calls within the hour (60 KB) is ordinary for the tool
+    // (a busy hour is three times that) and out of all proportion for the webhook.
+    const random = stream(11);
+    const learner = new BaselineLearner();
+    for (let d = 0; d < 28; d++) {
+      for (let h = 9; h < 17; h++) {
+        const hour = MONDAY + d * DAY + h * HOUR;
+        const calls = 4 + Math.floor(random() * 5);
+        for (let k = 0; k < calls; k++)
+          learner.recordEvent(AGENT, {
+            timestamp: hour + k * 7 * MINUTE,
+            event_type: 'tool_call',
+            tool_name: 'poster',
+            destination_domain: 'busy.example.com',
+            resource_usage: { bytes_sent: Math.round(20_000 + random() * 20_000) },
+          });
+        if (h % 2 === 0)
+          learner.recordEvent(AGENT, {
+            timestamp: hour + 59 * MINUTE,
+            event_type: 'tool_call',
+            tool_name: 'poster',
+            destination_domain: 'hooks.example.com',
+            resource_usage: { bytes_sent: Math.round(2_000 + random() * 2_000) },
+          });
+      }
+    }
+    const volumeAfter = (destination: string) => {
+      let volume = 0;
+      for (let i = 0; i < 20; i++) {
+        const event = {
+          timestamp: LIVE + i * MINUTE,
+          event_type: 'tool_call',
+          tool_name: 'poster',
+          destination_domain: destination,
+          resource_usage: { bytes_sent: 3_000 },
+        };
+        volume = learner.detectAnomalies(AGENT, event)!.volume;
+        learner.recordEvent(AGENT, event, { learn: false });
+      }
+      return volume;
+    };
+    expect(volumeAfter('hooks.example.com')).toBeGreaterThanOrEqual(0.9);
+    expect(volumeAfter('busy.example.com')).toBe(0);
+  });
+
+  it("keeps a destination's own hours for at most the vocabulary cap, all tools together", () => {
+    const learner = new BaselineLearner({ maxVocabulary: 50 });
+    // 30 tools each sending to the same 30 destinations: 900 pairs, 50 kept.
+    for (let i = 0; i < 900; i++)
+      learner.recordEvent(AGENT, {
+        timestamp: MONDAY + i * MINUTE,
+        event_type: 'tool_call',
+        tool_name: `tool-${i % 30}`,
+        destination_domain: `d-${Math.floor(i / 30)}.example.org`,
+        resource_usage: { bytes_sent: 1_000 },
+      });
+    const own = learner.toJSON().agents[0]!.behaviour.ownHours;
+    expect(own.length).toBe(50);
+    // Restored, it counts what it holds: still no room for more.
+    const restored = BaselineLearner.fromJSON(learner.toJSON());
+    restored.recordEvent(AGENT, {
+      timestamp: MONDAY + 900 * MINUTE,
+      event_type: 'tool_call',
+      tool_name: 'tool-new',
+      destination_domain: 'd-new.example.org',
+      resource_usage: { bytes_sent: 1_000 },
+    });
+    expect(restored.toJSON().agents[0]!.behaviour.ownHours.length).toBe(50);
+  });
+
+  it("keeps a transfer's hour while the agent meets hundreds of other destinations in passing", () => {
+    const transfer = (passing: number) => {
+      const learner = trained();
+      // Hundreds met in passing in the hours before (a browser's long tail), and more during it.
+      for (let k = 0; k < 30 * passing; k++)
+        learner.recordEvent(
+          AGENT,
+          {
+            timestamp: LIVE - 3 * HOUR + k * 20_000,
+            event_type: 'tool_call',
+            tool_name: 'browser',
+            destination_domain: `before-${k}.example.org`,
+            resource_usage: { network_bytes: 500 },
+          },
+          { learn: false },
+        );
+      let volume = 0;
+      for (let i = 0; i < 30; i++) {
+        const at = LIVE + i * MINUTE;
+        for (let k = 0; k < passing; k++)
+          learner.recordEvent(
+            AGENT,
+            {
+              timestamp: at + k,
+              event_type: 'tool_call',
+              tool_name: 'browser',
+              destination_domain: `site-${i}-${k}.example.org`,
+              resource_usage: { network_bytes: 500 },
+            },
+            { learn: false },
+          );
+        const event = {
+          timestamp: at + passing,
+          event_type: 'tool_call',
+          tool_name: 'http_get',
+          destination_domain: 'api.example.com',
+          resource_usage: { network_bytes: 60_000 },
+        };
+        volume = learner.tailProbabilities(AGENT, event)!.volume;
+        learner.recordEvent(AGENT, event, { learn: false });
+      }
+      return volume;
+    };
+    expect(transfer(0)).toBeLessThan(1e-3);
+    expect(transfer(10)).toBe(transfer(0));
+  });
+
+  it('loads a model saved before destinations had hours of their own (judged against the tool alone)', () => {
+    const json = JSON.parse(JSON.stringify(trained(history(3)).toJSON()));
+    for (const agent of json.agents) delete agent.behaviour.ownHours;
+    const restored = BaselineLearner.fromJSON(json);
+    const event = {
+      timestamp: LIVE,
+      event_type: 'tool_call',
+      tool_name: 'http_get',
+      destination_domain: 'api.example.com',
+      resource_usage: { network_bytes: 60_000 },
+    };
+    expect(restored.tailProbabilities(AGENT, event)!.volume).toBeGreaterThan(0);
   });
 
   it('saves and restores what it learned exactly', () => {

@@ -100,8 +100,10 @@ describe('forged histograms', () => {
     const started = performance.now();
     const restored = BaselineLearner.fromJSON(json);
     const scores = restored.detectAnomalies('a', { timestamp: MONDAY + 10 * DAY, event_type: 'tool_call' });
-    // A generous bound: this takes about half a second; the quadratic restore took about 20 s.
-    expect(performance.now() - started).toBeLessThan(5000);
+    // A generous bound: this takes about half a second on a quiet machine (1 s on a slow one, up to
+    // 8 s while every package's tests and a benchmark share two cores); the quadratic restore took
+    // about 20 s on the quiet machine, 45 s on the slow one.
+    expect(performance.now() - started).toBeLessThan(15_000);
     expect(scores).not.toBeNull();
     expect(restored.toJSON().agents[0]!.buckets[0]!.duration.bins).toEqual(everyBin);
   }, 60_000);
