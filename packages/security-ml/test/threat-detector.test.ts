@@ -231,17 +231,24 @@ describe('ThreatDetector fleet model in the store', () => {
   });
 });
 
+const agent = 'support-05';
+
+/** support-05 of the realistic fleet of seed 5 (a new-destination exfiltration among its live days), trained. */
+function realisticAgent(liveDays: number) {
+  const fleet = generateFleet({ regime: 'realistic', seed: 5, agents: 10, historyDays: 28, liveDays });
+  const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 5 });
+  const history = fleet.history.filter((e) => e.agentId === agent).map((e) => e.event);
+  threats.train(agent, history, { timeZone: fleet.personas.find((p) => p.agentId === agent)!.timeZone });
+  const live = fleet.live.filter((e) => e.agentId === agent).map((e) => e.event);
+  return { threats, history, live };
+}
+
 describe('ThreatDetector explanations', () => {
   it('describe the event as it was judged, not the state recording it left (a first contact is no "0 min ago")', () => {
-    const fleet = generateFleet({ regime: 'realistic', seed: 5, agents: 10, historyDays: 28, liveDays: 7 });
-    const agent = 'support-05';
-    const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 5 });
-    const history = fleet.history.filter((e) => e.agentId === agent).map((e) => e.event);
-    threats.train(agent, history, { timeZone: fleet.personas.find((p) => p.agentId === agent)!.timeZone });
+    const { threats, history, live } = realisticAgent(7);
     const seen = new Set(history.map((e) => e.destination_domain));
     let firstContacts = 0;
-    for (const { agentId, event } of fleet.live) {
-      if (agentId !== agent) continue;
+    for (const event of live) {
       const assessment = threats.assess(agent, event);
       const destination = event.destination_domain;
       if (destination === undefined || seen.has(destination)) continue;
@@ -262,15 +269,10 @@ describe('ThreatDetector explanations', () => {
 
 describe('ThreatDetector learning', () => {
   it('learns ordinary events, not those it found worth a look (LOW and above): an exfiltration does not teach itself', () => {
-    const fleet = generateFleet({ regime: 'realistic', seed: 5, agents: 10, historyDays: 28, liveDays: 3 });
-    const agent = 'support-05';
-    const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 5 });
-    const history = fleet.history.filter((e) => e.agentId === agent).map((e) => e.event);
-    threats.train(agent, history, { timeZone: fleet.personas.find((p) => p.agentId === agent)!.timeZone });
+    const { threats, live } = realisticAgent(3);
     const learned = () => threats.learner.computeBaseline(agent)!.eventCount;
     const seen = { none: 0, noneLearned: 0, low: 0, lowLearned: 0 };
-    for (const { agentId, event } of fleet.live) {
-      if (agentId !== agent) continue;
+    for (const event of live) {
       const before = learned();
       const { threatLevel, eventTime } = threats.assess(agent, event);
       // An event ahead of the agent's clock is held, and confirming the time releases those held
