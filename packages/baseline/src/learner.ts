@@ -85,7 +85,19 @@ export class BaselineLearner {
   };
 
   constructor(options: BaselineLearnerOptions = {}) {
-    const { clock, ...rest } = readInput('BaselineLearner options', () => ({ ...(options ?? {}) }));
+    const { clock, ...rest } = readInput('BaselineLearner options', () => {
+      // Options that are not an object are refused before they are spread: a long string would
+      // spread into one key per character, each then reported as unrecognised (slowly).
+      if (options !== null && (typeof options !== 'object' || Array.isArray(options)))
+        throw new ValidationError('BaselineLearner options', [
+          {
+            path: '',
+            code: 'invalid_type',
+            message: `expected an object, received ${describeValue(options)}`,
+          },
+        ]);
+      return { ...(options ?? {}) };
+    });
     if (clock !== undefined && typeof clock !== 'function') {
       throw new ValidationError('BaselineLearner options', [
         {

@@ -371,6 +371,12 @@ describe('serialization and input', () => {
     );
     expect(() => new BaselineLearner({ windowDays: 0 })).toThrow('windowDays');
     expect(() => new BaselineLearner({ timeZone: 'Nowhere/City' })).toThrow('IANA');
+    // Options that are not an object: one issue, not one per character of a string (the fuzzer's
+    // 586,183-character string took over a second to be refused key by key).
+    for (const options of ['x'.repeat(100_000), [1, 2], 5])
+      expect(() => new BaselineLearner(options as never)).toThrow(
+        /^BaselineLearner options: expected an object, received/,
+      );
   });
 });
 
