@@ -69,7 +69,7 @@ const MIN_SAMPLES = 20;
  * A destination's own hourly sums count for n / (n + OWN_PRIOR) of its location and scale (n of
  * them), the tool's (all its destinations pooled) for the rest: a few hours say little of its own.
  */
-const OWN_PRIOR = 80;
+const OWN_PRIOR = 20;
 /** Destinations with a window of bytes in the last hour, at most (those idle for the hour go first). */
 const MAX_WINDOWS = 256;
 /** Summaries are recomputed after this many additions. */

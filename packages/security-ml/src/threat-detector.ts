@@ -330,7 +330,7 @@ export class ThreatDetector {
     const aheadBy =
       eventTime === 'ahead' ? event.timestamp.getTime() - this.learner.lastEventAt(agentId)! : 0;
     // Explained before recording: the words describe the event as it was judged (a first call to a
-    // destination is "never contacted", its bytes counted once), not the state it leaves behind.
+    // destination is "first contacted", its bytes counted once), not the state it leaves behind.
     const explanation = this.explain(
       agentId,
       event,
