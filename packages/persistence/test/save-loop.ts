@@ -8,7 +8,6 @@ const store = new FileModelStore({
   compression: 'gzip',
 });
 let round = 0;
-process.send?.('ready');
 for (;;) {
   round++;
   const body = { round, trees: Array.from({ length: 2000 }, (_, i) => (i * round) % 997) };
@@ -16,4 +15,7 @@ for (;;) {
     store.save('agent/../crash', 'detector', body),
     store.save('agent/../crash', 'baseline', { round }),
   ]);
+  // Ready once a first round is saved: the kills land during later saves, however slow the machine
+  // (on a loaded one the first save could outlast every kill delay, leaving nothing to check).
+  if (round === 1) process.send?.('ready');
 }

@@ -352,7 +352,7 @@ describe('atomic and durable writes', () => {
     expect(fileOf(dir).length).toBeLessThanOrEqual(2);
     await store.removeStaleTempFiles();
     expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toHaveLength(0);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('MemoryModelStore', () => {
