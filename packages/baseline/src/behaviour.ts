@@ -13,15 +13,7 @@ import {
   templatePath,
   verbOf,
 } from '@harombe/models';
-import {
-  BIN_WIDTH,
-  binOf,
-  MAD_TO_SIGMA,
-  MIN_LOG_SCALE,
-  type RobustSummary,
-  robustSummary,
-  upperTail,
-} from './distribution.js';
+import { BIN_WIDTH, binOf, logScale, type RobustSummary, robustSummary, upperTail } from './distribution.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -284,7 +276,7 @@ export class FadingHistogram {
   logScale(robust: boolean): number {
     if (this.total < MIN_SAMPLES) return Number.NaN;
     this.summary ??= this.summarise();
-    return Math.max(MIN_LOG_SCALE, robust ? MAD_TO_SIGMA * this.summary.logMad : this.summary.logStd);
+    return logScale(this.summary, robust);
   }
 
   /** Typical range (10th-90th percentile) of the values, for explanations. */
@@ -465,23 +457,29 @@ export class Behaviour {
     return established(map.get(value), ms) ? 1 : this.rate(kind, tool);
   }
 
-  /**
-   * Bytes sent to the destination in the hour before `ms` (not counting an event at `ms`); the calls
-   * that sent them (learned or not) are left in {@link hourCalls}.
-   */
+  /** Bytes sent to the destination in the hour before `ms` (not counting an event at `ms`). */
   private bytesInHour(destination: string, ms: number): number {
     const window = this.recentBytes.get(destination);
-    this.hourCalls = 0;
     if (window === undefined) return 0;
     let sum = window.sum;
-    let i = window.head;
-    for (; i < window.times.length && window.times[i]! <= ms - HOUR_MS; i++) sum -= window.bytes[i]!;
-    this.hourCalls = window.times.length - i;
+    const start = hourStart(window, ms);
+    for (let i = window.head; i < start; i++) sum -= window.bytes[i]!;
     return sum;
   }
 
-  /** Calls to the destination within the hour that the last {@link bytesInHour} summed. */
-  private hourCalls = 0;
+  /**
+   * Whether bytes to a destination are judged as bytes to a young one: it is not established, or it
+   * is only by its calls of the hour before `ms` (learned or not). A domain contacted a few times
+   * days ago does not become routine within the hour of an upload to it, however many calls that
+   * upload takes. (Judging only: what is learned as young is what {@link established} says.)
+   */
+  private youngForVolume(destination: string, stats: ValueStats | undefined, ms: number): boolean {
+    if (!established(stats, ms)) return true;
+    if (ms - stats!.firstMs >= YOUNG_MS) return false;
+    const window = this.recentBytes.get(destination);
+    const callsInHour = window === undefined ? 0 : window.times.length - hourStart(window, ms);
+    return stats!.learned - callsInHour < ESTABLISHED_USES;
+  }
 
   /**
    * The event's tails. `tool` is its tool's name (or the no-tool category); `facts` its path's.
@@ -567,7 +565,7 @@ export class Behaviour {
       // bytes to a young destination) x P(this much within the hour | a young destination), the chance
       // that an ordinary call is both (the chain rule, no independence assumed). A first look at a new
       // domain is light; an upload to one is rare twice over. Bonferroni over the three then.
-      const young = youngForVolume(this.destinations.get(destination), ms, this.hourCalls)
+      const young = this.youngForVolume(destination, this.destinations.get(destination), ms)
         ? this.youngHours.get(tool)
         : undefined;
       if (young !== undefined && young.total >= MIN_SAMPLES)
@@ -694,7 +692,7 @@ export class Behaviour {
    * all tools together (a tool per destination is the usual case; many tools times many
    * destinations is not, and must not grow the agent's memory by their product).
    */
-  ownHistogram(tool: string, destination: string, cap: number): FadingHistogram | undefined {
+  private ownHistogram(tool: string, destination: string, cap: number): FadingHistogram | undefined {
     let own = this.ownHours.get(tool);
     const histogram = own?.get(destination);
     if (histogram !== undefined || this.ownEntries >= cap) return histogram;
@@ -826,7 +824,7 @@ export class Behaviour {
         if (destination !== undefined && outbound > 0) {
           const sum = this.bytesInHour(destination, ms) + outbound;
           const stats = this.destinations.get(destination);
-          const young = youngForVolume(stats, ms, this.hourCalls);
+          const young = this.youngForVolume(destination, stats, ms);
           const share = young ? this.rate('young', tool) : 1;
           if (sum > outbound || young)
             parts.push(
@@ -839,15 +837,11 @@ export class Behaviour {
   }
 }
 
-/**
- * Whether bytes to a destination are judged as bytes to a young one: it is not established, or it
- * is only by the calls of the trailing hour (`callsInHour`, learned or not). A domain contacted a few
- * times days ago does not become routine within the hour of an upload to it, however many calls
- * that upload takes. (Judging only: what is learned as young is what {@link established} says.)
- */
-function youngForVolume(stats: ValueStats | undefined, ms: number, callsInHour: number): boolean {
-  if (!established(stats, ms)) return true;
-  return ms - stats!.firstMs < YOUNG_MS && stats!.learned - callsInHour < ESTABLISHED_USES;
+/** Index of the first call of a destination's window within the hour before `ms`. */
+function hourStart(window: DestinationWindow, ms: number): number {
+  let i = window.head;
+  while (i < window.times.length && window.times[i]! <= ms - HOUR_MS) i++;
+  return i;
 }
 
 /** "first X 3 days ago" / "first X by this agent" (never before) / "known for 20 days". */

@@ -322,9 +322,14 @@ export function empiricalTail(summary: RobustSummary, value: number): number {
 }
 
 /** Scale floor in ln(1 + x) units (about 10%), so constant histories do not make every change infinite. */
-export const MIN_LOG_SCALE = 0.1;
+const MIN_LOG_SCALE = 0.1;
 /** 1.4826 * MAD estimates a normal standard deviation. */
-export const MAD_TO_SIGMA = 1.4826;
+const MAD_TO_SIGMA = 1.4826;
+
+/** The scale values are judged by, in ln(1 + x): 1.4826 MAD (`robust`) or the standard deviation, at least 0.1. */
+export function logScale(summary: RobustSummary, robust: boolean): number {
+  return Math.max(robust ? MAD_TO_SIGMA * summary.logMad : summary.logStd, MIN_LOG_SCALE);
+}
 
 /**
  * P(an ordinary value >= x), judged in ln(1 + x) space against median/MAD (`robust`) or mean/std.
@@ -337,9 +342,7 @@ export const MAD_TO_SIGMA = 1.4826;
  */
 export function upperTail(x: number, summary: RobustSummary, robust: boolean, heavy = false): number {
   const value = Math.log1p(x);
-  const scale = robust
-    ? Math.max(MAD_TO_SIGMA * summary.logMad, MIN_LOG_SCALE)
-    : Math.max(summary.logStd, MIN_LOG_SCALE);
+  const scale = logScale(summary, robust);
   const center = robust ? summary.logMedian : summary.logMean;
   const max = summary.values.length ? summary.values[summary.values.length - 1]! : center;
   const bin = binValue(x);

@@ -299,9 +299,6 @@ export async function evaluate(
   const scores: number[] = [];
   const labels: number[] = [];
   const byLabel = new Map<string, { events: number; flagged: number }>();
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
   const threats = await openDetector(options);
   for await (const { logged, assessment: a } of scan(threats, options, io, 'eval')) {
     const { label } = logged;
@@ -316,14 +313,20 @@ export async function evaluate(
     }
     counts.events++;
     if (a.isThreat) counts.flagged++;
-    if (a.isThreat && positive) tp++;
-    else if (a.isThreat) fp++;
-    else if (positive) fn++;
   }
   if (labels.length === 0)
     throw new CliError(
       `no labelled events in ${options.events} (a "label" field: "normal" or an attack name)`,
     );
+  // Normal work's flagged events are the false positives; every attack's, the true ones.
+  let tp = 0;
+  let fn = 0;
+  for (const [label, { events, flagged }] of byLabel) {
+    if (label === 'normal') continue;
+    tp += flagged;
+    fn += events - flagged;
+  }
+  const fp = byLabel.get('normal')?.flagged ?? 0;
   const auc = rocAuc(scores, labels);
   const precision = tp + fp > 0 ? tp / (tp + fp) : Number.NaN;
   const recall = tp + fn > 0 ? tp / (tp + fn) : Number.NaN;
