@@ -13,7 +13,17 @@ import {
   templatePath,
   verbOf,
 } from '@harombe/models';
-import { BIN_WIDTH, binOf, logScale, type RobustSummary, robustSummary, upperTail } from './distribution.js';
+import {
+  BIN_WIDTH,
+  binOf,
+  binValue,
+  empiricalTail,
+  logScale,
+  type RobustSummary,
+  robustSummary,
+  topExcess,
+  upperTail,
+} from './distribution.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -62,6 +72,8 @@ const MIN_SAMPLES = 20;
  * them), the tool's (all its destinations pooled) for the rest: a few hours say little of its own.
  */
 const OWN_PRIOR = 20;
+/** Calls of the agent within an hour counted for concentrations, at most. */
+export const MAX_HOUR_CALLS = 4096;
 /** Destinations with a window of bytes in the last hour, at most (those idle for the hour go first). */
 const MAX_WINDOWS = 256;
 /** Summaries are recomputed after this many additions. */
@@ -126,7 +138,8 @@ export const NOVELTY_KINDS: readonly NoveltyKind[] = ['destination', 'place', 'v
 /**
  * How many baseline dimensions can find an event unusual at all (the multiplicity a combination
  * over them pays): the six that judge every event, plus novelty (a destination or path), content
- * (a path), action (a verb) and volume (bytes sent) when the event has what they read.
+ * (a path), concentration (a destination), action (a verb) and volume (bytes sent) when the event
+ * has what they read.
  */
 export function judgedDimensions(event: SecurityEvent): number {
   const path = event.filePath !== undefined;
@@ -134,6 +147,7 @@ export function judgedDimensions(event: SecurityEvent): number {
   let n = 6;
   if (path || destination) n++;
   if (path) n++;
+  if (destination) n++;
   if (verbOf(event) !== undefined) n++;
   if (outboundBytes(event.resourceUsage) > 0) n++;
   return n;
@@ -264,6 +278,24 @@ export class FadingHistogram {
   }
 
   /**
+   * P(an ordinary value >= x) of a log-likelihood ratio: the smoothed empirical tail up to the
+   * largest value learned; past it 1/(n + 1) x e^-(x - largest)/s, an exponential whose scale s is
+   * the mean excess of the top values, never steeper than the ratio's own decay (s >= 1: real hours
+   * are clumpier than independent draws, and the top of the history says by how much). 1 at 0 and
+   * until the histogram has enough samples.
+   */
+  exceedance(x: number): number {
+    if (!(x > 0) || this.total < MIN_SAMPLES) return 1;
+    this.summary ??= this.summarise();
+    const { values, total } = this.summary;
+    const top = values[values.length - 1] ?? 0;
+    const bin = binValue(x);
+    if (bin <= top) return empiricalTail(this.summary, bin);
+    const scale = Math.max(1, topExcess(this.summary));
+    return Math.exp(-(x - Math.expm1(top)) / scale) / (total + 1);
+  }
+
+  /**
    * Median of ln(1 + value) and its robust scale (1.4826 MAD, or the standard deviation; at least
    * 0.1), as {@link tail} judges by; NaN until the histogram has enough samples.
    */
@@ -305,6 +337,11 @@ export interface BehaviourTails {
   volume: number;
   /** The tool's other counters (`resource_usage` other than bytes sent), Bonferroni over them. */
   counters: number;
+  /**
+   * How far the tool's calls within the hour crowd onto the event's destination, beyond its usual
+   * share of them (see {@link concentration}), against the tool's own such hours.
+   */
+  concentration: number;
 }
 
 /** Bytes sent to one destination in the last hour: (time, bytes) pairs, oldest first. */
@@ -415,6 +452,13 @@ export class Behaviour {
    * an upload to a domain contacted a few times is not).
    */
   readonly youngHours = new Map<string, FadingHistogram>();
+  /**
+   * Per tool: the {@link concentration} of the called destination within the hour, at each call the
+   * tool made there (after the warm-up): how crowded an ordinary hour of this tool gets.
+   */
+  readonly concentrations = new Map<string, FadingHistogram>();
+  /** Per tool: its calls to destinations in the last hour, and its learned such calls. */
+  readonly toolCalls = new Map<string, ToolCalls>();
   /** Calls in the trailing hour and 5 minutes, as learned events saw them, by period of the day. */
   readonly periodCalls: FadingHistogram[] = Array.from({ length: PERIODS }, () => new FadingHistogram());
   readonly periodBurst: FadingHistogram[] = Array.from({ length: PERIODS }, () => new FadingHistogram());
@@ -511,6 +555,7 @@ export class Behaviour {
     out.action = action;
     out.volume = this.volumeTail(tool, destination, outboundBytes(event.resourceUsage), ms, robust);
     out.counters = this.countersTail(event.resourceUsage, tool, robust);
+    out.concentration = destination === undefined ? 1 : this.concentrationTail(tool, destination, ms);
     return out;
   }
 
@@ -544,6 +589,57 @@ export class Behaviour {
     const centre = w * own.logMedian() + (1 - w) * toolCentre;
     const scale = w * own.logScale(robust) + (1 - w) * toolScale;
     return Math.expm1(toolCentre + ((Math.log1p(sum) - centre) / scale) * toolScale);
+  }
+
+  /**
+   * The concentration of calls on `destination` within the hour before `ms`, with one more call to it
+   * at `ms` (the event judged, or the one being learned, not yet counted).
+   */
+  private concentrationAt(tool: string, calls: ToolCalls, destination: string, ms: number): number {
+    const share = this.hourShare(tool, calls, destination, ms);
+    // The call itself is the novelty dimension's to judge (a first call to a rare destination);
+    // this one asks whether the hour's other calls went there too.
+    return concentration(share.calls - 1, share.all - 1, share.usual);
+  }
+
+  /**
+   * The tool's calls within the hour before `ms` and one more at `ms`: how many went to
+   * `destination`, of how many, and the share of the tool's learned calls it usually gets (smoothed,
+   * and at least the tool's rate of new destinations: a value it barely knows is one of the many it
+   * meets, and its share must not shrink as the tool's history grows).
+   */
+  private hourShare(tool: string, calls: ToolCalls, destination: string, ms: number) {
+    const to = this.callsInHour(destination, ms) + 1;
+    const all = Math.max(to, calls.times.length - firstInHour(calls.times, calls.head, ms) + 1);
+    const learned = this.destinations.get(destination)?.learned ?? 0;
+    const usual = Math.max((learned + 1) / (calls.uses + 1), this.rate('destination', tool));
+    return { calls: to, all, usual: Math.min(1, usual) };
+  }
+
+  /**
+   * P(an ordinary call of this tool finds its destination this crowded in the hour): the tool's
+   * learned concentrations, empirically, and past the highest the log-likelihood ratio's own decay.
+   */
+  private concentrationTail(tool: string, destination: string, ms: number): number {
+    const learned = this.concentrations.get(tool);
+    const calls = this.toolCalls.get(tool);
+    if (learned === undefined || calls === undefined || learned.total < MIN_SAMPLES) return 1;
+    return learned.exceedance(this.concentrationAt(tool, calls, destination, ms));
+  }
+
+  private callsInHour(destination: string, ms: number): number {
+    const window = this.recentBytes.get(destination);
+    return window === undefined ? 0 : window.times.length - hourStart(window, ms);
+  }
+
+  /** The tool's calls to destinations, made if there is room (`cap` tools). */
+  private callsOf(tool: string, cap: number): ToolCalls | undefined {
+    let calls = this.toolCalls.get(tool);
+    if (calls === undefined && this.toolCalls.size < cap) {
+      calls = { times: [], head: 0, uses: 0 };
+      this.toolCalls.set(tool, calls);
+    }
+    return calls;
   }
 
   /** Outbound bytes per call for the tool, and per destination within the hour (twice the smaller). */
@@ -634,6 +730,14 @@ export class Behaviour {
     const destination = destinationOf(event);
     if (destination !== undefined) {
       this.countNovelty('destination', tool, !this.destinations.has(destination), ms);
+      const calls = this.callsOf(tool, cap);
+      if (calls !== undefined) {
+        if (countActivity && ms - this.startMs >= WARM_UP_MS)
+          histogramFor(this.concentrations, tool, cap).add(
+            this.concentrationAt(tool, calls, destination, ms),
+          );
+        calls.uses += weight;
+      }
       see(this.destinations, destination, ms, weight, cap);
     }
     const verb = verbOf(event);
@@ -654,10 +758,14 @@ export class Behaviour {
         histogramFor(histograms, key, cap).add(usage[key]!);
       }
       const outbound = outboundBytes(usage);
-      if (outbound > 0) {
-        histogramFor(this.outbound, tool, cap).add(outbound);
-        if (destination !== undefined) {
-          const sum = this.addBytes(destination, ms, outbound);
+      if (destination !== undefined) {
+        const calls = this.callsOf(tool, cap);
+        if (calls !== undefined) addCall(calls, ms);
+      }
+      if (outbound > 0) histogramFor(this.outbound, tool, cap).add(outbound);
+      if (destination !== undefined) {
+        const sum = this.addBytes(destination, ms, outbound);
+        if (outbound > 0) {
           histogramFor(this.destinationHours, tool, cap).add(sum);
           this.ownHistogram(tool, destination, cap)?.add(sum);
           const young = !established(this.destinations.get(destination), ms);
@@ -677,14 +785,15 @@ export class Behaviour {
    * Marks a value as seen (not learned): it was recorded, but judged unusual. Its bytes count toward
    * its destination's hour all the same (exfiltration spread over many calls adds up).
    */
-  sighted(event: SecurityEvent, facts: PathFacts | undefined, cap: number): void {
+  sighted(event: SecurityEvent, tool: string, facts: PathFacts | undefined, cap: number): void {
     const ms = event.timestamp.getTime();
     if (facts !== undefined) see(this.places, facts.directory, ms, 0, cap);
     const destination = destinationOf(event);
     if (destination === undefined) return;
     see(this.destinations, destination, ms, 0, cap);
-    const outbound = outboundBytes(event.resourceUsage);
-    if (outbound > 0) this.addBytes(destination, ms, outbound);
+    const calls = this.callsOf(tool, cap);
+    if (calls !== undefined) addCall(calls, ms);
+    this.addBytes(destination, ms, outboundBytes(event.resourceUsage));
   }
 
   /**
@@ -759,6 +868,7 @@ export class Behaviour {
     this.learnedSinceSweep = 0;
     for (const map of [this.destinations, this.places, this.sensitiveFiles, this.verbs])
       trim(map, ms - this.windowMs, cap);
+
     for (const [tool, own] of this.ownHours) {
       for (const destination of own.keys()) {
         if (this.destinations.has(destination)) continue;
@@ -833,15 +943,63 @@ export class Behaviour {
         }
         return parts.length ? parts.join('; ') : undefined;
       }
+      case 'concentration': {
+        const calls = this.toolCalls.get(tool);
+        if (destination === undefined || calls === undefined) return undefined;
+        const share = this.hourShare(tool, calls, destination, ms);
+        return `${share.calls} of ${tool}'s ${share.all} calls within the hour went to ${destination} (usually ${formatShare(share.usual)} of them)`;
+      }
     }
   }
 }
 
+/**
+ * How crowded one destination is among a tool's calls within an hour: `calls` of the `all` calls
+ * went to it, where it usually gets share `p` of them. The log-likelihood ratio of that many against
+ * its usual share, all x KL(calls/all || p) (0 when no more than usual): by Chernoff's bound, an
+ * hour that crowded is at most e^-ratio likely were each call an independent draw; real hours are
+ * not (sessions, paging), so the ratio is judged against the tool's own hours, not that bound.
+ */
+export function concentration(calls: number, all: number, p: number): number {
+  if (!(calls > 0 && all > 0)) return 0;
+  const a = Math.min(1, calls / all);
+  if (a <= p) return 0;
+  const rest = a < 1 ? (1 - a) * Math.log((1 - a) / (1 - p)) : 0;
+  return all * (a * Math.log(a / p) + rest);
+}
+
+/**
+ * A tool's calls to destinations: their times in the last hour (learned or not; oldest first from
+ * `head`), and the weight of those it learned (its destinations' learned counts are shares of it).
+ */
+export interface ToolCalls {
+  readonly times: number[];
+  head: number;
+  uses: number;
+}
+
+/** Index of the first time from `head` within the hour before `ms`. */
+function firstInHour(times: readonly number[], head: number, ms: number): number {
+  let i = head;
+  while (i < times.length && times[i]! <= ms - HOUR_MS) i++;
+  return i;
+}
+
+/** Counts a call at `ms` in the tool's hour (times arrive about in order). */
+function addCall(calls: ToolCalls, ms: number): void {
+  const times = calls.times;
+  calls.head = firstInHour(times, calls.head, ms);
+  // Times past the hour go once they are half of what is held (a quiet tool keeps few).
+  if (calls.head >= 16 && 2 * calls.head >= times.length) {
+    times.splice(0, calls.head);
+    calls.head = 0;
+  }
+  if (times.length - calls.head < MAX_HOUR_CALLS) times.push(ms);
+}
+
 /** Index of the first call of a destination's window within the hour before `ms`. */
 function hourStart(window: DestinationWindow, ms: number): number {
-  let i = window.head;
-  while (i < window.times.length && window.times[i]! <= ms - HOUR_MS) i++;
-  return i;
+  return firstInHour(window.times, window.head, ms);
 }
 
 /** "first X 3 days ago" / "first X by this agent" (never before) / "known for 20 days". */

@@ -295,15 +295,41 @@ function hillIndex(
   atOrAbove: readonly number[],
   total: number,
 ): number {
+  return meanExcess(values, weights, atOrAbove, total, (v) => v);
+}
+
+/**
+ * The mean excess, in the values' own units, over the threshold below the top 5% of the weight (at
+ * least 10): the scale of an exponential fitted to the top of the distribution. 0 when there are
+ * too few values or the top is a single bin.
+ */
+export function topExcess(summary: RobustSummary): number {
+  const { values, atOrAbove, total } = summary;
+  const weights = atOrAbove.map((at, i) => at - (atOrAbove[i + 1] ?? 0));
+  return meanExcess(values, weights, atOrAbove, total, Math.expm1);
+}
+
+/**
+ * The weighted mean of `f(value) - f(threshold)` over the values above the threshold: the highest
+ * value with at least the top 5% of the weight (at least 10) at or above it. 0 when there are too
+ * few values or the top is a single bin.
+ */
+function meanExcess(
+  values: readonly number[],
+  weights: readonly number[],
+  atOrAbove: readonly number[],
+  total: number,
+  f: (value: number) => number,
+): number {
   if (total < MIN_TAIL_VALUES) return 0;
   const k = Math.max(10, 0.05 * total);
-  // The threshold: the highest value with at least k of the weight at or above it.
   let j = values.length - 1;
   while (j > 0 && atOrAbove[j]! < k) j--;
   const above = j + 1 < values.length ? atOrAbove[j + 1]! : 0;
   if (above === 0) return 0;
+  const threshold = f(values[j]!);
   let excess = 0;
-  for (let i = j + 1; i < values.length; i++) excess += weights[i]! * (values[i]! - values[j]!);
+  for (let i = j + 1; i < values.length; i++) excess += weights[i]! * (f(values[i]!) - threshold);
   return excess / above;
 }
 

@@ -82,6 +82,7 @@ export class BaselineLearner {
     action: 1,
     volume: 1,
     counters: 1,
+    concentration: 1,
   };
 
   constructor(options: BaselineLearnerOptions = {}) {
@@ -242,7 +243,12 @@ export class BaselineLearner {
       const ms = event.timestamp.getTime();
       history.countRecent(ms, !event.success);
       if (ms > history.newestMs) history.newestMs = ms;
-      history.behaviour.sighted(event, this.factsOf(event), this.options.maxVocabulary);
+      history.behaviour.sighted(
+        event,
+        event.toolName ?? NO_TOOL,
+        this.factsOf(event),
+        this.options.maxVocabulary,
+      );
       return;
     }
     if (history.quarantined.size > 0 && history.quarantined.has(fingerprint(event))) return;
@@ -294,6 +300,7 @@ export class BaselineLearner {
       novelty: surprise(p.novelty),
       action: surprise(p.action),
       volume: surprise(p.volume),
+      concentration: surprise(p.concentration),
     };
   }
 
@@ -377,6 +384,7 @@ export class BaselineLearner {
       novelty: b.novelty,
       action: b.action,
       volume: b.volume,
+      concentration: b.concentration,
     };
   }
 

@@ -6,6 +6,7 @@ import { AgentHistory, type HeldEvent } from './agent-history.js';
 import {
   type Behaviour,
   FadingHistogram,
+  MAX_HOUR_CALLS,
   NOVELTY_KINDS,
   type NoveltyKind,
   SUMMARY_REFRESH,
@@ -122,6 +123,12 @@ const BehaviourSchema = z.object({
   youngHours: HistogramsSchema.default([]),
   /** [tool, destination, histogram of bytes per hour to it] (absent in artifacts before it). */
   ownHours: z.array(z.tuple([z.string(), z.string(), FadingSchema])).default([]),
+  /** [tool, histogram of the concentration of its calls on their destination] (absent before it). */
+  concentrations: HistogramsSchema.default([]),
+  /** [tool, its learned calls to destinations, times of its calls to them in the last hour] (absent before it). */
+  toolCalls: z
+    .array(z.tuple([z.string(), z.number().min(0), z.array(z.number().finite()).max(MAX_HOUR_CALLS)]))
+    .default([]),
   periodCalls: z.array(FadingSchema).length(8),
   periodBurst: z.array(FadingSchema).length(8),
   /** [destination, [time ms, bytes, time ms, bytes, ...]] of the last hour. */
@@ -422,6 +429,8 @@ function writeBehaviour(b: Behaviour): SerializedBehaviour {
           [tool, destination, writeHistogram(h)] as [string, string, ReturnType<typeof writeHistogram>],
       ),
     ),
+    concentrations: [...b.concentrations].map(([tool, h]) => [tool, writeHistogram(h)]),
+    toolCalls: [...b.toolCalls].map(([tool, c]) => [tool, c.uses, c.times.slice(c.head)]),
     periodCalls: b.periodCalls.map(writeHistogram),
     periodBurst: b.periodBurst.map(writeHistogram),
     recentBytes: [...b.recentBytes].map(([destination, w]) => {
@@ -463,6 +472,8 @@ function readBehaviour(b: Behaviour, json: SerializedBehaviour): void {
     if (!histograms.has(destination)) b.ownEntries++;
     histograms.set(destination, readHistogram(histogram));
   }
+  for (const [tool, flat] of json.concentrations) b.concentrations.set(tool, readHistogram(flat));
+  for (const [tool, uses, times] of json.toolCalls) b.toolCalls.set(tool, { times, head: 0, uses });
   json.periodCalls.forEach((histogram, i) => {
     b.periodCalls[i] = readHistogram(histogram);
   });

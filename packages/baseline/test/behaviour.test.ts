@@ -93,6 +93,11 @@ function trained(
   return learner;
 }
 
+/** Each working hour (9-17) of 28 days: `hour` its start, `h` its hour of the day. */
+function workingHours(each: (hour: number, h: number) => void): void {
+  for (let d = 0; d < 28; d++) for (let h = 9; h < 17; h++) each(MONDAY + d * DAY + h * HOUR, h);
+}
+
 /** Tuesday of the week after history, at an hour of the working day. */
 const LIVE = MONDAY + 29 * DAY + 11 * HOUR;
 
@@ -443,28 +448,25 @@ describe('behaviour dimensions', () => {
     // (a busy hour is three times that) and out of all proportion for the webhook.
     const random = stream(11);
     const learner = new BaselineLearner();
-    for (let d = 0; d < 28; d++) {
-      for (let h = 9; h < 17; h++) {
-        const hour = MONDAY + d * DAY + h * HOUR;
-        const calls = 4 + Math.floor(random() * 5);
-        for (let k = 0; k < calls; k++)
-          learner.recordEvent(AGENT, {
-            timestamp: hour + k * 7 * MINUTE,
-            event_type: 'tool_call',
-            tool_name: 'poster',
-            destination_domain: 'busy.example.com',
-            resource_usage: { bytes_sent: Math.round(20_000 + random() * 20_000) },
-          });
-        if (h % 2 === 0)
-          learner.recordEvent(AGENT, {
-            timestamp: hour + 59 * MINUTE,
-            event_type: 'tool_call',
-            tool_name: 'poster',
-            destination_domain: 'hooks.example.com',
-            resource_usage: { bytes_sent: Math.round(2_000 + random() * 2_000) },
-          });
-      }
-    }
+    workingHours((hour, h) => {
+      const calls = 4 + Math.floor(random() * 5);
+      for (let k = 0; k < calls; k++)
+        learner.recordEvent(AGENT, {
+          timestamp: hour + k * 7 * MINUTE,
+          event_type: 'tool_call',
+          tool_name: 'poster',
+          destination_domain: 'busy.example.com',
+          resource_usage: { bytes_sent: Math.round(20_000 + random() * 20_000) },
+        });
+      if (h % 2 === 0)
+        learner.recordEvent(AGENT, {
+          timestamp: hour + 59 * MINUTE,
+          event_type: 'tool_call',
+          tool_name: 'poster',
+          destination_domain: 'hooks.example.com',
+          resource_usage: { bytes_sent: Math.round(2_000 + random() * 2_000) },
+        });
+    });
     const volumeAfter = (destination: string) => {
       let volume = 0;
       for (let i = 0; i < 20; i++) {
@@ -568,6 +570,65 @@ describe('behaviour dimensions', () => {
       resource_usage: { network_bytes: 60_000 },
     };
     expect(restored.tailProbabilities(AGENT, event)!.volume).toBeGreaterThan(0);
+  });
+
+  it("judges how the hour's calls of a tool crowd onto one destination against its usual share", () => {
+    // A poster: 4-8 calls a working hour, each to one of five destinations (60% busy, 10% each other).
+    const random = stream(17);
+    const others = ['hooks.example.com', 'a.example.com', 'b.example.com', 'c.example.com'];
+    const destination = () => {
+      const x = random();
+      return x < 0.6 ? 'busy.example.com' : others[Math.min(3, Math.floor((x - 0.6) / 0.1))]!;
+    };
+    const call = (timestamp: number, to: string, tool = 'poster') => ({
+      timestamp,
+      event_type: 'tool_call',
+      tool_name: tool,
+      destination_domain: to,
+      resource_usage: { bytes_sent: 3_000 },
+    });
+    const learner = new BaselineLearner();
+    workingHours((hour) => {
+      const calls = 4 + Math.floor(random() * 5);
+      for (let k = 0; k < calls; k++) learner.recordEvent(AGENT, call(hour + k * 7 * MINUTE, destination()));
+      learner.recordEvent(AGENT, call(hour + 30 * MINUTE, 'files.example.com', 'fetch'));
+    });
+    const saved = JSON.parse(JSON.stringify(learner.toJSON()));
+    // An ordinary hour: nothing crowded.
+    let ordinary = 1;
+    for (let k = 0; k < 8; k++) {
+      const event = call(LIVE + k * 7 * MINUTE, destination());
+      ordinary = Math.min(ordinary, learner.tailProbabilities(AGENT, event)!.concentration);
+      learner.recordEvent(AGENT, event);
+    }
+    expect(ordinary).toBeGreaterThan(0.01);
+    // The next hour, a webhook the poster uses now and then takes 12 calls of 14 (each ordinary).
+    const start = LIVE + 2 * HOUR;
+    let tail = 1;
+    for (let k = 0; k < 14; k++) {
+      const event = call(start + k * 3 * MINUTE, k % 7 === 3 ? 'busy.example.com' : 'hooks.example.com');
+      tail = learner.tailProbabilities(AGENT, event)!.concentration;
+      learner.recordEvent(AGENT, event, { learn: false });
+    }
+    expect(tail).toBeLessThan(1e-4);
+    const last = call(start + 14 * 3 * MINUTE, 'hooks.example.com');
+    expect(learner.describeBehaviour(AGENT, last, 'concentration')).toMatch(
+      /^13 of poster's 15 calls within the hour went to hooks\.example\.com \(usually 1\d% of them\)$/,
+    );
+    // A single call to a destination barely known is the novelty dimension's to judge, and a tool
+    // with one destination calling it often is the rate's: neither is crowding.
+    const restored = BaselineLearner.fromJSON(saved);
+    expect(restored.tailProbabilities(AGENT, call(start, 'rare.example.org'))!.concentration).toBe(1);
+    for (let k = 0; k < 30; k++) {
+      const event = call(start + k * 20_000, 'files.example.com', 'fetch');
+      expect(restored.tailProbabilities(AGENT, event)!.concentration).toBe(1);
+      restored.recordEvent(AGENT, event, { learn: false });
+    }
+    // Saved with the agent: a restored learner judges the crowded hour alike.
+    const again = BaselineLearner.fromJSON(JSON.parse(JSON.stringify(learner.toJSON())));
+    expect(again.tailProbabilities(AGENT, last)!.concentration).toBe(
+      learner.tailProbabilities(AGENT, last)!.concentration,
+    );
   });
 
   it('saves and restores what it learned exactly', () => {

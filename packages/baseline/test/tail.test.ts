@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { binOf, robustSummary, upperTail } from '../src/distribution.js';
+import { concentration, FadingHistogram } from '../src/behaviour.js';
+import { binOf, robustSummary, topExcess, upperTail } from '../src/distribution.js';
 
 /** A deterministic pseudo-random stream for test data. */
 function stream(seed: number): () => number {
@@ -53,5 +54,61 @@ describe('the upper tail past the largest value seen', () => {
     const summary = summaryOf(light);
     const max = Math.max(...light);
     expect(upperTail(3 * max, summary, true, true)).toBeLessThan(1e-9);
+  });
+});
+
+describe('the exponential fitted to the top of a distribution', () => {
+  it('is the mean excess over the top 5%: about the scale of an exponential sample', () => {
+    const random = stream(5);
+    const exponential = Array.from({ length: 4000 }, () => -3 * Math.log(random()));
+    const excess = topExcess(summaryOf(exponential));
+    expect(excess).toBeGreaterThan(2.4);
+    expect(excess).toBeLessThan(3.6);
+    // Too few values, or the top all in one bin: no fit.
+    expect(topExcess(summaryOf([1, 2, 3]))).toBe(0);
+    expect(topExcess(summaryOf(Array.from({ length: 100 }, () => 7)))).toBe(0);
+  });
+});
+
+describe('concentration: how crowded one destination is among a tool calls within the hour', () => {
+  it('is the log-likelihood ratio against its usual share, 0 at or below it', () => {
+    // 8 of 10 calls where 10% is usual: 10 x KL(0.8 || 0.1).
+    expect(concentration(8, 10, 0.1)).toBeCloseTo(10 * (0.8 * Math.log(8) + 0.2 * Math.log(0.2 / 0.9)), 10);
+    // All of them: n x ln(1/p).
+    expect(concentration(5, 5, 0.25)).toBeCloseTo(5 * Math.log(4), 10);
+    expect(concentration(1, 10, 0.1)).toBe(0);
+    expect(concentration(1, 10, 0.3)).toBe(0);
+    expect(concentration(0, 0, 0.1)).toBe(0);
+    expect(concentration(3, 3, 1)).toBe(0);
+    // More calls at the same share are more evidence.
+    expect(concentration(16, 20, 0.1)).toBeCloseTo(2 * concentration(8, 10, 0.1), 10);
+  });
+});
+
+describe('exceedance of a log-likelihood ratio', () => {
+  const random = stream(7);
+  const ratios = new FadingHistogram();
+  const values = Array.from({ length: 1000 }, () => -Math.log(random()));
+  for (const value of values) ratios.add(value);
+  const max = Math.max(...values);
+
+  it('is the empirical tail within the values learned', () => {
+    const share = values.filter((v) => v >= 2).length / values.length;
+    // (At the learner's bin resolution, 5%.)
+    expect(Math.abs(ratios.exceedance(2) - share)).toBeLessThan(0.03);
+    expect(ratios.exceedance(0)).toBe(1);
+  });
+
+  it('past the largest, decays from 1/(n + 1) no faster than e^-(x - largest)', () => {
+    const past = ratios.exceedance(max + 2);
+    expect(past).toBeLessThan(1 / 1001);
+    expect(past).toBeGreaterThanOrEqual(Math.exp(-2.1) / 1001);
+    expect(ratios.exceedance(max + 4)).toBeLessThan(past);
+  });
+
+  it('judges nothing until it has enough values', () => {
+    const few = new FadingHistogram();
+    for (let i = 0; i < 10; i++) few.add(i);
+    expect(few.exceedance(100)).toBe(1);
   });
 });

@@ -107,5 +107,7 @@ export const BaselineScoresSchema = z.object({
   action: unit,
   /** Bytes or other counters per call for this tool, and bytes per destination within the hour. */
   volume: unit,
+  /** How many of a tool's calls within the hour went to the event's destination, beyond its usual share. */
+  concentration: unit,
 });
 export type BaselineScores = z.infer<typeof BaselineScoresSchema>;

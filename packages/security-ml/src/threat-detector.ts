@@ -189,9 +189,10 @@ const DIMENSION_LABEL: Record<keyof BaselineScores, string> = {
   novelty: 'new destination or location',
   action: 'action',
   volume: 'volume',
+  concentration: 'calls to one destination',
 };
 /** Dimensions that describe what the event did, in words of their own (see `describeBehaviour`). */
-const BEHAVIOUR_KEYS = ['content', 'novelty', 'action', 'volume'] as const;
+const BEHAVIOUR_KEYS = ['content', 'novelty', 'action', 'volume', 'concentration'] as const;
 /** The baseline's dimensions, in the order its scores list them. */
 const BASELINE_KEYS = Object.keys(DIMENSION_LABEL) as (keyof BaselineScores)[];
 const DAY_MS = 86_400_000;
@@ -669,7 +670,7 @@ export class ThreatDetector {
         facts?.sensitive !== undefined ||
         lead === 'content' ||
         lead === 'action' ||
-        (destination !== undefined && (lead === 'volume' || lead === 'novelty')),
+        (destination !== undefined && (lead === 'volume' || lead === 'novelty' || lead === 'concentration')),
       clockConfirmed: verdict.clockConfirmed,
     };
   }
@@ -747,6 +748,7 @@ function scoresOf(tails: BaselineScores): BaselineScores {
     novelty: surprise(tails.novelty),
     action: surprise(tails.action),
     volume: surprise(tails.volume),
+    concentration: surprise(tails.concentration),
   };
 }
 
@@ -787,6 +789,8 @@ function reasonOf(
       return destination !== undefined
         ? `unusual volume sent to ${destination}`
         : `unusual volume moved by ${tool}`;
+    case 'concentration':
+      return `many calls to ${destination ?? 'one destination'}`;
     case undefined:
       break;
     default:

@@ -267,6 +267,41 @@ describe('ThreatDetector explanations', () => {
   });
 });
 
+describe('ThreatDetector on exfiltration spread over ordinary calls', () => {
+  it('sees the hour crowd onto a destination the agent uses now and then, says so, and files it by that destination', () => {
+    const fleet = generateFleet({ regime: 'realistic', seed: 1, agents: 10, historyDays: 28, liveDays: 7 });
+    const attack = fleet.incidents!.find((i) => i.label === 'spread-exfil')!;
+    const id = attack.agentId;
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), contamination: 0.01, seed: 1 });
+    const timeZone = fleet.personas.find((p) => p.agentId === id)!.timeZone;
+    threats.train(
+      id,
+      fleet.history.filter((e) => e.agentId === id).map((e) => e.event),
+      { timeZone },
+    );
+    let calls = 0;
+    let flagged = 0;
+    const said: string[] = [];
+    for (const { agentId, event, label } of fleet.live) {
+      if (agentId !== id) continue;
+      const assessment = threats.assess(id, event);
+      if (label !== 'spread-exfil') continue;
+      calls++;
+      if (!assessment.isThreat) continue;
+      flagged++;
+      said.push(assessment.explanation);
+    }
+    expect(flagged).toBeGreaterThanOrEqual(0.85 * calls);
+    const destination = attack.destination!.replaceAll('.', '\\.');
+    const crowded = new RegExp(
+      `\\d+ of ${attack.tool}'s \\d+ calls within the hour went to ${destination} \\(usually`,
+    );
+    expect(said.filter((text) => crowded.test(text)).length).toBeGreaterThan(flagged / 2);
+    const [incident] = threats.incidents({ agentId: id }).filter((i) => i.alerts >= flagged);
+    expect(incident?.reasons).toContain(`many calls to ${attack.destination}`);
+  });
+});
+
 describe('ThreatDetector learning', () => {
   it('learns ordinary events, not those it found worth a look (LOW and above): an exfiltration does not teach itself', () => {
     const { threats, live } = realisticAgent(3);
