@@ -296,13 +296,14 @@ export class FadingHistogram {
   }
 
   /**
-   * Median of ln(1 + value) and its robust scale (1.4826 MAD, or the standard deviation; at least
-   * 0.1), as {@link tail} judges by; NaN until the histogram has enough samples.
+   * The centre of ln(1 + value) (the median, or the mean when not `robust`) and its scale (1.4826
+   * MAD, or the standard deviation; at least 0.1), as {@link tail} judges by; NaN until the
+   * histogram has enough samples.
    */
-  logMedian(): number {
+  logCentre(robust: boolean): number {
     if (this.total < MIN_SAMPLES) return Number.NaN;
     this.summary ??= this.summarise();
-    return this.summary.logMedian;
+    return robust ? this.summary.logMedian : this.summary.logMean;
   }
 
   logScale(robust: boolean): number {
@@ -584,9 +585,9 @@ export class Behaviour {
     const own = this.ownHours.get(tool)?.get(destination);
     if (own === undefined || own.total < MIN_SAMPLES || hourly.total < MIN_SAMPLES) return sum;
     const w = own.total / (own.total + OWN_PRIOR);
-    const toolCentre = hourly.logMedian();
+    const toolCentre = hourly.logCentre(robust);
     const toolScale = hourly.logScale(robust);
-    const centre = w * own.logMedian() + (1 - w) * toolCentre;
+    const centre = w * own.logCentre(robust) + (1 - w) * toolCentre;
     const scale = w * own.logScale(robust) + (1 - w) * toolScale;
     return Math.expm1(toolCentre + ((Math.log1p(sum) - centre) / scale) * toolScale);
   }

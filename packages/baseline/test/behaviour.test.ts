@@ -442,49 +442,55 @@ describe('behaviour dimensions', () => {
     expect(pass(reset)).toEqual(first);
   });
 
-  it('judges a destination the tool uses now and then by its own hours, not by the busiest one', () => {
-    // A poster: its busy destination takes 4-8 calls of 20-40 KB an hour; its webhook one call of
-    // 2-4 KB every other hour. Twenty webhook calls within the hour (60 KB) is ordinary for the tool
-    // (a busy hour is three times that) and out of all proportion for the webhook.
-    const random = stream(11);
-    const learner = new BaselineLearner();
-    workingHours((hour, h) => {
-      const calls = 4 + Math.floor(random() * 5);
-      for (let k = 0; k < calls; k++)
-        learner.recordEvent(AGENT, {
-          timestamp: hour + k * 7 * MINUTE,
-          event_type: 'tool_call',
-          tool_name: 'poster',
-          destination_domain: 'busy.example.com',
-          resource_usage: { bytes_sent: Math.round(20_000 + random() * 20_000) },
-        });
-      if (h % 2 === 0)
-        learner.recordEvent(AGENT, {
-          timestamp: hour + 59 * MINUTE,
-          event_type: 'tool_call',
-          tool_name: 'poster',
-          destination_domain: 'hooks.example.com',
-          resource_usage: { bytes_sent: Math.round(2_000 + random() * 2_000) },
-        });
-    });
-    const volumeAfter = (destination: string) => {
-      let volume = 0;
-      for (let i = 0; i < 20; i++) {
-        const event = {
-          timestamp: LIVE + i * MINUTE,
-          event_type: 'tool_call',
-          tool_name: 'poster',
-          destination_domain: destination,
-          resource_usage: { bytes_sent: 3_000 },
-        };
-        volume = learner.detectAnomalies(AGENT, event)!.volume;
-        learner.recordEvent(AGENT, event, { learn: false });
-      }
-      return volume;
-    };
-    expect(volumeAfter('hooks.example.com')).toBeGreaterThanOrEqual(0.9);
-    expect(volumeAfter('busy.example.com')).toBe(0);
-  });
+  it.each([
+    ['robust', true],
+    ['mean and standard deviation', false],
+  ])(
+    'judges a destination the tool uses now and then by its own hours, not by the busiest one (%s)',
+    (_, robust) => {
+      // A poster: its busy destination takes 4-8 calls of 20-40 KB an hour; its webhook one call of
+      // 2-4 KB every other hour. Twenty webhook calls within the hour (60 KB) is ordinary for the tool
+      // (a busy hour is three times that) and out of all proportion for the webhook.
+      const random = stream(11);
+      const learner = new BaselineLearner({ robust });
+      workingHours((hour, h) => {
+        const calls = 4 + Math.floor(random() * 5);
+        for (let k = 0; k < calls; k++)
+          learner.recordEvent(AGENT, {
+            timestamp: hour + k * 7 * MINUTE,
+            event_type: 'tool_call',
+            tool_name: 'poster',
+            destination_domain: 'busy.example.com',
+            resource_usage: { bytes_sent: Math.round(20_000 + random() * 20_000) },
+          });
+        if (h % 2 === 0)
+          learner.recordEvent(AGENT, {
+            timestamp: hour + 59 * MINUTE,
+            event_type: 'tool_call',
+            tool_name: 'poster',
+            destination_domain: 'hooks.example.com',
+            resource_usage: { bytes_sent: Math.round(2_000 + random() * 2_000) },
+          });
+      });
+      const volumeAfter = (destination: string) => {
+        let volume = 0;
+        for (let i = 0; i < 20; i++) {
+          const event = {
+            timestamp: LIVE + i * MINUTE,
+            event_type: 'tool_call',
+            tool_name: 'poster',
+            destination_domain: destination,
+            resource_usage: { bytes_sent: 3_000 },
+          };
+          volume = learner.detectAnomalies(AGENT, event)!.volume;
+          learner.recordEvent(AGENT, event, { learn: false });
+        }
+        return volume;
+      };
+      expect(volumeAfter('hooks.example.com')).toBeGreaterThanOrEqual(0.9);
+      expect(volumeAfter('busy.example.com')).toBe(0);
+    },
+  );
 
   it("keeps a destination's own hours for at most the vocabulary cap, all tools together", () => {
     const learner = new BaselineLearner({ maxVocabulary: 50 });
