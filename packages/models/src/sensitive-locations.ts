@@ -38,7 +38,9 @@ export const SensitiveLocationSchema = z
           .min(1)
           .max(GLOB_LIMIT)
           .refine((glob) => !/[\0\r\n]/.test(glob), 'a glob holds no NUL or line break')
-          // Each wildcard is a loop in the compiled pattern: a few keep matching linear in practice.
+          // Stars within a name are matched without backtracking (see globSource); the `**` and the
+          // last star of each name remain loops in the compiled pattern, and a few of them keep
+          // matching fast.
           .refine(
             (glob) => (glob.match(/\*+|\?/g)?.length ?? 0) <= 8,
             'a glob holds at most 8 wildcards (* ** ?)',
@@ -216,11 +218,36 @@ function globSource(glob: string): string {
         out += '.*';
         i += 1;
       }
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    } else if (c === '*') {
+      // `*chunk*`: the chunk at its first place will do (later chunks only need room after it), so
+      // it is matched once and kept (a lookahead and a back-reference: an atomic group). Left to
+      // backtrack, k such stars in a name try every way of splitting it k ways.
+      const end = chunkEnd(text, i + 1);
+      if (end > i + 1 && text[end] === '*' && text[end + 1] !== '*') {
+        const group = `g${++atomicGroups}`;
+        out += `(?=(?<${group}>[^/]*?${chunkSource(text.slice(i + 1, end))}))\\k<${group}>`;
+        i = end - 1;
+      } else out += '[^/]*';
+    } else out += chunkSource(c);
   }
   return anchored ? `^${prefix}${out}$` : `(?:^|/)${out}$`;
+}
+
+/** Named groups made so far (names stay unique in any pattern joined from several globs). */
+let atomicGroups = 0;
+
+/** Where the chunk of a segment starting at `from` ends: at the next `*`, `/` or the end. */
+function chunkEnd(text: string, from: number): number {
+  let end = from;
+  while (end < text.length && text[end] !== '*' && text[end] !== '/') end++;
+  return end;
+}
+
+/** A chunk of literal characters and `?`, as a pattern. */
+function chunkSource(chunk: string): string {
+  let out = '';
+  for (const c of chunk) out += c === '?' ? '[^/]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return out;
 }
 
 /** A glob split for matching: by the file name alone, or by the directory then the whole path. */

@@ -128,6 +128,38 @@ describe('hostile catalogues', () => {
     expect(work.overBudget).toEqual([]);
   });
 
+  it('matches several * in one name in linear time, and as globs mean', () => {
+    const matcher = new SensitiveMatcher(
+      sensitiveCatalogue({
+        replace: {
+          version: 't',
+          entries: [
+            { id: 'stars', description: 'stars', patterns: ['*a*a*a*a*a*a*a*b'] },
+            { id: 'ordered', description: 'ordered', patterns: ['*key*backup*.?z'] },
+            { id: 'deep', description: 'deep', patterns: ['/srv/*cred*s*/**'] },
+          ],
+        },
+      }),
+    );
+    // Eight stars in a name used to try every way of splitting it: minutes on 100 characters.
+    const found: unknown[] = [];
+    const work = meterWork(() => {
+      found.push(matcher.match(`/x/${'a'.repeat(100)}`), matcher.match(`/srv/${'c'.repeat(500)}/f`));
+    }, LINEAR);
+    expect(work.overBudget).toEqual([]);
+    expect(found).toEqual([undefined, undefined]);
+    const id = (path: string) => matcher.match(path)?.id;
+    expect(id(`/x/${'a'.repeat(7)}b`)).toBe('stars');
+    expect(id('/x/zazbaaaaaab')).toBe('stars');
+    expect(id(`/x/${'a'.repeat(6)}b`)).toBeUndefined();
+    expect(id('/x/mykey-old-backup.gz')).toBe('ordered');
+    expect(id('/x/key.backupkey.backup.xz')).toBe('ordered');
+    expect(id('/x/backup-key.gz')).toBeUndefined();
+    expect(id('/x/key-backup.tgz')).toBeUndefined();
+    expect(id('/srv/old-credentials/a/b')).toBe('deep');
+    expect(id('/srv/credit/a')).toBeUndefined();
+  });
+
   it('(the meter) finds the backtracking of repeated ** compiled as it is written', () => {
     // What `/srv/**/**/secret` compiles to without `**/**/` made one `**/`: quadratic in segments.
     const path = `/srv/${'a/'.repeat(2000)}nope`;
