@@ -72,7 +72,7 @@ const MIN_SAMPLES = 20;
  * them), the tool's (all its destinations pooled) for the rest: a few hours say little of its own.
  */
 const OWN_PRIOR = 20;
-/** Calls of the agent within an hour counted for concentrations, at most. */
+/** Calls of one tool within an hour counted for concentrations, at most. */
 export const MAX_HOUR_CALLS = 4096;
 /** Destinations with a window of bytes in the last hour, at most (those idle for the hour go first). */
 const MAX_WINDOWS = 256;
@@ -345,7 +345,7 @@ export interface BehaviourTails {
   concentration: number;
 }
 
-/** Bytes sent to one destination in the last hour: (time, bytes) pairs, oldest first. */
+/** Calls to one destination in the last hour and the bytes each sent: (time, bytes) pairs, oldest first. */
 export interface DestinationWindow {
   readonly times: number[];
   readonly bytes: number[];
@@ -618,8 +618,8 @@ export class Behaviour {
   }
 
   /**
-   * P(an ordinary call of this tool finds its destination this crowded in the hour): the tool's
-   * learned concentrations, empirically, and past the highest the log-likelihood ratio's own decay.
+   * P(an ordinary call of this tool finds its destination this crowded in the hour): against the
+   * tool's learned concentrations (see {@link FadingHistogram.exceedance}).
    */
   private concentrationTail(tool: string, destination: string, ms: number): number {
     const learned = this.concentrations.get(tool);
@@ -729,9 +729,9 @@ export class Behaviour {
       }
     }
     const destination = destinationOf(event);
+    const calls = destination === undefined ? undefined : this.callsOf(tool, cap);
     if (destination !== undefined) {
       this.countNovelty('destination', tool, !this.destinations.has(destination), ms);
-      const calls = this.callsOf(tool, cap);
       if (calls !== undefined) {
         if (countActivity && ms - this.startMs >= WARM_UP_MS)
           histogramFor(this.concentrations, tool, cap).add(
@@ -759,10 +759,7 @@ export class Behaviour {
         histogramFor(histograms, key, cap).add(usage[key]!);
       }
       const outbound = outboundBytes(usage);
-      if (destination !== undefined) {
-        const calls = this.callsOf(tool, cap);
-        if (calls !== undefined) addCall(calls, ms);
-      }
+      if (calls !== undefined) addCall(calls, ms);
       if (outbound > 0) histogramFor(this.outbound, tool, cap).add(outbound);
       if (destination !== undefined) {
         const sum = this.addBytes(destination, ms, outbound);
@@ -783,8 +780,8 @@ export class Behaviour {
   }
 
   /**
-   * Marks a value as seen (not learned): it was recorded, but judged unusual. Its bytes count toward
-   * its destination's hour all the same (exfiltration spread over many calls adds up).
+   * Marks a value as seen (not learned): it was recorded, but judged unusual. Its call and bytes
+   * count toward its destination's hour all the same (exfiltration spread over many calls adds up).
    */
   sighted(event: SecurityEvent, tool: string, facts: PathFacts | undefined, cap: number): void {
     const ms = event.timestamp.getTime();
@@ -869,7 +866,6 @@ export class Behaviour {
     this.learnedSinceSweep = 0;
     for (const map of [this.destinations, this.places, this.sensitiveFiles, this.verbs])
       trim(map, ms - this.windowMs, cap);
-
     for (const [tool, own] of this.ownHours) {
       for (const destination of own.keys()) {
         if (this.destinations.has(destination)) continue;
