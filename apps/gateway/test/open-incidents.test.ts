@@ -52,9 +52,22 @@ describe('open incidents, from the detector', () => {
     expect(first.incident?.opened).toBe(true);
     // The call that opened it had none open before it.
     expect(incidents.openBefore('a', first)).toBe(false);
-    expect(incidents.openBefore('a', threats.assess('a', ordinary(t0 + 30 * MINUTE)))).toBe(true);
     expect(incidents.openBefore('b', threats.assess('b', ordinary(t0 + 30 * MINUTE)))).toBe(false);
-    expect(incidents.openBefore('a', threats.assess('a', ordinary(t0 + 61 * MINUTE)))).toBe(false);
+    // The agent goes on with its ordinary calls, one every 10 minutes; the first of them may join the
+    // incident as echoes of the failure still in the hour. Each call sees the incident open exactly
+    // while it is within the window of the incident's last alert before it.
+    const open: [number, boolean][] = [];
+    for (let at = t0 + 10 * MINUTE; at <= t0 + 4 * 60 * MINUTE; at += 10 * MINUTE) {
+      const assessment = threats.assess('a', ordinary(at));
+      open.push([at, incidents.openBefore('a', assessment)]);
+    }
+    const [incident] = threats.incidents({ agentId: 'a' });
+    const last = incident!.lastSeen.getTime();
+    expect(last).toBeLessThan(t0 + 2 * 60 * MINUTE);
+    for (const [at, isOpen] of open)
+      expect(isOpen, `${(at - t0) / MINUTE} min`).toBe(at - last <= 60 * MINUTE);
+    expect(open.filter(([, isOpen]) => isOpen).length).toBeGreaterThan(3);
+    expect(open.filter(([, isOpen]) => !isOpen).length).toBeGreaterThan(3);
   });
 
   it('does not count a resolved incident', () => {

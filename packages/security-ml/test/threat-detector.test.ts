@@ -143,6 +143,56 @@ describe('ThreatDetector on the spec examples', () => {
   });
 });
 
+describe('ThreatDetector combination rule', () => {
+  it('rejects a forest share outside (0, 1), naming it', () => {
+    for (const forestShare of [0, 1, -0.2, Number.NaN]) {
+      expect(() => new ThreatDetector({ forestShare })).toThrow(ValidationError);
+      expect(() => new ThreatDetector({ forestShare })).toThrow(/forestShare/);
+    }
+  });
+
+  it('weighs the channels min(forest / s, baseline / (1 - s)); the forest alone while the baseline cannot judge', () => {
+    const fleet = generateFleet({ seed: 11, agents: 6, historyDays: 14, liveDays: 7 });
+    const detectors = [0.2, 0.5].map((forestShare) => {
+      const threats = new ThreatDetector({ store: new MemoryModelStore(), forestShare, seed: 11 });
+      for (const persona of fleet.personas) {
+        const events = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
+        threats.train(persona.agentId, events, { timeZone: persona.timeZone });
+      }
+      return threats;
+    });
+    const [weighted, equal] = detectors as [ThreatDetector, ThreatDetector];
+    let baselineLed = 0;
+    for (const { agentId, event } of fleet.live) {
+      const forest = weighted.detector.detectDetailed(agentId, event, { record: false }).tailProbability;
+      // Not recorded: what each detector learns depends on its verdicts, and both must judge alike.
+      const q = weighted.assess(agentId, event, { record: false }).tailProbability;
+      const qEqual = equal.assess(agentId, event, { record: false }).tailProbability;
+      // Equal shares: q = 2 min(f, b) x (1 - 0.01 (1 - max(f, b))). Where the baseline led (b < f),
+      // b is known, and the default share must give min(5 f, 1.25 b) times the same tie-break.
+      const tieBreak = 1 - 0.01 * (1 - forest);
+      if (qEqual < 2 * forest * tieBreak * (1 - 1e-9) && 5 * forest < 1 && qEqual > 1e-250) {
+        baselineLed++;
+        const baseline = qEqual / (2 * tieBreak);
+        const expected = Math.min(5 * forest, 1.25 * baseline, 1) * tieBreak;
+        expect(Math.abs(q - expected) / expected).toBeLessThan(1e-9);
+      } else if (qEqual > 1e-250) {
+        // The forest led (b >= f): the default share gives between 1.25 f and 5 f (the tie-break,
+        // taken at max(f, b), lies between its value at f and 1).
+        expect(q).toBeGreaterThanOrEqual(Math.min(1.25 * forest, 1) * tieBreak * (1 - 1e-9));
+        expect(q).toBeLessThanOrEqual(Math.min(5 * forest, 1) * (1 + 1e-9));
+      }
+    }
+    expect(baselineLed).toBeGreaterThanOrEqual(10);
+    // A stranger has no baseline: its tail is the fleet forest's own.
+    const probe = { timestamp: new Date(now), event_type: 'shell_exec', duration_ms: 9000 };
+    const forest = weighted.detector.detectDetailed('stranger', probe, { record: false }).tailProbability;
+    const assessment = weighted.assess('stranger', probe, { record: false });
+    expect(assessment.baseline).toBeNull();
+    expect(assessment.tailProbability).toBe(forest);
+  });
+});
+
 describe('ThreatDetector on simulated fleets', () => {
   for (const seed of [11, 12]) {
     it(`fleet ${seed}: >= 90% of every attack, <= 2% of normal events, ROC-AUC >= 0.98; feedback quiets the benign change`, () => {
