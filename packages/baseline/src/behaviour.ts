@@ -607,12 +607,17 @@ export class Behaviour {
    * The tool's calls within the hour before `ms` and one more at `ms`: how many went to
    * `destination`, of how many, and the share of the tool's learned calls it usually gets (smoothed,
    * and at least the tool's rate of new destinations: a value it barely knows is one of the many it
-   * meets, and its share must not shrink as the tool's history grows).
+   * meets, and its share must not shrink as the tool's history grows). A destination still young
+   * (not established) has only that rate: a few calls planted days ago do not make it one the tool
+   * usually crowds onto. Not while the agent itself is younger than YOUNG_MS: then every value is
+   * young, and the concentrations learned then would measure nothing but that.
    */
   private hourShare(tool: string, calls: ToolCalls, destination: string, ms: number) {
     const to = this.callsInHour(destination, ms) + 1;
     const all = Math.max(to, calls.times.length - firstInHour(calls.times, calls.head, ms) + 1);
-    const learned = this.destinations.get(destination)?.learned ?? 0;
+    const stats = this.destinations.get(destination);
+    const ownShare = ms - this.startMs < YOUNG_MS || established(stats, ms);
+    const learned = ownShare ? (stats?.learned ?? 0) : 0;
     const usual = Math.max((learned + 1) / (calls.uses + 1), this.rate('destination', tool));
     return { calls: to, all, usual: Math.min(1, usual) };
   }

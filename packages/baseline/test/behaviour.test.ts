@@ -637,6 +637,42 @@ describe('behaviour dimensions', () => {
     );
   });
 
+  it('gives a destination planted days ago the share of a new one: three calls do not make it usual', () => {
+    const call = (timestamp: number, to: string) => ({
+      timestamp,
+      event_type: 'tool_call',
+      tool_name: 'poster',
+      destination_domain: to,
+      resource_usage: { bytes_sent: 3_000 },
+    });
+    const others = ['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com'];
+    const random = stream(5);
+    // Four weeks of a poster's working hours; in the last week, three calls to a domain seeded there.
+    const planted = new Set([
+      MONDAY + 22 * DAY + 10 * HOUR,
+      MONDAY + 24 * DAY + 14 * HOUR,
+      MONDAY + 25 * DAY + 9 * HOUR,
+    ]);
+    const learner = new BaselineLearner();
+    workingHours((hour) => {
+      const calls = 4 + Math.floor(random() * 5);
+      for (let k = 0; k < calls; k++)
+        learner.recordEvent(AGENT, call(hour + k * 7 * MINUTE, others[Math.floor(random() * 4)]!));
+      if (planted.has(hour)) learner.recordEvent(AGENT, call(hour + 55 * MINUTE, 'seeded.example.net'));
+    });
+    // The same crowded hour, once to the seeded domain and once to one never seen.
+    const usualShare = (to: string) => {
+      const copy = BaselineLearner.fromJSON(JSON.parse(JSON.stringify(learner.toJSON())));
+      for (let k = 0; k < 4; k++) copy.recordEvent(AGENT, call(LIVE + k * 5 * MINUTE, to), { learn: false });
+      const text = copy.describeBehaviour(AGENT, call(LIVE + 20 * MINUTE, to), 'concentration')!;
+      return text.replace(to, 'it');
+    };
+    expect(usualShare('seeded.example.net')).toMatch(/^5 of poster's 5 calls within the hour went to it/);
+    expect(usualShare('seeded.example.net')).toBe(usualShare('fresh.example.net'));
+    // An established destination keeps its own share.
+    expect(usualShare('a.example.com')).not.toBe(usualShare('fresh.example.net'));
+  });
+
   it('saves and restores what it learned exactly', () => {
     const original = trained(history(3));
     const restored = BaselineLearner.fromJSON(JSON.parse(JSON.stringify(original.toJSON())));
