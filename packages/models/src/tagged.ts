@@ -81,8 +81,8 @@ function readOnce<S extends z.ZodType>(input: unknown, spec: TaggedFormat<S>): z
 export const MAX_ARTIFACT_ITEMS = 100_000;
 
 /**
- * Refuses lists longer than {@link MAX_ARTIFACT_ITEMS} anywhere in the first 8 levels of an
- * artifact. Each object is looked at once (`seen`), so shared references and cycles cost nothing.
+ * Refuses lists longer than {@link MAX_ARTIFACT_ITEMS}, and lists with holes, anywhere in the first
+ * 8 levels of an artifact. Each object is looked at once (`seen`), so shared references and cycles cost nothing.
  */
 function checkSizes<S extends z.ZodType>(
   value: unknown,
@@ -98,7 +98,10 @@ function checkSizes<S extends z.ZodType>(
       throw spec.fail('schema', `field "${path}": ${value.length} items, at most ${MAX_ARTIFACT_ITEMS}`);
     }
     for (let i = 0; i < value.length; i++) {
-      checkSizes(value[i], path ? `${path}.${i}` : `${i}`, depth + 1, spec, seen);
+      const at = path ? `${path}.${i}` : `${i}`;
+      // JSON has no holes: a list with one was forged, and the schema would report every hole.
+      if (!(i in value)) throw spec.fail('schema', `field "${at}": no value (a hole in the list)`);
+      checkSizes(value[i], at, depth + 1, spec, seen);
     }
     return;
   }

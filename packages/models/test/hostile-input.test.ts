@@ -90,6 +90,18 @@ describe('readTagged', () => {
     expect((error as Error).message).toContain(`200000 items, at most ${MAX_ARTIFACT_ITEMS}`);
   });
 
+  it('refuses a list with holes at its first hole, before the schema (which reported each of 82,000 holes)', () => {
+    const items: [string][] = [['a'], ['b']];
+    items.length = 82_000;
+    // Our message, not the schema's complaint about an undefined item.
+    expect(() => readTagged({ format: 'harombe.test', version: 1, items }, spec)).toThrow(
+      'field "items.2": no value (a hole in the list)',
+    );
+    // The same list without its holes is read.
+    items.length = 2;
+    expect(readTagged({ format: 'harombe.test', version: 1, items }, spec).items).toEqual([['a'], ['b']]);
+  });
+
   it('looks at shared references once, and turns a hostile artifact into its own typed error', () => {
     let node: unknown = ['leaf'];
     for (let level = 0; level < 8; level++) node = Array.from({ length: 40 }, () => node);
