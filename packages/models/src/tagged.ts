@@ -82,7 +82,8 @@ export const MAX_ARTIFACT_ITEMS = 100_000;
 
 /**
  * Refuses lists longer than {@link MAX_ARTIFACT_ITEMS}, and lists with holes, anywhere in the first
- * 8 levels of an artifact. Each object is looked at once (`seen`), so shared references and cycles cost nothing.
+ * 8 levels of an artifact. Each object is looked at once (`seen`), so shared references and cycles
+ * cost nothing.
  */
 function checkSizes<S extends z.ZodType>(
   value: unknown,
