@@ -331,10 +331,11 @@ export class ThreatDetector {
     // 2. The forest's tail (the event enters the agent's activity window here when recording).
     const forest = this.detector.scoreEvent(agentId, event, { record });
     // 3. Combined, 4. calibrated once, 5. its level.
-    const tail = this.combine(forest.tailProbability, tails ? baselineTail : undefined, forest.confirmed);
-    // The channel whose weighted tail set the combined one leads the explanation.
-    const baselineLeads =
-      tails !== null && baselineTail * this.forestShare < forest.tailProbability * (1 - this.forestShare);
+    const { tail, baselineLeads } = this.combine(
+      forest.tailProbability,
+      tails ? baselineTail : undefined,
+      forest.confirmed,
+    );
     const threatScore = calibratedScore(tail, this.contamination, this.threshold);
     const isThreat = threatScore >= this.threshold;
     const threatLevel = threatLevelFor(threatScore, isThreat, this.bands);
@@ -634,12 +635,16 @@ export class ThreatDetector {
   /**
    * The combined tail: a weighted Bonferroni over the two channels, min(forest / s, baseline /
    * (1 - s)) with s the forest's share (capped at 1), or the forest's tail alone while the baseline
-   * cannot judge (`baselineTail` undefined), with the analyst's word on near-identical events. A
-   * confirmed normal lifts the forest's tail only: the baseline learned what was cleared (that
-   * destination, template, verb, volume), so an event that shares the tool, destination and
-   * directory but differs where it matters (rate, volume, action, a sensitive file) still counts. A confirmed anomaly overrides both.
+   * cannot judge (`baselineTail` undefined), with the analyst's word on near-identical events; and
+   * whether the baseline's weighted tail set it (it then leads the explanation).
    *
-   * Ties: many events share the strongest channel's tail (a new value's base rate, a catalogue hit,
+   * A confirmed normal lifts the forest's tail to 4 x contamination, where the forest alone stays
+   * below LOW (at the default bands): the baseline learned what was cleared (that destination,
+   * template, verb, volume), so an event that shares the tool, destination and directory but
+   * differs where it matters (rate, volume, action, a sensitive file) still counts. A confirmed
+   * anomaly overrides both.
+   *
+   * Ties: many events share the leading channel's tail (a new value's base rate, a catalogue hit,
    * the forest's last quantile), so the other channel orders them: up to TIE_BREAK (1%) less for an
    * event the other channel finds unusual too. Alerts rank by their whole evidence; validity moves
    * by at most that 1%.
@@ -648,19 +653,18 @@ export class ThreatDetector {
     mlTail: number,
     baselineTail: number | undefined,
     confirmed: ForestVerdict['confirmed'],
-  ): number {
-    const forest = confirmed === 'normal' ? Math.max(mlTail, Math.min(1, 2 * this.contamination)) : mlTail;
-    const baseline = baselineTail ?? 1;
+  ): { tail: number; baselineLeads: boolean } {
+    const forest = confirmed === 'normal' ? Math.max(mlTail, Math.min(1, 4 * this.contamination)) : mlTail;
+    const share = this.forestShare;
+    const baselineLeads = baselineTail !== undefined && baselineTail * share < forest * (1 - share);
     const weighted =
-      baselineTail === undefined
-        ? forest
-        : Math.min(forest / this.forestShare, baselineTail / (1 - this.forestShare));
+      baselineTail === undefined ? forest : Math.min(forest / share, baselineTail / (1 - share));
+    const other = baselineLeads ? forest : (baselineTail ?? 1);
     // A tail that underflowed (a burst's Poisson tail, a value far past anything seen) is kept at
     // MIN_TAIL, where the other channel still orders events: 0 would tie them at a score of 1.
-    let tail = Math.max(MIN_TAIL, Math.min(1, weighted)) * (1 - TIE_BREAK * (1 - Math.max(forest, baseline)));
-
+    let tail = Math.max(MIN_TAIL, Math.min(1, weighted)) * (1 - TIE_BREAK * (1 - other));
     if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
-    return tail;
+    return { tail, baselineLeads };
   }
 
   /** An alert as the incident tracker sees it: when, how serious, what about, in plain words. */

@@ -1,4 +1,6 @@
 import { generateFleet, SCENARIOS } from '@harombe/agent-sim';
+import { judgedDimensions } from '@harombe/baseline';
+import { parseSecurityEvent } from '@harombe/models';
 import { describe, expect, it } from 'vitest';
 import {
   atLeast,
@@ -153,43 +155,63 @@ describe('ThreatDetector combination rule', () => {
 
   it('weighs the channels min(forest / s, baseline / (1 - s)); the forest alone while the baseline cannot judge', () => {
     const fleet = generateFleet({ seed: 11, agents: 6, historyDays: 14, liveDays: 7 });
-    const detectors = [0.2, 0.5].map((forestShare) => {
-      const threats = new ThreatDetector({ store: new MemoryModelStore(), forestShare, seed: 11 });
-      for (const persona of fleet.personas) {
-        const events = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
-        threats.train(persona.agentId, events, { timeZone: persona.timeZone });
-      }
-      return threats;
-    });
-    const [weighted, equal] = detectors as [ThreatDetector, ThreatDetector];
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), seed: 11 });
+    for (const persona of fleet.personas) {
+      const events = fleet.history.filter((e) => e.agentId === persona.agentId).map((e) => e.event);
+      threats.train(persona.agentId, events, { timeZone: persona.timeZone });
+    }
+    let forestLed = 0;
     let baselineLed = 0;
     for (const { agentId, event } of fleet.live) {
-      const forest = weighted.detector.detectDetailed(agentId, event, { record: false }).tailProbability;
-      // Not recorded: what each detector learns depends on its verdicts, and both must judge alike.
-      const q = weighted.assess(agentId, event, { record: false }).tailProbability;
-      const qEqual = equal.assess(agentId, event, { record: false }).tailProbability;
-      // Equal shares: q = 2 min(f, b) x (1 - 0.01 (1 - max(f, b))). Where the baseline led (b < f),
-      // b is known, and the default share must give min(5 f, 1.25 b) times the same tie-break.
-      const tieBreak = 1 - 0.01 * (1 - forest);
-      if (qEqual < 2 * forest * tieBreak * (1 - 1e-9) && 5 * forest < 1 && qEqual > 1e-250) {
-        baselineLed++;
-        const baseline = qEqual / (2 * tieBreak);
-        const expected = Math.min(5 * forest, 1.25 * baseline, 1) * tieBreak;
-        expect(Math.abs(q - expected) / expected).toBeLessThan(1e-9);
-      } else if (qEqual > 1e-250) {
-        // The forest led (b >= f): the default share gives between 1.25 f and 5 f (the tie-break,
-        // taken at max(f, b), lies between its value at f and 1).
-        expect(q).toBeGreaterThanOrEqual(Math.min(1.25 * forest, 1) * tieBreak * (1 - 1e-9));
-        expect(q).toBeLessThanOrEqual(Math.min(5 * forest, 1) * (1 + 1e-9));
-      }
+      // Each channel's tail as assess sees it (nothing is recorded, so every call sees the same state).
+      const f = threats.detector.detectDetailed(agentId, event, { record: false }).tailProbability;
+      const tails = threats.learner.tailProbabilities(agentId, event)!;
+      const k = judgedDimensions(parseSecurityEvent(event));
+      const b = Math.min(1, Math.min(...Object.values(tails)) * k);
+      const baselineLeads = b / 0.8 < f / 0.2;
+      if (baselineLeads) baselineLed++;
+      else forestLed++;
+      // The default share 0.2, kept above 1e-300 (no underflow to 0); the tie-break by the channel
+      // that did not lead.
+      const expected =
+        Math.max(1e-300, Math.min(1, f / 0.2, b / 0.8)) * (1 - 0.01 * (1 - (baselineLeads ? f : b)));
+      const q = threats.assess(agentId, event, { record: false }).tailProbability;
+      expect(Math.abs(q - expected) / expected, `${agentId} ${String(event.timestamp)}`).toBeLessThan(1e-12);
     }
-    expect(baselineLed).toBeGreaterThanOrEqual(10);
+    expect(forestLed).toBeGreaterThan(20);
+    expect(baselineLed).toBeGreaterThan(10);
     // A stranger has no baseline: its tail is the fleet forest's own.
     const probe = { timestamp: new Date(now), event_type: 'shell_exec', duration_ms: 9000 };
-    const forest = weighted.detector.detectDetailed('stranger', probe, { record: false }).tailProbability;
-    const assessment = weighted.assess('stranger', probe, { record: false });
+    const forest = threats.detector.detectDetailed('stranger', probe, { record: false }).tailProbability;
+    const assessment = threats.assess('stranger', probe, { record: false });
     expect(assessment.baseline).toBeNull();
     expect(assessment.tailProbability).toBe(forest);
+  });
+
+  it('a confirmed normal stays below LOW for an agent whose baseline cannot judge yet', () => {
+    const threats = new ThreatDetector({ store: new MemoryModelStore(), seed: 5 });
+    // 80 events: a forest of its own, too few for a baseline (its feedback included).
+    const history = Array.from({ length: 80 }, (_, i) => ({
+      timestamp: now - (80 - i) * HOUR,
+      event_type: 'tool_call',
+      tool_name: 'read_file',
+      resource_count: 2 + (i % 3),
+      duration_ms: 100 + (i % 7) * 10,
+    }));
+    threats.train('young', history);
+    const odd = {
+      timestamp: now,
+      event_type: 'tool_call',
+      tool_name: 'read_file',
+      resource_count: 40,
+      duration_ms: 4000,
+    };
+    const before = threats.assess('young', odd, { record: false });
+    expect(before.baseline).toBeNull();
+    expect(before.threatLevel).not.toBe('none');
+    threats.feedback('young', odd, false);
+    const after = threats.assess('young', { ...odd, timestamp: now + 60_000 }, { record: false });
+    expect(after.threatLevel).toBe('none');
   });
 });
 
