@@ -331,11 +331,10 @@ export class ThreatDetector {
     // 2. The forest's tail (the event enters the agent's activity window here when recording).
     const forest = this.detector.scoreEvent(agentId, event, { record });
     // 3. Combined, 4. calibrated once, 5. its level.
-    const { tail, baselineLeads } = this.combine(
-      forest.tailProbability,
-      tails ? baselineTail : undefined,
-      forest.confirmed,
-    );
+    const forestTail = this.liftedForestTail(forest.tailProbability, forest.confirmed);
+    const judgedTail = tails ? baselineTail : undefined;
+    const baselineLeads = this.baselineLeads(forestTail, judgedTail);
+    const tail = this.combine(forestTail, judgedTail, baselineLeads, forest.confirmed);
     const threatScore = calibratedScore(tail, this.contamination, this.threshold);
     const isThreat = threatScore >= this.threshold;
     const threatLevel = threatLevelFor(threatScore, isThreat, this.bands);
@@ -633,16 +632,26 @@ export class ThreatDetector {
   }
 
   /**
+   * The forest's tail with the analyst's word on near-identical events: a confirmed normal lifts it
+   * to 4 x contamination, where the forest alone stays below LOW (at the default bands). Only the
+   * forest's: the baseline learned what was cleared (that destination, template, verb, volume), so
+   * an event that shares the tool, destination and directory but differs where it matters (rate,
+   * volume, action, a sensitive file) still counts.
+   */
+  private liftedForestTail(mlTail: number, confirmed: ForestVerdict['confirmed']): number {
+    return confirmed === 'normal' ? Math.max(mlTail, Math.min(1, 4 * this.contamination)) : mlTail;
+  }
+
+  /** Whether the baseline's weighted tail is the smaller (it then sets the verdict and leads its words). */
+  private baselineLeads(forest: number, baselineTail: number | undefined): boolean {
+    return baselineTail !== undefined && baselineTail * this.forestShare < forest * (1 - this.forestShare);
+  }
+
+  /**
    * The combined tail: a weighted Bonferroni over the two channels, min(forest / s, baseline /
    * (1 - s)) with s the forest's share (capped at 1), or the forest's tail alone while the baseline
-   * cannot judge (`baselineTail` undefined), with the analyst's word on near-identical events; and
-   * whether the baseline's weighted tail set it (it then leads the explanation).
-   *
-   * A confirmed normal lifts the forest's tail to 4 x contamination, where the forest alone stays
-   * below LOW (at the default bands): the baseline learned what was cleared (that destination,
-   * template, verb, volume), so an event that shares the tool, destination and directory but
-   * differs where it matters (rate, volume, action, a sensitive file) still counts. A confirmed
-   * anomaly overrides both.
+   * cannot judge (`baselineTail` undefined). `forest` is {@link liftedForestTail}'s; a confirmed
+   * anomaly overrides both channels.
    *
    * Ties: many events share the leading channel's tail (a new value's base rate, a catalogue hit,
    * the forest's last quantile), so the other channel orders them: up to TIE_BREAK (1%) less for an
@@ -650,13 +659,12 @@ export class ThreatDetector {
    * by at most that 1%.
    */
   private combine(
-    mlTail: number,
+    forest: number,
     baselineTail: number | undefined,
+    baselineLeads: boolean,
     confirmed: ForestVerdict['confirmed'],
-  ): { tail: number; baselineLeads: boolean } {
-    const forest = confirmed === 'normal' ? Math.max(mlTail, Math.min(1, 4 * this.contamination)) : mlTail;
+  ): number {
     const share = this.forestShare;
-    const baselineLeads = baselineTail !== undefined && baselineTail * share < forest * (1 - share);
     const weighted =
       baselineTail === undefined ? forest : Math.min(forest / share, baselineTail / (1 - share));
     const other = baselineLeads ? forest : (baselineTail ?? 1);
@@ -664,7 +672,7 @@ export class ThreatDetector {
     // MIN_TAIL, where the other channel still orders events: 0 would tie them at a score of 1.
     let tail = Math.max(MIN_TAIL, Math.min(1, weighted)) * (1 - TIE_BREAK * (1 - other));
     if (confirmed === 'anomaly') tail = Math.min(tail, this.contamination);
-    return { tail, baselineLeads };
+    return tail;
   }
 
   /** An alert as the incident tracker sees it: when, how serious, what about, in plain words. */
