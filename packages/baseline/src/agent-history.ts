@@ -2,7 +2,7 @@
 // tools, failures, resource and duration distributions), the last hour by minute, and a short list
 // of recently recorded events so that feedback can take one back out.
 import type { LocalClock, SecurityEvent } from '@harombe/models';
-import { Behaviour } from './behaviour.js';
+import { Behaviour, NO_TOOL } from './behaviour.js';
 import { DayBucket } from './day-bucket.js';
 import { binOf, Distribution } from './distribution.js';
 import { addTo, histogramFor, type WindowTotals } from './window-totals.js';
@@ -22,8 +22,8 @@ function slotOf(minute: number): number {
 }
 /** Recorded events remembered for feedback, per agent. */
 const REMEMBERED = 1000;
-/** Category for events without a tool, and for vocabulary past the cap. */
-export const NO_TOOL = '(none)';
+export { NO_TOOL } from './behaviour.js';
+/** Category for vocabulary past the cap. */
 export const OTHER = '(other)';
 
 /** Calls and failures in the last hour, and calls in its last minutes (see `AgentHistory.recent`). */

@@ -26,6 +26,8 @@ import {
 } from './distribution.js';
 
 const HOUR_MS = 3_600_000;
+/** Category for events without a tool. */
+export const NO_TOOL = '(none)';
 const DAY_MS = 24 * HOUR_MS;
 /** A value is established once learned this often, or first seen this long ago. */
 export const ESTABLISHED_USES = 10;
@@ -502,11 +504,17 @@ export class Behaviour {
     return established(map.get(value), ms) ? 1 : this.rate(kind, tool);
   }
 
-  /** Bytes sent to the destination in the hour before `ms` (not counting an event at `ms`). */
-  private bytesInHour(destination: string, ms: number): number {
+  /**
+   * Bytes sent to the destination in the hour before `ms` (not counting an event at `ms`), the
+   * agent's `held` calls of that hour included.
+   */
+  private bytesInHour(destination: string, ms: number, held: readonly SecurityEvent[]): number {
+    let sum = 0;
+    for (const event of held)
+      if (inHour(event, ms) && destinationOf(event) === destination) sum += outboundBytes(event.resourceUsage);
     const window = this.recentBytes.get(destination);
-    if (window === undefined) return 0;
-    let sum = window.sum;
+    if (window === undefined) return sum;
+    sum += window.sum;
     const start = hourStart(window, ms);
     for (let i = window.head; i < start; i++) sum -= window.bytes[i]!;
     return sum;
@@ -527,7 +535,10 @@ export class Behaviour {
   }
 
   /**
-   * The event's tails. `tool` is its tool's name (or the no-tool category); `facts` its path's.
+   * The event's tails. `tool` is its tool's name (or the no-tool category); `facts` its path's;
+   * `held` the agent's calls held ahead of its clock, not placed yet (see `BaselineLearner`): those
+   * of the event's hour count toward its destination's hour and its tool's (the second call of an
+   * upload after a quiet night is judged with the first, as if both were placed).
    */
   tails(
     event: SecurityEvent,
@@ -535,6 +546,7 @@ export class Behaviour {
     facts: PathFacts | undefined,
     robust: boolean,
     out: BehaviourTails,
+    held: readonly SecurityEvent[] = NO_EVENTS,
   ): BehaviourTails {
     const ms = event.timestamp.getTime();
     let content = 1;
@@ -554,9 +566,10 @@ export class Behaviour {
     out.content = content;
     out.novelty = novelty;
     out.action = action;
-    out.volume = this.volumeTail(tool, destination, outboundBytes(event.resourceUsage), ms, robust);
+    out.volume = this.volumeTail(tool, destination, outboundBytes(event.resourceUsage), ms, robust, held);
     out.counters = this.countersTail(event.resourceUsage, tool, robust);
-    out.concentration = destination === undefined ? 1 : this.concentrationTail(tool, destination, ms);
+    out.concentration =
+      destination === undefined ? 1 : this.concentrationTail(tool, destination, ms, held);
     return out;
   }
 
@@ -596,8 +609,14 @@ export class Behaviour {
    * The concentration of calls on `destination` within the hour before `ms`, with one more call to it
    * at `ms` (the event judged, or the one being learned, not yet counted).
    */
-  private concentrationAt(tool: string, calls: ToolCalls, destination: string, ms: number): number {
-    const share = this.hourShare(tool, calls, destination, ms);
+  private concentrationAt(
+    tool: string,
+    calls: ToolCalls,
+    destination: string,
+    ms: number,
+    held: readonly SecurityEvent[],
+  ): number {
+    const share = this.hourShare(tool, calls, destination, ms, held);
     // The call itself is the novelty dimension's to judge (a first call to a rare destination);
     // this one asks whether the hour's other calls went there too.
     return concentration(share.calls - 1, share.all - 1, share.usual);
@@ -610,11 +629,26 @@ export class Behaviour {
    * meets, and its share must not shrink as the tool's history grows). A destination still young
    * (not established) has only that rate: a few calls planted days ago do not make it one the tool
    * usually crowds onto. Not while the agent itself is younger than YOUNG_MS: then every value is
-   * young, and the concentrations learned then would measure nothing but that.
+   * young, and the concentrations learned then would measure nothing but that. The agent's `held`
+   * calls of the hour count as calls (see {@link tails}).
    */
-  private hourShare(tool: string, calls: ToolCalls, destination: string, ms: number) {
-    const to = this.callsInHour(destination, ms) + 1;
-    const all = Math.max(to, calls.times.length - firstInHour(calls.times, calls.head, ms) + 1);
+  private hourShare(
+    tool: string,
+    calls: ToolCalls,
+    destination: string,
+    ms: number,
+    held: readonly SecurityEvent[],
+  ) {
+    let heldTo = 0;
+    let heldAll = 0;
+    for (const event of held) {
+      const to = destinationOf(event);
+      if (to === undefined || (event.toolName ?? NO_TOOL) !== tool || !inHour(event, ms)) continue;
+      heldAll++;
+      if (to === destination) heldTo++;
+    }
+    const to = this.callsInHour(destination, ms) + heldTo + 1;
+    const all = Math.max(to, calls.times.length - firstInHour(calls.times, calls.head, ms) + heldAll + 1);
     const stats = this.destinations.get(destination);
     const ownShare = ms - this.startMs < YOUNG_MS || established(stats, ms);
     const learned = ownShare ? (stats?.learned ?? 0) : 0;
@@ -626,11 +660,16 @@ export class Behaviour {
    * P(an ordinary call of this tool finds its destination this crowded in the hour): against the
    * tool's learned concentrations (see {@link FadingHistogram.exceedance}).
    */
-  private concentrationTail(tool: string, destination: string, ms: number): number {
+  private concentrationTail(
+    tool: string,
+    destination: string,
+    ms: number,
+    held: readonly SecurityEvent[],
+  ): number {
     const learned = this.concentrations.get(tool);
     const calls = this.toolCalls.get(tool);
     if (learned === undefined || calls === undefined || learned.total < MIN_SAMPLES) return 1;
-    return learned.exceedance(this.concentrationAt(tool, calls, destination, ms));
+    return learned.exceedance(this.concentrationAt(tool, calls, destination, ms, held));
   }
 
   private callsInHour(destination: string, ms: number): number {
@@ -655,11 +694,12 @@ export class Behaviour {
     outbound: number,
     ms: number,
     robust: boolean,
+    held: readonly SecurityEvent[],
   ): number {
     if (!(outbound > 0)) return 1;
     let tail = this.outbound.get(tool)?.tail(outbound, robust) ?? 1;
     if (destination !== undefined) {
-      const sum = this.bytesInHour(destination, ms) + outbound;
+      const sum = this.bytesInHour(destination, ms, held) + outbound;
       const hourly = this.destinationHours.get(tool);
       if (hourly !== undefined)
         tail = Math.min(tail, hourly.tail(this.onToolScale(tool, destination, sum, hourly, robust), robust));
@@ -740,7 +780,7 @@ export class Behaviour {
       if (calls !== undefined) {
         if (countActivity && ms - this.startMs >= WARM_UP_MS)
           histogramFor(this.concentrations, tool, cap).add(
-            this.concentrationAt(tool, calls, destination, ms),
+            this.concentrationAt(tool, calls, destination, ms, NO_EVENTS),
           );
         calls.uses += weight;
       }
@@ -881,12 +921,13 @@ export class Behaviour {
     }
   }
 
-  /** A short account of the strongest finding, for explanations. */
+  /** A short account of the strongest finding, for explanations (`held` as in {@link tails}). */
   describe(
     event: SecurityEvent,
     tool: string,
     facts: PathFacts | undefined,
     dimension: keyof BehaviourTails,
+    held: readonly SecurityEvent[] = NO_EVENTS,
   ): string | undefined {
     const ms = event.timestamp.getTime();
     const destination = destinationOf(event);
@@ -934,7 +975,7 @@ export class Behaviour {
             );
         }
         if (destination !== undefined && outbound > 0) {
-          const sum = this.bytesInHour(destination, ms) + outbound;
+          const sum = this.bytesInHour(destination, ms, held) + outbound;
           const stats = this.destinations.get(destination);
           const young = this.youngForVolume(destination, stats, ms);
           const share = young ? this.rate('young', tool) : 1;
@@ -948,7 +989,7 @@ export class Behaviour {
       case 'concentration': {
         const calls = this.toolCalls.get(tool);
         if (destination === undefined || calls === undefined) return undefined;
-        const share = this.hourShare(tool, calls, destination, ms);
+        const share = this.hourShare(tool, calls, destination, ms, held);
         return `${share.calls} of ${tool}'s ${share.all} calls within the hour went to ${destination} (usually ${formatShare(share.usual)} of them)`;
       }
     }
@@ -978,6 +1019,15 @@ export interface ToolCalls {
   readonly times: number[];
   head: number;
   uses: number;
+}
+
+/** No events (nothing held). */
+export const NO_EVENTS: readonly SecurityEvent[] = [];
+
+/** Whether an event falls within the hour up to `ms` (after `ms - 1 h`, not after `ms`). */
+function inHour(event: SecurityEvent, ms: number): boolean {
+  const t = event.timestamp.getTime();
+  return t > ms - HOUR_MS && t <= ms;
 }
 
 /** Index of the first time from `head` within the hour before `ms`. */

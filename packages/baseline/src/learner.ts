@@ -29,7 +29,7 @@ import {
   NO_TOOL,
   type RecentCounts,
 } from './agent-history.js';
-import { type BehaviourTails, ESTABLISHED_USES, PathCache, type PathFacts } from './behaviour.js';
+import { type BehaviourTails, ESTABLISHED_USES, NO_EVENTS, PathCache, type PathFacts } from './behaviour.js';
 import { type RobustSummary, upperTail } from './distribution.js';
 import { baselineModelError } from './errors.js';
 import {
@@ -371,6 +371,7 @@ export class BaselineLearner {
       this.factsOf(event),
       this.options.robust,
       this.behaviourTails,
+      this.heldEvents(agentId),
     );
     return {
       temporal,
@@ -400,7 +401,19 @@ export class BaselineLearner {
     const event = ensureSecurityEvent(input);
     const history = this.agents.get(agentId);
     if (!history) return undefined;
-    return history.behaviour.describe(event, event.toolName ?? NO_TOOL, this.factsOf(event), dimension);
+    return history.behaviour.describe(
+      event,
+      event.toolName ?? NO_TOOL,
+      this.factsOf(event),
+      dimension,
+      this.heldEvents(agentId),
+    );
+  }
+
+  /** The agent's events held ahead of its clock (see {@link recordEvent}), oldest first. */
+  private heldEvents(agentId: string): readonly SecurityEvent[] {
+    const guard = this.held.get(agentId);
+    return guard === undefined || guard.heldCount === 0 ? NO_EVENTS : guard.heldItems().map((h) => h.event);
   }
 
   /**

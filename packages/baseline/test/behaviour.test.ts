@@ -98,6 +98,47 @@ function workingHours(each: (hour: number, h: number) => void): void {
   for (let d = 0; d < 28; d++) for (let h = 9; h < 17; h++) each(MONDAY + d * DAY + h * HOUR, h);
 }
 
+/** A call of `http_post` sending `bytes` to `destination`. */
+function post(timestamp: number, destination: string, bytes: number): Raw {
+  return {
+    timestamp,
+    event_type: 'tool_call',
+    tool_name: 'http_post',
+    destination_domain: destination,
+    resource_usage: { bytes_sent: bytes },
+  };
+}
+
+/**
+ * A poster's 28 days, learned: 60 calls each day from 9:00, 40-80 KB to its API, or a few hundred
+ * bytes to 2 KB to a domain it barely knows, on 30% of calls in its first two weeks (every domain is
+ * young then) and `laterShare` of them after; `extra(d)`, if any, recorded after day d's calls.
+ */
+function poster(
+  laterShare: number,
+  options: ConstructorParameters<typeof BaselineLearner>[0] = {},
+  extra: (d: number) => Raw | undefined = () => undefined,
+): BaselineLearner {
+  const random = stream(9);
+  const learner = new BaselineLearner(options);
+  let domain = 0;
+  for (let d = 0; d < 28; d++) {
+    for (let k = 0; k < 60; k++) {
+      const young = random() < (d < 14 ? 0.3 : laterShare);
+      const at = MONDAY + d * DAY + 9 * HOUR + k * 7 * MINUTE;
+      learner.recordEvent(
+        AGENT,
+        young
+          ? post(at, `site-${domain++}.example.org`, Math.round(200 * 10 ** random()))
+          : post(at, 'api.example.com', Math.round(40_000 + random() * 40_000)),
+      );
+    }
+    const more = extra(d);
+    if (more !== undefined) learner.recordEvent(AGENT, more);
+  }
+  return learner;
+}
+
 /** Tuesday of the week after history, at an hour of the working day. */
 const LIVE = MONDAY + 29 * DAY + 11 * HOUR;
 
@@ -257,26 +298,7 @@ describe('behaviour dimensions', () => {
     // Two browsers that post 40-80 KB to their API and a few hundred bytes to 2 KB to domains they
     // barely know. In their first two weeks (every domain is young then) both meet new domains on
     // 30% of calls; afterwards one keeps doing so, the other almost never does (1%).
-    const learnerFor = (laterShare: number) => {
-      const random = stream(9);
-      const learner = new BaselineLearner();
-      let domain = 0;
-      for (let d = 0; d < 28; d++) {
-        for (let k = 0; k < 60; k++) {
-          const young = random() < (d < 14 ? 0.3 : laterShare);
-          learner.recordEvent(AGENT, {
-            timestamp: MONDAY + d * DAY + 9 * HOUR + k * 7 * MINUTE,
-            event_type: 'tool_call',
-            tool_name: 'http_post',
-            destination_domain: young ? `site-${domain++}.example.org` : 'api.example.com',
-            resource_usage: {
-              bytes_sent: young ? Math.round(200 * 10 ** random()) : Math.round(40_000 + random() * 40_000),
-            },
-          });
-        }
-      }
-      return learner;
-    };
+    const learnerFor = (laterShare: number) => poster(laterShare);
     // 1.9 KB to a never-seen domain: in the upper tail of what young domains get, not beyond it.
     const upload = (learner: BaselineLearner) =>
       learner.detectAnomalies(AGENT, {
@@ -348,30 +370,9 @@ describe('behaviour dimensions', () => {
   it('a seeded domain does not become routine within the hour of an upload to it', () => {
     // A poster that sends 40-80 KB to its API and rarely meets a new domain (1% of calls, a few
     // hundred bytes); a domain seeded with three light calls in its last days of training.
-    const random = stream(9);
-    const learner = new BaselineLearner();
-    let domain = 0;
-    const post = (timestamp: number, destination: string, bytes: number) => ({
-      timestamp,
-      event_type: 'tool_call',
-      tool_name: 'http_post',
-      destination_domain: destination,
-      resource_usage: { bytes_sent: bytes },
-    });
-    for (let d = 0; d < 28; d++) {
-      for (let k = 0; k < 60; k++) {
-        const young = random() < (d < 14 ? 0.3 : 0.01);
-        const at = MONDAY + d * DAY + 9 * HOUR + k * 7 * MINUTE;
-        learner.recordEvent(
-          AGENT,
-          young
-            ? post(at, `site-${domain++}.example.org`, Math.round(200 * 10 ** random()))
-            : post(at, 'api.example.com', Math.round(40_000 + random() * 40_000)),
-        );
-      }
-      if (d >= 25)
-        learner.recordEvent(AGENT, post(MONDAY + d * DAY + 18 * HOUR, 'drop.attacker.example', 300));
-    }
+    const learner = poster(0.01, {}, (d) =>
+      d >= 25 ? post(MONDAY + d * DAY + 18 * HOUR, 'drop.attacker.example', 300) : undefined,
+    );
     // Then twelve uploads of 1.2 KB within the hour, each learned as it goes (none flagged): by the
     // eighth the domain has ten uses, all but three of them this hour's.
     const volumes: number[] = [];
@@ -383,6 +384,42 @@ describe('behaviour dimensions', () => {
     // Still judged as bytes to a domain the poster barely knows (routine, they would be nothing).
     for (const volume of volumes) expect(volume).toBeLessThanOrEqual(volumes[0]!);
     expect(volumes[11]).toBeLessThan(0.01);
+  });
+
+  it('judges a call with the calls of its hour held ahead of the clock (an upload after a quiet night)', () => {
+    // The poster's last call was the evening before: the upload's first calls are ahead of its
+    // clock, held until three confirm the new time. Their bytes and calls still belong to the hour.
+    const seeded = (options: ConstructorParameters<typeof BaselineLearner>[0]) =>
+      poster(0.01, options, (d) =>
+        d >= 25 ? post(MONDAY + d * DAY + 18 * HOUR, 'drop.attacker.example', 300) : undefined,
+      );
+    const upload = (i: number) => post(MONDAY + 28 * DAY + 10 * HOUR + i * 4 * MINUTE, 'drop.attacker.example', 1_200);
+    const held = seeded({});
+    const placed = seeded({ corroboration: 1 }); // the same calls, each placed at once
+    const first = held.tailProbabilities(AGENT, upload(0))!;
+    for (const learner of [held, placed]) learner.recordEvent(AGENT, upload(0));
+    expect(held.eventTime(AGENT, upload(1))).toBe('ahead'); // the first upload is held
+    expect(placed.eventTime(AGENT, upload(1))).toBe('current');
+    const second = held.tailProbabilities(AGENT, upload(1))!;
+    const asPlaced = placed.tailProbabilities(AGENT, upload(1))!;
+    // 2.4 KB within the hour, 2 of the hour's 2 calls: judged as if the first had been placed.
+    expect(held.describeBehaviour(AGENT, upload(1), 'volume')).toMatch(
+      /^sent 2 KB to drop\.attacker\.example within the hour, /,
+    );
+    expect(held.describeBehaviour(AGENT, upload(1), 'concentration')).toMatch(
+      /^2 of http_post's 2 calls within the hour went to drop\.attacker\.example /,
+    );
+    expect(second.volume).toBeLessThan(first.volume / 3);
+    expect(second.concentration).toBeLessThan(first.concentration / 3);
+    for (const key of ['volume', 'concentration'] as const) {
+      expect(second[key] / asPlaced[key]).toBeGreaterThan(0.5);
+      expect(second[key] / asPlaced[key]).toBeLessThan(2);
+    }
+    // A held call of another hour or another destination does not count.
+    const later = post(MONDAY + 28 * DAY + 11 * HOUR + 5 * MINUTE, 'drop.attacker.example', 1_200);
+    expect(held.describeBehaviour(AGENT, later, 'volume')).toMatch(/^sent 1 KB to drop/);
+    const elsewhere = post(MONDAY + 28 * DAY + 10 * HOUR + 4 * MINUTE, 'cdn.example.net', 1_200);
+    expect(held.describeBehaviour(AGENT, elsewhere, 'volume')).toMatch(/^sent 1 KB to cdn/);
   });
 
   it('judges the rate against the same period of the day: a nightly batch does not hide a daytime burst', () => {
