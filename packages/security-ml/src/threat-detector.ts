@@ -2,8 +2,11 @@
 //
 // Combination rule. Each channel gives a tail probability for the event: the forest's is
 // calibrated on the agent's own out-of-bag training scores; the baseline's dimensions are p-values
-// by construction, combined as k x their minimum (Bonferroni over the k that can judge the event:
-// six for every event, up to five more for what it names). The combined tail is a weighted
+// by construction, combined by Simes' rule over the k that can judge the event (six for every
+// event, up to five more for what it names): min over i of k p(i) / i, p(1) <= p(2) <= ... their
+// tails in order. That is never above Bonferroni's k p(1), and below it when a second or third
+// dimension is low too (bytes and crowding of one upload); it stays valid while the dimensions are
+// positively dependent, as those of one event are. The combined tail is a weighted
 // Bonferroni over the two channels, q = min(forest / s, baseline / (1 - s)) with s = `forestShare`
 // (0.2), capped at 1; the forest alone (q = its tail) while the baseline cannot judge. If each
 // channel's tail is valid for normal events (P(tail <= a) <= a), so is q (P(q <= a) <= s·a +
@@ -219,6 +222,7 @@ export class ThreatDetector {
   private readonly contamination: number;
   private readonly threshold: number;
   private readonly forestShare: number;
+  private readonly sortedTails = new Float64Array(16);
   private readonly bands: ThreatBands;
   private readonly tracker: IncidentTracker;
   /** Loading, saving, loading on demand, eviction and preparation of the agents' threat models. */
@@ -315,18 +319,32 @@ export class ThreatDetector {
     const event = ensureSecurityEvent(input);
     const record = optionalFlag(options, 'record', 'assess options') !== false;
     const eventTime = this.learner.eventTime(agentId, event);
-    // 1. The baseline's tails: the strongest dimension, Bonferroni over those that can judge the event.
+    // 1. The baseline's tails: the strongest dimension, and Simes over those that can judge the event
+    // (the tails below 1 in ascending order, insertion-sorted: at most eleven).
     const tails = this.learner.tailProbabilities(agentId, event);
     let baselineTail = 1;
     let strongest: keyof BaselineScores | undefined;
     if (tails) {
+      let n = 0;
+      const sorted = this.sortedTails;
       for (const key of BASELINE_KEYS) {
-        if (tails[key] < baselineTail) {
-          baselineTail = tails[key];
+        const t = tails[key];
+        if (t < baselineTail) {
+          baselineTail = t;
           strongest = key;
         }
+        if (t < 1) {
+          let i = n++;
+          while (i > 0 && sorted[i - 1]! > t) {
+            sorted[i] = sorted[i - 1]!;
+            i--;
+          }
+          sorted[i] = t;
+        }
       }
-      baselineTail = Math.min(1, baselineTail * judgedDimensions(event));
+      const k = judgedDimensions(event);
+      baselineTail = 1;
+      for (let i = 0; i < n && i < k; i++) baselineTail = Math.min(baselineTail, (k * sorted[i]!) / (i + 1));
     }
     // 2. The forest's tail (the event enters the agent's activity window here when recording).
     const forest = this.detector.scoreEvent(agentId, event, { record });

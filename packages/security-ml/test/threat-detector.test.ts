@@ -153,7 +153,7 @@ describe('ThreatDetector combination rule', () => {
     }
   });
 
-  it('weighs the channels min(forest / s, baseline / (1 - s)); the forest alone while the baseline cannot judge', () => {
+  it("weighs the channels min(forest / s, baseline / (1 - s)), the baseline's dimensions by Simes; the forest alone while the baseline cannot judge", () => {
     const fleet = generateFleet({ seed: 11, agents: 6, historyDays: 14, liveDays: 7 });
     const threats = new ThreatDetector({ store: new MemoryModelStore(), seed: 11 });
     for (const persona of fleet.personas) {
@@ -162,12 +162,17 @@ describe('ThreatDetector combination rule', () => {
     }
     let forestLed = 0;
     let baselineLed = 0;
+    let secondCounted = 0;
     for (const { agentId, event } of fleet.live) {
       // Each channel's tail as assess sees it (nothing is recorded, so every call sees the same state).
       const f = threats.detector.detectDetailed(agentId, event, { record: false }).tailProbability;
       const tails = threats.learner.tailProbabilities(agentId, event)!;
       const k = judgedDimensions(parseSecurityEvent(event));
-      const b = Math.min(1, Math.min(...Object.values(tails)) * k);
+      // Simes over the k dimensions that can judge the event: min over i of k p(i) / i, the tails in
+      // ascending order (below Bonferroni's k p(1) when a second dimension is low too).
+      const ascending = Object.values(tails).sort((x, y) => x - y);
+      const b = Math.min(1, ...ascending.slice(0, k).map((t, i) => (k * t) / (i + 1)));
+      if (b < Math.min(1, ascending[0]! * k) * 0.999) secondCounted++;
       const baselineLeads = b / 0.8 < f / 0.2;
       if (baselineLeads) baselineLed++;
       else forestLed++;
@@ -180,6 +185,7 @@ describe('ThreatDetector combination rule', () => {
     }
     expect(forestLed).toBeGreaterThan(20);
     expect(baselineLed).toBeGreaterThan(10);
+    expect(secondCounted).toBeGreaterThan(10);
     // A stranger has no baseline: its tail is the fleet forest's own.
     const probe = { timestamp: new Date(now), event_type: 'shell_exec', duration_ms: 9000 };
     const forest = threats.detector.detectDetailed('stranger', probe, { record: false }).tailProbability;
