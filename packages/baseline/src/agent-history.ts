@@ -22,6 +22,7 @@ function slotOf(minute: number): number {
 }
 /** Recorded events remembered for feedback, per agent. */
 const REMEMBERED = 1000;
+
 export { NO_TOOL } from './behaviour.js';
 /** Category for vocabulary past the cap. */
 export const OTHER = '(other)';

@@ -511,7 +511,8 @@ export class Behaviour {
   private bytesInHour(destination: string, ms: number, held: readonly SecurityEvent[]): number {
     let sum = 0;
     for (const event of held)
-      if (inHour(event, ms) && destinationOf(event) === destination) sum += outboundBytes(event.resourceUsage);
+      if (inHour(event, ms) && destinationOf(event) === destination)
+        sum += outboundBytes(event.resourceUsage);
     const window = this.recentBytes.get(destination);
     if (window === undefined) return sum;
     sum += window.sum;
@@ -568,8 +569,7 @@ export class Behaviour {
     out.action = action;
     out.volume = this.volumeTail(tool, destination, outboundBytes(event.resourceUsage), ms, robust, held);
     out.counters = this.countersTail(event.resourceUsage, tool, robust);
-    out.concentration =
-      destination === undefined ? 1 : this.concentrationTail(tool, destination, ms, held);
+    out.concentration = destination === undefined ? 1 : this.concentrationTail(tool, destination, ms, held);
     return out;
   }
 

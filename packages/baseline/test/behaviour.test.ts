@@ -393,7 +393,8 @@ describe('behaviour dimensions', () => {
       poster(0.01, options, (d) =>
         d >= 25 ? post(MONDAY + d * DAY + 18 * HOUR, 'drop.attacker.example', 300) : undefined,
       );
-    const upload = (i: number) => post(MONDAY + 28 * DAY + 10 * HOUR + i * 4 * MINUTE, 'drop.attacker.example', 1_200);
+    const upload = (i: number) =>
+      post(MONDAY + 28 * DAY + 10 * HOUR + i * 4 * MINUTE, 'drop.attacker.example', 1_200);
     const held = seeded({});
     const placed = seeded({ corroboration: 1 }); // the same calls, each placed at once
     const first = held.tailProbabilities(AGENT, upload(0))!;
