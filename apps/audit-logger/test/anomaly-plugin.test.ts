@@ -332,8 +332,7 @@ describe('back-pressure and failures', () => {
     const plugin = new AnomalyPlugin({ ...options, backfillOnStart: false });
     const logger = await AuditLogger.open({ path, plugins: [plugin] });
     await (plugin as unknown as { worker: Worker }).worker.terminate();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(plugin.stats().workerUp).toBe(false);
+    await expect.poll(() => plugin.stats().workerUp, { timeout: 5_000 }).toBe(false);
     expect(errors[0]?.message).toMatch(/detection worker exited/);
     for (const { event } of fleet.live.slice(0, 20)) logger.log(event);
     expect(logger.store.stats().events).toBe(fleet.history.length + 20);

@@ -310,9 +310,16 @@ describe.each(engines)('the $name audit store', (engine) => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const leading = store.lead('job', () => held.then(() => 'first'));
-    // Give the first its lock before the second asks.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    let granted!: () => void;
+    const holding = new Promise<void>((resolve) => {
+      granted = resolve;
+    });
+    const leading = store.lead('job', () => {
+      granted();
+      return held.then(() => 'first');
+    });
+    // The second asks once the first runs under its lock.
+    await holding;
     expect(await other.lead('job', async () => 'second')).toEqual({ led: false });
     release();
     expect(await leading).toEqual({ led: true, value: 'first' });
