@@ -24,6 +24,7 @@ import {
   topExcess,
   upperTail,
 } from './distribution.js';
+import { FLEET_KINDS, type FleetKind, type FleetVocabulary, MAX_USERS } from './fleet-vocabulary.js';
 
 const HOUR_MS = 3_600_000;
 /** Category for events without a tool. */
@@ -470,8 +471,81 @@ export class Behaviour {
   /** Events learned since vocabularies were last trimmed. */
   learnedSinceSweep = 0;
 
+  /** The learner's fleet vocabulary this agent's values count in, and the agent's id there. */
+  private fleet: FleetVocabulary | undefined;
+  private agentId = '';
+
   /** `windowMs`: values unseen this long are forgotten. */
   constructor(readonly windowMs: number) {}
+
+  /** Counts the agent's learned destinations and locations in `fleet` from now on (see FleetVocabulary). */
+  join(fleet: FleetVocabulary, agentId: string): void {
+    this.leave();
+    this.fleet = fleet;
+    this.agentId = agentId;
+    for (const kind of FLEET_KINDS)
+      for (const [value, stats] of this.fleetMap(kind)) if (stats.learned > 0) this.count(kind, value, stats);
+  }
+
+  /** Takes the agent's values out of its fleet vocabulary (it leaves the learner, or is replaced). */
+  leave(): void {
+    const fleet = this.fleet;
+    if (fleet === undefined) return;
+    for (const kind of FLEET_KINDS)
+      for (const [value, stats] of this.fleetMap(kind))
+        if (stats.learned > 0) fleet.remove(kind, value, this.agentId);
+    this.fleet = undefined;
+  }
+
+  private fleetMap(kind: FleetKind): Map<string, ValueStats> {
+    return kind === 'destination' ? this.destinations : this.places;
+  }
+
+  private count(kind: FleetKind, value: string, stats: ValueStats): void {
+    this.fleet?.add(kind, value, this.agentId, stats.firstMs, stats.firstMs - this.startMs >= WARM_UP_MS);
+  }
+
+  /**
+   * {@link see} for a destination or location, keeping the fleet vocabulary in step: a value counts
+   * there once learned (sighted only, it does not), from its first sighting, until forgotten.
+   */
+  private seeValue(kind: FleetKind, value: string, ms: number, weight: number, cap: number): void {
+    const map = this.fleetMap(kind);
+    const stats = map.get(value);
+    const counted = stats !== undefined && stats.learned > 0;
+    const firstMs = stats?.firstMs;
+    const now = see(map, value, ms, weight, cap, this.forgetter(kind));
+    if (now.learned > 0 && (!counted || now.firstMs !== firstMs)) this.count(kind, value, now);
+  }
+
+  /** A learned destination or location forgotten leaves the fleet vocabulary too. */
+  private readonly forgetDestination: Forget = (value, stats) => {
+    if (stats.learned > 0) this.fleet?.remove('destination', value, this.agentId);
+  };
+  private readonly forgetPlace: Forget = (value, stats) => {
+    if (stats.learned > 0) this.fleet?.remove('place', value, this.agentId);
+  };
+  private forgetter(kind: FleetKind): Forget {
+    return kind === 'destination' ? this.forgetDestination : this.forgetPlace;
+  }
+
+  /**
+   * The fleet's factor for a value new or young to the agent at `ms`: P(an ordinary first meeting
+   * finds its value at most as widespread), 1 without a fleet (see FleetVocabulary).
+   */
+  private fleetFactor(kind: FleetKind, value: string, ms: number): number {
+    const fleet = this.fleet;
+    return fleet === undefined ? 1 : fleet.factor(kind, fleet.others(kind, value, this.agentId, ms));
+  }
+
+  /** How many other agents use the value, in words ('' while the agent is alone in its fleet). */
+  private fleetWords(kind: FleetKind, value: string, ms: number): string {
+    const fleet = this.fleet;
+    if (fleet === undefined || fleet.agentCount < 2) return '';
+    const n = fleet.others(kind, value, this.agentId, ms);
+    if (n === 0) return ', used by no other agent';
+    return `, used by ${n}${n >= MAX_USERS ? ' or more' : ''} other agent${n === 1 ? '' : 's'}`;
+  }
 
   /** Base rate of new values of a kind for a tool: (novel + 0.5) / (events + 1), pooled when few. */
   rate(kind: NoveltyKind, tool: string): number {
@@ -501,7 +575,9 @@ export class Behaviour {
     value: string,
     ms: number,
   ): number {
-    return established(map.get(value), ms) ? 1 : this.rate(kind, tool);
+    if (established(map.get(value), ms)) return 1;
+    const rate = this.rate(kind, tool);
+    return kind === 'destination' || kind === 'place' ? rate * this.fleetFactor(kind, value, ms) : rate;
   }
 
   /**
@@ -766,7 +842,7 @@ export class Behaviour {
     if (ms < this.startMs) this.startMs = ms;
     if (facts !== undefined) {
       this.countNovelty('place', tool, !this.places.has(facts.directory), ms);
-      see(this.places, facts.directory, ms, weight, cap);
+      this.seeValue('place', facts.directory, ms, weight, cap);
       if (facts.sensitive !== undefined) {
         const known = this.sensitiveFiles.get(facts.template);
         if (known === undefined) this.countNovelty('sensitive', tool, true, ms);
@@ -784,7 +860,7 @@ export class Behaviour {
           );
         calls.uses += weight;
       }
-      see(this.destinations, destination, ms, weight, cap);
+      this.seeValue('destination', destination, ms, weight, cap);
     }
     const verb = verbOf(event);
     if (verb !== undefined) {
@@ -830,10 +906,10 @@ export class Behaviour {
    */
   sighted(event: SecurityEvent, tool: string, facts: PathFacts | undefined, cap: number): void {
     const ms = event.timestamp.getTime();
-    if (facts !== undefined) see(this.places, facts.directory, ms, 0, cap);
+    if (facts !== undefined) this.seeValue('place', facts.directory, ms, 0, cap);
     const destination = destinationOf(event);
     if (destination === undefined) return;
-    see(this.destinations, destination, ms, 0, cap);
+    this.seeValue('destination', destination, ms, 0, cap);
     const calls = this.callsOf(tool, cap);
     if (calls !== undefined) addCall(calls, ms);
     this.addBytes(destination, ms, outboundBytes(event.resourceUsage));
@@ -909,8 +985,9 @@ export class Behaviour {
    */
   private sweep(ms: number, cap: number): void {
     this.learnedSinceSweep = 0;
-    for (const map of [this.destinations, this.places, this.sensitiveFiles, this.verbs])
-      trim(map, ms - this.windowMs, cap);
+    trim(this.destinations, ms - this.windowMs, cap, this.forgetDestination);
+    trim(this.places, ms - this.windowMs, cap, this.forgetPlace);
+    for (const map of [this.sensitiveFiles, this.verbs]) trim(map, ms - this.windowMs, cap);
     for (const [tool, own] of this.ownHours) {
       for (const destination of own.keys()) {
         if (this.destinations.has(destination)) continue;
@@ -945,11 +1022,11 @@ export class Behaviour {
         const parts: string[] = [];
         if (destination !== undefined && !established(this.destinations.get(destination), ms))
           parts.push(
-            `destination ${destination}, ${firstUse('contacted', this.destinations.get(destination), ms)}`,
+            `destination ${destination}, ${firstUse('contacted', this.destinations.get(destination), ms)}${this.fleetWords('destination', destination, ms)}`,
           );
         if (facts !== undefined && !established(this.places.get(facts.directory), ms))
           parts.push(
-            `location ${facts.directory}, ${firstUse('used', this.places.get(facts.directory), ms)}`,
+            `location ${facts.directory}, ${firstUse('used', this.places.get(facts.directory), ms)}${this.fleetWords('place', facts.directory, ms)}`,
           );
         if (parts.length === 0) return undefined;
         const kind =
@@ -1079,24 +1156,43 @@ function formatBytes(value: number): string {
   return `${value.toFixed(0)} B`;
 }
 
-function see(map: Map<string, ValueStats>, value: string, ms: number, weight: number, cap: number): void {
+/** Told of each value a vocabulary forgets. */
+type Forget = (value: string, stats: ValueStats) => void;
+
+function see(
+  map: Map<string, ValueStats>,
+  value: string,
+  ms: number,
+  weight: number,
+  cap: number,
+  forget?: Forget,
+): ValueStats {
   const stats = map.get(value);
   if (stats === undefined) {
-    if (map.size >= cap + (cap >> 3)) trim(map, Number.NEGATIVE_INFINITY, cap);
-    map.set(value, { learned: weight, firstMs: ms, lastMs: ms });
-    return;
+    if (map.size >= cap + (cap >> 3)) trim(map, Number.NEGATIVE_INFINITY, cap, forget);
+    const made = { learned: weight, firstMs: ms, lastMs: ms };
+    map.set(value, made);
+    return made;
   }
   stats.learned += weight;
   if (ms > stats.lastMs) stats.lastMs = ms;
   if (ms < stats.firstMs) stats.firstMs = ms;
+  return stats;
 }
 
 /** Drops values last seen before `beforeMs`, then the least recently seen past `cap`. */
-function trim(map: Map<string, ValueStats>, beforeMs: number, cap: number): void {
-  for (const [value, stats] of map) if (stats.lastMs < beforeMs) map.delete(value);
+function trim(map: Map<string, ValueStats>, beforeMs: number, cap: number, forget?: Forget): void {
+  for (const [value, stats] of map) {
+    if (stats.lastMs >= beforeMs) continue;
+    map.delete(value);
+    forget?.(value, stats);
+  }
   if (map.size <= cap) return;
   const byAge = [...map].sort((a, b) => a[1].lastMs - b[1].lastMs);
-  for (let i = 0; i < byAge.length - cap; i++) map.delete(byAge[i]![0]);
+  for (let i = 0; i < byAge.length - cap; i++) {
+    map.delete(byAge[i]![0]);
+    forget?.(byAge[i]![0], byAge[i]![1]);
+  }
 }
 
 function histogramFor(map: Map<string, FadingHistogram>, key: string, cap: number): FadingHistogram {

@@ -32,6 +32,7 @@ import {
 import { type BehaviourTails, ESTABLISHED_USES, NO_EVENTS, PathCache, type PathFacts } from './behaviour.js';
 import { type RobustSummary, upperTail } from './distribution.js';
 import { baselineModelError } from './errors.js';
+import { FleetVocabulary } from './fleet-vocabulary.js';
 import {
   type BaselineLearnerOptions,
   BaselineLearnerOptionsSchema,
@@ -76,6 +77,8 @@ export class BaselineLearner {
   private readonly held = new Map<string, EventClock<HeldEvent>>();
   /** Path templates and catalogue hits, by path. */
   private readonly paths: PathCache;
+  /** How many of the agents use each destination and location (see FleetVocabulary). */
+  private readonly fleet = new FleetVocabulary();
   private readonly behaviourTails: BehaviourTails = {
     content: 1,
     novelty: 1,
@@ -507,6 +510,7 @@ export class BaselineLearner {
   deleteAgent(agentId: string): boolean {
     this.forgetProfile(agentId);
     this.held.delete(agentId);
+    this.agents.get(agentId)?.behaviour.leave();
     return this.agents.delete(agentId);
   }
 
@@ -576,6 +580,8 @@ export class BaselineLearner {
       this.held.set(agentId, guard);
     }
     history.changes = Number.POSITIVE_INFINITY;
+    this.agents.get(agentId)?.behaviour.leave();
+    history.behaviour.join(this.fleet, agentId);
     this.agents.set(agentId, history);
   }
 
@@ -583,6 +589,7 @@ export class BaselineLearner {
     let history = this.agents.get(agentId);
     if (!history && create) {
       history = new AgentHistory(this.options.windowDays);
+      history.behaviour.join(this.fleet, agentId);
       this.agents.set(agentId, history);
     }
     return history;
