@@ -567,17 +567,13 @@ export class Behaviour {
     count(this.pooled[kind], novel);
   }
 
-  /** A value's tail: 1 when established, else the tool's rate of meeting new ones. */
-  private noveltyTail(
-    map: Map<string, ValueStats>,
-    kind: NoveltyKind,
-    tool: string,
-    value: string,
-    ms: number,
-  ): number {
-    if (established(map.get(value), ms)) return 1;
-    const rate = this.rate(kind, tool);
-    return kind === 'destination' || kind === 'place' ? rate * this.fleetFactor(kind, value, ms) : rate;
+  /**
+   * A value's tail: 1 when established, else the tool's rate of meeting new ones times the fleet's
+   * factor for how widespread the value is.
+   */
+  private noveltyTail(kind: FleetKind, tool: string, value: string, ms: number): number {
+    if (established(this.fleetMap(kind).get(value), ms)) return 1;
+    return this.rate(kind, tool) * this.fleetFactor(kind, value, ms);
   }
 
   /**
@@ -632,11 +628,11 @@ export class Behaviour {
       if (facts.sensitive !== undefined && !established(this.sensitiveFiles.get(facts.template), ms)) {
         content = Math.min(1, SENSITIVE_TAIL * (1 + this.pooled.sensitive.novel));
       }
-      novelty = this.noveltyTail(this.places, 'place', tool, facts.directory, ms);
+      novelty = this.noveltyTail('place', tool, facts.directory, ms);
     }
     const destination = destinationOf(event);
     if (destination !== undefined)
-      novelty = Math.min(novelty, this.noveltyTail(this.destinations, 'destination', tool, destination, ms));
+      novelty = Math.min(novelty, this.noveltyTail('destination', tool, destination, ms));
     let action = 1;
     const verb = verbOf(event);
     if (verb !== undefined) action = this.verbTail(tool, verb);

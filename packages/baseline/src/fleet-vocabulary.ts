@@ -20,7 +20,7 @@
 
 /** What fleet prevalence is counted of. */
 export type FleetKind = 'destination' | 'place';
-const KINDS: readonly FleetKind[] = ['destination', 'place'];
+export const FLEET_KINDS: readonly FleetKind[] = ['destination', 'place'];
 
 /** Users remembered per value, earliest first; a value with more reads as used by at least this many. */
 export const MAX_USERS = 32;
@@ -56,7 +56,8 @@ export class FleetVocabulary {
   /** The agent uses `value` from `firstMs` on; `meeting` when that was a first meeting after its warm-up. */
   add(kind: FleetKind, value: string, agent: string, firstMs: number, meeting: boolean): void {
     const state = this.kinds[kind];
-    if (state.values.get(value)?.some((u) => u.agent === agent)) this.remove(kind, value, agent);
+    // Again (its first sighting moved earlier): in its new place.
+    this.remove(kind, value, agent);
     let users = state.values.get(value);
     if (users === undefined) {
       users = [];
@@ -149,5 +150,3 @@ export class FleetVocabulary {
     state.meetings += delta;
   }
 }
-
-export { KINDS as FLEET_KINDS };

@@ -1,21 +1,13 @@
 import { sensitiveCatalogue } from '@harombe/models';
 import { describe, expect, it } from 'vitest';
 import { BaselineLearner } from '../src/index.js';
+import { stream } from './random.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const MONDAY = Date.UTC(2026, 1, 2);
 const AGENT = 'etl-1';
-
-/** A deterministic pseudo-random stream for test data. */
-function stream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 type Raw = Record<string, unknown>;
 

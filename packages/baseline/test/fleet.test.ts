@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FleetVocabulary, MAX_USERS } from '../src/fleet-vocabulary.js';
 import { BaselineLearner } from '../src/index.js';
+import { stream } from './random.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -9,15 +10,6 @@ const MONDAY = Date.UTC(2026, 1, 2);
 const AGENTS = ['a1', 'a2', 'a3', 'a4'];
 /** Monday of the fourth week, mid-morning: after every agent's history. */
 const LIVE = MONDAY + 22 * DAY + 11 * HOUR;
-
-/** A deterministic pseudo-random stream for test data. */
-function stream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 type Raw = { timestamp: number; destination_domain: string } & Record<string, unknown>;
 
